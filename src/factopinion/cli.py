@@ -1,0 +1,223 @@
+"""The ``factopinion`` command line: a thin layer over the Python API."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .data import DataError, read_labeled
+from .evaluation import classification_report
+from .model import Model, ModelError, load_model
+from .output import write_document
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def output_options(*formats: str, default: str = "table"):
+    """sqlite-utils style output flags (``--json``, ``--nl``, ``--csv``, ``--tsv``, ``--table``) into ``fmt``."""
+    helps = {
+        "table": "a readable table (default)" if default == "table" else "a readable table",
+        "json": "one JSON document",
+        "nl": "newline-delimited JSON, one object per sentence",
+        "csv": "CSV with a header row",
+        "tsv": "TSV with a header row",
+    }
+
+    def decorator(function):
+        for fmt in reversed(formats):
+            extra = {"default": True} if fmt == default else {}
+            function = click.option(f"--{fmt}", "fmt", flag_value=fmt, help=f"Output {helps[fmt]}.", **extra)(function)
+        return function
+
+    return decorator
+
+
+def model_options(function):
+    function = click.option(
+        "--threshold",
+        type=click.FloatRange(0.0, 1.0),
+        default=0.5,
+        show_default=True,
+        help="Opinion probability at or above which a sentence is labeled opinion.",
+    )(function)
+    return click.option(
+        "--model",
+        "model_path",
+        type=click.Path(exists=True, path_type=Path),
+        help="A trained model folder or .joblib file (only load models you trust). Default: the bundled model.",
+    )(function)
+
+
+def user_errors(function):
+    """Turn the API's data and model errors into one-line Click errors (exit code 1)."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except (DataError, ModelError) as err:
+            raise click.ClickException(str(err)) from None
+
+    return wrapper
+
+
+def get_model(model_path: Path | None) -> Model:
+    return load_model(model_path, notify=lambda message: click.echo(f"factopinion: {message}", err=True))
+
+
+def decode(raw: bytes, source: str) -> str:
+    """Decode UTF-8 (a BOM is fine); name the first undecodable byte."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        offset = err.start + (3 if raw.startswith(b"\xef\xbb\xbf") else 0)
+        raise DataError(
+            f"{source} is not UTF-8: undecodable byte 0x{raw[offset]:02x} at byte offset {offset}"
+        ) from None
+
+
+def read_input(texts: tuple[str, ...], file: str | None) -> str:
+    """The text to score: ``--file``, the arguments joined by blank lines, or standard input."""
+    if file is not None and texts:
+        raise click.UsageError("give text arguments or --file, not both")
+    if file == "-" or file is None and texts in ((), ("-",)):
+        return decode(click.get_binary_stream("stdin").read(), "standard input")
+    if file is not None:
+        try:
+            return decode(Path(file).read_bytes(), file)
+        except OSError as err:
+            raise DataError(f"cannot read {file}: {err.strerror or err}") from None
+    return "\n\n".join(texts)
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "-V", "--version", prog_name="factopinion")
+def cli():
+    """Tell reported fact from editorial opinion in news text, sentence by sentence.
+
+    "fact" means a reported, attributable statement (what happened, who said what), not a true one;
+    "opinion" is the author's own judgement, recommendation, prediction or rhetorical question.
+    """
+
+
+@cli.command()
+@click.argument("texts", nargs=-1)
+@click.option(
+    "-f",
+    "--file",
+    "file",
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
+    help="Read the text from this UTF-8 file ('-' for standard input).",
+)
+@model_options
+@output_options("table", "json", "nl", "csv", "tsv")
+@user_errors
+def score(texts, file, model_path, threshold, fmt):
+    """Split text into sentences and label each one fact or opinion.
+
+    TEXTS are scored as one document (joined by blank lines); with no TEXTS, or '-', standard input is read.
+
+    \b
+    Examples:
+      factopinion score "The council met on Tuesday. It should resign."
+      factopinion score --file article.txt --json
+      curl -s https://example.com/story.txt | factopinion score --nl
+    """
+    text = read_input(texts, file)
+    if not text.strip():
+        raise DataError("no text to score: the input is empty")
+    document = get_model(model_path).score(text, threshold=threshold)
+    if not document.sentences:
+        raise DataError("no sentences to score: the input has only headings or punctuation")
+    write_document(document, fmt, click.get_text_stream("stdout"))
+
+
+@cli.command()
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A labeled CSV/TSV file (columns sentence or text, and label); repeat for more. "
+    "Default: every file in the bundled data/ folder.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("model"),
+    show_default=True,
+    help="Folder to write model.joblib and metadata.json into.",
+)
+@click.option("--seed", type=int, default=None, help="Random seed (default: the project's fixed seed).")
+@click.option(
+    "--cv-folds",
+    type=click.IntRange(min=0),
+    default=5,
+    show_default=True,
+    help="Cross-validation folds for the figures in metadata.json (0 to skip).",
+)
+@user_errors
+def train(data, out, seed, cv_folds):
+    """Train a model on labeled sentences and save it.
+
+    Label values fact/opinion, OBJ/SUBJ and 0/1 are understood; CheckThat! TSV files are read as they are.
+    """
+    from .training import DEFAULT_SEED, train_default
+    from .training import train as train_files
+
+    seed = DEFAULT_SEED if seed is None else seed
+    if cv_folds == 1:
+        raise click.BadParameter("use 0 (no cross-validation) or at least 2", param_hint="--cv-folds")
+    model = train_files(data, seed=seed, cv_folds=cv_folds) if data else train_default(seed=seed, cv_folds=cv_folds)
+    model.save(out)
+    meta = model.metadata
+    counts = meta["training_data"]["class_counts"]
+    line = f"trained on {meta['training_data']['rows']} sentences ({counts['fact']} fact, {counts['opinion']} opinion)"
+    if "cross_validation" in meta:
+        cv = meta["cross_validation"]
+        line += f"; {cv['folds']}-fold cross-validation: accuracy {cv['accuracy']:.3f}, macro-F1 {cv['macro_f1']:.3f}"
+    click.echo(f"{line}; saved to {out}", err=True)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--text-column", help="The column holding the sentences (default: sentence or text).")
+@click.option("--label-column", default="label", show_default=True, help="The column holding the gold labels.")
+@model_options
+@output_options("table", "json")
+@user_errors
+def evaluate(file, text_column, label_column, model_path, threshold, fmt):
+    """Score a labeled CSV/TSV file and report accuracy, precision, recall, F1 and the confusion matrix.
+
+    Label values fact/opinion, OBJ/SUBJ and 0/1 are understood; CheckThat! TSV files are read as they are.
+    """
+    frame = read_labeled(file, text_column=text_column, label_column=label_column)
+    if frame.empty:
+        raise DataError(f"{file}: no labeled sentences")
+    predicted = get_model(model_path).predict(frame["sentence"].tolist(), threshold=threshold)
+    report = {"file": str(file), "threshold": threshold, **classification_report(frame["label"].tolist(), predicted)}
+    if fmt == "json":
+        click.echo(json.dumps(report, indent=2))
+        return
+    click.echo(f"{file}: {report['n']} sentences, threshold {threshold:g}")
+    click.echo(f"accuracy  {report['accuracy']:.3f}\nmacro-F1  {report['macro_f1']:.3f}\n")
+    click.echo(f"{'':<9}{'precision':>10}{'recall':>8}{'F1':>8}{'support':>9}")
+    for label, m in report["per_class"].items():
+        click.echo(f"{label:<9}{m['precision']:>10.3f}{m['recall']:>8.3f}{m['f1']:>8.3f}{m['support']:>9}")
+    (ff, fo), (of, oo) = report["confusion_matrix"]["matrix"]
+    click.echo(f"\nconfusion (rows gold, columns predicted)\n{'':<9}{'fact':>8}{'opinion':>9}")
+    click.echo(f"{'fact':<9}{ff:>8}{fo:>9}\n{'opinion':<9}{of:>8}{oo:>9}")
+
+
+def main(args=None, prog_name: str | None = None) -> None:
+    """Console-script entry point."""
+    cli.main(args=args, prog_name=prog_name or "factopinion")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
