@@ -30,7 +30,6 @@ _STARTERS = frozenset(
 )
 
 _TERMINATOR = re.compile(r"(?:\.{3}|…|[.!?])+[\"'”’»)\]]*")
-_WORD_BEFORE = re.compile(r"([\w.’'-]*)$")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 _OPENERS = "\"'“‘«([¿¡"
 _END_PUNCT = ".!?…:;\"'”’»)]"
@@ -148,7 +147,10 @@ def _is_boundary(text: str, sent_start: int, match: re.Match, nxt: int, end: int
         return True
     if len(match.group()) > 1 and match.group()[1] in "\"'”’»)]":
         return True  # a quotation or bracket closed after the full stop
-    before = _WORD_BEFORE.search(text, sent_start, match.start()).group(1).strip("’'-").lower()
+    word_start = match.start()
+    while word_start > sent_start and (text[word_start - 1].isalnum() or text[word_start - 1] in ".’'-"):
+        word_start -= 1
+    before = text[word_start : match.start()].strip("’'-").lower()
     last = before.rsplit(".", 1)[-1] if before else ""
     if not before:
         return True
