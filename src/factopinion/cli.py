@@ -86,7 +86,7 @@ def read_input(texts: tuple[str, ...], file: str | None) -> str:
     if file is not None and texts:
         raise click.UsageError("give text arguments or --file, not both")
     if file == "-" or file is None and texts in ((), ("-",)):
-        return decode(click.get_binary_stream("stdin").read(), "standard input")
+        return decode(sys.stdin.buffer.read(), "standard input")
     if file is not None:
         try:
             return decode(Path(file).read_bytes(), file)
@@ -134,7 +134,7 @@ def score(texts, file, model_path, threshold, fmt):
     document = get_model(model_path).score(text, threshold=threshold)
     if not document.sentences:
         raise DataError("no sentences to score: the input has only headings or punctuation")
-    write_document(document, fmt, click.get_text_stream("stdout"))
+    write_document(document, fmt, sys.stdout)
 
 
 @cli.command()

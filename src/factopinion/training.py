@@ -35,7 +35,8 @@ def build_pipeline(
     sublinear_tf: bool = True,
     C: float = 4.0,
     class_weight: str | None = "balanced",
-    style: bool = True,
+    style: tuple[str, ...] | None = None,
+    style_weight: float = 0.3,
 ) -> Pipeline:
     """The untrained model: TF-IDF word n-grams (plus stylistic signals) into a logistic regression."""
     words = TfidfVectorizer(
@@ -46,7 +47,7 @@ def build_pipeline(
         lowercase=True,
         dtype=np.float64,
     )
-    parts = [("words", words)] + ([("style", StyleFeatures())] if style else [])
+    parts = [("words", words)] + ([("style", StyleFeatures(style, style_weight))] if style else [])
     classifier = LogisticRegression(
         C=C, class_weight=class_weight, max_iter=2000, solver="liblinear", random_state=seed
     )

@@ -1,0 +1,131 @@
+import json
+import shutil
+
+import joblib
+import numpy as np
+import pytest
+
+from factopinion import ModelError, load_model
+from factopinion import model as model_module
+from factopinion.data import read_labeled
+from factopinion.model import METADATA_FILE, MODEL_FILE, bundled_data_dir, bundled_model_dir
+from factopinion.training import build_pipeline, train
+
+
+def test_bundled_model_has_metadata(model):
+    meta = model.metadata
+    assert meta["sklearn_version"]
+    assert len(meta["training_data"]["sha256"]) == 64
+    assert set(meta["training_data"]["class_counts"]) == {"fact", "opinion"}
+    assert 0.5 < meta["cross_validation"]["macro_f1"] <= 1
+    assert meta["pipeline"]["features__words__ngram_range"]
+
+
+def test_predict_proba_follows_scikit_learn_conventions(model):
+    sentences = ["The council voted 7-2 on Tuesday.", "This is a disgrace and the mayor must resign."]
+    proba = model.predict_proba(sentences)
+    assert proba.shape == (2, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert list(model.pipeline.classes_) == ["fact", "opinion"]
+    assert model.predict(sentences) == ["fact", "opinion"]
+    assert model.predict(sentences, threshold=0.0) == ["opinion", "opinion"]
+
+
+def test_score_returns_sentences_with_offsets(model):
+    text = "Mr. Lee said the plant will close.  \n\nIt is a scandal. Who will pay?"
+    document = model.score(text)
+    assert [s.sentence for s in document.sentences] == [
+        "Mr. Lee said the plant will close.",
+        "It is a scandal.",
+        "Who will pay?",
+    ]
+    for s in document.sentences:
+        assert text[s.start : s.end] == s.sentence
+        assert s.label == ("opinion" if s.opinion_probability >= 0.5 else "fact")
+    assert document.summary["sentences"] == 3
+    assert document.summary["opinion"] + document.summary["fact"] == 3
+
+
+def test_seed_sentences_are_labeled_by_section():
+    seed = read_labeled(bundled_data_dir() / "seed.csv")
+    assert len(seed) == 38
+    assert (seed.loc[seed["section"] == "Strategic Alliance", "label"] == "opinion").all()
+    assert (seed.loc[seed["section"] != "Strategic Alliance", "label"] == "fact").all()
+    assert (seed["section"] == "Strategic Alliance").sum() == 14
+
+
+def test_seed_labels_follow_the_strategic_alliance_heading(seed_article):
+    seed = read_labeled(bundled_data_dir() / "seed.csv")
+    heading = seed_article.index("\nStrategic Alliance\n")
+    for sentence, label in zip(seed["sentence"], seed["label"], strict=True):
+        assert label == ("opinion" if seed_article.index(sentence) > heading else "fact")
+
+
+def test_training_is_deterministic(tmp_path):
+    files = [bundled_data_dir() / "seed.csv"]
+    first = train(files, cv_folds=0, seed=7)
+    second = train(files, cv_folds=0, seed=7)
+    probe = ["NATO must act now.", "Stoltenberg spoke in Tokyo on Wednesday.", "Or are we too late?"]
+    np.testing.assert_array_equal(first.predict_proba(probe), second.predict_proba(probe))
+    first.save(tmp_path / "a")
+    second.save(tmp_path / "b")
+    assert (tmp_path / "a" / METADATA_FILE).read_bytes() == (tmp_path / "b" / METADATA_FILE).read_bytes()
+    reloaded = load_model(tmp_path / "a")
+    np.testing.assert_array_equal(reloaded.predict_proba(probe), first.predict_proba(probe))
+
+
+def test_cross_validation_keeps_pairs_together(tmp_path):
+    data = tmp_path / "pairs.csv"
+    rows = ["sentence,label,pair_id"]
+    for i in range(20):
+        rows.append(f"The council approved budget number {i} on Tuesday.,fact,p{i}")
+        rows.append(f"Budget number {i} is a shameful waste of money.,opinion,p{i}")
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    model = train([data], cv_folds=4)
+    assert model.metadata["cross_validation"]["n"] == 40
+    assert model.metadata["training_data"]["class_counts"] == {"fact": 20, "opinion": 20}
+
+
+def test_foreign_or_corrupt_model_files_give_clear_errors(tmp_path):
+    corrupt = tmp_path / "corrupt.joblib"
+    corrupt.write_bytes(b"this is not a pickle")
+    with pytest.raises(ModelError, match="not a loadable model"):
+        load_model(corrupt)
+    foreign = tmp_path / "foreign.joblib"
+    joblib.dump({"weights": [1, 2, 3]}, foreign)
+    with pytest.raises(ModelError, match="not a scikit-learn Pipeline"):
+        load_model(foreign)
+    wrong_classes = tmp_path / "classes.joblib"
+    joblib.dump(build_pipeline().fit(["a b", "c d"], ["x", "y"]), wrong_classes)
+    with pytest.raises(ModelError, match="not a fact/opinion model"):
+        load_model(wrong_classes)
+
+
+def test_mismatched_bundled_model_is_rebuilt_into_the_cache(tmp_path, monkeypatch):
+    stale = tmp_path / "bundled"
+    shutil.copytree(bundled_model_dir(), stale)
+    meta = json.loads((stale / METADATA_FILE).read_text())
+    meta["sklearn_version"] = "0.0.1"
+    (stale / METADATA_FILE).write_text(json.dumps(meta))
+    monkeypatch.setattr(model_module, "bundled_model_dir", lambda: stale)
+    monkeypatch.setenv("FACTOPINION_CACHE_DIR", str(tmp_path / "cache"))
+    said = []
+    rebuilt = load_model(notify=said.append)
+    assert len(said) == 1 and "rebuilding" in said[0] and "0.0.1" in said[0]
+    assert rebuilt.predict(["The minister resigned on Friday.", "What a shameful, cowardly decision!"]) == [
+        "fact",
+        "opinion",
+    ]
+    cached = list((tmp_path / "cache").glob(f"model-sklearn-*/{MODEL_FILE}"))
+    assert len(cached) == 1
+    said.clear()
+    load_model(notify=said.append)  # the second time the cached rebuild is used silently
+    assert said == []
+
+
+def test_missing_bundled_model_is_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setattr(model_module, "bundled_model_dir", lambda: tmp_path / "nothing")
+    monkeypatch.setenv("FACTOPINION_CACHE_DIR", str(tmp_path / "cache"))
+    said = []
+    assert load_model(notify=said.append).predict(["Is this really the best we can do?"]) == ["opinion"]
+    assert "model file missing" in said[0]
