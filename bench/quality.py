@@ -83,7 +83,7 @@ def main() -> int:
 
     corpus = read_labeled_files(data_files(bundled_data_dir()))
     probe = (dev["sentence"].tolist() * 50)[:20_000]
-    reference = build_pipeline(style=False, ngram_range=(1, 2), min_df=1)
+    reference = build_pipeline(style=None, ngram_range=(1, 2), min_df=1)
     reference.fit(corpus["sentence"].tolist(), corpus["label"])
     reference_speed = sentences_per_second(reference.predict_proba, probe)
     speed = sentences_per_second(model.predict_proba, probe)

@@ -129,3 +129,12 @@ def test_missing_bundled_model_is_rebuilt(tmp_path, monkeypatch):
     said = []
     assert load_model(notify=said.append).predict(["Is this really the best we can do?"]) == ["opinion"]
     assert "model file missing" in said[0]
+
+
+def test_model_that_unpickles_but_cannot_run_is_refused(tmp_path):
+    pipeline = build_pipeline().fit(["It rained on Monday.", "What a disgrace!"], ["fact", "opinion"])
+    del pipeline.named_steps["features"].transformer_list[0][1].vocabulary_
+    broken = tmp_path / "broken.joblib"
+    joblib.dump(pipeline, broken)
+    with pytest.raises(ModelError, match="does not run with this version"):
+        load_model(broken)

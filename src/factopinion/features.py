@@ -13,8 +13,13 @@ __all__ = ["StyleFeatures", "STYLE_PATTERNS"]
 # name -> pattern; each feature is 1.0 when the pattern occurs in the sentence.
 STYLE_PATTERNS: dict[str, re.Pattern[str]] = {
     "attribution": re.compile(
-        r"\b(?:said|says|told|according to|stated|added|announced|reported|claimed|argued|warned|noted|"
-        r"insisted|acknowledged|wrote|testified|alleged|confirmed|denied|declared)\b",
+        r"\b(?:according to|(?:said|says|told|tells|stated|states|added|adds|announced|reported|claimed|claims|"
+        r"argued|argues|warned|warns|noted|notes|insisted|insists|acknowledged|admitted|wrote|writes|testified|"
+        r"alleged|confirmed|denied|declared|stressed|stresses|emphasi[sz]ed|emphasi[sz]es|remarked|explained|"
+        r"asserted|maintained|contended|contends|suggested|predicted|estimated|recalled|conceded|complained|"
+        r"criticised|criticized|condemned|praised|accused|urged|described|cautioned|observed|replied|responded|"
+        r"countered|proclaimed|expressed|expressing|denounced|denigrated|dismissed|welcomed|pledged|vowed|"
+        r"promised|threatened|blamed|told reporters|pointed out|called for|called on)\b)",
         re.IGNORECASE,
     ),
     "quotation": re.compile(r"[“”\"]|(?:^|\s)'|'(?=\s|$)"),

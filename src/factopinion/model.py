@@ -183,9 +183,13 @@ def _read(directory: Path, model_file: Path) -> Model:
     if not isinstance(pipeline, Pipeline):
         raise ModelError(f"{model_file}: not a scikit-learn Pipeline (found {type(pipeline).__name__})")
     try:
-        return Model(pipeline, metadata)
+        model = Model(pipeline, metadata)
+        model.predict_proba(["A smoke test: the model must score this sentence."])
     except ModelError as err:
         raise ModelError(f"{model_file}: {err}") from None
+    except Exception as err:  # saved by other code: a pipeline that unpickles but cannot run here
+        raise ModelError(f"{model_file}: the model does not run with this version ({type(err).__name__})") from None
+    return model
 
 
 def _notify_stderr(message: str) -> None:
