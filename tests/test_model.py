@@ -12,8 +12,8 @@ from factopinion.model import METADATA_FILE, MODEL_FILE, bundled_data_dir, bundl
 from factopinion.training import build_pipeline, train
 
 
-def test_bundled_model_has_metadata(model):
-    meta = model.metadata
+def test_bundled_model_has_metadata():
+    meta = json.loads((bundled_model_dir() / METADATA_FILE).read_text(encoding="utf-8"))
     assert meta["sklearn_version"]
     assert len(meta["training_data"]["sha256"]) == 64
     assert set(meta["training_data"]["class_counts"]) == {"fact", "opinion"}
