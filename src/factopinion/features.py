@@ -22,7 +22,7 @@ STYLE_PATTERNS: dict[str, re.Pattern[str]] = {
         r"promised|threatened|blamed|told reporters|pointed out|called for|called on)\b)",
         re.IGNORECASE,
     ),
-    "quotation": re.compile(r"[“”\"]|(?:^|\s)'|'(?=\s|$)"),
+    "quotation": re.compile(r"[“”\"‘«»]|(?:^|\s)'|'(?=\s|$)"),
     "first_person": re.compile(r"\b(?:I|I'm|I’m|I've|I’ve|me|my|mine|we|we're|we’re|us|our|ours)\b", re.IGNORECASE),
     "second_person": re.compile(r"\b(?:you|your|yours|you're|you’re)\b", re.IGNORECASE),
     "modal": re.compile(r"\b(?:should|must|ought|shall|needs? to|has to|have to)\b", re.IGNORECASE),
