@@ -37,7 +37,7 @@ def column_names(renames: tuple[str, ...]) -> dict[str, str]:
 def output_target(output: str, source: Path | BinaryIO, force: bool) -> Path | BinaryIO:
     """Standard output for '-', else the output path, refused if it is the input or exists without ``force``."""
     if output == "-":
-        return click.get_binary_stream("stdout")
+        return sys.stdout.buffer
     path = Path(output)
     if isinstance(source, Path) and (same_file(source, path) or source.resolve() == path.resolve()):
         raise DataError(f"refusing to write the output over the input file {source}")

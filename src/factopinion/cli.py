@@ -266,7 +266,7 @@ def label(input_path, output, text_column, sentences, delimiter, encoding, renam
         jobs=jobs or 0,
         chunk_rows=chunk_size,
     )
-    source = click.get_binary_stream("stdin") if input_path == "-" else Path(input_path)
+    source = sys.stdin.buffer if input_path == "-" else Path(input_path)
     destination = output_target(output, source, force)
     model = get_model(model_path)
     with handle_broken_pipe(), batch_progress(source, quiet) as progress:
