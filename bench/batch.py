@@ -101,7 +101,7 @@ def run_with_peak_rss(command: list[str]) -> tuple[float, float, subprocess.Comp
             peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
         except psutil.Error:
             pass
-        time.sleep(0.02)
+        time.sleep(0.1)
     seconds = time.perf_counter() - started
     stdout, stderr = process.communicate()
     result = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -257,6 +258,17 @@ def test_blank_lines_and_one_column_files(tmp_path):
     rows = read_csv(run(str(one)).stdout)
     assert [r[0] for r in rows] == ["text", "It rained.", "", "We should go."]  # a blank line is an empty cell
     assert rows[2][1:] == ["", ""]
+
+
+def test_header_only_and_no_final_line_break(tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_bytes(b"id,text")
+    result = run(str(path))
+    assert result.exit_code == 0 and result.stdout == "id,text,label,opinion_probability\n"
+    assert "0 rows" in result.stderr
+    path.write_bytes(b"id,text\r\n1,It rained.")
+    written = run(str(path)).stdout_bytes  # (CliRunner's .stdout turns \r\n into \n)
+    assert re.fullmatch(rb"id,text,label,opinion_probability\r\n1,It rained\.,(fact|opinion),[01]\.\d{6}\r\n", written)
 
 
 def test_jobs_1_and_2_give_identical_bytes(tmp_path):

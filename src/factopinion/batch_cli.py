@@ -16,7 +16,7 @@ from .atomic import same_file, terminate_as_exit
 from .batch import ROW_FIELDS, SENTENCE_FIELDS
 from .data import DataError
 
-__all__ = ["column_names", "output_target", "batch_progress", "handle_broken_pipe"]
+__all__ = ["column_names", "output_target", "batch_progress", "clean_endings"]
 
 
 def column_names(renames: tuple[str, ...]) -> dict[str, str]:
@@ -68,7 +68,7 @@ def batch_progress(source: Path | BinaryIO, quiet: bool) -> Iterator[Callable[[i
 
 
 @contextlib.contextmanager
-def handle_broken_pipe() -> Iterator[None]:
+def clean_endings() -> Iterator[None]:
     """End quietly (exit 0) when the reader of standard output goes away, as in ``| head``; and let SIGTERM end
     the run through the normal cleanup, so no partial output file is left."""
     try:

@@ -216,10 +216,14 @@ def evaluate(file, text_column, label_column, model_path, threshold, fmt):
 
 @cli.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
-@click.option("-o", "--output", default="-", show_default=True, help="Output file ('-' for standard output).")
+@click.option("-o", "--output", metavar="OUTPUT", default="-", show_default=True, help="Output file ('-': stdout).")
 @click.option("--text-column", help="The column holding the text (default: text or sentence).")
 @click.option("--sentences", is_flag=True, help="Split each cell into sentences: one output row per sentence.")
-@click.option("--delimiter", help="Field delimiter ('tab' or '\\t' for tab). Default: tab for .tsv/.tab, else comma.")
+@click.option(
+    "--delimiter",
+    help="Field delimiter ('tab' or '\\t' for tab). Default: tab if INPUT (OUTPUT, for stdin) ends .tsv/.tab, "
+    "else comma.",
+)
 @click.option("--encoding", default="utf-8", show_default=True, help="Input (and output) encoding; a BOM is fine.")
 @click.option(
     "--column",
@@ -252,7 +256,7 @@ def label(input_path, output, text_column, sentences, delimiter, encoding, renam
       cat export.csv | factopinion label - --column label=voice | head
     """
     from .batch import BatchOptions, label_file
-    from .batch_cli import batch_progress, column_names, handle_broken_pipe, output_target
+    from .batch_cli import batch_progress, clean_endings, column_names, output_target
 
     options = BatchOptions(
         text_column=text_column,
@@ -269,7 +273,7 @@ def label(input_path, output, text_column, sentences, delimiter, encoding, renam
     source = sys.stdin.buffer if input_path == "-" else Path(input_path)
     destination = output_target(output, source, force)
     model = get_model(model_path)
-    with handle_broken_pipe(), batch_progress(source, quiet) as progress:
+    with clean_endings(), batch_progress(source, quiet) as progress:
         summary = label_file(source, destination, model, options, overwrite=force, progress=progress)
     if summary.skipped:
         click.echo(f"factopinion: {summary.skipped_line()}", err=True)

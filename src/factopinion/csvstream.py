@@ -38,11 +38,10 @@ class BadRecord:
 
     @property
     def lines(self) -> str:
-        return (
-            f"line {self.first_line}"
-            if self.first_line == self.last_line
-            else (f"lines {self.first_line}-{self.last_line}")
-        )
+        """``line 7`` or, for a record over several lines, ``lines 7-9``."""
+        if self.first_line == self.last_line:
+            return f"line {self.first_line}"
+        return f"lines {self.first_line}-{self.last_line}"
 
 
 @dataclass(slots=True)
