@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .data import DataError, read_labeled
+from .data import DataError, delimiter_for, read_labeled
 from .evaluation import classification_report
 from .model import Model, ModelError, load_model
 from .output import write_document
@@ -212,6 +212,73 @@ def evaluate(file, text_column, label_column, model_path, threshold, fmt):
     (ff, fo), (of, oo) = report["confusion_matrix"]["matrix"]
     click.echo(f"\nconfusion (rows gold, columns predicted)\n{'':<9}{'fact':>8}{'opinion':>9}")
     click.echo(f"{'fact':<9}{ff:>8}{fo:>9}\n{'opinion':<9}{of:>8}{oo:>9}")
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("-o", "--output", metavar="OUTPUT", default="-", show_default=True, help="Output file ('-': stdout).")
+@click.option("--text-column", help="The column holding the text (default: text or sentence).")
+@click.option("--sentences", is_flag=True, help="Split each cell into sentences: one output row per sentence.")
+@click.option(
+    "--delimiter",
+    help="Field delimiter ('tab' or '\\t' for tab). Default: tab if INPUT (OUTPUT, for stdin) ends .tsv/.tab, "
+    "else comma.",
+)
+@click.option("--encoding", default="utf-8", show_default=True, help="Input (and output) encoding; a BOM is fine.")
+@click.option(
+    "--column",
+    "renames",
+    multiple=True,
+    metavar="FIELD=NAME",
+    help="Name an added column, e.g. --column label=verdict; repeatable. FIELDs: label, opinion_probability, "
+    "and with --sentences also row, sentence_index, start, end, sentence.",
+)
+@click.option("--replace-columns", is_flag=True, help="Overwrite input columns that have an added column's name.")
+@click.option("--skip-bad-rows", is_flag=True, help="Skip malformed rows (reported on stderr) instead of stopping.")
+@click.option("--force", is_flag=True, help="Overwrite an existing OUTPUT file.")
+@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: every core).")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=4000, show_default=True, help="Rows per chunk.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
+@model_options
+@user_errors
+def label(input_path, output, text_column, sentences, delimiter, encoding, renames, replace_columns, skip_bad_rows,
+          force, jobs, chunk_size, quiet, model_path, threshold):  # fmt: skip
+    """Label every row of a CSV/TSV file fact or opinion, keeping every input column unchanged.
+
+    INPUT is a CSV or TSV file, or '-' for standard input. Adds the columns label and opinion_probability
+    (empty for an empty cell); with --sentences, one row per sentence with row, sentence_index, start, end and
+    sentence too. OUTPUT is written atomically: an interrupted run leaves no file behind.
+
+    \b
+    Examples:
+      factopinion label articles.csv -o labeled.csv
+      factopinion label answers.tsv --text-column answer --sentences -o sentences.tsv
+      cat export.csv | factopinion label - --column label=voice | head
+    """
+    from .batch import BatchOptions, label_file
+    from .batch_cli import batch_progress, clean_endings, column_names, output_target
+
+    options = BatchOptions(
+        text_column=text_column,
+        sentences=sentences,
+        threshold=threshold,
+        delimiter=delimiter_for(output if input_path == "-" else input_path, delimiter),
+        encoding=encoding,
+        column_names=column_names(renames),
+        replace_columns=replace_columns,
+        skip_bad_rows=skip_bad_rows,
+        jobs=jobs or 0,
+        chunk_rows=chunk_size,
+    )
+    source = sys.stdin.buffer if input_path == "-" else Path(input_path)
+    destination = output_target(output, source, force)
+    model = get_model(model_path)
+    with clean_endings(), batch_progress(source, quiet) as progress:
+        summary = label_file(source, destination, model, options, overwrite=force, progress=progress)
+    if summary.skipped:
+        click.echo(f"factopinion: {summary.skipped_line()}", err=True)
+    if not quiet:
+        click.echo(f"factopinion: {summary.line()}", err=True)
 
 
 def main(args=None, prog_name: str | None = None) -> None:

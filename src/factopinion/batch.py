@@ -1,0 +1,396 @@
+"""Label every row, or every sentence, of a CSV/TSV file: streamed in chunks, scored on a pool of worker processes
+in input order, every input cell written back unchanged (see ``csvstream``) and the output written atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import ctypes
+import io
+import os
+import signal
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from itertools import chain
+from pathlib import Path
+from typing import BinaryIO
+
+from .atomic import atomic_output, same_file
+from .csvstream import BadRecord, CellFormat, Chunk, RecordReader, RecordWriter
+from .data import DataError
+from .model import Model, label_for
+from .text import split_sentences
+
+__all__ = [
+    "BatchOptions",
+    "BatchSummary",
+    "ROW_FIELDS",
+    "SENTENCE_FIELDS",
+    "label_stream",
+    "label_file",
+    "score_texts",
+]
+
+ROW_FIELDS = ("label", "opinion_probability")
+TEXT_COLUMNS = ("text", "sentence")  # looked for, in this order, without --text-column
+SENTENCE_FIELDS = ("row", "sentence_index", "start", "end", "sentence", "label", "opinion_probability")
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """How to read, score and write a file.
+
+    ``column_names`` renames added columns (``{"label": "verdict"}``); ``jobs`` 0 means every core;
+    ``chunk_rows`` bounds memory: at most about ``2 * jobs + 1`` chunks are held at once.
+    """
+
+    text_column: str | None = None
+    sentences: bool = False
+    threshold: float = 0.5
+    delimiter: str = ","
+    encoding: str = "utf-8"
+    column_names: Mapping[str, str] = field(default_factory=dict)
+    replace_columns: bool = False
+    skip_bad_rows: bool = False
+    jobs: int = 0
+    chunk_rows: int = 4000
+
+
+@dataclass
+class BatchSummary:
+    """What a run did: input rows written, rows with and without text, sentences, opinions, skipped records."""
+
+    sentences_mode: bool = False
+    rows: int = 0
+    labeled: int = 0
+    empty: int = 0
+    sentences: int = 0
+    opinion: int = 0
+    blank_lines: int = 0
+    skipped: list[BadRecord] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def opinion_share(self) -> float:
+        units = self.sentences if self.sentences_mode else self.labeled
+        return self.opinion / units if units else 0.0
+
+    def line(self) -> str:
+        """The one-line summary printed at the end of a run."""
+        units = f", {self.sentences:,} sentences" if self.sentences_mode else ""
+        text = (
+            f"{self.rows:,} rows{units}: {self.labeled:,} labeled, {self.empty:,} empty, "
+            f"{self.opinion_share:.1%} opinion, {self.seconds:.1f} s"
+        )
+        if self.blank_lines:
+            text += f" ({self.blank_lines:,} blank lines dropped)"
+        return text
+
+    def skipped_line(self, limit: int = 20) -> str:
+        """The count and lines of the skipped records, for standard error."""
+        shown = ", ".join(record.lines.removeprefix("line ").removeprefix("lines ") for record in self.skipped[:limit])
+        more = f" and {len(self.skipped) - limit:,} more" if len(self.skipped) > limit else ""
+        reasons = sorted({record.reason.split(":")[0] for record in self.skipped})
+        count = len(self.skipped)
+        rows, lines = ("row", "line") if count == 1 and "-" not in shown else ("rows", "lines")
+        return f"skipped {count:,} bad {rows} at {lines} {shown}{more} ({'; '.join(reasons)})"
+
+
+# -- columns -------------------------------------------------------------------------------------------------------
+
+
+def _text_column(header: list[str], wanted: str | None, name: str) -> int:
+    columns = ", ".join(header)
+    if wanted is None:
+        wanted = next((c for c in TEXT_COLUMNS if c in header), None)
+        if wanted is None:
+            raise DataError(f"{name}: no text or sentence column; give --text-column, one of: {columns}")
+    if wanted not in header:
+        raise DataError(f"{name}: no column {wanted!r}; the columns are: {columns}")
+    if header.count(wanted) > 1:
+        raise DataError(f"{name}: the header has {header.count(wanted)} columns named {wanted!r}")
+    return header.index(wanted)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where the added values go: appended to each record's own text, or (``replaced``) over input columns, in
+    which case the row is formatted anew."""
+
+    names: list[str]  # the output name of each added value
+    appended: list[int]  # indexes of the added values appended, in order
+    replaced: list[tuple[int, int]]  # (input column, index of the added value) pairs
+
+    @classmethod
+    def plan(cls, header: list[str], fields: tuple[str, ...], names: Mapping[str, str], replace: bool) -> _Layout:
+        unknown = sorted(set(names) - set(fields))
+        if unknown:
+            raise DataError(f"no added column {unknown[0]!r} to rename; the added columns are: {', '.join(fields)}")
+        out_names = [names.get(f, f) for f in fields]
+        for out_name in out_names:
+            if out_names.count(out_name) > 1:
+                raise DataError(f"two added columns would both be named {out_name!r}")
+        appended, replaced = [], []
+        for k, out_name in enumerate(out_names):
+            if out_name not in header:
+                appended.append(k)
+            elif replace:
+                replaced.append((header.index(out_name), k))
+            else:
+                raise DataError(
+                    f"the input already has a column {out_name!r}; rename the added one "
+                    f"(--column {fields[k]}=NEW_NAME) or give --replace-columns to overwrite it"
+                )
+        return cls(out_names, appended, replaced)
+
+    @property
+    def added_names(self) -> list[str]:
+        """The names of the appended columns."""
+        return [self.names[k] for k in self.appended]
+
+    def header(self, header: list[str]) -> list[str]:
+        """The output header, for the rows that are formatted anew."""
+        header = header.copy()
+        for position, k in self.replaced:
+            header[position] = self.names[k]
+        return header + self.added_names
+
+
+# -- scoring and formatting: runs in the worker processes, or in-process with one job ------------------------------
+
+
+@dataclass(frozen=True)
+class _Task:
+    """Everything a worker needs besides the chunks: sent once, when the worker starts."""
+
+    model: Model
+    threshold: float
+    sentences: bool
+    layout: _Layout
+    cells: CellFormat
+    dialect: dict
+
+
+_worker_task: _Task | None = None
+
+
+def _init_worker(task: _Task) -> None:
+    global _worker_task
+    _worker_task = task
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _exit_with_parent()
+
+
+def _exit_with_parent() -> None:
+    """On Linux, have the kernel end this worker if its parent dies (even by SIGKILL); elsewhere do nothing."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _label_in_worker(chunk: Chunk) -> tuple[str, list[int]]:
+    return _label_chunk(_worker_task, chunk)
+
+
+def score_texts(model: Model, texts: list[str], threshold: float, sentences: bool) -> list:
+    """Score a chunk of cells.
+
+    One ``[label, probability]`` pair of strings per cell (empty strings for a blank cell); with ``sentences``, a
+    list of ``(start, end, label, probability)`` per cell, one per sentence (empty for a cell without any).
+    """
+    if sentences:
+        spans = [split_sentences(text, headings=True) for text in texts]
+        flat = [span.text for cell in spans for span in cell]
+        scored = iter(_labels(model, flat, threshold))
+        return [[(span.start, span.end, *next(scored)) for span in cell] for cell in spans]
+    present = [i for i, text in enumerate(texts) if text.strip()]
+    results = [["", ""]] * len(texts)
+    for i, pair in zip(present, _labels(model, [texts[i] for i in present], threshold), strict=True):
+        results[i] = pair
+    return results
+
+
+def _labels(model: Model, texts: list[str], threshold: float) -> list[list[str]]:
+    probabilities = model.opinion_probability(texts).tolist()
+    return [[label_for(p, threshold), f"{p:.6f}"] for p in probabilities]
+
+
+def _label_chunk(task: _Task, chunk: Chunk) -> tuple[str, list[int]]:
+    """The chunk's output text, and its counts: rows, labeled, empty, sentences, opinion."""
+    results = score_texts(task.model, chunk.texts, task.threshold, task.sentences)
+    records, values = [], []
+    labeled = opinion = sentences = 0
+    if task.sentences:
+        for record, text, number, spans in zip(chunk.records, chunk.texts, chunk.numbers, results, strict=True):
+            labeled += bool(spans)
+            sentences += len(spans)
+            for index, (start, end, label, probability) in enumerate(spans):
+                records.append(record)
+                values.append([str(number), str(index), str(start), str(end), text[start:end], label, probability])
+                opinion += label == "opinion"
+            if not spans:
+                records.append(record)
+                values.append([str(number), "", "", "", "", "", ""])
+    else:
+        records, values = chunk.records, results
+        labeled = sum(1 for label, _ in results if label)
+        opinion = sum(1 for label, _ in results if label == "opinion")
+    counts = [len(chunk.records), labeled, len(chunk.records) - labeled, sentences, opinion]
+    return _format(task, records, values), counts
+
+
+def _format(task: _Task, records: list[str], values: list[list[str]]) -> str:
+    """Each record with its added values: appended to its own text, or, replacing columns, as a new row."""
+    cells, layout = task.cells, task.layout
+    if layout.replaced:
+        rows = csv.reader(io.StringIO("".join(records), newline=""), **task.dialect)
+        out = []
+        for row, added in zip(rows, values, strict=True):
+            for position, k in layout.replaced:
+                row[position] = added[k]
+            out.append(cells.row(row + [added[k] for k in layout.appended]))
+        return "".join(out)
+    if task.sentences:  # the sentence may need quoting
+        values = [[cells.cell(v) for v in added] for added in values]
+    join = cells.delimiter.join
+    return "".join(cells.append(record, join(added)) for record, added in zip(records, values, strict=True))
+
+
+def _format_header(task: _Task, header: list[str], header_text: str) -> str:
+    cells, layout = task.cells, task.layout
+    if layout.replaced:
+        return cells.row(layout.header(header))
+    return cells.append(header_text, cells.delimiter.join(map(cells.cell, layout.added_names)))
+
+
+class _Labeler:
+    """Label chunks in order: in-process with one job, else on a pool with the task (model included) sent once
+    to each worker."""
+
+    def __init__(self, task: _Task, jobs: int):
+        self.task = task
+        self.max_pending = 2 * jobs if jobs > 1 else 1
+        self._pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(task,)) if jobs > 1 else None
+
+    def submit(self, chunk: Chunk) -> Future:
+        if self._pool is not None:
+            return self._pool.submit(_label_in_worker, chunk)
+        future: Future = Future()
+        future.set_result(_label_chunk(self.task, chunk))
+        return future
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+# -- the run -------------------------------------------------------------------------------------------------------
+
+
+def _jobs(jobs: int) -> int:
+    if jobs > 0:
+        return jobs
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def label_stream(
+    source: BinaryIO,
+    sink: BinaryIO,
+    model: Model,
+    options: BatchOptions | None = None,
+    *,
+    name: str = "input",
+    progress: Callable[[int], None] | None = None,
+) -> BatchSummary:
+    """Read CSV/TSV bytes from ``source``, write them with the added columns to ``sink``, return a summary.
+
+    ``progress`` is called with the number of input bytes read since its last call. Raises ``DataError`` for
+    input that cannot be used (naming the line).
+    """
+    options = options or BatchOptions()
+    started = time.perf_counter()
+    reader = RecordReader(
+        source, name=name, delimiter=options.delimiter, encoding=options.encoding, skip_bad=options.skip_bad_rows
+    )
+    column = _text_column(reader.header, options.text_column, name)
+    fields = SENTENCE_FIELDS if options.sentences else ROW_FIELDS
+    layout = _Layout.plan(reader.header, fields, options.column_names, options.replace_columns)
+    cells = CellFormat(options.delimiter, reader.quoting, reader.line_terminator)
+    dialect = {"delimiter": options.delimiter, "quoting": reader.quoting, "strict": True}
+    task = _Task(model, options.threshold, options.sentences, layout, cells, dialect)
+    writer = RecordWriter(sink, encoding=reader.encoding, bom=reader.has_bom)
+    writer.write(_format_header(task, reader.header, reader.header_text))
+    summary = BatchSummary(sentences_mode=options.sentences)
+    reported = 0
+
+    def report() -> None:
+        nonlocal reported
+        if progress is not None and reader.bytes_read > reported:
+            progress(reader.bytes_read - reported)
+            reported = reader.bytes_read
+
+    chunks = reader.chunks(column, max(1, options.chunk_rows))
+    head = [c for c in (next(chunks, None), next(chunks, None)) if c is not None]
+    labeler = _Labeler(task, _jobs(options.jobs) if len(head) > 1 else 1)  # a small input never starts a pool
+    pending: deque[Future] = deque()
+    try:
+        for chunk in chain(head, chunks):
+            pending.append(labeler.submit(chunk))
+            report()
+            while len(pending) > labeler.max_pending:
+                _write(pending.popleft(), writer, summary)
+        while pending:
+            _write(pending.popleft(), writer, summary)
+        report()
+    finally:
+        labeler.close()
+    writer.close()
+    summary.blank_lines, summary.skipped = reader.blank_lines, reader.skipped
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _write(future: Future, writer: RecordWriter, summary: BatchSummary) -> None:
+    text, (rows, labeled, empty, sentences, opinion) = future.result()
+    writer.write(text)
+    summary.rows += rows
+    summary.labeled += labeled
+    summary.empty += empty
+    summary.sentences += sentences
+    summary.opinion += opinion
+
+
+def label_file(
+    source: str | Path | BinaryIO,
+    destination: str | Path | BinaryIO,
+    model: Model,
+    options: BatchOptions | None = None,
+    *,
+    overwrite: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> BatchSummary:
+    """Label ``source`` (a path or binary stream) into ``destination`` (a path, written atomically, or a binary
+    stream). The input file is only read; a destination that is the input is refused."""
+    if isinstance(source, (str, Path)) and isinstance(destination, (str, Path)) and same_file(source, destination):
+        raise DataError(f"refusing to write the output over the input file {source}")
+    if not isinstance(source, (str, Path)):
+        return _label_to(source, destination, model, options, overwrite, progress, name="standard input")
+    try:
+        handle = open(source, "rb")  # noqa: SIM115 (closed below)
+    except OSError as err:
+        raise DataError(f"cannot read {source}: {err.strerror or err}") from None
+    with handle:
+        return _label_to(handle, destination, model, options, overwrite, progress, name=str(source))
+
+
+def _label_to(source, destination, model, options, overwrite, progress, *, name: str) -> BatchSummary:
+    if not isinstance(destination, (str, Path)):
+        return label_stream(source, destination, model, options, name=name, progress=progress)
+    with atomic_output(destination, overwrite=overwrite) as sink:
+        return label_stream(source, sink, model, options, name=name, progress=progress)

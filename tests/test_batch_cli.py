@@ -1,0 +1,314 @@
+"""The ``label`` command through Click's CliRunner: every option, TSV, stdin/stdout and every error."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from factopinion.batch_cli import batch_progress
+from factopinion.cli import cli
+from factopinion.model import bundled_model_dir, load_model
+
+ARTICLES = [
+    ["id", "text", "score", "note"],
+    ["1", "The council said on Tuesday it would raise bus fares by 3 percent.", "007", "NA"],
+    ["2", "This plan is a disgrace. The council should resign!", "1e5", ""],
+    ["3", "", "null", 'multi\nline "quoted", cell'],
+    ["4", "Police said 12 people were detained after the protest.", "-0", " x "],
+]
+
+
+def write_csv(path: Path, rows: list[list[str]], delimiter: str = ",", terminator: str = "\n") -> Path:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f, delimiter=delimiter, lineterminator=terminator).writerows(rows)
+    return path
+
+
+def read_csv(text: str, delimiter: str = ",") -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+@pytest.fixture
+def articles(tmp_path) -> Path:
+    return write_csv(tmp_path / "articles.csv", ARTICLES)
+
+
+def run(*args: str, input: bytes | str | None = None):
+    return CliRunner().invoke(cli, ["label", *args], input=input)
+
+
+def test_labels_every_row_to_stdout_keeping_every_cell(articles):
+    result = run(str(articles))
+    assert result.exit_code == 0, result.output
+    rows = read_csv(result.stdout)
+    assert rows[0] == [*ARTICLES[0], "label", "opinion_probability"]
+    assert [row[:4] for row in rows] == ARTICLES
+    labels = [row[4] for row in rows[1:]]
+    assert labels == ["fact", "opinion", "", "fact"]
+    assert rows[3][5] == ""  # the empty text keeps its row, unlabeled
+    assert float(rows[2][5]) >= 0.5 > float(rows[1][5])
+    assert "4 rows: 3 labeled, 1 empty, 33.3% opinion" in result.stderr
+
+
+def test_output_file_and_existing_output(articles, tmp_path):
+    out = tmp_path / "out.csv"
+    assert run(str(articles), "-o", str(out)).exit_code == 0
+    first = out.read_bytes()
+    assert read_csv(first.decode())[1][:4] == ARTICLES[1]
+    out.write_text("keep me")
+    result = run(str(articles), "-o", str(out))
+    assert result.exit_code == 1
+    assert "already exists (use --force" in result.stderr
+    assert out.read_text() == "keep me"
+    assert run(str(articles), "-o", str(out), "--force").exit_code == 0
+    assert out.read_bytes() == first
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left
+
+
+def test_output_equal_to_input_is_refused_even_with_force(articles, tmp_path):
+    before = articles.read_bytes()
+    for target in (str(articles), str(tmp_path / "." / "articles.csv")):
+        result = run(str(articles), "-o", target, "--force")
+        assert result.exit_code == 1
+        assert "over the input file" in result.stderr
+    assert articles.read_bytes() == before
+
+
+def test_text_column_choice_and_errors(tmp_path):
+    path = write_csv(tmp_path / "answers.csv", [["id", "answer", "sentence"], ["1", "It is awful.", "x"]])
+    model = load_model()
+    result = run(str(path))  # no text column: sentence is used
+    assert result.exit_code == 0
+    assert float(read_csv(result.stdout)[1][4]) == pytest.approx(model.opinion_probability(["x"])[0], abs=1e-6)
+    result = run(str(path), "--text-column", "answer")
+    awful = model.opinion_probability(["It is awful."])[0]
+    assert float(read_csv(result.stdout)[1][4]) == pytest.approx(awful, abs=1e-6)
+    result = run(str(path), "--text-column", "missing")
+    assert result.exit_code == 1
+    assert "no column 'missing'; the columns are: id, answer, sentence" in result.stderr
+    other = write_csv(tmp_path / "other.csv", [["id", "answer"], ["1", "x"]])
+    result = run(str(other))
+    assert result.exit_code == 1
+    assert "give --text-column, one of: id, answer" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_sentences_one_row_per_sentence(articles):
+    result = run(str(articles), "--sentences")
+    assert result.exit_code == 0, result.output
+    rows = read_csv(result.stdout)
+    assert rows[0] == [
+        *ARTICLES[0],
+        "row",
+        "sentence_index",
+        "start",
+        "end",
+        "sentence",
+        "label",
+        "opinion_probability",
+    ]
+    body = rows[1:]
+    assert [r[4] for r in body] == ["1", "2", "2", "3", "4"]
+    assert [r[5] for r in body] == ["0", "0", "1", "", "0"]
+    for row in body:
+        if row[5]:
+            assert row[1][int(row[6]) : int(row[7])] == row[8]
+            assert row[9] in ("fact", "opinion")
+    assert body[3][5:] == ["", "", "", "", "", ""]  # the empty cell keeps its row
+    assert [r[:4] for r in body] == [ARTICLES[1], ARTICLES[2], ARTICLES[2], ARTICLES[3], ARTICLES[4]]
+    assert "4 rows, 4 sentences: 3 labeled, 1 empty" in result.stderr
+
+
+def test_column_names_and_conflicts(tmp_path, articles):
+    result = run(str(articles), "--column", "label=verdict", "--column", "opinion_probability=p")
+    assert read_csv(result.stdout)[0] == [*ARTICLES[0], "verdict", "p"]
+    result = run(str(articles), "--column", "nope=x")
+    assert result.exit_code == 2
+    assert "choose from: row, sentence_index, start, end, sentence, label, opinion_probability" in result.stderr
+    result = run(str(articles), "--column", "label")
+    assert result.exit_code == 2 and "FIELD=NAME" in result.stderr
+    result = run(str(articles), "--column", "label=note")
+    assert result.exit_code == 1
+    assert "already has a column 'note'" in result.stderr and "--replace-columns" in result.stderr
+    result = run(str(articles), "--column", "label=x", "--column", "opinion_probability=x")
+    assert result.exit_code == 1 and "both be named 'x'" in result.stderr
+    result = run(str(articles), "--sentences")  # text column named 'text': no conflict
+    assert result.exit_code == 0
+    sentences = write_csv(tmp_path / "s.csv", [["sentence"], ["It rained. We loved it!"]])
+    result = run(str(sentences), "--sentences")
+    assert result.exit_code == 1 and "already has a column 'sentence'" in result.stderr
+
+
+def test_replace_columns_overwrites_in_place(tmp_path):
+    path = write_csv(tmp_path / "old.csv", [["text", "label", "n"], ["It is awful, truly.", "old", "007"]])
+    result = run(str(path), "--replace-columns")
+    assert result.exit_code == 0, result.output
+    rows = read_csv(result.stdout)
+    assert rows[0] == ["text", "label", "n", "opinion_probability"]
+    assert rows[1][0] == "It is awful, truly." and rows[1][1] == "opinion" and rows[1][2] == "007"
+
+
+def test_threshold_and_model(articles):
+    low = read_csv(run(str(articles), "--threshold", "0").stdout)
+    high = read_csv(run(str(articles), "--threshold", "1").stdout)
+    assert {r[4] for r in low[1:] if r[1]} == {"opinion"}
+    assert {r[4] for r in high[1:] if r[1]} == {"fact"}
+    result = run(str(articles), "--model", str(bundled_model_dir()))
+    assert result.exit_code == 0
+    assert result.stdout == run(str(articles)).stdout
+    assert run(str(articles), "--threshold", "2").exit_code == 2
+
+
+def test_tsv_by_extension_delimiter_option_and_stdin_stdout(tmp_path):
+    rows = [["id", "text"], ["1", 'He said, "fine"\tthen left.'], ["2", "We must act now!"]]
+    tsv = write_csv(tmp_path / "a.tsv", rows, delimiter="\t")
+    result = run(str(tsv))
+    assert result.exit_code == 0, result.output
+    out = read_csv(result.stdout, "\t")
+    assert [r[:2] for r in out] == rows and out[0][2:] == ["label", "opinion_probability"]
+    data = tsv.read_bytes()
+    piped = run("-", "--delimiter", "tab", input=data)
+    assert piped.exit_code == 0 and piped.stdout == result.stdout
+    semi = write_csv(tmp_path / "a.txt", rows, delimiter=";")
+    result = run(str(semi), "--delimiter", ";")
+    assert [r[:2] for r in read_csv(result.stdout, ";")] == rows
+    assert run("-", input=b"").exit_code == 1
+    assert "standard input is empty" in run("-", input=b"").stderr
+    result = run(str(semi), "--delimiter", ";;")
+    assert result.exit_code == 1 and "one character" in result.stderr
+
+
+def test_checkthat_style_tsv_with_literal_quotes(tmp_path):
+    path = tmp_path / "checkthat.tsv"
+    path.write_bytes(b'sentence_id\tsentence\tlabel\n1\t"Hello," he said, "it is over."\tSUBJ\n2\tIt rained.\tOBJ\n')
+    result = run(str(path), "--column", "label=predicted")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[1].startswith('1\t"Hello," he said, "it is over."\tSUBJ\t')
+    assert len(lines) == 3
+
+
+def test_encoding_and_bom(tmp_path):
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("text,city\nLe maire a dit lundi qu'il partira.,Besançon\n".encode("latin-1"))
+    result = run(str(latin))
+    assert result.exit_code == 1
+    assert "line 2: undecodable byte 0xe7 (not utf-8; see --encoding)" in result.stderr
+    out = tmp_path / "out.csv"
+    result = run(str(latin), "--encoding", "latin-1", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(
+        b"text,city,label,opinion_probability\nLe maire a dit lundi qu'il partira.,Besan\xe7on,"
+    )
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(b"\xef\xbb\xbftext\nIt rained.\n")
+    result = CliRunner().invoke(cli, ["label", str(bom)])
+    assert result.stdout_bytes.startswith(b"\xef\xbb\xbftext,label,opinion_probability\nIt rained.,")
+    assert run(str(bom), "--encoding", "klingon").exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'text,n\n"unclosed,1\nmore,2\n', "line 2: unbalanced quote"),
+        (b"text,n\nok,1\ntoo,many,fields\n", "line 3: 3 fields where the header has 2"),
+        (b'text,n\nok,1\n"a"b,2\n', "line 3: malformed quoting"),
+        (b"text,n\nok,1\n\xff,2\n", "line 3: undecodable byte 0xff"),
+        (b"", "is empty: there is no header row"),
+    ],
+)
+def test_malformed_input_stops_with_one_line_and_leaves_no_output(tmp_path, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    out = tmp_path / "out.csv"
+    result = run(str(path), "-o", str(out))
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]  # no temporary file either
+    assert path.read_bytes() == content
+
+
+def test_skip_bad_rows_reports_count_and_lines(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b'text,n\nIt rained.,1\ntoo,many,fields\n"a"b,2\n\xff,3\nWe should go.,4\n"tail,5\n')
+    result = run(str(path), "--skip-bad-rows")
+    assert result.exit_code == 0, result.output
+    assert "skipped 4 bad rows at lines 3, 4, 5, 7" in result.stderr
+    rows = read_csv(result.stdout)
+    assert [r[:2] for r in rows] == [["text", "n"], ["It rained.", "1"], ["We should go.", "4"]]
+    assert "2 rows: 2 labeled" in result.stderr
+
+
+def test_blank_lines_and_one_column_files(tmp_path):
+    path = tmp_path / "blank.csv"
+    path.write_bytes(b"text,n\nIt rained.,1\n\nWe should go.,2\n")
+    result = run(str(path))
+    assert [r[:2] for r in read_csv(result.stdout)[1:]] == [["It rained.", "1"], ["We should go.", "2"]]
+    assert "1 blank lines dropped" in result.stderr
+    one = tmp_path / "one.csv"
+    one.write_bytes(b"text\nIt rained.\n\nWe should go.\n")
+    rows = read_csv(run(str(one)).stdout)
+    assert [r[0] for r in rows] == ["text", "It rained.", "", "We should go."]  # a blank line is an empty cell
+    assert rows[2][1:] == ["", ""]
+
+
+def test_header_only_and_no_final_line_break(tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_bytes(b"id,text")
+    result = run(str(path))
+    assert result.exit_code == 0 and result.stdout == "id,text,label,opinion_probability\n"
+    assert "0 rows" in result.stderr
+    path.write_bytes(b"id,text\r\n1,It rained.")
+    written = run(str(path)).stdout_bytes  # (CliRunner's .stdout turns \r\n into \n)
+    assert re.fullmatch(rb"id,text,label,opinion_probability\r\n1,It rained\.,(fact|opinion),[01]\.\d{6}\r\n", written)
+
+
+def test_jobs_1_and_2_give_identical_bytes(tmp_path):
+    rows = [["id", "text"]] + [[str(i), f"Sentence {i} said the mayor. It is awful!" * (i % 3)] for i in range(300)]
+    path = write_csv(tmp_path / "many.csv", rows)
+    outputs = {}
+    for jobs in ("1", "2"):
+        for mode in ((), ("--sentences",)):
+            result = run(str(path), "--jobs", jobs, "--chunk-size", "7", *mode)
+            assert result.exit_code == 0, result.output
+            outputs[jobs, mode] = result.stdout_bytes
+    assert outputs["1", ()] == outputs["2", ()]
+    assert outputs["1", ("--sentences",)] == outputs["2", ("--sentences",)]
+    assert len(read_csv(outputs["2", ()].decode())) == 301
+    assert run(str(path), "--jobs", "0").exit_code == 2
+
+
+def test_quiet_silences_the_summary(articles):
+    result = run(str(articles), "--quiet")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert "rows" in run(str(articles)).stderr
+
+
+def test_progress_bar_only_on_a_terminal(articles, monkeypatch):
+    with batch_progress(articles, quiet=False) as progress:
+        assert progress is None  # the test's stderr is not a terminal
+    monkeypatch.setattr("sys.stderr", _Terminal())
+    with batch_progress(articles, quiet=True) as progress:
+        assert progress is None
+    with batch_progress(articles, quiet=False) as progress:
+        progress(articles.stat().st_size)
+    assert "100%" in _Terminal.written
+
+
+class _Terminal(io.StringIO):
+    written = ""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        _Terminal.written += text
+        return len(text)
