@@ -9,8 +9,7 @@ fitted pipeline (vocabulary, token pattern, n-gram range), so a retuned model is
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -37,7 +36,8 @@ DEFAULT_CUES = 5
 LABELS = ("opinion", "fact")
 Spans = tuple[tuple[int, int], ...]
 # A feature block's way of finding where its terms occur: sentence -> {term: sentence-relative spans}.
-SpanFinder = Callable[[str], dict[str, Spans]]
+SpanFinder = Callable[[str], Mapping[str, Sequence[tuple[int, int]]]]
+_CHUNK = 1000  # sentences explained at a time by explain_document, to bound memory
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +87,10 @@ class Explanation:
         None or 0."""
         if label not in LABELS:
             raise ValueError(f"unknown label {label!r}; expected one of {', '.join(LABELS)}")
-        cues = [t for t in self.terms if t.label == label]
-        if label == "fact":
-            cues.reverse()
+        if label == "opinion":
+            cues = [t for t in self.terms if t.contribution > 0]
+        else:
+            cues = [t for t in reversed(self.terms) if t.contribution < 0]
         return cues[:top] if top else cues
 
     def cues(self, top: int | None = DEFAULT_CUES) -> dict[str, list[dict]]:
@@ -126,7 +127,8 @@ class Explainer:
         if width != self.coef.size:
             raise ModelError(f"cannot explain this model: {width} feature names for {self.coef.size} coefficients")
         self.names = np.concatenate([block.names for block in self.blocks]).astype(object)
-        self.block_of = np.repeat(np.arange(len(self.blocks)), [len(b.names) for b in self.blocks])
+        self.term_of = [str(name) for name in self.names]
+        self.block_of = np.repeat(np.arange(len(self.blocks)), [len(b.names) for b in self.blocks]).tolist()
 
     def explain(self, sentences: Sequence[str]) -> list[Explanation]:
         """One ``Explanation`` per sentence."""
@@ -145,21 +147,19 @@ class Explainer:
         ]
 
     def _explain_row(self, sentence: str, columns: np.ndarray, values: np.ndarray, log_odds: float) -> Explanation:
-        contributions = values * self.coef[columns]
-        found: dict[int, dict[str, Spans]] = {}
+        contributions = (values * self.coef[columns]).tolist()
+        ranked = sorted(
+            (-c, self.term_of[j], j, c) for j, c in zip(columns.tolist(), contributions, strict=True) if c != 0.0
+        )
+        found: dict[int, Mapping[str, Sequence[tuple[int, int]]]] = {}
         terms = []
-        for column, contribution in zip(columns.tolist(), contributions.tolist(), strict=True):
-            if contribution == 0.0:
-                continue
-            block = int(self.block_of[column])
+        for _, term, column, contribution in ranked:
+            block = self.block_of[column]
             if block not in found:
                 finder = self.blocks[block].find_spans
                 found[block] = finder(sentence) if finder else {}
-            term = str(self.names[column])
-            spans = found[block].get(term, ())
-            text = " ".join(sentence[spans[0][0] : spans[0][1]].split()) if spans else ""
-            terms.append(Cue(term, text, contribution, spans))
-        terms.sort(key=lambda cue: (-cue.contribution, cue.term))
+            spans = tuple(found[block].get(term, ()))
+            terms.append(Cue(term, _as_written(sentence, spans[0]) if spans else "", contribution, spans))
         return Explanation(sentence, self.intercept, log_odds, tuple(terms))
 
     def strongest_terms(self, top: int = 15) -> dict[str, list[tuple[str, float]]]:
@@ -170,6 +170,12 @@ class Explainer:
         return {"opinion": opinion[:top], "fact": fact[:top]}
 
 
+def _as_written(sentence: str, span: tuple[int, int]) -> str:
+    """The sentence's text at ``span``, runs of whitespace as one space."""
+    text = sentence[span[0] : span[1]]
+    return text if text.isprintable() and "  " not in text else " ".join(text.split())
+
+
 def explain(model: Model, sentences: Sequence[str]) -> list[Explanation]:
     """Explain each sentence's score under ``model``."""
     return Explainer(model).explain(sentences)
@@ -178,13 +184,17 @@ def explain(model: Model, sentences: Sequence[str]) -> list[Explanation]:
 def explain_document(model: Model, document: Document, top: int | None = DEFAULT_CUES) -> Document:
     """A copy of ``document`` whose sentences carry ``log_odds`` and ``cues`` (the ``top`` terms toward each label;
     all when ``top`` is 0 or None) in their extras."""
-    explanations = explain(model, [s.sentence for s in document.sentences])
-    sentences = [
-        replace(s, extras={**s.extras, "log_odds": round(e.log_odds, 6), "cues": e.cues(top)})
-        for s, e in zip(document.sentences, explanations, strict=True)
-    ]
-    intercept = explanations[0].intercept if explanations else Explainer(model).intercept
-    extras = {**document.extras, "explain": {"intercept": round(intercept, 6), "cues_per_label": top or "all"}}
+    explainer = Explainer(model)
+    sentences = []
+    for first in range(0, len(document.sentences), _CHUNK):
+        chunk = document.sentences[first : first + _CHUNK]
+        explanations = explainer.explain([s.sentence for s in chunk])
+        sentences += [
+            replace(s, extras={**s.extras, "log_odds": round(e.log_odds, 6), "cues": e.cues(top)})
+            for s, e in zip(chunk, explanations, strict=True)
+        ]
+    explained = {"intercept": round(explainer.intercept, 6), "cues_per_label": top or "all"}
+    extras = {**document.extras, "explain": explained}
     return Document(sentences, document.threshold, extras)
 
 
@@ -245,10 +255,16 @@ def _style_span_finder(names: np.ndarray) -> SpanFinder:
     patterns = {f"[{key.replace('_', ' ')}]": pattern for key, pattern in STYLE_PATTERNS.items()}
     patterns = {name: patterns[name] for name in names if name in patterns}
 
-    def find(sentence: str) -> dict[str, Spans]:
+    def find(sentence: str) -> dict[str, list[tuple[int, int]]]:
         found = {}
         for name, pattern in patterns.items():
-            spans = tuple(span for m in pattern.finditer(sentence) if (span := _strip_span(sentence, *m.span())))
+            spans: list[tuple[int, int]] = []
+            for m in pattern.finditer(sentence):
+                span = _strip_span(sentence, *m.span())
+                if span and spans and span[0] <= spans[-1][1]:  # "2024" is one number, not four digits
+                    spans[-1] = (spans[-1][0], max(span[1], spans[-1][1]))
+                elif span:
+                    spans.append(span)
             if spans:
                 found[name] = spans
         return found
@@ -267,41 +283,39 @@ def _strip_span(text: str, start: int, end: int) -> tuple[int, int] | None:
 def _word_span_finder(vectorizer: CountVectorizer) -> SpanFinder | None:
     """Re-tokenise a sentence as ``vectorizer`` does, keeping each token's offsets, and build its word n-grams.
 
-    The n-grams are checked against the vectorizer's own analyzer; where they differ (a custom tokenizer, a
-    preprocessor that moves characters) the terms are still explained, without spans.
+    With a custom tokenizer or analyzer, or a preprocessor that does not work character by character, the terms
+    are still explained, without spans.
     """
     if vectorizer.analyzer != "word" or vectorizer.tokenizer is not None:
         return None
     pattern = re.compile(vectorizer.token_pattern)
     group = 1 if pattern.groups == 1 else 0
     preprocess = vectorizer.build_preprocessor()
-    analyze = vectorizer.build_analyzer()
     stop_words = vectorizer.get_stop_words()
     min_n, max_n = vectorizer.ngram_range
 
-    def find(sentence: str) -> dict[str, Spans]:
+    def find(sentence: str) -> dict[str, list[tuple[int, int]]]:
         processed = preprocess(sentence)
         to_original = _offset_map(sentence, processed, preprocess)
         if to_original is None:
             return {}
-        tokens = [
-            (m.group(group), to_original[m.start(group)], to_original[m.end(group) - 1] + 1)
-            for m in pattern.finditer(processed)
-            if m.end(group) > m.start(group)
-        ]
+        tokens = []
+        for m in pattern.finditer(processed):  # as the vectorizer's findall: a group that did not match gives ""
+            start, end = m.span(group) if m.start(group) != -1 else (m.start(), m.start())
+            if end > start:
+                tokens.append((m.group(group), to_original[start], to_original[end - 1] + 1))
+            else:
+                at = to_original[start] if start < len(to_original) else len(sentence)
+                tokens.append(("", at, at))
         if stop_words is not None:
             tokens = [t for t in tokens if t[0] not in stop_words]
+        words = [token for token, _, _ in tokens]
         spans: dict[str, list[tuple[int, int]]] = {}
-        grams = []
         for n in range(min_n, max_n + 1):
             for i in range(len(tokens) - n + 1):
-                gram = tokens[i : i + n]
-                term = " ".join(token for token, _, _ in gram)
-                grams.append(term)
-                spans.setdefault(term, []).append((gram[0][1], gram[-1][2]))
-        if Counter(grams) != Counter(analyze(sentence)):
-            return {}
-        return {term: tuple(found) for term, found in spans.items()}
+                term = words[i] if n == 1 else " ".join(words[i : i + n])
+                spans.setdefault(term, []).append((tokens[i][1], tokens[i + n - 1][2]))
+        return spans
 
     return find
 
