@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import sklearn
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
@@ -242,3 +244,24 @@ def test_retrained_bundled_settings_give_the_same_explanations(sentences):
     a, b = first.explain(sentences[:5]), second.explain(sentences[:5])
     assert a == b
     assert np.isfinite([e.log_odds for e in a]).all()
+
+
+SENTENCE_TEXT = st.lists(
+    st.sampled_from(list("abcXYZ iIİıßéÉ’'\"“”?!.,;0123456789\n\t-") + ["should", " said ", "we", "  ", "naïve"]),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sentence=SENTENCE_TEXT)
+def test_any_text_is_explained_exactly_with_true_spans(bundled, tuned, sentence):
+    for model in (bundled, tuned):
+        (explanation,) = model.explain([sentence])
+        total = explanation.intercept + sum(cue.contribution for cue in explanation.terms)
+        assert total == pytest.approx(model.pipeline.decision_function([sentence])[0], abs=1e-9)
+        vectorizer = model.pipeline.named_steps["features"].transformer_list[0][1]
+        for cue in explanation.terms:
+            for start, end in cue.spans:
+                assert 0 <= start <= end <= len(sentence)
+                if not cue.term.startswith("["):
+                    assert " ".join(_tokens(vectorizer, sentence[start:end])) == cue.term
