@@ -8,11 +8,13 @@ import sys
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from . import __version__
 from .data import DataError, delimiter_for, read_labeled
 from .evaluation import classification_report
-from .model import Model, ModelError, load_model
+from .explain import explain_document
+from .model import Document, Model, ModelError, load_model
 from .output import write_document
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -37,6 +39,14 @@ def output_options(*formats: str, default: str = "table"):
     return decorator
 
 
+model_path_option = click.option(
+    "--model",
+    "model_path",
+    type=click.Path(exists=True, path_type=Path),
+    help="A trained model folder or .joblib file (only load models you trust). Default: the bundled model.",
+)
+
+
 def model_options(function):
     function = click.option(
         "--threshold",
@@ -45,12 +55,7 @@ def model_options(function):
         show_default=True,
         help="Opinion probability at or above which a sentence is labeled opinion.",
     )(function)
-    return click.option(
-        "--model",
-        "model_path",
-        type=click.Path(exists=True, path_type=Path),
-        help="A trained model folder or .joblib file (only load models you trust). Default: the bundled model.",
-    )(function)
+    return model_path_option(function)
 
 
 def user_errors(function):
@@ -116,8 +121,27 @@ def cli():
 )
 @model_options
 @output_options("table", "json", "nl", "csv", "tsv")
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Add each sentence's cue words: the terms that push it most toward opinion and toward fact.",
+)
+@click.option(
+    "--cues",
+    type=click.IntRange(min=0),
+    default=5,
+    show_default=True,
+    help="Cue words per label with --explain or --html (0 for all).",
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Write a self-contained HTML page of the text, each sentence shaded by its opinion probability "
+    "('-' for standard output).",
+)
 @user_errors
-def score(texts, file, model_path, threshold, fmt):
+def score(texts, file, model_path, threshold, fmt, explain, cues, html_path):
     """Split text into sentences and label each one fact or opinion.
 
     TEXTS are scored as one document (joined by blank lines); with no TEXTS, or '-', standard input is read.
@@ -128,13 +152,48 @@ def score(texts, file, model_path, threshold, fmt):
       factopinion score --file article.txt --json
       curl -s https://example.com/story.txt | factopinion score --nl
     """
+    check_explain_options(explain, html_path, file)
     text = read_input(texts, file)
     if not text.strip():
         raise DataError("no text to score: the input is empty")
-    document = get_model(model_path).score(text, threshold=threshold)
+    model = get_model(model_path)
+    document = model.score(text, threshold=threshold)
     if not document.sentences:
         raise DataError("no sentences to score: the input has only headings or punctuation")
+    if explain or html_path:
+        document = explain_document(model, document, cues)
+    if html_path and write_page(text, document, html_path, file):
+        return
     write_document(document, fmt, sys.stdout)
+
+
+def write_page(text: str, document: Document, html_path: str, file: str | None) -> bool:
+    """Write ``score --html``'s page; True when it takes the place of the usual output on standard output."""
+    from .html import render_html, save_html
+
+    page = render_html(text, document, title=Path(file).name if file not in (None, "-") else "Scored text")
+    if html_path == "-":
+        click.echo(page, nl=False)
+        return True
+    save_html(page, html_path)
+    summary = document.summary
+    click.echo(
+        f"factopinion: wrote {html_path} ({summary['sentences']} sentences, {summary['opinion']} opinion)", err=True
+    )
+    return click.get_current_context().get_parameter_source("fmt") is ParameterSource.DEFAULT
+
+
+def check_explain_options(explain: bool, html_path: str | None, file: str | None) -> None:
+    """Usage errors for ``score``'s --explain, --cues and --html, before any work is done."""
+    ctx = click.get_current_context()
+    if ctx.get_parameter_source("cues") is not ParameterSource.DEFAULT and not (explain or html_path):
+        raise click.UsageError("--cues needs --explain or --html")
+    if html_path == "-" and ctx.get_parameter_source("fmt") is not ParameterSource.DEFAULT:
+        raise click.UsageError(
+            f"--html - writes the page to standard output: give it a file name, or drop --{ctx.params['fmt']}"
+        )
+    if html_path not in (None, "-") and file not in (None, "-") and Path(html_path).resolve() == Path(file).resolve():
+        raise click.BadParameter("that is the input file", param_hint="--html")
 
 
 @cli.command()
@@ -279,6 +338,28 @@ def label(input_path, output, text_column, sentences, delimiter, encoding, renam
         click.echo(f"factopinion: {summary.skipped_line()}", err=True)
     if not quiet:
         click.echo(f"factopinion: {summary.line()}", err=True)
+
+
+@cli.group(name="model")
+def model_group():
+    """Inspect a trained model."""
+
+
+@model_group.command()
+@model_path_option
+@click.option("--top", type=click.IntRange(min=1), default=15, show_default=True, help="Terms to list per label.")
+@output_options("table", "json")
+@user_errors
+def info(model_path, top, fmt):
+    """Show a model's metadata and the terms it weighs most toward fact and toward opinion."""
+    from .model import bundled_model_dir
+    from .model_info import describe_model, format_model_info
+
+    report = describe_model(get_model(model_path), source=str(model_path or bundled_model_dir()), top=top)
+    click.echo(
+        json.dumps(report, indent=2, ensure_ascii=False) + "\n" if fmt == "json" else format_model_info(report),
+        nl=False,
+    )
 
 
 def main(args=None, prog_name: str | None = None) -> None:

@@ -8,8 +8,9 @@ import sys
 import tempfile
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import joblib
 import numpy as np
@@ -17,6 +18,9 @@ import sklearn
 from sklearn.pipeline import Pipeline
 
 from .text import split_sentences
+
+if TYPE_CHECKING:
+    from .explain import Explanation
 
 __all__ = [
     "Model",
@@ -50,6 +54,11 @@ class ScoredSentence:
     sentence: str
     label: str
     opinion_probability: float
+    extras: dict = field(default_factory=dict, compare=False)  # more fields, such as ``cues`` from explain.py
+
+    def to_dict(self) -> dict:
+        """The sentence's fields, then its extras."""
+        return {**{f.name: getattr(self, f.name) for f in fields(self) if f.name != "extras"}, **self.extras}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +87,7 @@ class Document:
         return {
             "threshold": self.threshold,
             "summary": self.summary,
-            "sentences": [asdict(s) for s in self.sentences],
+            "sentences": [s.to_dict() for s in self.sentences],
             **self.extras,
         }
 
@@ -116,6 +125,12 @@ class Model:
             for i, (s, p) in enumerate(zip(spans, probabilities, strict=True))
         ]
         return Document(sentences, threshold)
+
+    def explain(self, sentences: Sequence[str]) -> list[Explanation]:
+        """Why each sentence scores as it does: every term's contribution to its log-odds of opinion."""
+        from .explain import explain
+
+        return explain(self, sentences)
 
     def save(self, directory: str | Path) -> Path:
         """Write ``model.joblib`` and ``metadata.json`` into ``directory``, each atomically."""

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable
 from typing import TextIO
 
+from .explain import format_cues
 from .model import Document
 
 __all__ = ["FORMATS", "write_document", "write_rows", "SENTENCE_FIELDS"]
@@ -39,7 +40,7 @@ def write_document(document: Document, fmt: str, out: TextIO) -> None:
         rows = document.to_dict()["sentences"]
         fields = [*SENTENCE_FIELDS, *(k for k in (rows[0] if rows else {}) if k not in SENTENCE_FIELDS)]
         if fmt != "nl":
-            rows = [{k: _flat(v) for k, v in row.items()} for row in rows]
+            rows = [{k: format_cues(v) if k == "cues" else _flat(v) for k, v in row.items()} for row in rows]
         write_rows(rows, fields, fmt, out)
 
 
@@ -51,6 +52,8 @@ def _table(document: Document) -> str:
     lines = [f"{'#':>4}  {'label':<7}  {'opinion':>7}  sentence"]
     for s in document.sentences:
         lines.append(f"{s.index:>4}  {s.label:<7}  {s.opinion_probability:>7.3f}  {' '.join(s.sentence.split())}")
+        if "cues" in s.extras:
+            lines.append(f"{'':>24}{format_cues(s.extras['cues'])}")
     summary = document.summary
     lines.append(
         f"{summary['sentences']} sentences: {summary['fact']} fact, {summary['opinion']} opinion "

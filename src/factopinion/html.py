@@ -1,0 +1,252 @@
+"""One self-contained HTML page of a scored text: its paragraphs, each sentence shaded by its opinion probability,
+with its label, probability and cue words on hover or keyboard focus. No scripts, fonts or network requests."""
+
+from __future__ import annotations
+
+import html
+import os
+from itertools import groupby
+from pathlib import Path
+
+from . import __version__
+from .data import DataError
+from .explain import cue_display
+from .model import Document, ScoredSentence, _atomic_write
+from .text import split_paragraphs, split_sentences
+
+__all__ = ["render_html", "save_html", "shade"]
+
+_WHITE = (255, 255, 255)
+_COLOURS = {"fact": (76, 120, 168), "opinion": (245, 133, 24)}  # blue and orange, told apart with colour blindness
+_STRONGEST = 0.5  # the share of the label's colour at probability 0 or 1
+_MARK_FROM = 0.1  # cue words move the log-odds at least this much to be marked in the sentence (all are listed)
+
+
+def render_html(text: str, document: Document, *, title: str = "Scored text") -> str:
+    """The page for ``document``, the result of scoring ``text``. Sentences carry their cue words where the
+    document was explained (``explain.explain_document``)."""
+    for s in document.sentences:
+        if text[s.start : s.end] != s.sentence:
+            raise ValueError(f"sentence {s.index} is not text[{s.start}:{s.end}]: the document is not of this text")
+    summary = document.summary
+    body = "\n".join(_paragraphs(text, document))
+    return _PAGE.format(
+        title=_escape(title),
+        version=_escape(__version__),
+        css=_CSS,
+        summary=_summary(summary, document.threshold),
+        legend=_legend(document.threshold),
+        body=body,
+    )
+
+
+def save_html(page: str, path: str | Path) -> None:
+    """Write ``page`` to ``path`` atomically (a reader never sees half a page), readable as the umask allows."""
+    umask = os.umask(0)
+    os.umask(umask)
+
+    def write(f) -> None:
+        os.fchmod(f.fileno(), 0o666 & ~umask)
+        f.write(page.encode("utf-8"))
+
+    try:
+        _atomic_write(Path(path), write)
+    except OSError as err:
+        raise DataError(f"cannot write {path}: {err.strerror or err}") from None
+
+
+def shade(probability: float, threshold: float = 0.5) -> str:
+    """The background colour of a sentence: white at the threshold, deepening toward blue (fact, probability 0)
+    or orange (opinion, probability 1)."""
+    if probability >= threshold:
+        strength = 1.0 if threshold >= 1 else (probability - threshold) / (1 - threshold)
+        colour = _COLOURS["opinion"]
+    else:
+        strength = (threshold - probability) / threshold
+        colour = _COLOURS["fact"]
+    share = 0.12 + (_STRONGEST - 0.12) * min(max(strength, 0.0), 1.0)
+    return "#" + "".join(f"{round(w + (c - w) * share):02x}" for w, c in zip(_WHITE, colour, strict=True))
+
+
+def _escape(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _paragraphs(text: str, document: Document):
+    """Each paragraph of ``text`` as HTML: headings as headings, sentences as focusable shaded spans, and any
+    other text of the paragraph as it is."""
+    scored = {(s.start, s.end) for s in document.sentences}
+    headings = [(h.start, h.end) for h in split_sentences(text, headings=True) if (h.start, h.end) not in scored]
+    items = sorted([(s.start, s.end, s) for s in document.sentences] + [(a, b, None) for a, b in headings])
+    cursor, i = 0, 0
+    for p_start, p_end in split_paragraphs(text):
+        start = max(p_start, cursor)
+        mine = []
+        while i < len(items) and items[i][0] < p_end:
+            mine.append(items[i])
+            i += 1
+        if len(mine) == 1 and mine[0][2] is None and (mine[0][0], mine[0][1]) == (p_start, p_end):
+            yield f'<h2 class="heading">{_escape(text[p_start:p_end])}</h2>'
+            cursor = p_end
+            continue
+        parts = []
+        for item_start, item_end, sentence in mine:
+            parts.append(_escape(text[start:item_start]))
+            if sentence is None:
+                parts.append(f'<strong class="heading">{_escape(text[item_start:item_end])}</strong>')
+            else:
+                parts.append(_sentence(sentence, document.threshold))
+            start = max(start, item_end)
+        parts.append(_escape(text[start:p_end]))
+        cursor = max(start, p_end)
+        content = "".join(parts).strip()
+        if content:
+            yield f"<p>{content}</p>"
+
+
+def _sentence(s: ScoredSentence, threshold: float) -> str:
+    cues = s.extras.get("cues") or {}
+    probability = f"{s.opinion_probability:.3f}"
+    return (
+        f'<span class="s {s.label}" id="s-{s.index}" tabindex="0" data-index="{s.index}" data-label="{s.label}" '
+        f'data-probability="{probability}" style="background-color:{shade(s.opinion_probability, threshold)}" '
+        f'aria-describedby="tip-{s.index}">'
+        f'<span class="st">{_marked(s.sentence, cues)}</span>'
+        f'<span class="tip" role="tooltip" id="tip-{s.index}">{_tooltip(s, probability, cues)}</span></span>'
+    )
+
+
+def _marked(sentence: str, cues: dict) -> str:
+    """The sentence, escaped, with the characters of its stronger cue words wrapped in ``cue-opinion``/``cue-fact``
+    spans (where cues overlap, the stronger one wins)."""
+    owner: list[str | None] = [None] * len(sentence)
+    ranked = sorted(
+        ((label, cue) for label, items in cues.items() for cue in items if abs(cue["contribution"]) >= _MARK_FROM),
+        key=lambda lc: abs(lc[1]["contribution"]),
+    )
+    for label, cue in ranked:
+        for start, end in cue.get("spans", ()):
+            for i in range(start, min(end, len(sentence))):
+                owner[i] = label
+    parts, pos = [], 0
+    for label, run in groupby(owner):
+        length = len(list(run))
+        chunk = _escape(sentence[pos : pos + length])
+        parts.append(f'<span class="cue cue-{label}">{chunk}</span>' if label else chunk)
+        pos += length
+    return "".join(parts)
+
+
+def _tooltip(s: ScoredSentence, probability: str, cues: dict) -> str:
+    lines = [f'<strong class="tip-label">{s.label}</strong> · opinion probability {probability}']
+    for label in (s.label, "fact" if s.label == "opinion" else "opinion"):
+        items = cues.get(label)
+        if items:
+            shown = ", ".join(
+                f"{_escape(cue_display(cue['term'], cue['text']))} <small>{cue['contribution']:+.2f}</small>"
+                for cue in items
+            )
+            lines.append(f'<span class="tip-cues">toward {label}: {shown}</span>')
+    return "<br>".join(lines)
+
+
+def _summary(summary: dict, threshold: float) -> str:
+    n, opinion, fact = summary["sentences"], summary["opinion"], summary["fact"]
+    share = summary["opinion_share"]
+    return (
+        f'<div class="summary"><p><strong>{n}</strong> sentences: <strong>{fact}</strong> fact, '
+        f"<strong>{opinion}</strong> opinion (<strong>{share:.1%}</strong> opinion; threshold {threshold:g})</p>"
+        f'<div class="bar" role="img" aria-label="{fact} fact and {opinion} opinion sentences">'
+        f'<span class="bar-fact" style="width:{(1 - share) * 100:.2f}%"></span>'
+        f'<span class="bar-opinion" style="width:{share * 100:.2f}%"></span></div></div>'
+    )
+
+
+def _legend(threshold: float) -> str:
+    stops = ", ".join(shade(p / 10, threshold) for p in range(11))
+    return (
+        '<div class="legend"><span class="swatch-label">fact</span>'
+        f'<span class="scale" style="background:linear-gradient(to right, {stops})" role="img" '
+        f'aria-label="shading from blue (fact) through white (threshold {threshold:g}) to orange (opinion)"></span>'
+        '<span class="swatch-label">opinion</span>'
+        '<span class="legend-note">Shade: opinion probability (white at the threshold). Opinion sentences are '
+        "also underlined. Hover over a sentence, or move to it with Tab, to see its label, probability and cue "
+        'words; in it, <span class="cue-opinion cue-key">orange</span> words push toward opinion and '
+        '<span class="cue-fact cue-key">blue</span> ones toward fact.</span></div>'
+    )
+
+
+_CSS = """
+:root { color-scheme: light; --ink: #1b1b1b; --muted: #555; --fact: rgb(76 120 168); --opinion: rgb(245 133 24); }
+* { box-sizing: border-box; }
+body { margin: 0 auto; max-width: 46rem; padding: 1.5rem 1rem 4rem; color: var(--ink); background: #fff;
+  font: 1.05rem/1.75 Georgia, "Times New Roman", serif; }
+header { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; font-size: .95rem;
+  border-bottom: 1px solid #ddd; margin-bottom: 1.5rem; padding-bottom: 1rem; }
+h1 { font-size: 1.5rem; line-height: 1.3; margin: 0 0 .25rem; }
+.byline { color: var(--muted); margin: 0 0 .75rem; }
+.summary p { margin: 0 0 .4rem; }
+.bar { display: flex; height: .9rem; border-radius: .45rem; overflow: hidden; border: 1px solid #bbb; }
+.bar-fact { background: var(--fact); } .bar-opinion { background: var(--opinion); }
+.legend { display: flex; flex-wrap: wrap; align-items: center; gap: .4rem .6rem; margin-top: .8rem; }
+.scale { display: inline-block; width: 12rem; height: .9rem; border: 1px solid #bbb; border-radius: .2rem; }
+.legend-note { flex-basis: 100%; color: var(--muted); line-height: 1.5; }
+.cue-key { font-weight: 700; }
+main p { position: relative; margin: 0 0 1.1rem; }
+h2.heading { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; font-size: 1.2rem;
+  margin: 2rem 0 .8rem; }
+strong.heading { display: block; font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; }
+.s { border-radius: .2rem; padding: .1rem 0; box-decoration-break: clone; -webkit-box-decoration-break: clone;
+  cursor: help; }
+.s.opinion { border-bottom: 2px solid #b65b00; }
+.s:hover, .s:focus { outline: 2px solid var(--ink); outline-offset: 1px; }
+.s:focus-visible { outline: 3px solid #000; }
+.tip { display: none; position: absolute; left: 0; right: 0; z-index: 2; margin-top: .35rem; padding: .5rem .7rem;
+  background: #fff; color: var(--ink); border: 1px solid #888; border-radius: .35rem;
+  box-shadow: 0 .2rem .8rem rgb(0 0 0 / .2); pointer-events: none;
+  font: .9rem/1.5 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; }
+.s:hover > .tip, .s:focus > .tip { display: block; }
+.tip-label { text-transform: uppercase; letter-spacing: .04em; }
+.tip small { color: var(--muted); }
+.s:hover .cue-opinion, .s:focus .cue-opinion, .cue-key.cue-opinion { color: #8a3f00;
+  text-decoration: underline 2px; }
+.s:hover .cue-fact, .s:focus .cue-fact, .cue-key.cue-fact { color: #1f4e79; text-decoration: underline 2px; }
+footer { margin-top: 2rem; border-top: 1px solid #ddd; padding-top: .6rem; color: var(--muted);
+  font: .85rem/1.5 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; }
+@media print {
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  body { max-width: none; padding: 0; font-size: 11pt; }
+  .tip, .legend-note { display: none !important; }
+  .s { outline: none !important; }
+  .s.opinion::after { content: " [opinion " attr(data-probability) "]"; font: 8pt system-ui, Arial, sans-serif;
+    color: #8a3f00; }
+  main p { break-inside: avoid-page; }
+}
+@media (prefers-reduced-motion: no-preference) { .s { transition: outline-color .1s; } }
+"""
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="factopinion {version}">
+<title>{title}: fact and opinion</title>
+<style>{css}</style>
+</head>
+<body>
+<header>
+<h1>{title}</h1>
+<p class="byline">Fact and opinion, sentence by sentence</p>
+{summary}
+{legend}
+</header>
+<main>
+{body}
+</main>
+<footer>"fact" is a reported, attributable statement (what happened, who said what), not necessarily a true
+one; "opinion" is the author's own judgement, recommendation, prediction or rhetorical question. A cue's number
+is its contribution to the sentence's log-odds of opinion. Made by factopinion {version}.</footer>
+</body>
+</html>
+"""

@@ -1,0 +1,268 @@
+"""The HTML page of a scored text (`score --html`), read with the standard library's HTML parser."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from factopinion import load_model
+from factopinion.cli import cli
+from factopinion.explain import explain_document
+from factopinion.html import render_html, save_html, shade
+
+ARTICLE = """Council votes on budget
+
+The council said on Tuesday that it would cut the library budget by 4%. "We had no choice," the mayor told reporters.
+
+Opinion
+This is a disgrace. The council should resign at once! Who will stand up for readers?
+"""
+HOSTILE = """<script>alert("x")</script> The mayor said "no" & left.
+
+It's <b>outrageous</b> & the 'plan' must go; </span></p><img src=x onerror=alert(1)> Isn't it?
+"""
+
+
+class PageReader(HTMLParser):
+    """Collects the sentence elements (``.s``) with their attributes, visible text (``.st``) and tooltip text."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.sentences: list[dict] = []
+        self.tags: list[str] = []
+        self.stack: list[tuple[str, str]] = []  # (tag, role in the page)
+        self.headings: list[str] = []
+        self.text: list[str] = []  # the article's visible text, tooltips left out
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append(tag)
+        classes = (attrs.get("class") or "").split()
+        role = next((r for r in ("s", "st", "tip", "heading") if r in classes), "")
+        if role == "s":
+            self.sentences.append({**attrs, "text": "", "tip": ""})
+        self.stack.append((tag, role))
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            if self.stack.pop()[0] == tag:
+                break
+
+    def handle_data(self, data):
+        roles = [role for _, role in self.stack]
+        if "st" in roles:
+            self.sentences[-1]["text"] += data
+        if "tip" in roles:
+            self.sentences[-1]["tip"] += data
+        elif "heading" in roles:
+            self.headings.append(data)
+        if "main" in [tag for tag, _ in self.stack] and "tip" not in roles:
+            self.text.append(data)
+
+
+def read(page: str) -> PageReader:
+    reader = PageReader()
+    reader.feed(page)
+    reader.close()
+    return reader
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model(notify=lambda message: None)
+
+
+def page_for(model, text: str, top: int = 5) -> tuple[str, object]:
+    document = explain_document(model, model.score(text), top)
+    return render_html(text, document, title='A <test> & "title"'), document
+
+
+def test_every_sentence_is_present_with_its_label_and_probability(model):
+    page, document = page_for(model, ARTICLE)
+    reader = read(page)
+    assert len(reader.sentences) == len(document.sentences) == 5
+    for element, sentence in zip(reader.sentences, document.sentences, strict=True):
+        assert element["data-label"] == sentence.label
+        assert element["class"] == f"s {sentence.label}"
+        assert float(element["data-probability"]) == pytest.approx(sentence.opinion_probability, abs=5e-4)
+        assert element["text"] == sentence.sentence
+        assert element["tabindex"] == "0"
+        assert element["aria-describedby"] == f"tip-{sentence.index}"
+        assert element["tip"].startswith(f"{sentence.label} · opinion probability {sentence.opinion_probability:.3f}")
+        assert element["style"] == f"background-color:{shade(sentence.opinion_probability)}"
+
+
+def test_tooltips_list_the_cue_words_strongest_label_first(model):
+    page, document = page_for(model, ARTICLE)
+    reader = read(page)
+    resign = next(e for e in reader.sentences if "resign" in e["text"])
+    assert resign["data-label"] == "opinion"
+    assert resign["tip"].index("toward opinion: [modal: should]") < resign["tip"].index("toward fact:")
+    said = reader.sentences[0]
+    assert said["data-label"] == "fact"
+    toward_fact = said["tip"].split("toward fact: ")[1].split("toward opinion: ")[0]
+    assert toward_fact.startswith("[attribution: said]") and "said" in toward_fact.split(", ")[1]
+
+
+def test_cue_words_are_marked_inside_the_sentence(model):
+    page, _ = page_for(model, "The council should resign.")
+    assert '<span class="cue cue-opinion">should</span>' in page
+
+
+def test_headings_and_paragraphs_are_kept_and_no_text_is_lost(model):
+    page, _ = page_for(model, ARTICLE)
+    reader = read(page)
+    assert '<h2 class="heading">Council votes on budget</h2>' in page
+    assert reader.headings == ["Council votes on budget", "Opinion"]
+    assert page.count("<p>") == 3
+    assert " ".join("".join(reader.text).split()) == " ".join(ARTICLE.split())
+
+
+def test_all_text_is_escaped(model):
+    page, document = page_for(model, HOSTILE)
+    reader = read(page)
+    assert reader.tags.count("script") == 0 and "img" not in reader.tags and "b" not in reader.tags
+    assert "<script>" not in page and "onerror=alert(1)>" not in page
+    assert [e["text"] for e in reader.sentences] == [s.sentence for s in document.sentences]
+    assert "A &lt;test&gt; &amp; &quot;title&quot;" in page
+    assert " ".join("".join(reader.text).split()) == " ".join(HOSTILE.split())
+
+
+def test_the_page_is_self_contained(model):
+    page, _ = page_for(model, ARTICLE)
+    lowered = page.lower()
+    for needle in ("http:", "https:", "//", "<script", "<link", "@import", "url(", "src=", "@font-face"):
+        assert needle not in lowered.replace("<!doctype html>", ""), needle
+    assert '<meta charset="utf-8">' in page and '<html lang="en">' in page
+
+
+def test_the_summary_bar_and_legend(model):
+    page, document = page_for(model, ARTICLE)
+    summary = document.summary
+    share = summary["opinion_share"]
+    assert f"<strong>{summary['sentences']}</strong> sentences" in page
+    assert f"<strong>{share:.1%}</strong> opinion" in page
+    assert f'class="bar-opinion" style="width:{share * 100:.2f}%"' in page
+    assert 'class="legend"' in page and "linear-gradient(to right, " in page
+    assert "@media print" in page and ":focus" in page
+
+
+def test_shade_is_white_ish_at_the_threshold_and_deepens_toward_each_end():
+    def whiteness(colour: str) -> int:
+        return sum(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+
+    assert whiteness(shade(0.5)) > whiteness(shade(0.7)) > whiteness(shade(1.0))
+    assert whiteness(shade(0.5)) > whiteness(shade(0.3)) > whiteness(shade(0.0))
+    assert shade(0.0) != shade(1.0)
+    assert shade(0.8, threshold=0.8) == shade(0.5)
+    assert shade(1.0, threshold=1.0) == shade(1.0) and shade(0.0, threshold=0.0) == shade(0.5)
+    assert re.fullmatch(r"#[0-9a-f]{6}", shade(0.123))
+
+
+def test_a_document_of_another_text_is_refused(model):
+    document = model.score("One sentence here. Another one there.")
+    with pytest.raises(ValueError, match="not of this text"):
+        render_html("Something else entirely. Really.", document)
+
+
+def test_a_document_without_cues_still_renders(model):
+    document = model.score("It should resign.")
+    reader = read(render_html("It should resign.", document))
+    assert (
+        reader.sentences[0]["tip"] == f"opinion · opinion probability {document.sentences[0].opinion_probability:.3f}"
+    )
+
+
+def test_save_html_is_atomic_and_readable(tmp_path):
+    target = tmp_path / "page.html"
+    save_html("<p>é</p>", target)
+    assert target.read_text("utf-8") == "<p>é</p>"
+    assert target.stat().st_mode & 0o444 == 0o444 & ~_umask()
+    assert [p.name for p in tmp_path.iterdir()] == ["page.html"]
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# The command line ------------------------------------------------------------------------------------------------
+
+
+def test_score_html_writes_the_page_and_leaves_stdout_empty(tmp_path):
+    source = tmp_path / "story.txt"
+    source.write_text(ARTICLE, "utf-8")
+    before = source.read_bytes()
+    out = tmp_path / "story.html"
+    result = CliRunner().invoke(cli, ["score", "--file", str(source), "--html", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert result.stderr == f"factopinion: wrote {out} (5 sentences, 3 opinion)\n"
+    reader = read(out.read_text("utf-8"))
+    assert len(reader.sentences) == 5
+    assert "<title>story.txt: fact and opinion</title>" in out.read_text("utf-8")
+    assert source.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["story.html", "story.txt"]
+
+
+def test_score_html_dash_writes_the_page_to_stdout():
+    result = CliRunner().invoke(cli, ["score", "--html", "-", "--cues", "2"], input=ARTICLE)
+    assert result.exit_code == 0
+    assert result.stdout.startswith("<!DOCTYPE html>") and result.stdout.rstrip().endswith("</html>")
+    reader = read(result.stdout)
+    assert len(reader.sentences) == 5
+    assert "<title>Scored text: fact and opinion</title>" in result.stdout
+    assert all(e["tip"].count(",") <= 2 for e in reader.sentences if "toward" in e["tip"])
+
+
+def test_score_html_with_an_explicit_format_writes_both(tmp_path):
+    out = tmp_path / "page.html"
+    result = CliRunner().invoke(cli, ["score", "It should resign.", "--html", str(out), "--json"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["sentences"][0]["cues"]["opinion"]
+    assert out.is_file()
+
+
+def test_score_html_dash_with_a_format_is_a_usage_error():
+    result = CliRunner().invoke(cli, ["score", "It should resign.", "--html", "-", "--nl"])
+    assert result.exit_code == 2
+    assert "--html - writes the page to standard output: give it a file name, or drop --nl" in result.output
+
+
+def test_score_html_will_not_overwrite_the_input(tmp_path):
+    source = tmp_path / "story.txt"
+    source.write_text(ARTICLE, "utf-8")
+    result = CliRunner().invoke(cli, ["score", "--file", str(source), "--html", str(source)])
+    assert result.exit_code == 2 and "Invalid value for --html: that is the input file" in result.output
+    assert source.read_text("utf-8") == ARTICLE
+
+
+def test_score_html_into_a_missing_folder_is_a_one_line_error(tmp_path):
+    target = tmp_path / "missing" / "page.html"
+    result = CliRunner().invoke(cli, ["score", "It should resign.", "--html", str(target)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: cannot write {target}: No such file or directory\n"
+
+
+@pytest.mark.skipif(not Path("../shared/seed/article.txt").is_file(), reason="../shared/seed/article.txt not here")
+def test_the_seed_article_page(tmp_path):
+    out = tmp_path / "seed.html"
+    result = CliRunner().invoke(cli, ["score", "--file", "../shared/seed/article.txt", "--html", str(out)])
+    assert result.exit_code == 0
+    page = out.read_text("utf-8")
+    reader = read(page)
+    assert reader.headings == ["Vladimir Putin and Xi Jinping", "NATO and Asia", "Strategic Alliance"]
+    alliance = page.index('<h2 class="heading">Strategic Alliance</h2>')
+    after = read(page[alliance:]).sentences
+    assert after and all(e["data-label"] == "opinion" for e in after)
+    before = read(page[:alliance]).sentences
+    assert sum(e["data-label"] == "fact" for e in before) >= 0.9 * len(before)

@@ -1,0 +1,188 @@
+"""The `score --html` page in a real browser: headless Chromium driven by Selenium through the system chromedriver.
+
+Skipped, with the reason, where Chromium, chromedriver or Selenium is missing (`.ci/run` installs them). The browser
+gets no network: the page is a local file and must load nothing else.
+"""
+
+from __future__ import annotations
+
+import shutil
+import struct
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from factopinion import load_model
+from factopinion.cli import cli
+
+BROWSER = next((p for name in ("chromium", "chromium-browser") if (p := shutil.which(name))), None)
+DRIVER = shutil.which("chromedriver")
+SEED = Path("../shared/seed/article.txt")
+TEXT = """Council votes on budget
+
+The council said on Tuesday that it would cut the library budget by 4%. "We had no choice," the mayor told reporters.
+
+Opinion
+This is a disgrace. <script>alert("x")</script> The council should resign at once! Who will stand up for readers?
+"""
+
+try:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+except ImportError:  # pragma: no cover - depends on the machine
+    webdriver = None
+
+pytestmark = pytest.mark.skipif(
+    BROWSER is None or DRIVER is None or webdriver is None,
+    reason="headless browser test: needs chromium and chromedriver (Debian packages chromium, chromium-driver) "
+    "and selenium (pip install -e '.[test]')",
+)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    options = webdriver.ChromeOptions()
+    options.binary_location = BROWSER
+    for argument in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        "--window-size=1000,1400",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=DRIVER))
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+def write_page(source: Path, out: Path) -> list:
+    """Run `score --file SOURCE --html OUT` and return the sentences it scored."""
+    result = CliRunner().invoke(cli, ["score", "--file", str(source), "--html", str(out)])
+    assert result.exit_code == 0, result.output
+    return load_model().score(source.read_text("utf-8")).sentences
+
+
+def sentence_elements(browser) -> list[dict]:
+    return browser.execute_script(
+        """return [...document.querySelectorAll('.s')].map(e => ({
+            index: Number(e.dataset.index), label: e.dataset.label, probability: Number(e.dataset.probability),
+            text: e.querySelector('.st').textContent}));"""
+    )
+
+
+def assert_png(path: Path, width: int) -> None:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">I", data[16:20])[0] == width
+    assert len(data) > 10_000  # a rendered page, not a blank image
+
+
+@pytest.fixture(scope="module")
+def page(browser, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("page")
+    (folder / "story.txt").write_text(TEXT, "utf-8")
+    sentences = write_page(folder / "story.txt", folder / "story.html")
+    browser.get((folder / "story.html").as_uri())
+    return sentences
+
+
+def test_every_sentence_is_rendered_with_its_label(browser, page):
+    elements = sentence_elements(browser)
+    assert [e["index"] for e in elements] == [s.index for s in page]
+    assert [e["label"] for e in elements] == [s.label for s in page]
+    assert [e["text"] for e in elements] == [s.sentence for s in page]
+    assert [e["probability"] for e in elements] == [round(s.opinion_probability, 3) for s in page]
+    assert "opinion" in {e["label"] for e in elements} and "fact" in {e["label"] for e in elements}
+
+
+def test_the_page_runs_no_script_and_loads_nothing(browser, page):
+    assert browser.execute_script("return document.scripts.length") == 0
+    assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0
+    assert any('<script>alert("x")</script>' in e["text"] for e in sentence_elements(browser))
+    assert browser.title == "story.txt: fact and opinion"
+
+
+def test_tab_moves_through_the_sentences_and_shows_their_tooltips(browser, page):
+    browser.execute_script("document.activeElement.blur(); window.scrollTo(0, 0);")
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    for sentence in page[:3]:
+        focused = browser.switch_to.active_element
+        assert focused.get_attribute("id") == f"s-{sentence.index}"
+        tip = focused.find_element(By.CSS_SELECTOR, ".tip")
+        assert tip.is_displayed()
+        assert tip.text.startswith(f"{sentence.label.upper()} · opinion probability")
+        assert "toward fact:" in tip.text
+        others = browser.find_elements(By.CSS_SELECTOR, f".s:not(#s-{sentence.index}) .tip")
+        assert not any(other.is_displayed() for other in others)
+        focused.send_keys(Keys.TAB)
+
+
+def test_hovering_a_sentence_shows_its_tooltip_and_marks_its_cue_words(browser, page):
+    browser.execute_script("document.activeElement.blur()")
+    target = next(s for s in page if "resign" in s.sentence)
+    element = browser.find_element(By.ID, f"s-{target.index}")
+    tip = element.find_element(By.CSS_SELECTOR, ".tip")
+    cue = next(c for c in element.find_elements(By.CSS_SELECTOR, ".cue-opinion") if c.text == "should")
+    assert not tip.is_displayed()
+    before_hover = cue.value_of_css_property("text-decoration-line")
+    ActionChains(browser).move_to_element(element).perform()
+    assert tip.is_displayed() and "toward opinion: [modal: should]" in tip.text
+    assert cue.value_of_css_property("text-decoration-line") == "underline"
+    assert before_hover == "none"
+    ActionChains(browser).move_by_offset(0, 0).move_to_element(browser.find_element(By.TAG_NAME, "h1")).perform()
+
+
+def test_in_print_tooltips_are_hidden_and_opinion_is_marked_in_words(browser, page):
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        opinion = next(s for s in page if s.label == "opinion")
+        after = browser.execute_script(
+            "return getComputedStyle(document.getElementById(arguments[0]), '::after').content", f"s-{opinion.index}"
+        )
+        assert after == f'" [opinion {opinion.opinion_probability:.3f}]"'
+        fact = next(s for s in page if s.label == "fact")
+        assert browser.execute_script(
+            "return getComputedStyle(document.getElementById(arguments[0]), '::after').content", f"s-{fact.index}"
+        ) in ("none", "normal")
+        browser.execute_script("document.getElementById(arguments[0]).focus()", f"s-{opinion.index}")
+        assert not browser.find_element(By.CSS_SELECTOR, f"#s-{opinion.index} .tip").is_displayed()
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+
+
+def test_screenshot(browser, page, tmp_path):
+    browser.execute_script("document.activeElement.blur(); window.scrollTo(0, 0);")
+    shot = tmp_path / "story.png"
+    assert browser.save_screenshot(str(shot))
+    assert_png(shot, browser.execute_script("return window.innerWidth * window.devicePixelRatio"))
+
+
+@pytest.mark.skipif(not SEED.is_file(), reason=f"{SEED} is not here (the project's shared/ folder)")
+def test_the_seed_article_in_the_browser(browser, tmp_path):
+    sentences = write_page(SEED, tmp_path / "seed.html")
+    browser.get((tmp_path / "seed.html").as_uri())
+    elements = sentence_elements(browser)
+    assert [(e["text"], e["label"]) for e in elements] == [(s.sentence, s.label) for s in sentences]
+    headings = browser.execute_script("return [...document.querySelectorAll('h2.heading')].map(h => h.textContent)")
+    assert headings == ["NATO and Asia", "Strategic Alliance"]
+    alliance_labels = browser.execute_script(
+        """const h = [...document.querySelectorAll('h2.heading')].find(h => h.textContent === 'Strategic Alliance');
+        return [...document.querySelectorAll('.s')]
+            .filter(e => h.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_FOLLOWING).map(e => e.dataset.label);"""
+    )
+    assert alliance_labels and set(alliance_labels) == {"opinion"}
+    shot = tmp_path / "seed.png"
+    assert browser.save_screenshot(str(shot))
+    assert_png(shot, browser.execute_script("return window.innerWidth * window.devicePixelRatio"))
