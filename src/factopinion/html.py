@@ -4,14 +4,14 @@ with its label, probability and cue words on hover or keyboard focus. No scripts
 from __future__ import annotations
 
 import html
-import os
 from itertools import groupby
 from pathlib import Path
 
 from . import __version__
+from .atomic import atomic_output
 from .data import DataError
 from .explain import cue_display
-from .model import Document, ScoredSentence, _atomic_write
+from .model import Document, ScoredSentence
 from .text import split_paragraphs, split_sentences
 
 __all__ = ["render_html", "save_html", "shade"]
@@ -42,15 +42,9 @@ def render_html(text: str, document: Document, *, title: str = "Scored text") ->
 
 def save_html(page: str, path: str | Path) -> None:
     """Write ``page`` to ``path`` atomically (a reader never sees half a page), readable as the umask allows."""
-    umask = os.umask(0)
-    os.umask(umask)
-
-    def write(f) -> None:
-        os.fchmod(f.fileno(), 0o666 & ~umask)
-        f.write(page.encode("utf-8"))
-
     try:
-        _atomic_write(Path(path), write)
+        with atomic_output(path, overwrite=True) as f:
+            f.write(page.encode("utf-8"))
     except OSError as err:
         raise DataError(f"cannot write {path}: {err.strerror or err}") from None
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
@@ -17,6 +16,7 @@ import numpy as np
 import sklearn
 from sklearn.pipeline import Pipeline
 
+from .atomic import atomic_output
 from .text import split_sentences
 
 if TYPE_CHECKING:
@@ -136,25 +136,16 @@ class Model:
         """Write ``model.joblib`` and ``metadata.json`` into ``directory``, each atomically."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        _atomic_write(directory / MODEL_FILE, lambda f: joblib.dump(self.pipeline, f, compress=3))
+        with atomic_output(directory / MODEL_FILE, overwrite=True) as f:
+            joblib.dump(self.pipeline, f, compress=3)
         text = json.dumps(self.metadata, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-        _atomic_write(directory / METADATA_FILE, lambda f: f.write(text.encode("utf-8")))
+        with atomic_output(directory / METADATA_FILE, overwrite=True) as f:
+            f.write(text.encode("utf-8"))
         return directory
 
 
 def label_for(probability: float, threshold: float) -> str:
     return "opinion" if probability >= threshold else "fact"
-
-
-def _atomic_write(path: Path, write: Callable) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _resource_dir(name: str) -> Path:
