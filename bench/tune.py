@@ -11,9 +11,9 @@ the plain word 1-2-gram reference measured in the same run.
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
+from quality import sentences_per_second  # bench/quality.py, beside this script
 from sklearn.metrics import f1_score
 
 from factopinion.data import data_files, read_labeled, read_labeled_files
@@ -39,15 +39,6 @@ VARIANTS = {
 }
 
 
-def throughput(pipeline, sentences) -> float:
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        pipeline.predict_proba(sentences)
-        best = min(best, time.perf_counter() - start)
-    return len(sentences) / best
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared")
@@ -65,7 +56,7 @@ def main() -> None:
         pipeline = build_pipeline(**params)
         cv = cross_validate(pipeline, frame, folds=5)["macro_f1"]
         fitted = build_pipeline(**params).fit(frame["sentence"], frame["label"])
-        speed = throughput(fitted, probe)
+        speed = sentences_per_second(fitted.predict_proba, probe, repeats=3)
         reference_speed = reference_speed or speed
         seed_model = build_pipeline(**params).fit(frame.loc[~held_out, "sentence"], frame.loc[~held_out, "label"])
         seed = (seed_model.predict(frame.loc[held_out, "sentence"]) == frame.loc[held_out, "label"]).mean()
