@@ -6,6 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 from factopinion.cli import cli
+from factopinion.data import data_files, read_labeled_files
+from factopinion.model import bundled_data_dir
 
 TEXT = "The council voted 7-2 on Tuesday to close the library. This is a shameful decision. Who benefits?"
 
@@ -82,12 +84,20 @@ def test_bad_threshold_is_a_usage_error(runner, value):
 
 def test_model_option_uses_another_model(runner, tmp_path):
     data = tmp_path / "tiny.csv"
-    data.write_text("sentence,label\nThe sky is blue today.,opinion\nThe grass grew.,fact\n", encoding="utf-8")
+    rows = [
+        "The sky is lovely.,opinion",
+        "The sky is wonderful.,opinion",
+        "The grass grew.,fact",
+        "The grass died.,fact",
+    ]
+    data.write_text("sentence,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
     out = tmp_path / "tiny-model"
     result = run(runner, ["train", "--data", str(data), "--out", str(out), "--cv-folds", "0"])
-    assert result.exit_code == 0 and "trained on 2 sentences (1 fact, 1 opinion)" in result.output
-    document = json.loads(run(runner, ["score", "--json", "--model", str(out), "The sky is blue today."]).output)
-    assert document["sentences"][0]["label"] == "opinion"
+    assert result.exit_code == 0 and "trained on 4 sentences (2 fact, 2 opinion)" in result.output
+    document = json.loads(
+        run(runner, ["score", "--json", "--model", str(out), "The sky is blue. The grass grew."]).output
+    )
+    assert [s["label"] for s in document["sentences"]] == ["opinion", "fact"]
 
 
 @pytest.mark.parametrize(
@@ -184,6 +194,17 @@ def test_train_default_data(runner, tmp_path):
     assert any(f["name"] == "seed.csv" for f in meta["training_data"]["files"])
 
 
+def test_train_with_default_data_adds_the_bundled_corpus(runner, tmp_path):
+    data = tmp_path / "mine.csv"
+    data.write_text("sentence,label\nThe mill reopened on Monday.,fact\nThe mill is a treasure.,opinion\n", "utf-8")
+    out = tmp_path / "m"
+    run(runner, ["train", "--data", str(data), "--with-default-data", "--out", str(out), "--cv-folds", "0"])
+    files = json.loads((out / "metadata.json").read_text())["training_data"]["files"]
+    corpus = data_files(bundled_data_dir())
+    assert [f["name"] for f in files] == ["mine.csv", *(p.name for p in corpus)]
+    assert sum(f["rows"] for f in files) == 2 + len(read_labeled_files(corpus))
+
+
 def test_train_rejects_one_class_and_one_fold(runner, tmp_path):
     data = tmp_path / "one.csv"
     data.write_text("sentence,label\nA thing happened.,fact\n", encoding="utf-8")
@@ -191,6 +212,21 @@ def test_train_rejects_one_class_and_one_fold(runner, tmp_path):
     assert result.exit_code == 1 and "needs both fact and opinion" in result.output
     result = runner.invoke(cli, ["train", "--data", str(data), "--cv-folds", "1"])
     assert result.exit_code == 2 and "--cv-folds" in result.output
+
+
+@pytest.mark.parametrize(
+    ("rows", "folds", "message"),
+    [
+        (["The sky is blue.,opinion", "The grass grew.,fact"], "5", "5-fold cross-validation needs at least 5"),
+        (["Sky blue.,opinion", "Grass grew.,fact"], "0", "too few words occur in at least 2 sentences"),
+    ],
+)
+def test_train_on_too_little_data_is_a_clear_error(runner, tmp_path, rows, folds, message):
+    data = tmp_path / "small.csv"
+    data.write_text("sentence,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    result = runner.invoke(cli, ["train", "--data", str(data), "--cv-folds", folds, "--out", str(tmp_path / "m")])
+    assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "m").exists()
 
 
 def test_version_and_help(runner):

@@ -266,3 +266,9 @@ def test_the_seed_article_page(tmp_path):
     assert after and all(e["data-label"] == "opinion" for e in after)
     before = read(page[:alliance]).sentences
     assert sum(e["data-label"] == "fact" for e in before) >= 0.9 * len(before)
+
+
+def test_marked_cue_words_never_start_or_end_with_a_space(model):
+    page, _ = page_for(model, ARTICLE)
+    marked = re.findall(r'<span class="cue cue-(?:opinion|fact)">(.*?)</span>', page)
+    assert marked and all(text == text.strip() for text in marked)

@@ -206,6 +206,11 @@ def check_explain_options(explain: bool, html_path: str | None, file: str | None
     "Default: every file in the bundled data/ folder.",
 )
 @click.option(
+    "--with-default-data",
+    is_flag=True,
+    help="Train on the bundled data/ corpus as well as the --data files (adapts the default model to your domain).",
+)
+@click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("model"),
@@ -221,18 +226,26 @@ def check_explain_options(explain: bool, html_path: str | None, file: str | None
     help="Cross-validation folds for the figures in metadata.json (0 to skip).",
 )
 @user_errors
-def train(data, out, seed, cv_folds):
+def train(data, with_default_data, out, seed, cv_folds):
     """Train a model on labeled sentences and save it.
 
     Label values fact/opinion, OBJ/SUBJ and 0/1 are understood; CheckThat! TSV files are read as they are.
     """
+    from .data import data_files
+    from .model import bundled_data_dir
     from .training import DEFAULT_SEED, train_default
     from .training import train as train_files
 
     seed = DEFAULT_SEED if seed is None else seed
     if cv_folds == 1:
         raise click.BadParameter("use 0 (no cross-validation) or at least 2", param_hint="--cv-folds")
-    model = train_files(data, seed=seed, cv_folds=cv_folds) if data else train_default(seed=seed, cv_folds=cv_folds)
+    if data:
+        files = list(dict.fromkeys(p.resolve() for p in data))
+        if with_default_data:
+            files += [p for p in data_files(bundled_data_dir()) if p.resolve() not in files]
+        model = train_files(files, seed=seed, cv_folds=cv_folds)
+    else:
+        model = train_default(seed=seed, cv_folds=cv_folds)
     model.save(out)
     meta = model.metadata
     counts = meta["training_data"]["class_counts"]

@@ -3,40 +3,73 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
-__all__ = ["StyleFeatures", "STYLE_PATTERNS"]
+__all__ = ["StyleFeatures", "STYLE_PATTERNS", "CUE_WORDS"]
 
-# name -> pattern; each feature is 1.0 when the pattern occurs in the sentence.
-STYLE_PATTERNS: dict[str, re.Pattern[str]] = {
-    "attribution": re.compile(
-        r"\b(?:according to|(?:said|says|told|tells|stated|states|added|adds|announced|reported|claimed|claims|"
-        r"argued|argues|warned|warns|noted|notes|insisted|insists|acknowledged|admitted|wrote|writes|testified|"
-        r"alleged|confirmed|denied|declared|stressed|stresses|emphasi[sz]ed|emphasi[sz]es|remarked|explained|"
-        r"asserted|maintained|contended|contends|suggested|predicted|estimated|recalled|conceded|complained|"
-        r"criticised|criticized|condemned|praised|accused|urged|described|cautioned|observed|replied|responded|"
-        r"countered|proclaimed|expressed|expressing|denounced|denigrated|dismissed|welcomed|pledged|vowed|"
-        r"promised|threatened|blamed|told reporters|pointed out|called for|called on)\b)",
-        re.IGNORECASE,
+# Signals given by cue words and phrases, matched case-insensitively as whole words.
+CUE_WORDS: dict[str, tuple[str, ...]] = {
+    "attribution": (
+        "according to", "said", "says", "told", "tells", "stated", "states", "added", "adds", "announced",
+        "reported", "claimed", "claims", "argued", "argues", "warned", "warns", "noted", "notes", "insisted",
+        "insists", "acknowledged", "admitted", "wrote", "writes", "testified", "alleged", "confirmed", "denied",
+        "declared", "stressed", "stresses", "emphasised", "emphasized", "emphasises", "emphasizes", "remarked",
+        "explained", "asserted", "maintained", "contended", "contends", "suggested", "predicted", "estimated",
+        "recalled", "conceded", "complained", "criticised", "criticized", "condemned", "praised", "accused",
+        "urged", "described", "cautioned", "observed", "replied", "responded", "countered", "proclaimed",
+        "expressed", "expressing", "denounced", "denigrated", "dismissed", "welcomed", "pledged", "vowed",
+        "promised", "threatened", "blamed", "pointed out", "called for", "called on",
     ),
-    "quotation": re.compile(r"[“”\"‘«»]|(?:^|\s)'|'(?=\s|$)"),
-    "first_person": re.compile(r"\b(?:I|I'm|I’m|I've|I’ve|me|my|mine|we|we're|we’re|us|our|ours)\b", re.IGNORECASE),
-    "second_person": re.compile(r"\b(?:you|your|yours|you're|you’re)\b", re.IGNORECASE),
-    "modal": re.compile(r"\b(?:should|must|ought|shall|needs? to|has to|have to)\b", re.IGNORECASE),
-    "question": re.compile(r"\?[\"'”’)]*\s*$"),
-    "exclamation": re.compile(r"!"),
-    "number": re.compile(r"\d"),
+    "first_person": ("i", "me", "my", "mine", "we", "us", "our", "ours"),
+    "second_person": ("you", "your", "yours"),
+    "modal": ("should", "must", "ought", "shall", "need to", "needs to", "has to", "have to"),
+}  # fmt: skip
+
+# Signals given by punctuation and digits.
+_MARK_PATTERNS: dict[str, str] = {
+    "quotation": r"[“”\"‘«»]|(?:^|\s)'|'(?=\s|$)",
+    "opening_quote": r"^\s*[“\"‘«']",
+    "question": r"\?[\"'”’)]*\s*$",
+    "exclamation": r"!",
+    "number": r"\d",
 }
 
 
+def _cue_pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(r"\W+".join(map(re.escape, cue.split())) for cue in cues)
+    return re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
+
+
+# name -> pattern; a signal is on when its pattern occurs in the sentence (the explanations show these matches).
+STYLE_PATTERNS: dict[str, re.Pattern[str]] = {
+    "attribution": _cue_pattern(CUE_WORDS["attribution"]),
+    "quotation": re.compile(_MARK_PATTERNS["quotation"]),
+    "opening_quote": re.compile(_MARK_PATTERNS["opening_quote"]),
+    "first_person": _cue_pattern(CUE_WORDS["first_person"]),
+    "second_person": _cue_pattern(CUE_WORDS["second_person"]),
+    "modal": _cue_pattern(CUE_WORDS["modal"]),
+    "question": re.compile(_MARK_PATTERNS["question"]),
+    "exclamation": re.compile(_MARK_PATTERNS["exclamation"]),
+    "number": re.compile(_MARK_PATTERNS["number"]),
+}
+
+_WORD = re.compile(r"\w+")
+
+
 class StyleFeatures(TransformerMixin, BaseEstimator):
-    """One column per signal in ``STYLE_PATTERNS`` (attribution verbs, quotation marks, first and second person,
-    modal verbs of obligation, a closing question mark, exclamation marks, numbers): ``weight`` where the signal
+    """One column per signal in ``STYLE_PATTERNS`` (attribution verbs, quotation marks, a sentence that opens with
+    a quotation mark, first and second person, modal verbs of obligation, a closing question mark, exclamation
+    marks, numbers): ``weight`` where the signal
     occurs in the sentence, else 0. ``weight`` sets how loud the signals are beside the unit-length TF-IDF rows.
-    Stateless."""
+    Stateless.
+
+    Cue-word signals are found with one tokenisation and set lookups rather than one regular expression each; the
+    result is the same as searching ``STYLE_PATTERNS`` (a test checks it) at a fraction of the cost.
+    """
 
     def __init__(self, signals: tuple[str, ...] = tuple(STYLE_PATTERNS), weight: float = 1.0):
         self.signals = signals
@@ -49,11 +82,23 @@ class StyleFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X) -> sparse.csr_matrix:
-        patterns = [STYLE_PATTERNS[name] for name in self.signals]
-        rows = np.array(
-            [[self.weight if pattern.search(text) else 0.0 for pattern in patterns] for text in X], dtype=np.float64
-        ).reshape(-1, len(patterns))
-        return sparse.csr_matrix(rows)
+        rows = np.array([self._signals_of(text) for text in X], dtype=np.float64).reshape(-1, len(self.signals))
+        return sparse.csr_matrix(rows * self.weight)
+
+    def _signals_of(self, text: str) -> list[bool]:
+        tokens = _WORD.findall(text.lower())
+        words = set(tokens)
+        pairs = set(pairwise(tokens))
+        return [
+            not (words.isdisjoint(_SINGLE[name]) and pairs.isdisjoint(_PAIRS[name]))
+            if name in CUE_WORDS
+            else STYLE_PATTERNS[name].search(text) is not None
+            for name in self.signals
+        ]
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         return np.array([f"[{name.replace('_', ' ')}]" for name in self.signals], dtype=object)
+
+
+_SINGLE = {name: frozenset(c for c in cues if " " not in c) for name, cues in CUE_WORDS.items()}
+_PAIRS = {name: frozenset(tuple(c.split()) for c in cues if " " in c) for name, cues in CUE_WORDS.items()}

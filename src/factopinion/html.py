@@ -122,6 +122,9 @@ def _marked(sentence: str, cues: dict) -> str:
         for start, end in cue.get("spans", ()):
             for i in range(start, min(end, len(sentence))):
                 owner[i] = label
+    for i, char in enumerate(sentence):  # a space is marked only inside one cue colour, never at a run's edge
+        if char.isspace() and owner[i] and not (0 < i < len(sentence) - 1 and owner[i - 1] == owner[i] == owner[i + 1]):
+            owner[i] = None
     parts, pos = [], 0
     for label, run in groupby(owner):
         length = len(list(run))

@@ -30,11 +30,11 @@ TOKEN_PATTERN = r"(?u)\b\w[\w'’]*\b|[?!]"
 # The default model's settings, chosen with bench/tune.py (see the model card in README.md).
 DEFAULT_PARAMS: dict = {
     "ngram_range": (1, 2),
-    "min_df": 1,
+    "min_df": 2,
     "sublinear_tf": True,
     "C": 2.0,
     "class_weight": "balanced",
-    "style": ("attribution", "quotation", "first_person", "second_person", "modal", "question"),
+    "style": ("attribution", "quotation", "opening_quote", "first_person", "second_person", "modal", "question"),
     "style_weight": 0.3,
 }
 
@@ -104,8 +104,21 @@ def train(
     counts = frame["label"].value_counts()
     if len(counts) < 2:
         raise DataError("the training data needs both fact and opinion sentences")
+    if cv_folds and (counts.min() < cv_folds or len(set(_groups(frame))) < cv_folds):
+        raise DataError(
+            f"{cv_folds}-fold cross-validation needs at least {cv_folds} sentences of each label "
+            f"(this data has {counts.get('fact', 0)} fact, {counts.get('opinion', 0)} opinion); "
+            "use fewer folds, or 0 to skip it"
+        )
     pipeline = pipeline or build_pipeline(seed)
-    fitted = sklearn.clone(pipeline).fit(frame["sentence"].tolist(), frame["label"].to_numpy())
+    try:
+        fitted = sklearn.clone(pipeline).fit(frame["sentence"].tolist(), frame["label"].to_numpy())
+        cv = cross_validate(pipeline, frame, cv_folds, seed) if cv_folds else None
+    except ValueError as error:
+        if "no terms remain" not in str(error):
+            raise
+        min_df = pipeline.get_params().get("features__words__min_df", "min_df")
+        raise DataError(f"too little training data: too few words occur in at least {min_df} sentences") from None
     metadata = {
         "factopinion_version": __version__,
         "sklearn_version": sklearn.__version__,
@@ -125,8 +138,8 @@ def train(
         },
         "pipeline": _describe(fitted),
     }
-    if cv_folds:
-        metadata["cross_validation"] = cross_validate(pipeline, frame, cv_folds, seed)
+    if cv:
+        metadata["cross_validation"] = cv
     return Model(fitted, metadata)
 
 
