@@ -6,9 +6,8 @@ Prints macro-F1 on dev_en.tsv of: the default (bundled) model; the same pipeline
 alone and together with data/ (as `factopinion train --with-default-data` does); TextBlob's subjectivity > 0.5 (if
 TextBlob is installed: pip install '.[bench]'); the seed article's sentence accuracy for a model trained on data/
 without the seed rows; and the default model's predict_proba throughput in one process, with its ratio to a plain
-word 1-2-gram TF-IDF + LR reference measured in the same run. --record writes the figures
-into model/metadata.json under "benchmarks". The CheckThat! data is only measured against, never trained into the
-shipped model.
+word 1-2-gram TF-IDF + LR reference measured in the same run. --record writes the figures into model/metadata.json
+under "benchmarks". The CheckThat! data is only measured against, never trained into the shipped model.
 """
 
 from __future__ import annotations

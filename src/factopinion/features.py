@@ -58,14 +58,16 @@ STYLE_PATTERNS: dict[str, re.Pattern[str]] = {
 }
 
 _WORD = re.compile(r"\w+")
+# The cue words of each signal, and its two-word cue phrases as word pairs, for set lookups.
+_SINGLE = {name: frozenset(c for c in cues if " " not in c) for name, cues in CUE_WORDS.items()}
+_PAIRS = {name: frozenset(tuple(c.split()) for c in cues if " " in c) for name, cues in CUE_WORDS.items()}
 
 
 class StyleFeatures(TransformerMixin, BaseEstimator):
     """One column per signal in ``STYLE_PATTERNS`` (attribution verbs, quotation marks, a sentence that opens with
     a quotation mark, first and second person, modal verbs of obligation, a closing question mark, exclamation
-    marks, numbers): ``weight`` where the signal
-    occurs in the sentence, else 0. ``weight`` sets how loud the signals are beside the unit-length TF-IDF rows.
-    Stateless.
+    marks, numbers): ``weight`` where the signal occurs in the sentence, else 0. ``weight`` sets how loud the
+    signals are beside the unit-length TF-IDF rows. Stateless.
 
     Cue-word signals are found with one tokenisation and set lookups rather than one regular expression each; the
     result is the same as searching ``STYLE_PATTERNS`` (a test checks it) at a fraction of the cost.
@@ -98,7 +100,3 @@ class StyleFeatures(TransformerMixin, BaseEstimator):
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         return np.array([f"[{name.replace('_', ' ')}]" for name in self.signals], dtype=object)
-
-
-_SINGLE = {name: frozenset(c for c in cues if " " not in c) for name, cues in CUE_WORDS.items()}
-_PAIRS = {name: frozenset(tuple(c.split()) for c in cues if " " in c) for name, cues in CUE_WORDS.items()}
