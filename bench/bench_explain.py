@@ -17,9 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from factopinion import load_model
+from factopinion.bundled import bundled_data_dir
 from factopinion.explain import explain_document
 from factopinion.html import render_html
-from factopinion.model import bundled_data_dir
 
 
 def build_text(sentences: int) -> str:
@@ -57,8 +57,8 @@ def main() -> None:
         "score (reference)": lambda: model.score(text),
         "score + explain": lambda: explain_document(model, model.score(text)),
         "explain only": lambda: explain_document(model, document),
-        "render HTML only": lambda: render_html(text, explained),
-        "score + explain + HTML": lambda: render_html(text, explain_document(model, model.score(text))),
+        "render HTML only": lambda: render_html(explained),
+        "score + explain + HTML": lambda: render_html(explain_document(model.pipeline, model.score(text))),
     }
     results = {name: measure(step, args.repeat) for name, step in steps.items()}
     ref_time, ref_peak = results["score (reference)"]

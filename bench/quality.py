@@ -21,8 +21,9 @@ from pathlib import Path
 from sklearn.metrics import f1_score
 
 from factopinion import load_model
-from factopinion.data import data_files, read_labeled, read_labeled_files
-from factopinion.model import METADATA_FILE, bundled_data_dir, bundled_model_dir
+from factopinion.bundled import bundled_data_dir, bundled_model_dir
+from factopinion.datasets import data_files, read_labeled, read_labeled_files
+from factopinion.model import METADATA_FILE
 from factopinion.training import DEFAULT_SEED, build_pipeline, train
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,8 +18,8 @@ from pathlib import Path
 from quality import sentences_per_second  # bench/quality.py, beside this script
 from sklearn.metrics import f1_score
 
-from factopinion.data import data_files, read_labeled, read_labeled_files
-from factopinion.model import bundled_data_dir
+from factopinion.bundled import bundled_data_dir
+from factopinion.datasets import data_files, read_labeled, read_labeled_files
 from factopinion.training import DEFAULT_PARAMS, build_pipeline, cross_validate
 
 SIX = ("attribution", "quotation", "first_person", "second_person", "modal", "question")

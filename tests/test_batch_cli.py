@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from factopinion.batch_cli import batch_progress
-from factopinion.cli import cli
-from factopinion.model import bundled_model_dir, load_model
+from factopinion.bundled import bundled_model_dir, load_model
+from factopinion.cli import batch_progress, cli
 
 ARTICLES = [
     ["id", "text", "score", "note"],
@@ -129,14 +128,18 @@ def test_column_names_and_conflicts(tmp_path, articles):
     assert read_csv(result.stdout)[0] == [*ARTICLES[0], "verdict", "p"]
     result = run(str(articles), "--column", "nope=x")
     assert result.exit_code == 2
-    assert "choose from: row, sentence_index, start, end, sentence, label, opinion_probability" in result.stderr
+    assert "the added columns are: label, opinion_probability" in result.stderr
     result = run(str(articles), "--column", "label")
     assert result.exit_code == 2 and "FIELD=NAME" in result.stderr
     result = run(str(articles), "--column", "label=note")
     assert result.exit_code == 1
     assert "already has a column 'note'" in result.stderr and "--replace-columns" in result.stderr
     result = run(str(articles), "--column", "label=x", "--column", "opinion_probability=x")
-    assert result.exit_code == 1 and "both be named 'x'" in result.stderr
+    assert result.exit_code == 2 and "both be named 'x'" in result.stderr
+    result = run(str(articles), "--column", "row=r")  # a --sentences column, without --sentences: the same error
+    assert result.exit_code == 2 and "without --sentences" in result.stderr
+    result = run(str(articles), "--sentences", "--column", "row=r")
+    assert result.exit_code == 0 and read_csv(result.stdout)[0][len(ARTICLES[0])] == "r"
     result = run(str(articles), "--sentences")  # text column named 'text': no conflict
     assert result.exit_code == 0
     sentences = write_csv(tmp_path / "s.csv", [["sentence"], ["It rained. We loved it!"]])

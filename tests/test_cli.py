@@ -5,9 +5,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from factopinion.bundled import bundled_data_dir
 from factopinion.cli import cli
-from factopinion.data import data_files, read_labeled_files
-from factopinion.model import bundled_data_dir
+from factopinion.datasets import data_files, read_labeled_files
 
 TEXT = "The council voted 7-2 on Tuesday to close the library. This is a shameful decision. Who benefits?"
 
@@ -174,7 +174,7 @@ def test_evaluate_reads_checkthat_style_tsv(runner, tmp_path):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("sentence,verdict\nA.,fact\n", "needs a text column"),
+        ("sentence,verdict\nA.,fact\n", "no label column 'label'; the columns are: sentence, verdict"),
         ("sentence,label\nA.,maybe\n", "unknown label 'maybe'; expected one of fact/opinion, OBJ/SUBJ, 0/1"),
         ("sentence,label\n", "no labeled sentences"),
     ],

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from factopinion.data import data_files, read_labeled_files
-from factopinion.model import bundled_data_dir
+from factopinion.bundled import bundled_data_dir
+from factopinion.datasets import data_files, read_labeled_files
 
 ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = ["id", "sentence", "label", "topic", "register", "source", "pair_id", "case"]

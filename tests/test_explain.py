@@ -17,9 +17,11 @@ from sklearn.preprocessing import MaxAbsScaler
 from sklearn.tree import DecisionTreeClassifier
 
 from factopinion import Document, Model, ModelError, load_model
-from factopinion.explain import Cue, Explainer, explain, explain_document, format_cues
+from factopinion.bundled import bundled_data_dir
+from factopinion.document import Cue
+from factopinion.explain import Explainer, explain, explain_document
 from factopinion.features import StyleFeatures
-from factopinion.model import bundled_data_dir
+from factopinion.formats import format_cues
 from factopinion.training import build_pipeline
 
 EXTRA_SENTENCES = [
@@ -64,7 +66,7 @@ def tuned(sentences) -> Model:
 
 
 def _check_exact(model: Model, sentences: list[str]) -> None:
-    explanations = explain(model, sentences)
+    explanations = explain(model.pipeline, sentences)
     log_odds = model.pipeline.decision_function(sentences)
     probabilities = model.opinion_probability(sentences)
     assert len(explanations) == len(sentences)
@@ -196,7 +198,7 @@ def test_explain_document_adds_cues_and_log_odds(bundled):
     assert 0 < len(row["cues"]["opinion"]) <= 2 and len(row["cues"]["fact"]) <= 2
     assert row["cues"]["opinion"][0]["term"] == "[modal]"
     assert explained.to_dict()["explain"] == {
-        "intercept": pytest.approx(Explainer(bundled).intercept, abs=1e-6),
+        "intercept": pytest.approx(Explainer(bundled.pipeline).intercept, abs=1e-6),
         "cues_per_label": 2,
     }
     assert "cues" not in document.to_dict()["sentences"][0]  # the original is left as it was
@@ -211,7 +213,7 @@ def test_all_cues_add_up_in_the_json_form(bundled):
 
 
 def test_strongest_terms(bundled):
-    strongest = Explainer(bundled).strongest_terms(10)
+    strongest = Explainer(bundled.pipeline).strongest_terms(10)
     assert len(strongest["opinion"]) == len(strongest["fact"]) == 10
     opinion = [w for _, w in strongest["opinion"]]
     fact = [w for _, w in strongest["fact"]]
@@ -223,7 +225,7 @@ def test_strongest_terms(bundled):
 
 def test_format_cues_is_one_line():
     cues = {
-        "opinion": [Cue("[modal]", "must", 2.5, ((3, 7),)).to_dict(), Cue("disgrace", "disgrace", 1.25).to_dict()],
+        "opinion": [Cue("[modal]", "must", 2.5, ((3, 7),)), Cue("disgrace", "disgrace", 1.25)],
         "fact": [],
     }
     assert format_cues(cues) == "opinion: [modal: must] +2.500, disgrace +1.250; fact: -"

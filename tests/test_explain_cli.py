@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from factopinion import load_model
+from factopinion.bundled import bundled_model_dir
 from factopinion.cli import cli
-from factopinion.model import bundled_model_dir
 
 TEXT = "The council said on Tuesday that it met. It should resign at once! Will anyone care?"
 
@@ -138,6 +138,8 @@ def test_model_info_with_a_broken_model_is_a_one_line_error(tmp_path):
     assert len(result.output.strip().splitlines()) == 1
 
 
-def test_model_info_needs_a_positive_top(run):
-    result = CliRunner().invoke(cli, ["model", "info", "--top", "0"])
-    assert result.exit_code == 2 and "--top" in result.output
+def test_model_info_top_zero_lists_every_term(run):
+    report = json.loads(CliRunner().invoke(cli, ["model", "info", "--top", "0", "--json"]).output)
+    listed = len(report["strongest"]["opinion"]) + len(report["strongest"]["fact"])
+    assert listed > 1000 and listed <= report["features"]["total"]
+    assert CliRunner().invoke(cli, ["model", "info", "--top", "-1"]).exit_code == 2

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from factopinion import ModelError, load_model
-from factopinion import model as model_module
-from factopinion.data import read_labeled
-from factopinion.model import METADATA_FILE, MODEL_FILE, bundled_data_dir, bundled_model_dir
+from factopinion import bundled as bundled_module
+from factopinion.bundled import bundled_data_dir, bundled_model_dir
+from factopinion.datasets import read_labeled
+from factopinion.model import METADATA_FILE, MODEL_FILE
 from factopinion.training import build_pipeline, train
 
 
@@ -107,7 +108,7 @@ def test_mismatched_bundled_model_is_rebuilt_into_the_cache(tmp_path, monkeypatc
     meta = json.loads((stale / METADATA_FILE).read_text())
     meta["sklearn_version"] = "0.0.1"
     (stale / METADATA_FILE).write_text(json.dumps(meta))
-    monkeypatch.setattr(model_module, "bundled_model_dir", lambda: stale)
+    monkeypatch.setattr(bundled_module, "bundled_model_dir", lambda: stale)
     monkeypatch.setenv("FACTOPINION_CACHE_DIR", str(tmp_path / "cache"))
     said = []
     rebuilt = load_model(notify=said.append)
@@ -124,7 +125,7 @@ def test_mismatched_bundled_model_is_rebuilt_into_the_cache(tmp_path, monkeypatc
 
 
 def test_missing_bundled_model_is_rebuilt(tmp_path, monkeypatch):
-    monkeypatch.setattr(model_module, "bundled_model_dir", lambda: tmp_path / "nothing")
+    monkeypatch.setattr(bundled_module, "bundled_model_dir", lambda: tmp_path / "nothing")
     monkeypatch.setenv("FACTOPINION_CACHE_DIR", str(tmp_path / "cache"))
     said = []
     assert load_model(notify=said.append).predict(["Is this really the best we can do?"]) == ["opinion"]

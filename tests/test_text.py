@@ -100,7 +100,7 @@ def test_long_single_line_is_linear():
 def test_seed_article_splits_into_the_seed_sentences(seed_article):
     import csv
 
-    from factopinion.model import bundled_data_dir
+    from factopinion.bundled import bundled_data_dir
 
     with open(bundled_data_dir() / "seed.csv", encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))

@@ -1,19 +1,23 @@
-"""Atomic output files: written to a hidden temporary file beside the target, which takes its name only when
-complete, so an interrupted run never leaves a partial file under the target's name."""
+"""Writing an output file safely: a regular file (or a new one) is written to a hidden temporary file beside it,
+which takes its name only when complete, so an interrupted run never leaves a partial file under that name and
+never harms what was there; a device, FIFO or socket is written into directly, never replaced."""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
-import signal
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from .data import DataError
+from .errors import OutputError, OutputExists
 
-__all__ = ["atomic_output", "same_file", "terminate_as_exit"]
+__all__ = ["atomic_output", "check_writable", "same_file", "PART_SUFFIX"]
+
+PART_SUFFIX = ".part"
 
 
 def same_file(a: str | Path, b: str | Path) -> bool:
@@ -24,66 +28,94 @@ def same_file(a: str | Path, b: str | Path) -> bool:
         return False
 
 
+def check_writable(path: str | Path, *, overwrite: bool = False) -> bool:
+    """Check that ``path`` may be written before any work is done; True where it is a device, FIFO or socket
+    (written into directly). A symlink counts as what it points to. Raises ``OutputExists`` for an existing
+    regular file without ``overwrite``, ``OutputError`` for a directory or a name ending in a slash."""
+    name = os.fspath(path)
+    if name.endswith(os.sep):
+        raise OutputError(f"{name}: not a file name (it ends with {os.sep})")
+    try:
+        mode = os.stat(name).st_mode
+    except FileNotFoundError:
+        return False
+    except OSError as err:
+        raise OutputError(f"cannot write {name}: {err.strerror or err}") from None
+    if stat.S_ISDIR(mode):
+        raise OutputError(f"{name} is a directory")
+    if not stat.S_ISREG(mode):
+        return True
+    if not overwrite:
+        raise OutputExists(name)
+    return False
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | Path, *, overwrite: bool = False, buffer_size: int = 1 << 20) -> Iterator[BinaryIO]:
     """Yield a binary file that becomes ``path`` when the block ends without an exception.
 
     Without ``overwrite`` an existing ``path`` is never replaced (checked before and, through a hard link, at the
-    moment the file takes its name). On any exception, KeyboardInterrupt and SystemExit included, the temporary
-    file is removed and ``path`` is left as it was.
+    moment the file takes its name). A symlink to a regular file is followed: its target is replaced, keeping its
+    permission bits, as is any replaced file's. A device, FIFO or socket at ``path`` is written into directly. On
+    any exception, KeyboardInterrupt and SystemExit included, the temporary file is removed and ``path`` is left
+    as it was.
     """
-    path = Path(path)
-    if path.is_dir():
-        raise DataError(f"{path} is a directory")
-    if not overwrite and os.path.lexists(path):
-        raise DataError(f"{path} already exists (use --force to overwrite it)")
+    if check_writable(path, overwrite=overwrite):
+        with _open_special(path, buffer_size) as file:
+            yield file
+        return
+    target = Path(os.path.realpath(path))
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=PART_SUFFIX)
     except OSError as err:
-        raise DataError(f"cannot write {path}: {err.strerror or err}") from None
+        raise OutputError(f"cannot write {path}: {err.strerror or err}") from None
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)
+        os.fchmod(fd, _mode_for(target))
         with os.fdopen(fd, "wb", buffering=buffer_size) as file:
             yield file
             file.flush()
             os.fsync(file.fileno())
-        _publish(tmp, path, overwrite)
+        _publish(tmp, target, overwrite, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
 
 
-def _publish(tmp: str, path: Path, overwrite: bool) -> None:
-    if overwrite:
-        os.replace(tmp, path)
-        return
-    try:
-        os.link(tmp, path)  # fails if path appeared meanwhile: never clobber without overwrite
-    except FileExistsError:
-        raise DataError(f"{path} already exists (use --force to overwrite it)") from None
-    except OSError:  # a file system without hard links
-        if os.path.lexists(path):
-            raise DataError(f"{path} already exists (use --force to overwrite it)") from None
-        os.replace(tmp, path)
-
-
 @contextlib.contextmanager
-def terminate_as_exit() -> Iterator[None]:
-    """Turn SIGTERM (and SIGHUP) into ``SystemExit`` while the block runs, so cleanup code runs on ``kill``."""
-
-    def handler(signum, frame):
-        raise SystemExit(128 + signum)
-
-    wanted = [s for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None]
+def _open_special(path: str | Path, buffer_size: int) -> Iterator[BinaryIO]:
     try:
-        previous = {s: signal.signal(s, handler) for s in wanted}
-    except ValueError:  # not the main thread: leave signals alone
-        yield
+        file = open(path, "wb", buffering=buffer_size)  # noqa: SIM115 (closed below)
+    except OSError as err:
+        raise OutputError(f"cannot write {path}: {err.strerror or err}") from None
+    with file:
+        yield file
+        try:
+            file.flush()
+        except OSError as err:
+            if err.errno == errno.EPIPE:
+                raise
+            raise OutputError(f"cannot write {path}: {err.strerror or err}") from None
+
+
+def _mode_for(target: Path) -> int:
+    """The permission bits of the file being replaced, else those the umask gives a new file."""
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _publish(tmp: str, target: Path, overwrite: bool, path: str | Path) -> None:
+    if overwrite:
+        os.replace(tmp, target)
         return
     try:
-        yield
-    finally:
-        for s, old in previous.items():
-            signal.signal(s, old)
+        os.link(tmp, target)  # fails if the target appeared meanwhile: never clobber without overwrite
+    except FileExistsError:
+        raise OutputExists(path) from None
+    except OSError:  # a file system without hard links
+        if os.path.lexists(target):
+            raise OutputExists(path) from None
+        os.replace(tmp, target)

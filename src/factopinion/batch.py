@@ -9,6 +9,7 @@ import ctypes
 import io
 import os
 import signal
+import stat
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -19,24 +20,26 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .atomic import atomic_output, same_file
-from .csvstream import BadRecord, CellFormat, Chunk, RecordReader, RecordWriter
-from .data import DataError
-from .model import Model, label_for
+from .csvstream import BadRecord, CellFormat, Chunk, RecordReader, RecordWriter, find_text_column
+from .document import label_for
+from .errors import DataError, OptionError
+from .model import Model
 from .text import split_sentences
 
 __all__ = [
     "BatchOptions",
     "BatchSummary",
-    "ROW_FIELDS",
-    "SENTENCE_FIELDS",
+    "ChunkCounts",
+    "ROW_COLUMNS",
+    "SENTENCE_COLUMNS",
     "label_stream",
     "label_file",
     "score_texts",
 ]
 
-ROW_FIELDS = ("label", "opinion_probability")
-TEXT_COLUMNS = ("text", "sentence")  # looked for, in this order, without --text-column
-SENTENCE_FIELDS = ("row", "sentence_index", "start", "end", "sentence", "label", "opinion_probability")
+# The columns each mode adds, in order.
+ROW_COLUMNS = ("label", "opinion_probability")
+SENTENCE_COLUMNS = ("row", "sentence_index", "start", "end", "sentence", "label", "opinion_probability")
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,39 @@ class BatchOptions:
     jobs: int = 0
     chunk_rows: int = 4000
 
+    def __post_init__(self) -> None:
+        added = self.added_columns
+        unknown = [name for name in self.column_names if name not in added]
+        if unknown:
+            mode = "with --sentences" if self.sentences else "without --sentences"
+            raise OptionError(
+                f"no added column {unknown[0]!r} to rename {mode}; the added columns are: {', '.join(added)}"
+            )
+        names = [self.column_names.get(f, f) for f in added]
+        twice = next((name for name in names if names.count(name) > 1), None)
+        if twice is not None:
+            raise OptionError(f"two added columns would both be named {twice!r}")
+        if not 0.0 <= self.threshold <= 1.0:  # also refuses NaN
+            raise OptionError(f"the threshold must be between 0 and 1, not {self.threshold}")
+        if self.chunk_rows < 1 or self.jobs < 0:
+            raise OptionError("chunk_rows must be at least 1 and jobs at least 0")
+
+    @property
+    def added_columns(self) -> tuple[str, ...]:
+        """The columns this mode adds (before renaming)."""
+        return SENTENCE_COLUMNS if self.sentences else ROW_COLUMNS
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkCounts:
+    """What labeling one chunk counted: input rows, rows with text, rows without, sentences, opinion units."""
+
+    rows: int = 0
+    labeled: int = 0
+    empty: int = 0
+    sentences: int = 0
+    opinion: int = 0
+
 
 @dataclass
 class BatchSummary:
@@ -72,6 +108,14 @@ class BatchSummary:
     blank_lines: int = 0
     skipped: list[BadRecord] = field(default_factory=list)
     seconds: float = 0.0
+
+    def add(self, counts: ChunkCounts) -> None:
+        """Count a labeled chunk in."""
+        self.rows += counts.rows
+        self.labeled += counts.labeled
+        self.empty += counts.empty
+        self.sentences += counts.sentences
+        self.opinion += counts.opinion
 
     @property
     def opinion_share(self) -> float:
@@ -102,19 +146,6 @@ class BatchSummary:
 # -- columns -------------------------------------------------------------------------------------------------------
 
 
-def _text_column(header: list[str], wanted: str | None, name: str) -> int:
-    columns = ", ".join(header)
-    if wanted is None:
-        wanted = next((c for c in TEXT_COLUMNS if c in header), None)
-        if wanted is None:
-            raise DataError(f"{name}: no text or sentence column; give --text-column, one of: {columns}")
-    if wanted not in header:
-        raise DataError(f"{name}: no column {wanted!r}; the columns are: {columns}")
-    if header.count(wanted) > 1:
-        raise DataError(f"{name}: the header has {header.count(wanted)} columns named {wanted!r}")
-    return header.index(wanted)
-
-
 @dataclass(frozen=True)
 class _Layout:
     """Where the added values go: appended to each record's own text, or (``replaced``) over input columns, in
@@ -126,13 +157,7 @@ class _Layout:
 
     @classmethod
     def plan(cls, header: list[str], fields: tuple[str, ...], names: Mapping[str, str], replace: bool) -> _Layout:
-        unknown = sorted(set(names) - set(fields))
-        if unknown:
-            raise DataError(f"no added column {unknown[0]!r} to rename; the added columns are: {', '.join(fields)}")
         out_names = [names.get(f, f) for f in fields]
-        for out_name in out_names:
-            if out_names.count(out_name) > 1:
-                raise DataError(f"two added columns would both be named {out_name!r}")
         appended, replaced = [], []
         for k, out_name in enumerate(out_names):
             if out_name not in header:
@@ -191,7 +216,8 @@ def _exit_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def _label_in_worker(chunk: Chunk) -> tuple[str, list[int]]:
+def _label_in_worker(chunk: Chunk) -> tuple[str, ChunkCounts]:
+    assert _worker_task is not None, "the worker was not initialised"
     return _label_chunk(_worker_task, chunk)
 
 
@@ -218,7 +244,7 @@ def _labels(model: Model, texts: list[str], threshold: float) -> list[list[str]]
     return [[label_for(p, threshold), f"{p:.6f}"] for p in probabilities]
 
 
-def _label_chunk(task: _Task, chunk: Chunk) -> tuple[str, list[int]]:
+def _label_chunk(task: _Task, chunk: Chunk) -> tuple[str, ChunkCounts]:
     """The chunk's output text, and its counts: rows, labeled, empty, sentences, opinion."""
     results = score_texts(task.model, chunk.texts, task.threshold, task.sentences)
     records, values = [], []
@@ -238,7 +264,7 @@ def _label_chunk(task: _Task, chunk: Chunk) -> tuple[str, list[int]]:
         records, values = chunk.records, results
         labeled = sum(1 for label, _ in results if label)
         opinion = sum(1 for label, _ in results if label == "opinion")
-    counts = [len(chunk.records), labeled, len(chunk.records) - labeled, sentences, opinion]
+    counts = ChunkCounts(len(chunk.records), labeled, len(chunk.records) - labeled, sentences, opinion)
     return _format(task, records, values), counts
 
 
@@ -318,9 +344,8 @@ def label_stream(
     reader = RecordReader(
         source, name=name, delimiter=options.delimiter, encoding=options.encoding, skip_bad=options.skip_bad_rows
     )
-    column = _text_column(reader.header, options.text_column, name)
-    fields = SENTENCE_FIELDS if options.sentences else ROW_FIELDS
-    layout = _Layout.plan(reader.header, fields, options.column_names, options.replace_columns)
+    column = reader.header.index(find_text_column(reader.header, options.text_column, name))
+    layout = _Layout.plan(reader.header, options.added_columns, options.column_names, options.replace_columns)
     cells = CellFormat(options.delimiter, reader.quoting, reader.line_terminator)
     dialect = {"delimiter": options.delimiter, "quoting": reader.quoting, "strict": True}
     task = _Task(model, options.threshold, options.sentences, layout, cells, dialect)
@@ -357,13 +382,9 @@ def label_stream(
 
 
 def _write(future: Future, writer: RecordWriter, summary: BatchSummary) -> None:
-    text, (rows, labeled, empty, sentences, opinion) = future.result()
+    text, counts = future.result()
     writer.write(text)
-    summary.rows += rows
-    summary.labeled += labeled
-    summary.empty += empty
-    summary.sentences += sentences
-    summary.opinion += opinion
+    summary.add(counts)
 
 
 def label_file(
@@ -377,8 +398,9 @@ def label_file(
 ) -> BatchSummary:
     """Label ``source`` (a path or binary stream) into ``destination`` (a path, written atomically, or a binary
     stream). The input file is only read; a destination that is the input is refused."""
-    if isinstance(source, (str, Path)) and isinstance(destination, (str, Path)) and same_file(source, destination):
-        raise DataError(f"refusing to write the output over the input file {source}")
+    if isinstance(destination, (str, Path)) and _is_input(source, destination):
+        name = source if isinstance(source, (str, Path)) else "standard input"
+        raise DataError(f"refusing to write the output over the input file ({name} is {destination})")
     if not isinstance(source, (str, Path)):
         return _label_to(source, destination, model, options, overwrite, progress, name="standard input")
     try:
@@ -387,6 +409,17 @@ def label_file(
         raise DataError(f"cannot read {source}: {err.strerror or err}") from None
     with handle:
         return _label_to(handle, destination, model, options, overwrite, progress, name=str(source))
+
+
+def _is_input(source: str | Path | BinaryIO, destination: str | Path) -> bool:
+    """Whether ``destination`` is the file ``source`` reads (a path, or an open stream such as redirected stdin)."""
+    if isinstance(source, (str, Path)):
+        return same_file(source, destination)
+    try:
+        read, written = os.fstat(source.fileno()), os.stat(destination)
+    except (OSError, ValueError, AttributeError):
+        return False
+    return stat.S_ISREG(read.st_mode) and (read.st_dev, read.st_ino) == (written.st_dev, written.st_ino)
 
 
 def _label_to(source, destination, model, options, overwrite, progress, *, name: str) -> BatchSummary:

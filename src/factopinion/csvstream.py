@@ -17,15 +17,67 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from pathlib import Path
+from typing import BinaryIO, Literal
 
-from .data import DataError, detect_quoting
+from .encoding import text_codec
+from .errors import DataError
 
-__all__ = ["BadRecord", "CellFormat", "Chunk", "RecordReader", "RecordWriter", "BLOCK_BYTES", "FIELD_LIMIT"]
+__all__ = [
+    "BadRecord",
+    "CellFormat",
+    "Chunk",
+    "RecordReader",
+    "RecordWriter",
+    "BLOCK_BYTES",
+    "FIELD_LIMIT",
+    "TEXT_COLUMNS",
+    "delimiter_for",
+    "detect_quoting",
+    "find_text_column",
+]
 
 BLOCK_BYTES = 1 << 20  # bytes read and decoded at a time
 FIELD_LIMIT = 1 << 25  # characters in one cell; past this a quoted field is taken to be an unbalanced quote
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # what the surrogateescape error handler turns a bad byte into
+TEXT_COLUMNS = ("text", "sentence")  # the text column, looked for in this order when none is named
+
+
+def delimiter_for(path: str | Path, delimiter: str | None = None) -> str:
+    """The delimiter given, or the one implied by the file's extension (tab for .tsv/.tab, else comma)."""
+    if delimiter:
+        return "\t" if delimiter in ("\\t", "tab") else delimiter
+    return "\t" if Path(str(path)).suffix.lower() in (".tsv", ".tab") else ","
+
+
+def detect_quoting(sample: str, delimiter: str) -> Literal[0, 1, 2, 3]:
+    """``csv.QUOTE_MINIMAL`` unless a tab-separated sample only parses with quotes taken literally, as in the
+    CheckThat! files (a sentence may start with a quote character there)."""
+    if delimiter != "\t":
+        return csv.QUOTE_MINIMAL
+    sample = sample[: sample.rfind("\n") + 1] or sample
+    try:
+        widths = {len(row) for row in csv.reader(io.StringIO(sample), delimiter="\t", strict=True)}
+    except csv.Error:
+        return csv.QUOTE_NONE
+    return csv.QUOTE_MINIMAL if len(widths) <= 1 else csv.QUOTE_NONE
+
+
+def find_text_column(header: list[str], wanted: str | None, name: str, *, exclude: str | None = None) -> str:
+    """The column that holds the text: ``wanted``, else the first of ``TEXT_COLUMNS`` in ``header``. ``exclude``
+    (the label column) cannot be it. A ``DataError`` that lists the columns otherwise."""
+    columns = ", ".join(header)
+    if wanted is None:
+        wanted = next((c for c in TEXT_COLUMNS if c in header and c != exclude), None)
+        if wanted is None:
+            raise DataError(f"{name}: no text or sentence column; give --text-column, one of: {columns}")
+    if wanted == exclude:
+        raise DataError(f"{name}: {wanted!r} is the label column; give the text column with --text-column")
+    if wanted not in header:
+        raise DataError(f"{name}: no column {wanted!r}; the columns are: {columns}")
+    if header.count(wanted) > 1:
+        raise DataError(f"{name}: the header has {header.count(wanted)} columns named {wanted!r}")
+    return wanted
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +116,7 @@ class RecordReader:
 
     def __init__(self, stream: BinaryIO, *, name: str, delimiter: str = ",", encoding: str = "utf-8",
                  skip_bad: bool = False):  # fmt: skip
-        try:
-            self.encoding = codecs.lookup(encoding).name
-        except LookupError:
-            raise DataError(f"unknown encoding {encoding!r}") from None
+        self.encoding = text_codec(encoding).name
         if self.encoding == "utf-8-sig":  # a BOM is read, and written back, whichever of the two is named
             self.encoding = "utf-8"
         if len(delimiter) != 1 or delimiter in '\r\n"':
@@ -232,7 +281,7 @@ class RecordReader:
             yield chunk
 
 
-def _quoting(sample: str, delimiter: str, complete: bool) -> int:
+def _quoting(sample: str, delimiter: str, complete: bool) -> Literal[0, 1, 2, 3]:
     """``detect_quoting`` on a sample of whole records: the whole input, or the first block without a last
     record that the block's end may have cut inside a quoted multi-line cell."""
     if delimiter != "\t":

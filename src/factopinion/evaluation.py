@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
-from .data import LABELS
+from .document import LABELS
 
 __all__ = ["classification_report"]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -18,52 +19,17 @@ from scipy.special import expit
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from .features import STYLE_PATTERNS, StyleFeatures
-from .model import Document, Model, ModelError
+from .document import Cue, Cues, Document, ExplainSettings
+from .errors import ModelError
+from .features import STYLE_PATTERNS, StyleFeatures, is_signal, signal_name
 
-__all__ = [
-    "Cue",
-    "Explanation",
-    "Explainer",
-    "explain",
-    "explain_document",
-    "format_cues",
-    "cue_display",
-    "DEFAULT_CUES",
-]
+__all__ = ["Explanation", "Explainer", "explain", "explain_document", "DEFAULT_CUES", "CUE_ORDER"]
 
 DEFAULT_CUES = 5
-LABELS = ("opinion", "fact")
-Spans = tuple[tuple[int, int], ...]
+CUE_ORDER = ("opinion", "fact")  # the order cues are listed in: toward opinion first
 # A feature block's way of finding where its terms occur: sentence -> {term: sentence-relative spans}.
 SpanFinder = Callable[[str], Mapping[str, Sequence[tuple[int, int]]]]
 _CHUNK = 1000  # sentences explained at a time by explain_document, to bound memory
-
-
-@dataclass(frozen=True, slots=True)
-class Cue:
-    """One term of a sentence and its contribution to the log-odds of opinion (negative: toward fact)."""
-
-    term: str  # the model's name for it: a lowercased word n-gram, or a bracketed stylistic signal "[modal]"
-    text: str  # as it appears in the sentence (its first occurrence), or "" where it maps to no text
-    contribution: float
-    spans: Spans = ()  # (start, end) offsets of every occurrence, relative to the sentence
-
-    @property
-    def label(self) -> str:
-        return "opinion" if self.contribution > 0 else "fact"
-
-    @property
-    def display(self) -> str:
-        return cue_display(self.term, self.text)
-
-    def to_dict(self) -> dict:
-        return {
-            "term": self.term,
-            "text": self.text,
-            "contribution": round(self.contribution, 6),
-            "spans": [list(span) for span in self.spans],
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,17 +51,17 @@ class Explanation:
     def toward(self, label: str, top: int | None = DEFAULT_CUES) -> list[Cue]:
         """The terms pushing toward ``label`` ("opinion" or "fact"), strongest first; all of them if ``top`` is
         None or 0."""
-        if label not in LABELS:
-            raise ValueError(f"unknown label {label!r}; expected one of {', '.join(LABELS)}")
+        if label not in CUE_ORDER:
+            raise ValueError(f"unknown label {label!r}; expected one of {', '.join(CUE_ORDER)}")
         if label == "opinion":
             cues = [t for t in self.terms if t.contribution > 0]
         else:
             cues = [t for t in reversed(self.terms) if t.contribution < 0]
         return cues[:top] if top else cues
 
-    def cues(self, top: int | None = DEFAULT_CUES) -> dict[str, list[dict]]:
-        """The strongest terms toward each label, ready for JSON."""
-        return {label: [cue.to_dict() for cue in self.toward(label, top)] for label in LABELS}
+    def cues(self, top: int | None = DEFAULT_CUES) -> Cues:
+        """The strongest terms toward each label, opinion first."""
+        return {label: tuple(self.toward(label, top)) for label in CUE_ORDER}
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,10 +73,9 @@ class _Block:
 
 
 class Explainer:
-    """Explains a fitted linear fact/opinion model. Build once per model; ``explain`` is vectorised."""
+    """Explains a fitted linear fact/opinion pipeline. Build once per model; ``explain`` is vectorised."""
 
-    def __init__(self, model: Model):
-        pipeline = model.pipeline
+    def __init__(self, pipeline: Pipeline):
         classifier = pipeline.steps[-1][1]
         coef = getattr(classifier, "coef_", None)
         intercept = getattr(classifier, "intercept_", None)
@@ -176,44 +141,23 @@ def _as_written(sentence: str, span: tuple[int, int]) -> str:
     return text if text.isprintable() and "  " not in text else " ".join(text.split())
 
 
-def explain(model: Model, sentences: Sequence[str]) -> list[Explanation]:
-    """Explain each sentence's score under ``model``."""
-    return Explainer(model).explain(sentences)
+def explain(pipeline: Pipeline, sentences: Sequence[str]) -> list[Explanation]:
+    """Explain each sentence's score under the fitted ``pipeline``."""
+    return Explainer(pipeline).explain(sentences)
 
 
-def explain_document(model: Model, document: Document, top: int | None = DEFAULT_CUES) -> Document:
+def explain_document(pipeline: Any, document: Document, top: int | None = DEFAULT_CUES) -> Document:
     """A copy of ``document`` whose sentences carry ``log_odds`` and ``cues`` (the ``top`` terms toward each label;
-    all when ``top`` is 0 or None) in their extras."""
-    explainer = Explainer(model)
+    all when ``top`` is 0 or None). ``pipeline`` is the fitted pipeline, or a ``Model`` holding one."""
+    explainer = Explainer(getattr(pipeline, "pipeline", pipeline))
     sentences = []
     for first in range(0, len(document.sentences), _CHUNK):
         chunk = document.sentences[first : first + _CHUNK]
         explanations = explainer.explain([s.sentence for s in chunk])
         sentences += [
-            replace(s, extras={**s.extras, "log_odds": round(e.log_odds, 6), "cues": e.cues(top)})
-            for s, e in zip(chunk, explanations, strict=True)
+            replace(s, log_odds=e.log_odds, cues=e.cues(top)) for s, e in zip(chunk, explanations, strict=True)
         ]
-    explained = {"intercept": round(explainer.intercept, 6), "cues_per_label": top or "all"}
-    extras = {**document.extras, "explain": explained}
-    return Document(sentences, document.threshold, extras)
-
-
-def format_cues(cues: dict[str, list[dict]]) -> str:
-    """A one-line form of a sentence's ``cues``: ``opinion: must +1.234, should +0.9; fact: said -0.8``."""
-    parts = []
-    for label in LABELS:
-        items = cues.get(label) or []
-        shown = ", ".join(f"{cue_display(cue['term'], cue['text'])} {cue['contribution']:+.3f}" for cue in items)
-        parts.append(f"{label}: {shown or '-'}")
-    return "; ".join(parts)
-
-
-def cue_display(term: str, text: str) -> str:
-    """How to show a term to a reader: its text in the sentence ("must"), a signal with what triggered it
-    ("[modal: must]"), else its name."""
-    if term.startswith("[") and text:
-        return f"{term[:-1]}: {text}]"
-    return text or term
+    return replace(document, sentences=sentences, explained=ExplainSettings(explainer.intercept, top or 0))
 
 
 # Feature blocks ------------------------------------------------------------------------------------------------
@@ -247,12 +191,12 @@ def _block(transformer) -> _Block:
 
 
 def _bracketed(names) -> np.ndarray:
-    return np.asarray([n if str(n).startswith("[") else f"[{n}]" for n in names], dtype=object)
+    return np.asarray([n if is_signal(str(n)) else f"[{n}]" for n in names], dtype=object)
 
 
 def _style_span_finder(names: np.ndarray) -> SpanFinder:
     """Where each stylistic signal was triggered: the stripped spans of its pattern's matches."""
-    patterns = {f"[{key.replace('_', ' ')}]": pattern for key, pattern in STYLE_PATTERNS.items()}
+    patterns = {signal_name(key): pattern for key, pattern in STYLE_PATTERNS.items()}
     patterns = {name: patterns[name] for name in names if name in patterns}
 
     def find(sentence: str) -> dict[str, list[tuple[int, int]]]:

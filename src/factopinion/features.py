@@ -9,7 +9,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
-__all__ = ["StyleFeatures", "STYLE_PATTERNS", "CUE_WORDS"]
+__all__ = ["StyleFeatures", "STYLE_PATTERNS", "CUE_WORDS", "signal_name", "is_signal"]
 
 # Signals given by cue words and phrases, matched case-insensitively as whole words.
 CUE_WORDS: dict[str, tuple[str, ...]] = {
@@ -57,6 +57,17 @@ STYLE_PATTERNS: dict[str, re.Pattern[str]] = {
     "number": re.compile(_MARK_PATTERNS["number"]),
 }
 
+
+def signal_name(key: str) -> str:
+    """A signal's feature name, as models, explanations and reports show it: ``first_person`` -> ``[first person]``."""
+    return f"[{key.replace('_', ' ')}]"
+
+
+def is_signal(name: str) -> bool:
+    """Whether a feature name is a signal's (bracketed) rather than a word n-gram."""
+    return name.startswith("[")
+
+
 _WORD = re.compile(r"\w+")
 # The cue words of each signal, and its two-word cue phrases as word pairs, for set lookups.
 _SINGLE = {name: frozenset(c for c in cues if " " not in c) for name, cues in CUE_WORDS.items()}
@@ -99,4 +110,4 @@ class StyleFeatures(TransformerMixin, BaseEstimator):
         ]
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        return np.array([f"[{name.replace('_', ' ')}]" for name in self.signals], dtype=object)
+        return np.array([signal_name(name) for name in self.signals], dtype=object)

@@ -9,10 +9,7 @@ from pathlib import Path
 
 from . import __version__
 from .atomic import atomic_output
-from .data import DataError
-from .explain import cue_display
-from .model import Document, ScoredSentence
-from .text import split_paragraphs, split_sentences
+from .document import Cue, Cues, Document, ScoredSentence
 
 __all__ = ["render_html", "save_html", "shade"]
 
@@ -22,14 +19,11 @@ _STRONGEST = 0.5  # the share of the label's colour at probability 0 or 1
 _MARK_FROM = 0.1  # cue words move the log-odds at least this much to be marked in the sentence (all are listed)
 
 
-def render_html(text: str, document: Document, *, title: str = "Scored text") -> str:
-    """The page for ``document``, the result of scoring ``text``. Sentences carry their cue words where the
-    document was explained (``explain.explain_document``)."""
-    for s in document.sentences:
-        if text[s.start : s.end] != s.sentence:
-            raise ValueError(f"sentence {s.index} is not text[{s.start}:{s.end}]: the document is not of this text")
+def render_html(document: Document, *, title: str = "Scored text") -> str:
+    """The page for a scored ``document``. Sentences carry their cue words where the document was explained
+    (``explain.explain_document``)."""
     summary = document.summary
-    body = "\n".join(_paragraphs(text, document))
+    body = "\n".join(_paragraphs(document))
     return _PAGE.format(
         title=_escape(title),
         version=_escape(__version__),
@@ -40,13 +34,10 @@ def render_html(text: str, document: Document, *, title: str = "Scored text") ->
     )
 
 
-def save_html(page: str, path: str | Path) -> None:
-    """Write ``page`` to ``path`` atomically (a reader never sees half a page), readable as the umask allows."""
-    try:
-        with atomic_output(path, overwrite=True) as f:
-            f.write(page.encode("utf-8"))
-    except OSError as err:
-        raise DataError(f"cannot write {path}: {err.strerror or err}") from None
+def save_html(page: str, path: str | Path, *, overwrite: bool = False) -> None:
+    """Write ``page`` to ``path`` atomically (a reader never sees half a page)."""
+    with atomic_output(path, overwrite=overwrite) as f:
+        f.write(page.encode("utf-8"))
 
 
 def shade(probability: float, threshold: float = 0.5) -> str:
@@ -66,14 +57,16 @@ def _escape(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _paragraphs(text: str, document: Document):
-    """Each paragraph of ``text`` as HTML: headings as headings, sentences as focusable shaded spans, and any
-    other text of the paragraph as it is."""
-    scored = {(s.start, s.end) for s in document.sentences}
-    headings = [(h.start, h.end) for h in split_sentences(text, headings=True) if (h.start, h.end) not in scored]
-    items = sorted([(s.start, s.end, s) for s in document.sentences] + [(a, b, None) for a, b in headings])
+def _paragraphs(document: Document):
+    """Each paragraph of the document's text as HTML: headings as headings, sentences as focusable shaded spans,
+    and any other text of the paragraph as it is."""
+    text = document.text
+    items: list[tuple[int, int, ScoredSentence | None]] = sorted(
+        [(s.start, s.end, s) for s in document.sentences] + [(h.start, h.end, None) for h in document.headings],
+        key=lambda item: (item[0], item[1]),
+    )
     cursor, i = 0, 0
-    for p_start, p_end in split_paragraphs(text):
+    for p_start, p_end in document.paragraphs:
         start = max(p_start, cursor)
         mine = []
         while i < len(items) and items[i][0] < p_end:
@@ -99,7 +92,7 @@ def _paragraphs(text: str, document: Document):
 
 
 def _sentence(s: ScoredSentence, threshold: float) -> str:
-    cues = s.extras.get("cues") or {}
+    cues = s.cues or {}
     probability = f"{s.opinion_probability:.3f}"
     return (
         f'<span class="s {s.label}" id="s-{s.index}" tabindex="0" data-index="{s.index}" data-label="{s.label}" '
@@ -110,39 +103,37 @@ def _sentence(s: ScoredSentence, threshold: float) -> str:
     )
 
 
-def _marked(sentence: str, cues: dict) -> str:
+def _marked(sentence: str, cues: Cues) -> str:
     """The sentence, escaped, with the characters of its stronger cue words wrapped in ``cue-opinion``/``cue-fact``
     spans (where cues overlap, the stronger one wins)."""
     owner: list[str | None] = [None] * len(sentence)
-    ranked = sorted(
-        ((label, cue) for label, items in cues.items() for cue in items if abs(cue["contribution"]) >= _MARK_FROM),
-        key=lambda lc: abs(lc[1]["contribution"]),
+    ranked: list[tuple[str, Cue]] = sorted(
+        ((label, cue) for label, items in cues.items() for cue in items if abs(cue.contribution) >= _MARK_FROM),
+        key=lambda lc: abs(lc[1].contribution),
     )
     for label, cue in ranked:
-        for start, end in cue.get("spans", ()):
+        for start, end in cue.spans:
             for i in range(start, min(end, len(sentence))):
                 owner[i] = label
     for i, char in enumerate(sentence):  # a space is marked only inside one cue colour, never at a run's edge
         if char.isspace() and owner[i] and not (0 < i < len(sentence) - 1 and owner[i - 1] == owner[i] == owner[i + 1]):
             owner[i] = None
-    parts, pos = [], 0
-    for label, run in groupby(owner):
+    parts: list[str] = []
+    pos = 0
+    for owned_by, run in groupby(owner):
         length = len(list(run))
         chunk = _escape(sentence[pos : pos + length])
-        parts.append(f'<span class="cue cue-{label}">{chunk}</span>' if label else chunk)
+        parts.append(f'<span class="cue cue-{owned_by}">{chunk}</span>' if owned_by else chunk)
         pos += length
     return "".join(parts)
 
 
-def _tooltip(s: ScoredSentence, probability: str, cues: dict) -> str:
+def _tooltip(s: ScoredSentence, probability: str, cues: Cues) -> str:
     lines = [f'<strong class="tip-label">{s.label}</strong> · opinion probability {probability}']
     for label in (s.label, "fact" if s.label == "opinion" else "opinion"):
         items = cues.get(label)
         if items:
-            shown = ", ".join(
-                f"{_escape(cue_display(cue['term'], cue['text']))} <small>{cue['contribution']:+.2f}</small>"
-                for cue in items
-            )
+            shown = ", ".join(f"{_escape(cue.display)} <small>{cue.contribution:+.2f}</small>" for cue in items)
             lines.append(f'<span class="tip-cues">toward {label}: {shown}</span>')
     return "<br>".join(lines)
 
@@ -151,7 +142,7 @@ def _summary(summary: dict, threshold: float) -> str:
     n, opinion, fact = summary["sentences"], summary["opinion"], summary["fact"]
     share = summary["opinion_share"]
     return (
-        f'<div class="summary"><p><strong>{n}</strong> sentences: <strong>{fact}</strong> fact, '
+        f'<div class="summary"><p><strong>{n}</strong> sentence{"" if n == 1 else "s"}: <strong>{fact}</strong> fact, '
         f"<strong>{opinion}</strong> opinion (<strong>{share:.1%}</strong> opinion; threshold {threshold:g})</p>"
         f'<div class="bar" role="img" aria-label="{fact} fact and {opinion} opinion sentences">'
         f'<span class="bar-fact" style="width:{(1 - share) * 100:.2f}%"></span>'

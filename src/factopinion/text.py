@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Span", "split_sentences", "split_paragraphs"]
+__all__ = ["Segments", "Span", "segment", "split_sentences", "split_paragraphs"]
 
 # Abbreviations that (almost) never end a sentence: a following capitalised word continues the sentence.
 _TITLES = frozenset(
@@ -54,19 +54,46 @@ def split_paragraphs(text: str) -> list[tuple[int, int]]:
     return [trimmed for s, e in spans if (trimmed := _trim(text, s, e))]
 
 
+@dataclass(frozen=True, slots=True)
+class Segments:
+    """A text cut into paragraphs (offsets), sentences and headings, each in text order."""
+
+    paragraphs: tuple[tuple[int, int], ...]
+    sentences: tuple[Span, ...]
+    headings: tuple[Span, ...]
+
+
+def segment(text: str) -> Segments:
+    """Split ``text`` into paragraphs, sentences and headings in one pass."""
+    paragraphs = split_paragraphs(text)
+    sentences: list[Span] = []
+    headings: list[Span] = []
+    for span, is_heading in _units(text, paragraphs):
+        (headings if is_heading else sentences).append(span)
+    return Segments(tuple(paragraphs), tuple(sentences), tuple(headings))
+
+
 def split_sentences(text: str, *, headings: bool = False) -> list[Span]:
     """Split ``text`` into sentences. Headings (short lines without end punctuation) are left out unless
     ``headings`` is true."""
-    sentences: list[Span] = []
-    for p_start, p_end in split_paragraphs(text):
+    return [span for span, is_heading in _units(text, split_paragraphs(text)) if headings or not is_heading]
+
+
+def _units(text: str, paragraphs: list[tuple[int, int]]):
+    """Yield (span, is_heading) for every sentence and heading of ``text``, in order. A text that is one short
+    line on its own ("Great service") is a sentence, not a heading."""
+    if len(paragraphs) == 1 and "\n" not in text[paragraphs[0][0] : paragraphs[0][1]]:
+        start, end = paragraphs[0]
+        if _is_heading(text[start:end]) and any(c.isalnum() for c in text[start:end]):
+            yield Span(start, end, text[start:end]), False
+            return
+    for p_start, p_end in paragraphs:
         for l_start, l_end, is_heading in _blocks(text, p_start, p_end):
             if is_heading:
-                if headings:
-                    sentences.append(Span(l_start, l_end, text[l_start:l_end]))
+                yield Span(l_start, l_end, text[l_start:l_end]), True
                 continue
             for s, e in _split_block(text, l_start, l_end):
-                sentences.append(Span(s, e, text[s:e]))
-    return sentences
+                yield Span(s, e, text[s:e]), False
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:

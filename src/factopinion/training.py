@@ -15,10 +15,12 @@ from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from . import __version__
-from .data import DataError, data_files, files_sha256, read_labeled_files
+from .datasets import data_files, files_sha256, read_labeled_files
+from .document import LABELS
+from .errors import DataError
 from .evaluation import classification_report
 from .features import StyleFeatures
-from .model import Model, bundled_data_dir
+from .model import Model
 
 __all__ = ["DEFAULT_SEED", "build_pipeline", "train", "train_default", "cross_validate"]
 
@@ -97,10 +99,12 @@ def train(
     cv_folds: int = 5,
     data_root: Path | None = None,
     pipeline: Pipeline | None = None,
+    text_column: str | None = None,
+    label_column: str = "label",
 ) -> Model:
     """Fit the pipeline on every row of ``files`` and return the model with its metadata."""
     paths = [Path(f) for f in files]
-    frame = read_labeled_files(paths)
+    frame = read_labeled_files(paths, text_column=text_column, label_column=label_column)
     counts = frame["label"].value_counts()
     if len(counts) < 2:
         raise DataError("the training data needs both fact and opinion sentences")
@@ -134,7 +138,7 @@ def train(
             ],
             "sha256": files_sha256(paths, data_root),
             "rows": len(frame),
-            "class_counts": {label: int(counts.get(label, 0)) for label in ("fact", "opinion")},
+            "class_counts": {label: int(counts.get(label, 0)) for label in LABELS},
         },
         "pipeline": _describe(fitted),
     }
@@ -143,15 +147,14 @@ def train(
     return Model(fitted, metadata)
 
 
-def train_default(data_dir: Path | None = None, *, seed: int = DEFAULT_SEED, cv_folds: int = 5) -> Model:
-    """Train the default model on every labeled file in the bundled ``data/`` folder."""
-    data_dir = data_dir or bundled_data_dir()
+def train_default(data_dir: Path, *, seed: int = DEFAULT_SEED, cv_folds: int = 5) -> Model:
+    """Train the default model on every labeled file in ``data_dir`` (the bundled ``data/`` folder)."""
     return train(data_files(data_dir), seed=seed, cv_folds=cv_folds, data_root=data_dir)
 
 
 def _describe(pipeline: Pipeline) -> dict:
     """The pipeline's steps and their JSON-representable parameters."""
-    described = {}
+    described: dict[str, object] = {}
     for name, value in pipeline.get_params(deep=True).items():
         if isinstance(value, (str, int, float, bool, type(None))):
             described[name] = value

@@ -1,4 +1,4 @@
-"""Reading labeled sentence files: the project's CSVs, and other people's CSV/TSV such as CheckThat!."""
+"""Reading labeled sentence files (pandas): the project's CSVs, and other people's CSV/TSV such as CheckThat!."""
 
 from __future__ import annotations
 
@@ -7,51 +7,21 @@ import hashlib
 import io
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from .csvstream import delimiter_for, detect_quoting, find_text_column
+from .encoding import decode_utf8
+from .errors import DataError
 
-__all__ = [
-    "LABELS",
-    "DataError",
-    "delimiter_for",
-    "detect_quoting",
-    "normalize_label",
-    "read_labeled",
-    "read_labeled_files",
-    "data_files",
-    "files_sha256",
-]
+if TYPE_CHECKING:
+    import pandas as pd
 
-LABELS = ("fact", "opinion")
+__all__ = ["normalize_label", "read_labeled", "read_labeled_files", "data_files", "files_sha256"]
+
 _LABEL_ALIASES = {
     "fact": "fact", "obj": "fact", "objective": "fact", "0": "fact",
     "opinion": "opinion", "subj": "opinion", "subjective": "opinion", "1": "opinion",
 }  # fmt: skip
-TEXT_COLUMNS = ("sentence", "text")
-
-
-class DataError(ValueError):
-    """Input that cannot be used, with a message fit to show a user."""
-
-
-def delimiter_for(path: str | Path, delimiter: str | None = None) -> str:
-    """The delimiter given, or the one implied by the file's extension (tab for .tsv/.tab, else comma)."""
-    if delimiter:
-        return "\t" if delimiter in ("\\t", "tab") else delimiter
-    return "\t" if Path(str(path)).suffix.lower() in (".tsv", ".tab") else ","
-
-
-def detect_quoting(sample: str, delimiter: str) -> int:
-    """``csv.QUOTE_MINIMAL`` unless a tab-separated sample only parses with quotes taken literally, as in the
-    CheckThat! files (a sentence may start with a quote character there)."""
-    if delimiter != "\t":
-        return csv.QUOTE_MINIMAL
-    sample = sample[: sample.rfind("\n") + 1] or sample
-    try:
-        widths = {len(row) for row in csv.reader(io.StringIO(sample), delimiter="\t", strict=True)}
-    except csv.Error:
-        return csv.QUOTE_NONE
-    return csv.QUOTE_MINIMAL if len(widths) <= 1 else csv.QUOTE_NONE
 
 
 def normalize_label(value: object) -> str:
@@ -65,14 +35,14 @@ def normalize_label(value: object) -> str:
 def read_labeled(path: str | Path, *, text_column: str | None = None, label_column: str = "label") -> pd.DataFrame:
     """Read one labeled CSV/TSV file into a frame with ``sentence`` and ``label`` (``fact``/``opinion``) columns,
     plus every other column it has."""
+    import pandas as pd  # here, so that scoring never imports pandas
+
     path = Path(path)
     try:
         raw = path.read_bytes()
-        text = raw.decode("utf-8-sig")
     except OSError as err:
         raise DataError(f"cannot read {path}: {err.strerror or err}") from None
-    except UnicodeDecodeError as err:
-        raise DataError(f"{path}: not UTF-8 (undecodable byte at offset {err.start})") from None
+    text = decode_utf8(raw, str(path))
     delimiter = delimiter_for(path)
     try:
         frame = pd.read_csv(
@@ -85,14 +55,10 @@ def read_labeled(path: str | Path, *, text_column: str | None = None, label_colu
         )
     except (pd.errors.ParserError, csv.Error, ValueError) as err:
         raise DataError(f"{path}: malformed {'TSV' if delimiter == chr(9) else 'CSV'}: {str(err).strip()}") from None
-    column = text_column or next((c for c in TEXT_COLUMNS if c in frame.columns), None)
-    missing = [c for c in (column, label_column) if c is None or c not in frame.columns]
-    if missing:
-        wanted = text_column or "sentence or text"
-        raise DataError(
-            f"{path}: needs a text column ({wanted}) and a {label_column!r} column; "
-            f"it has: {', '.join(map(str, frame.columns))}"
-        )
+    columns = [str(c) for c in frame.columns]
+    if label_column not in columns:
+        raise DataError(f"{path}: no label column {label_column!r}; the columns are: {', '.join(columns)}")
+    column = find_text_column(columns, text_column, str(path), exclude=label_column)
     frame = frame.rename(columns={column: "sentence", label_column: "label"})
     frame = frame[frame["sentence"].str.strip() != ""].reset_index(drop=True)
     try:
@@ -102,11 +68,17 @@ def read_labeled(path: str | Path, *, text_column: str | None = None, label_colu
     return frame
 
 
-def read_labeled_files(paths: Iterable[str | Path]) -> pd.DataFrame:
-    """Read and concatenate several labeled files; a ``file`` column records where each row came from."""
+def read_labeled_files(
+    paths: Iterable[str | Path], *, text_column: str | None = None, label_column: str = "label"
+) -> pd.DataFrame:
+    """Read and concatenate several labeled files; a ``file`` column records where each row came from (in place
+    of any column of that name the files have)."""
+    import pandas as pd
+
     frames = []
     for path in paths:
-        frame = read_labeled(path)
+        frame = read_labeled(path, text_column=text_column, label_column=label_column)
+        frame = frame.drop(columns=["file"], errors="ignore")
         frame.insert(0, "file", Path(path).name)
         frames.append(frame)
     if not frames:

@@ -1,0 +1,126 @@
+"""The results of scoring: the labels, a scored sentence with its cue words, and a scored document that keeps its
+text, paragraphs and headings. Typed until ``formats`` or ``html`` renders them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from .text import Span
+
+__all__ = ["LABELS", "SCORED_FIELDS", "Cue", "Document", "ExplainSettings", "ScoredSentence", "label_for"]
+
+LABELS = ("fact", "opinion")  # scikit-learn's class order: predict_proba's columns
+SCORED_FIELDS = ("index", "start", "end", "sentence", "label", "opinion_probability")
+Spans = tuple[tuple[int, int], ...]
+
+
+def label_for(probability: float, threshold: float) -> str:
+    """``opinion`` where ``probability`` is at least ``threshold``, else ``fact``."""
+    return "opinion" if probability >= threshold else "fact"
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """One term of a sentence and its contribution to the log-odds of opinion (negative: toward fact)."""
+
+    term: str  # the model's name for it: a lowercased word n-gram, or a bracketed stylistic signal "[modal]"
+    text: str  # as it appears in the sentence (its first occurrence), or "" where it maps to no text
+    contribution: float
+    spans: Spans = ()  # (start, end) offsets of every occurrence, relative to the sentence
+
+    @property
+    def label(self) -> str:
+        return "opinion" if self.contribution > 0 else "fact"
+
+    @property
+    def display(self) -> str:
+        """How to show the term to a reader: its text in the sentence ("must"), a signal with what triggered it
+        ("[modal: must]"), else its name."""
+        if self.term.startswith("[") and self.text:
+            return f"{self.term[:-1]}: {self.text}]"
+        return self.text or self.term
+
+    def to_dict(self) -> dict:
+        return {
+            "term": self.term,
+            "text": self.text,
+            "contribution": round(self.contribution, 6),
+            "spans": [list(span) for span in self.spans],
+        }
+
+
+# The strongest cues of a sentence toward each label, opinion first, strongest first.
+Cues = Mapping[str, Sequence[Cue]]
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredSentence:
+    """One sentence of a scored text; ``text[start:end] == sentence``. ``log_odds`` and ``cues`` are set when the
+    document was explained (``explain.explain_document``)."""
+
+    index: int
+    start: int
+    end: int
+    sentence: str
+    label: str
+    opinion_probability: float
+    log_odds: float | None = field(default=None, compare=False)
+    cues: Cues | None = field(default=None, compare=False)
+
+    def to_dict(self) -> dict:
+        """The sentence's fields (``SCORED_FIELDS``), then ``log_odds`` and ``cues`` where it was explained."""
+        row: dict = {name: getattr(self, name) for name in SCORED_FIELDS}
+        if self.log_odds is not None:
+            row["log_odds"] = round(self.log_odds, 6)
+        if self.cues is not None:
+            row["cues"] = {label: [cue.to_dict() for cue in items] for label, items in self.cues.items()}
+        return row
+
+
+@dataclass(frozen=True, slots=True)
+class ExplainSettings:
+    """How a document was explained: the model's intercept and how many cues per label were kept (0: all)."""
+
+    intercept: float
+    cues_per_label: int
+
+    def to_dict(self) -> dict:
+        return {"intercept": round(self.intercept, 6), "cues_per_label": self.cues_per_label or "all"}
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A scored text: its sentences and their summary, and the text itself with its paragraphs and headings (the
+    short unpunctuated lines that are not scored)."""
+
+    sentences: list[ScoredSentence]
+    threshold: float
+    text: str = ""
+    paragraphs: tuple[tuple[int, int], ...] = ()
+    headings: tuple[Span, ...] = ()
+    explained: ExplainSettings | None = None
+
+    @property
+    def opinion_count(self) -> int:
+        return sum(s.label == "opinion" for s in self.sentences)
+
+    @property
+    def summary(self) -> dict:
+        n = len(self.sentences)
+        return {
+            "sentences": n,
+            "opinion": self.opinion_count,
+            "fact": n - self.opinion_count,
+            "opinion_share": round(self.opinion_count / n, 4) if n else 0.0,
+        }
+
+    def to_dict(self) -> dict:
+        data = {
+            "threshold": self.threshold,
+            "summary": self.summary,
+            "sentences": [s.to_dict() for s in self.sentences],
+        }
+        if self.explained is not None:
+            data["explain"] = self.explained.to_dict()
+        return data

@@ -1,0 +1,38 @@
+"""The errors factopinion raises for a user to read: one base class, one line each, with the exit code the command
+line gives them. Anything else escaping is a bug."""
+
+from __future__ import annotations
+
+__all__ = ["FactopinionError", "DataError", "ModelError", "OutputError", "OptionError", "OutputExists"]
+
+
+class FactopinionError(Exception):
+    """Base of every error meant for a user: its message is one line, fit to show as it is."""
+
+    exit_code = 1
+
+
+class DataError(FactopinionError, ValueError):
+    """Input that cannot be used: unreadable, malformed, or not what the operation needs."""
+
+
+class ModelError(FactopinionError, RuntimeError):
+    """A model that cannot be loaded or used."""
+
+
+class OutputError(FactopinionError, OSError):
+    """An output that cannot be written."""
+
+
+class OutputExists(OutputError):
+    """The output path exists and replacing it was not asked for."""
+
+    def __init__(self, path: object):
+        self.path = path
+        super().__init__(f"{path} already exists")
+
+
+class OptionError(FactopinionError, ValueError):
+    """An option value that does not make sense (the command line reports it as a usage error)."""
+
+    exit_code = 2
