@@ -8,10 +8,10 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import invoke
 
 from factopinion.bundled import bundled_model_dir, load_model
-from factopinion.cli import batch_progress, cli
+from factopinion.cli import batch_progress
 
 ARTICLES = [
     ["id", "text", "score", "note"],
@@ -38,7 +38,7 @@ def articles(tmp_path) -> Path:
 
 
 def run(*args: str, input: bytes | str | None = None):
-    return CliRunner().invoke(cli, ["label", *args], input=input)
+    return invoke(["label", *args], input=input)
 
 
 def test_labels_every_row_to_stdout_keeping_every_cell(articles):
@@ -210,7 +210,7 @@ def test_encoding_and_bom(tmp_path):
     )
     bom = tmp_path / "bom.csv"
     bom.write_bytes(b"\xef\xbb\xbftext\nIt rained.\n")
-    result = CliRunner().invoke(cli, ["label", str(bom)])
+    result = invoke(["label", str(bom)])
     assert result.stdout_bytes.startswith(b"\xef\xbb\xbftext,label,opinion_probability\nIt rained.,")
     assert run(str(bom), "--encoding", "klingon").exit_code == 1
 

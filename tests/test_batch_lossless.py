@@ -55,6 +55,7 @@ def parse(text: str, delimiter: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
 
 
+@pytest.mark.slow
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(table=tables(), chunk_rows=st.integers(1, 4))
 def test_random_tables_round_trip_exactly(model, table, chunk_rows):

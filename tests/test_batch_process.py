@@ -39,6 +39,7 @@ def wait_for_partial_output(folder: Path, process: subprocess.Popen, timeout: fl
     pytest.fail("the run never started writing")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
 def test_an_interrupted_run_leaves_no_output_file(big_csv, tmp_path, signum):
     out = tmp_path / "out.csv"
@@ -61,6 +62,7 @@ def test_an_interrupted_run_leaves_no_output_file(big_csv, tmp_path, signum):
         assert all(name.startswith(".out.csv.") for name in leftovers)
 
 
+@pytest.mark.slow
 def test_writing_into_a_closed_pipe_ends_quietly(big_csv):
     label = subprocess.Popen([*COMMAND, str(big_csv)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     head = label.stdout.readline() + label.stdout.readline()
@@ -72,6 +74,7 @@ def test_writing_into_a_closed_pipe_ends_quietly(big_csv):
     assert stderr == ""
 
 
+@pytest.mark.slow
 def test_the_console_script_labels_a_file(tmp_path):
     script = Path(sys.executable).parent / "factopinion"
     if not script.exists():

@@ -3,26 +3,16 @@ import io
 import json
 
 import pytest
-from click.testing import CliRunner
+from conftest import invoke
 
 from factopinion.bundled import bundled_data_dir
-from factopinion.cli import cli
 from factopinion.datasets import data_files, read_labeled_files
 
 TEXT = "The council voted 7-2 on Tuesday to close the library. This is a shameful decision. Who benefits?"
 
 
-@pytest.fixture
-def runner():
-    return CliRunner()
-
-
-def run(runner, args, **kwargs):
-    return runner.invoke(cli, args, catch_exceptions=False, **kwargs)
-
-
-def test_score_table(runner):
-    result = run(runner, ["score", TEXT])
+def test_score_table():
+    result = invoke(["score", TEXT])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].split() == ["#", "label", "opinion", "sentence"]
@@ -31,8 +21,8 @@ def test_score_table(runner):
     assert lines[-1].startswith("3 sentences: 1 fact, 2 opinion (66.7% opinion")
 
 
-def test_score_json_schema(runner):
-    result = run(runner, ["score", "--json", TEXT])
+def test_score_json_schema():
+    result = invoke(["score", "--json", TEXT])
     document = json.loads(result.output)
     assert set(document) == {"threshold", "summary", "sentences"}
     assert document["summary"] == {"sentences": 3, "opinion": 2, "fact": 1, "opinion_share": 0.6667}
@@ -42,10 +32,10 @@ def test_score_json_schema(runner):
         assert s["label"] in ("fact", "opinion") and 0 <= s["opinion_probability"] <= 1
 
 
-def test_score_nl_csv_tsv_agree(runner):
-    nl = [json.loads(line) for line in run(runner, ["score", "--nl", TEXT]).output.splitlines()]
-    as_csv = list(csv.DictReader(io.StringIO(run(runner, ["score", "--csv", TEXT]).output)))
-    as_tsv = list(csv.DictReader(io.StringIO(run(runner, ["score", "--tsv", TEXT]).output), delimiter="\t"))
+def test_score_nl_csv_tsv_agree():
+    nl = [json.loads(line) for line in invoke(["score", "--nl", TEXT]).output.splitlines()]
+    as_csv = list(csv.DictReader(io.StringIO(invoke(["score", "--csv", TEXT]).output)))
+    as_tsv = list(csv.DictReader(io.StringIO(invoke(["score", "--tsv", TEXT]).output), delimiter="\t"))
     assert len(nl) == len(as_csv) == len(as_tsv) == 3
     for a, b, c in zip(nl, as_csv, as_tsv, strict=True):
         assert str(a["start"]) == b["start"] == c["start"]
@@ -54,35 +44,35 @@ def test_score_nl_csv_tsv_agree(runner):
         assert float(b["opinion_probability"]) == pytest.approx(a["opinion_probability"])
 
 
-def test_score_reads_stdin_dash_and_file_with_bom(runner, tmp_path):
-    from_stdin = run(runner, ["score", "--json"], input=TEXT).output
-    assert run(runner, ["score", "--json", "-"], input=TEXT).output == from_stdin
+def test_score_reads_stdin_dash_and_file_with_bom(tmp_path):
+    from_stdin = invoke(["score", "--json"], input=TEXT).output
+    assert invoke(["score", "--json", "-"], input=TEXT).output == from_stdin
     path = tmp_path / "article.txt"
     path.write_bytes(b"\xef\xbb\xbf" + TEXT.encode("utf-8"))
-    from_file = run(runner, ["score", "--json", "--file", str(path)]).output
+    from_file = invoke(["score", "--json", "--file", str(path)]).output
     assert json.loads(from_file) == json.loads(from_stdin)
-    assert run(runner, ["score", "--json", "--file", "-"], input=TEXT).output == from_stdin
+    assert invoke(["score", "--json", "--file", "-"], input=TEXT).output == from_stdin
 
 
-def test_several_arguments_are_one_document(runner):
-    document = json.loads(run(runner, ["score", "--json", "It rained.", "It was awful."]).output)
+def test_several_arguments_are_one_document():
+    document = json.loads(invoke(["score", "--json", "It rained.", "It was awful."]).output)
     assert [s["start"] for s in document["sentences"]] == [0, 12]
 
 
-def test_threshold(runner):
-    low = json.loads(run(runner, ["score", "--json", "--threshold", "0", TEXT]).output)
-    high = json.loads(run(runner, ["score", "--json", "--threshold", "1", TEXT]).output)
+def test_threshold():
+    low = json.loads(invoke(["score", "--json", "--threshold", "0", TEXT]).output)
+    high = json.loads(invoke(["score", "--json", "--threshold", "1", TEXT]).output)
     assert low["summary"]["opinion"] == 3 and low["threshold"] == 0
     assert high["summary"]["opinion"] == sum(s["opinion_probability"] >= 1 for s in high["sentences"])
 
 
 @pytest.mark.parametrize("value", ["1.5", "-0.1", "half"])
-def test_bad_threshold_is_a_usage_error(runner, value):
-    result = runner.invoke(cli, ["score", "--threshold", value, TEXT])
+def test_bad_threshold_is_a_usage_error(value):
+    result = invoke(["score", "--threshold", value, TEXT])
     assert result.exit_code == 2 and "--threshold" in result.output
 
 
-def test_model_option_uses_another_model(runner, tmp_path):
+def test_model_option_uses_another_model(tmp_path):
     data = tmp_path / "tiny.csv"
     rows = [
         "The sky is lovely.,opinion",
@@ -92,11 +82,9 @@ def test_model_option_uses_another_model(runner, tmp_path):
     ]
     data.write_text("sentence,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
     out = tmp_path / "tiny-model"
-    result = run(runner, ["train", "--data", str(data), "--out", str(out), "--cv-folds", "0"])
+    result = invoke(["train", "--data", str(data), "--out", str(out), "--cv-folds", "0"])
     assert result.exit_code == 0 and "trained on 4 sentences (2 fact, 2 opinion)" in result.output
-    document = json.loads(
-        run(runner, ["score", "--json", "--model", str(out), "The sky is blue. The grass grew."]).output
-    )
+    document = json.loads(invoke(["score", "--json", "--model", str(out), "The sky is blue. The grass grew."]).output)
     assert [s["label"] for s in document["sentences"]] == ["opinion", "fact"]
 
 
@@ -113,35 +101,36 @@ def test_model_option_uses_another_model(runner, tmp_path):
         (["score", "###"], None, 1, "no sentences to score"),
     ],
 )
-def test_score_errors_are_one_line(runner, args, stdin, code, message):
-    result = runner.invoke(cli, args, input=stdin)
+def test_score_errors_are_one_line(args, stdin, code, message):
+    result = invoke(args, input=stdin)
     assert result.exit_code == code
     assert message in result.output
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
-def test_unreadable_and_corrupt_inputs(runner, tmp_path):
+def test_unreadable_and_corrupt_inputs(tmp_path):
     folder = tmp_path / "folder"
     folder.mkdir()
-    result = runner.invoke(cli, ["score", "--file", str(folder)])
+    result = invoke(["score", "--file", str(folder)])
     assert result.exit_code == 2 and "is a directory" in result.output
     bad_model = tmp_path / "model.joblib"
     bad_model.write_bytes(b"\x80\x04garbage")
-    result = runner.invoke(cli, ["score", "--model", str(bad_model), TEXT])
+    result = invoke(["score", "--model", str(bad_model), TEXT])
     assert result.exit_code == 1 and result.output.startswith("Error: ") and "not a loadable model" in result.output
     assert len(result.output.strip().splitlines()) == 1
 
 
-def test_ten_megabyte_single_line(runner):
+@pytest.mark.slow
+def test_ten_megabyte_single_line():
     text = "The board met on Monday and approved the plan. " * 213_000
     assert len(text) > 10_000_000
-    result = run(runner, ["score", "--nl"], input=text)
+    result = invoke(["score", "--nl"], input=text)
     assert result.exit_code == 0
     assert len(result.output.splitlines()) == 213_000
 
 
-def test_evaluate_reports_metrics(runner, tmp_path):
+def test_evaluate_reports_metrics(tmp_path):
     path = tmp_path / "gold.csv"
     path.write_text(
         "text,label\n"
@@ -151,14 +140,14 @@ def test_evaluate_reports_metrics(runner, tmp_path):
         "The mayor should resign at once.,opinion\n",
         encoding="utf-8",
     )
-    report = json.loads(run(runner, ["evaluate", "--json", str(path)]).output)
+    report = json.loads(invoke(["evaluate", "--json", str(path)]).output)
     assert report["n"] == 4 and report["accuracy"] == 1.0 and report["macro_f1"] == 1.0
     assert report["confusion_matrix"] == {"labels": ["fact", "opinion"], "matrix": [[2, 0], [0, 2]]}
-    table = run(runner, ["evaluate", str(path)]).output
+    table = invoke(["evaluate", str(path)]).output
     assert "accuracy  1.000" in table and "macro-F1  1.000" in table
 
 
-def test_evaluate_reads_checkthat_style_tsv(runner, tmp_path):
+def test_evaluate_reads_checkthat_style_tsv(tmp_path):
     path = tmp_path / "dev.tsv"
     path.write_text(
         "sentence_id\tsentence\tlabel\tsolved_conflict\n"
@@ -166,7 +155,7 @@ def test_evaluate_reads_checkthat_style_tsv(runner, tmp_path):
         "a2\tThis is, frankly, the worst budget in living memory.\tSUBJ\tTrue\n",
         encoding="utf-8",
     )
-    report = json.loads(run(runner, ["evaluate", "--json", str(path)]).output)
+    report = json.loads(invoke(["evaluate", "--json", str(path)]).output)
     assert report["n"] == 2
     assert report["per_class"]["fact"]["support"] == 1 and report["per_class"]["opinion"]["support"] == 1
 
@@ -179,38 +168,39 @@ def test_evaluate_reads_checkthat_style_tsv(runner, tmp_path):
         ("sentence,label\n", "no labeled sentences"),
     ],
 )
-def test_evaluate_errors(runner, tmp_path, content, message):
+def test_evaluate_errors(tmp_path, content, message):
     path = tmp_path / "bad.csv"
     path.write_text(content, encoding="utf-8")
-    result = runner.invoke(cli, ["evaluate", str(path)])
+    result = invoke(["evaluate", str(path)])
     assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
 
 
-def test_train_default_data(runner, tmp_path):
-    result = run(runner, ["train", "--out", str(tmp_path / "m"), "--cv-folds", "2", "--seed", "3"])
+@pytest.mark.slow
+def test_train_default_data(tmp_path):
+    result = invoke(["train", "--out", str(tmp_path / "m"), "--cv-folds", "2", "--seed", "3"])
     assert result.exit_code == 0, result.output
     meta = json.loads((tmp_path / "m" / "metadata.json").read_text())
     assert meta["seed"] == 3 and meta["cross_validation"]["folds"] == 2
     assert any(f["name"] == "seed.csv" for f in meta["training_data"]["files"])
 
 
-def test_train_with_default_data_adds_the_bundled_corpus(runner, tmp_path):
+def test_train_with_default_data_adds_the_bundled_corpus(tmp_path):
     data = tmp_path / "mine.csv"
     data.write_text("sentence,label\nThe mill reopened on Monday.,fact\nThe mill is a treasure.,opinion\n", "utf-8")
     out = tmp_path / "m"
-    run(runner, ["train", "--data", str(data), "--with-default-data", "--out", str(out), "--cv-folds", "0"])
+    invoke(["train", "--data", str(data), "--with-default-data", "--out", str(out), "--cv-folds", "0"])
     files = json.loads((out / "metadata.json").read_text())["training_data"]["files"]
     corpus = data_files(bundled_data_dir())
     assert [f["name"] for f in files] == ["mine.csv", *(p.name for p in corpus)]
     assert sum(f["rows"] for f in files) == 2 + len(read_labeled_files(corpus))
 
 
-def test_train_rejects_one_class_and_one_fold(runner, tmp_path):
+def test_train_rejects_one_class_and_one_fold(tmp_path):
     data = tmp_path / "one.csv"
     data.write_text("sentence,label\nA thing happened.,fact\n", encoding="utf-8")
-    result = runner.invoke(cli, ["train", "--data", str(data), "--out", str(tmp_path / "m")])
+    result = invoke(["train", "--data", str(data), "--out", str(tmp_path / "m")])
     assert result.exit_code == 1 and "needs both fact and opinion" in result.output
-    result = runner.invoke(cli, ["train", "--data", str(data), "--cv-folds", "1"])
+    result = invoke(["train", "--data", str(data), "--cv-folds", "1"])
     assert result.exit_code == 2 and "--cv-folds" in result.output
 
 
@@ -221,14 +211,14 @@ def test_train_rejects_one_class_and_one_fold(runner, tmp_path):
         (["Sky blue.,opinion", "Grass grew.,fact"], "0", "too few words occur in at least 2 sentences"),
     ],
 )
-def test_train_on_too_little_data_is_a_clear_error(runner, tmp_path, rows, folds, message):
+def test_train_on_too_little_data_is_a_clear_error(tmp_path, rows, folds, message):
     data = tmp_path / "small.csv"
     data.write_text("sentence,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    result = runner.invoke(cli, ["train", "--data", str(data), "--cv-folds", folds, "--out", str(tmp_path / "m")])
+    result = invoke(["train", "--data", str(data), "--cv-folds", folds, "--out", str(tmp_path / "m")])
     assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
     assert not (tmp_path / "m").exists()
 
 
-def test_version_and_help(runner):
-    assert run(runner, ["--version"]).output.startswith("factopinion, version ")
-    assert "fact or opinion" in run(runner, ["score", "--help"]).output
+def test_version_and_help():
+    assert invoke(["--version"]).output.startswith("factopinion, version ")
+    assert "fact or opinion" in invoke(["score", "--help"]).output

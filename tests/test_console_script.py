@@ -12,6 +12,7 @@ SCRIPT = shutil.which("factopinion", path=str(Path(sys.executable).parent)) or s
 pytestmark = pytest.mark.skipif(SCRIPT is None, reason="the factopinion console script is not installed")
 
 
+@pytest.mark.slow
 def test_installed_script_scores_the_seed_article(seed_article, tmp_path):
     path = tmp_path / "article.txt"
     path.write_text(seed_article, encoding="utf-8")
@@ -29,6 +30,7 @@ def test_installed_script_scores_the_seed_article(seed_article, tmp_path):
     assert sum(a == b for a, b in zip(labels, gold, strict=True)) / len(gold) >= 0.85
 
 
+@pytest.mark.slow
 def test_installed_script_works_from_any_directory(tmp_path):
     done = subprocess.run(
         [SCRIPT, "score", "--nl", "Officials said the bridge would reopen in May."],
@@ -38,6 +40,7 @@ def test_installed_script_works_from_any_directory(tmp_path):
     assert json.loads(done.stdout)["label"] == "fact"
 
 
+@pytest.mark.slow
 def test_closed_pipe_ends_quietly(tmp_path):
     big = tmp_path / "big.txt"
     big.write_text("The board met on Monday and approved the plan. " * 50_000, encoding="utf-8")

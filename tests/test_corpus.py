@@ -83,6 +83,7 @@ def test_minimal_pairs(corpus):
     assert (groups["topic"].nunique() == 1).all()
 
 
+@pytest.mark.slow
 def test_no_near_duplicates(corpus):
     sentences = corpus["sentence"].tolist()
     pairs = corpus["pair_id"].tolist()

@@ -254,6 +254,7 @@ SENTENCE_TEXT = st.lists(
 ).map("".join)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(sentence=SENTENCE_TEXT)
 def test_any_text_is_explained_exactly_with_true_spans(bundled, tuned, sentence):

@@ -7,21 +7,17 @@ import io
 import json
 
 import pytest
-from click.testing import CliRunner
+from conftest import invoke
 
 from factopinion import load_model
 from factopinion.bundled import bundled_model_dir
-from factopinion.cli import cli
 
 TEXT = "The council said on Tuesday that it met. It should resign at once! Will anyone care?"
 
 
 @pytest.fixture()
 def run():
-    def invoke(*args: str, input: str | None = None):
-        return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
-
-    return invoke
+    return lambda *args, input=None: invoke(list(args), input=input)
 
 
 def test_explain_json_has_cues_toward_each_label(run):
@@ -85,14 +81,14 @@ def test_without_explain_there_are_no_cues(run):
 
 
 def test_cues_without_explain_or_html_is_a_usage_error(run):
-    result = CliRunner().invoke(cli, ["score", TEXT, "--cues", "3"])
+    result = invoke(["score", TEXT, "--cues", "3"])
     assert result.exit_code == 2
     assert "--cues needs --explain or --html" in result.output
     assert "Traceback" not in result.output
 
 
 def test_cues_must_not_be_negative(run):
-    result = CliRunner().invoke(cli, ["score", TEXT, "--explain", "--cues", "-1"])
+    result = invoke(["score", TEXT, "--explain", "--cues", "-1"])
     assert result.exit_code == 2 and "-1 is not in the range x>=0" in result.output
 
 
@@ -132,14 +128,14 @@ def test_model_info_with_a_model_path(run, tmp_path):
 
 def test_model_info_with_a_broken_model_is_a_one_line_error(tmp_path):
     (tmp_path / "model.joblib").write_bytes(b"not a model")
-    result = CliRunner().invoke(cli, ["model", "info", "--model", str(tmp_path)])
+    result = invoke(["model", "info", "--model", str(tmp_path)])
     assert result.exit_code == 1
     assert result.output.startswith("Error: ") and "not a loadable model" in result.output
     assert len(result.output.strip().splitlines()) == 1
 
 
 def test_model_info_top_zero_lists_every_term(run):
-    report = json.loads(CliRunner().invoke(cli, ["model", "info", "--top", "0", "--json"]).output)
+    report = json.loads(invoke(["model", "info", "--top", "0", "--json"]).output)
     listed = len(report["strongest"]["opinion"]) + len(report["strongest"]["fact"])
     assert listed > 1000 and listed <= report["features"]["total"]
-    assert CliRunner().invoke(cli, ["model", "info", "--top", "-1"]).exit_code == 2
+    assert invoke(["model", "info", "--top", "-1"]).exit_code == 2

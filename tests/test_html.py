@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import SEED_ARTICLE, invoke
 
 from factopinion import load_model
-from factopinion.cli import cli
 from factopinion.explain import explain_document
 from factopinion.html import render_html, save_html, shade
 
@@ -196,7 +194,7 @@ def test_score_html_writes_the_page_and_leaves_stdout_empty(tmp_path):
     source.write_text(ARTICLE, "utf-8")
     before = source.read_bytes()
     out = tmp_path / "story.html"
-    result = CliRunner().invoke(cli, ["score", "--file", str(source), "--html", str(out)])
+    result = invoke(["score", "--file", str(source), "--html", str(out)])
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     assert result.stderr == f"factopinion: wrote {out} (5 sentences, 3 opinion)\n"
@@ -208,7 +206,7 @@ def test_score_html_writes_the_page_and_leaves_stdout_empty(tmp_path):
 
 
 def test_score_html_dash_writes_the_page_to_stdout():
-    result = CliRunner().invoke(cli, ["score", "--html", "-", "--cues", "2"], input=ARTICLE)
+    result = invoke(["score", "--html", "-", "--cues", "2"], input=ARTICLE)
     assert result.exit_code == 0
     assert result.stdout.startswith("<!DOCTYPE html>") and result.stdout.rstrip().endswith("</html>")
     reader = read(result.stdout)
@@ -219,7 +217,7 @@ def test_score_html_dash_writes_the_page_to_stdout():
 
 def test_score_html_with_an_explicit_format_writes_both(tmp_path):
     out = tmp_path / "page.html"
-    result = CliRunner().invoke(cli, ["score", "It should resign.", "--html", str(out), "--json"])
+    result = invoke(["score", "It should resign.", "--html", str(out), "--json"])
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert data["sentences"][0]["cues"]["opinion"]
@@ -227,7 +225,7 @@ def test_score_html_with_an_explicit_format_writes_both(tmp_path):
 
 
 def test_score_html_dash_with_a_format_is_a_usage_error():
-    result = CliRunner().invoke(cli, ["score", "It should resign.", "--html", "-", "--nl"])
+    result = invoke(["score", "It should resign.", "--html", "-", "--nl"])
     assert result.exit_code == 2
     assert "--html - writes the page to standard output: give it a file name, or drop --nl" in result.output
 
@@ -235,22 +233,22 @@ def test_score_html_dash_with_a_format_is_a_usage_error():
 def test_score_html_will_not_overwrite_the_input(tmp_path):
     source = tmp_path / "story.txt"
     source.write_text(ARTICLE, "utf-8")
-    result = CliRunner().invoke(cli, ["score", "--file", str(source), "--html", str(source)])
+    result = invoke(["score", "--file", str(source), "--html", str(source)])
     assert result.exit_code == 2 and "Invalid value for --html: that is the input file" in result.output
     assert source.read_text("utf-8") == ARTICLE
 
 
 def test_score_html_into_a_missing_folder_is_a_one_line_error(tmp_path):
     target = tmp_path / "missing" / "page.html"
-    result = CliRunner().invoke(cli, ["score", "It should resign.", "--html", str(target)])
+    result = invoke(["score", "It should resign.", "--html", str(target)])
     assert result.exit_code == 1
     assert result.output == f"Error: cannot write {target}: No such file or directory\n"
 
 
-@pytest.mark.skipif(not Path("../shared/seed/article.txt").is_file(), reason="../shared/seed/article.txt not here")
+@pytest.mark.skipif(not SEED_ARTICLE.is_file(), reason=f"{SEED_ARTICLE} is not on this machine")
 def test_the_seed_article_page(tmp_path):
     out = tmp_path / "seed.html"
-    result = CliRunner().invoke(cli, ["score", "--file", "../shared/seed/article.txt", "--html", str(out)])
+    result = invoke(["score", "--file", str(SEED_ARTICLE), "--html", str(out)])
     assert result.exit_code == 0
     page = out.read_text("utf-8")
     reader = read(page)

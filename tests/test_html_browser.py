@@ -11,14 +11,14 @@ import struct
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import SEED_ARTICLE as SEED
+from conftest import invoke
 
 from factopinion import load_model
-from factopinion.cli import cli
 
 BROWSER = next((p for name in ("chromium", "chromium-browser") if (p := shutil.which(name))), None)
 DRIVER = shutil.which("chromedriver")
-SEED = Path("../shared/seed/article.txt")
+
 TEXT = """Council votes on budget
 
 The council said on Tuesday that it would cut the library budget by 4%. "We had no choice," the mayor told reporters.
@@ -69,7 +69,7 @@ def browser(tmp_path_factory):
 
 def write_page(source: Path, out: Path) -> list:
     """Run `score --file SOURCE --html OUT` and return the sentences it scored."""
-    result = CliRunner().invoke(cli, ["score", "--file", str(source), "--html", str(out)])
+    result = invoke(["score", "--file", str(source), "--html", str(out)])
     assert result.exit_code == 0, result.output
     return load_model().score(source.read_text("utf-8")).sentences
 

@@ -102,6 +102,7 @@ def test_foreign_or_corrupt_model_files_give_clear_errors(tmp_path):
         load_model(wrong_classes)
 
 
+@pytest.mark.slow
 def test_mismatched_bundled_model_is_rebuilt_into_the_cache(tmp_path, monkeypatch):
     stale = tmp_path / "bundled"
     shutil.copytree(bundled_model_dir(), stale)
@@ -124,6 +125,7 @@ def test_mismatched_bundled_model_is_rebuilt_into_the_cache(tmp_path, monkeypatc
     assert said == []
 
 
+@pytest.mark.slow
 def test_missing_bundled_model_is_rebuilt(tmp_path, monkeypatch):
     monkeypatch.setattr(bundled_module, "bundled_model_dir", lambda: tmp_path / "nothing")
     monkeypatch.setenv("FACTOPINION_CACHE_DIR", str(tmp_path / "cache"))
