@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = ["id", "sentence", "label", "topic", "register", "source", "pair_id", "case"]
 REGISTERS = {"wire", "feature", "analysis", "interview", "editorial", "column", "op-ed", "letter", "review"}
 CASES = {
-    "fact": {"event", "attributed_opinion", "emotive_fact"},
+    "fact": {"event", "attributed_opinion", "emotive_fact", "heading", "reported_question"},
     "opinion": {"evaluation", "recommendation", "prediction", "rhetorical_question", "sarcasm_hyperbole"},
 }
 
