@@ -14,12 +14,9 @@ from factopinion.bundled import bundled_data_dir
 from factopinion.datasets import data_files, read_labeled_files
 
 ROOT = Path(__file__).resolve().parent.parent
-COLUMNS = ["id", "sentence", "label", "topic", "register", "source", "pair_id", "case"]
-REGISTERS = {"wire", "feature", "analysis", "interview", "editorial", "column", "op-ed", "letter", "review"}
-CASES = {
-    "fact": {"event", "attributed_opinion", "emotive_fact", "heading", "reported_question"},
-    "opinion": {"evaluation", "recommendation", "prediction", "rhetorical_question", "sarcasm_hyperbole"},
-}
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from check_slice import CASES, COLUMNS, REGISTERS  # noqa: E402  (the corpus vocabularies, one definition)
 
 
 @pytest.fixture(scope="module")
