@@ -11,7 +11,8 @@ LAYERS = [
     {"explain", "csvstream", "atomic", "evaluation"},
     {"model", "datasets", "formats", "html"},
     {"training", "batch"},
-    {"bundled"},
+    {"bundled", "fileset"},
+    {"dask"},
     {"cli"},
 ]
 LAYER_OF = {module: n for n, modules in enumerate(LAYERS) for module in modules}

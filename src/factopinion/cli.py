@@ -454,8 +454,15 @@ def signals_as_exit() -> Iterator[None]:
 
 
 @cli.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
-@click.option("-o", "--output", metavar="OUTPUT", default="-", show_default=True, help="Output file ('-': stdout).")
+@click.argument("inputs", metavar="INPUT...", nargs=-1, required=True)
+@click.option("-o", "--output", metavar="OUTPUT", help="Output file ('-': stdout, the default).")
+@click.option(
+    "--output-dir",
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Label every INPUT into DIR, one output each with the input's name and format. INPUTs may then be "
+    "files, globs and folders (a folder: every .csv, .tsv and .tab file in it).",
+)
 @text_column_option
 @click.option("--sentences", is_flag=True, help="Split each cell into sentences: one output row per sentence.")
 @click.option(
@@ -474,40 +481,80 @@ def signals_as_exit() -> Iterator[None]:
 )
 @click.option("--replace-columns", is_flag=True, help="Overwrite input columns that have an added column's name.")
 @click.option("--skip-bad-rows", is_flag=True, help="Skip malformed rows (reported on stderr) instead of stopping.")
-@click.option("--force", is_flag=True, help="Overwrite an existing OUTPUT file.")
+@click.option("--force", is_flag=True, help="Overwrite an existing OUTPUT file (with --output-dir: any output).")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="With --output-dir: skip the inputs whose output is complete (its .NAME.done manifest matches the "
+    "input and options), relabel the others.",
+)
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: every core).")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=4000, show_default=True, help="Rows per chunk.")
+@click.option(
+    "--dask",
+    "dask_address",
+    metavar="local|ADDRESS",
+    help="With --output-dir: label the files on a Dask cluster, one task per file: 'local' starts one on this "
+    "machine, else the scheduler's address (tcp://HOST:8786). Needs: pip install 'factopinion[dask]'.",
+)
+@click.option(
+    "--dask-workers", type=click.IntRange(min=1), help="Worker processes of --dask local (default: every core)."
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=2,
+    show_default=True,
+    help="With --dask: times Dask retries a file that fails before it is reported.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
 @model_options
-def label(input_path, output, text_column, sentences, delimiter, encoding, renames, replace_columns, skip_bad_rows,
-          force, jobs, chunk_size, quiet, model_path, threshold):  # fmt: skip
+def label(inputs, output, output_dir, text_column, sentences, delimiter, encoding, renames, replace_columns,
+          skip_bad_rows, force, resume, jobs, chunk_size, dask_address, dask_workers, retries, quiet, model_path,
+          threshold):  # fmt: skip
     """Label every row of a CSV/TSV file fact or opinion, keeping every input column unchanged.
 
     INPUT is a CSV or TSV file, or '-' for standard input. Adds the columns label and opinion_probability
     (empty for an empty cell); with --sentences, one row per sentence with row, sentence_index, start, end and
     sentence too. OUTPUT is written atomically: an interrupted run leaves no file behind.
 
+    With --output-dir, many INPUTs are labeled, each to DIR/NAME as it would be alone, one after another here or
+    in parallel on a Dask cluster (--dask); a file that fails is reported and the others finish.
+
     \b
     Examples:
       factopinion label articles.csv -o labeled.csv
       factopinion label answers.tsv --text-column answer --sentences -o sentences.tsv
       cat export.csv | factopinion label - --column label=voice | head
+      factopinion label 'archive/*.csv' --output-dir labeled/ --resume
+      factopinion label archive/ --output-dir labeled/ --dask tcp://scheduler:8786
     """
+    ctx = click.get_current_context()
+    settings = {
+        "text_column": text_column,
+        "sentences": sentences,
+        "threshold": threshold,
+        "encoding": encoding,
+        "column_names": column_names(renames),
+        "replace_columns": replace_columns,
+        "skip_bad_rows": skip_bad_rows,
+        "chunk_rows": chunk_size,
+    }
+    if output_dir is not None:
+        _check_many_options(ctx, output, force, resume, jobs, dask_address, dask_workers)
+        _label_many(inputs, output_dir, delimiter, settings, force, resume, jobs, dask_address, dask_workers,
+                    retries, quiet, model_path)  # fmt: skip
+        return
+    _check_single_options(ctx, inputs, resume, dask_address, dask_workers)
     from .atomic import check_writable
     from .batch import BatchOptions, label_file
     from .csvstream import delimiter_for
 
+    param = next(p for p in ctx.command.params if p.name == "inputs")
+    input_path = click.Path(exists=True, dir_okay=False, allow_dash=True).convert(inputs[0], param, ctx)
+    output = output or "-"
     options = BatchOptions(
-        text_column=text_column,
-        sentences=sentences,
-        threshold=threshold,
-        delimiter=delimiter_for(output if input_path == "-" else input_path, delimiter),
-        encoding=encoding,
-        column_names=column_names(renames),
-        replace_columns=replace_columns,
-        skip_bad_rows=skip_bad_rows,
-        jobs=jobs or 0,
-        chunk_rows=chunk_size,
+        delimiter=delimiter_for(output if input_path == "-" else input_path, delimiter), jobs=jobs or 0, **settings
     )
     source: Path | BinaryIO = sys.stdin.buffer if input_path == "-" else Path(input_path)
     destination: Path | BinaryIO = sys.stdout.buffer if output == "-" else Path(output)
@@ -520,6 +567,76 @@ def label(input_path, output, text_column, sentences, delimiter, encoding, renam
         click.echo(f"factopinion: {summary.skipped_line()}", err=True)
     if not quiet:
         click.echo(f"factopinion: {summary.line()}", err=True)
+
+
+def _check_single_options(ctx: click.Context, inputs, resume, dask_address, dask_workers) -> None:
+    if len(inputs) > 1:
+        raise click.UsageError("several INPUTs need --output-dir DIR (one output file per input)")
+    given = [name for name, value in (("--resume", resume), ("--dask", dask_address)) if value]
+    given += ["--dask-workers"] if dask_workers is not None else []
+    from click.core import ParameterSource
+
+    if ctx.get_parameter_source("retries") is not ParameterSource.DEFAULT:
+        given.append("--retries")
+    if given:
+        raise click.UsageError(f"{given[0]} needs --output-dir DIR")
+
+
+def _check_many_options(ctx: click.Context, output, force, resume, jobs, dask_address, dask_workers) -> None:
+    from click.core import ParameterSource
+
+    if output is not None:
+        raise click.UsageError("give -o/--output for one INPUT or --output-dir for many, not both")
+    if force and resume:
+        raise click.UsageError("give --force (relabel every input) or --resume (skip complete outputs), not both")
+    if dask_workers is not None and dask_address != "local":
+        raise click.UsageError("--dask-workers is for --dask local")
+    if jobs is not None and dask_address:
+        raise click.UsageError("--jobs is for a run on this machine: on Dask, each file is labeled by one worker")
+    if not dask_address and ctx.get_parameter_source("retries") is not ParameterSource.DEFAULT:
+        raise click.UsageError("--retries is for --dask")
+
+
+def _label_many(inputs, output_dir, delimiter, settings, force, resume, jobs, dask_address, dask_workers, retries,
+                quiet, model_path) -> None:  # fmt: skip
+    """``label --output-dir``: every input to DIR/NAME, here (one file after another) or on Dask."""
+    from .errors import DataError
+
+    model = get_model(model_path)
+    terminal = not quiet and sys.stderr.isatty()
+    options = {**settings, "delimiter": delimiter}
+    with signals_as_exit():
+        if dask_address:
+            from .dask import label_files as label_on_dask
+
+            summary = label_on_dask(inputs, output_dir, dask_address, model=model, workers=dask_workers,
+                                    retries=retries, resume=resume, force=force, progress=terminal,
+                                    **options)  # fmt: skip
+        else:
+            from .fileset import batch_options, model_fingerprint, plan_jobs, run_local, total_bytes
+
+            batch, delimiter = batch_options(jobs=jobs or 0, **options)
+            plan = plan_jobs(inputs, output_dir, batch, model_fingerprint(model), delimiter=delimiter,
+                             resume=resume, force=force)  # fmt: skip
+            with _files_progress(total_bytes(plan.jobs) if terminal else 0) as progress:
+                summary = run_local(plan, model, progress=progress)
+    for note in summary.notes():
+        click.echo(f"factopinion: {note}", err=True)
+    if not quiet:
+        click.echo(f"factopinion: {summary.line()}", err=True)
+    if summary.failed:
+        total = len(summary.failed) + len(summary.done)
+        raise DataError(f"{len(summary.failed):,} of {total:,} files failed; their outputs were not written")
+
+
+@contextlib.contextmanager
+def _files_progress(size: int) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar by bytes of all the inputs, on standard error (none for a size of 0)."""
+    if not size:
+        yield None
+        return
+    with click.progressbar(length=size, label="labeling", file=sys.stderr) as bar:
+        yield bar.update
 
 
 # -- model info -------------------------------------------------------------------------------------------------------

@@ -3,7 +3,16 @@ line gives them. Anything else escaping is a bug."""
 
 from __future__ import annotations
 
-__all__ = ["FactopinionError", "DataError", "ModelError", "OutputError", "OptionError", "OutputExists"]
+__all__ = [
+    "FactopinionError",
+    "DataError",
+    "ModelError",
+    "OutputError",
+    "OptionError",
+    "OutputExists",
+    "MissingExtra",
+    "ClusterError",
+]
 
 
 class FactopinionError(Exception):
@@ -31,8 +40,19 @@ class OutputExists(OutputError):
         self.path = path
         super().__init__(f"{path} already exists")
 
+    def __reduce__(self):  # raised in one process and re-raised in another (Dask workers): keep the message
+        return type(self), (self.path,)
+
 
 class OptionError(FactopinionError, ValueError):
     """An option value that does not make sense (the command line reports it as a usage error)."""
 
     exit_code = 2
+
+
+class MissingExtra(FactopinionError, ImportError):
+    """An optional extra that a feature needs is not installed; the message names the ``pip install`` command."""
+
+
+class ClusterError(FactopinionError, RuntimeError):
+    """A Dask cluster that cannot be used: a scheduler that does not answer, a local cluster that does not start."""

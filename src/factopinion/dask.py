@@ -1,0 +1,342 @@
+"""``factopinion label`` beyond one machine: many files labeled on a Dask cluster, one task per file, with the same
+output as a single-machine run, byte for byte; and the model applied to a dask DataFrame.
+
+Needs the optional extra: ``pip install "factopinion[dask]"``; importing this module without it raises
+``MissingExtra`` (an ``ImportError``) naming that command.
+
+The module is ``factopinion.dask``, named after what it integrates, as ``tqdm.dask`` is. Inside it ``import dask``
+is an absolute import and means the Dask package (Python 3 has no implicit relative imports), so the name does
+not shadow Dask for this module or for anyone else. It would only if this file were run as a script or the
+package's own folder were put on ``sys.path``: do neither.
+
+Why a whole file is one task, never byte ranges of one CSV: a quoted CSV field may contain line breaks, so a
+reader that starts at an arbitrary byte cannot tell whether a newline ends a record or sits inside a cell (Dask's
+own ``read_csv`` warns of this for ``blocksize``); splitting would lose the byte-for-byte contract and the exact
+line numbers of errors. The files researchers keep (days of wires, crawl shards, a few GB each) are the natural
+unit; a corpus kept as one huge file should be split into files first, on record boundaries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .batch import ROW_COLUMNS, score_texts
+from .bundled import load_model
+from .errors import ClusterError, DataError, MissingExtra, OptionError
+from .fileset import (
+    FileFailure,
+    FileJob,
+    FileResult,
+    RunSummary,
+    batch_options,
+    failure_message,
+    label_job,
+    model_fingerprint,
+    plan_jobs,
+)
+from .model import Model
+
+try:
+    import dask  # the Dask package (an absolute import), never this module
+    import distributed
+except ImportError as err:  # pragma: no cover - exercised by a test that hides Dask
+    raise MissingExtra(f'Dask is not installed ({err.name or err}): pip install "factopinion[dask]"') from None
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "DOCUMENT_COLUMNS",
+    "SENTENCE_UNIT_COLUMNS",
+    "UNITS",
+    "label_dataframe",
+    "label_files",
+    "label_partition",
+    "local_cluster",
+]
+
+UNITS = ("cell", "sentence", "document")
+SENTENCE_UNIT_COLUMNS = ("sentence_index", "start", "end", "sentence", "label", "opinion_probability")
+DOCUMENT_COLUMNS = ("sentences", "opinion_sentences", "opinion_share", "mean_opinion_probability")
+INSTALL = 'pip install "factopinion[dask]"'
+
+
+# -- many files ------------------------------------------------------------------------------------------------------
+
+
+class ModelPlugin(distributed.WorkerPlugin):
+    """Holds the model on every worker. The scheduler keeps the plugin (pickled once) and gives it to each worker,
+    those that join or restart later included: the model crosses the network once per worker, never per task."""
+
+    idempotent = False
+
+    def __init__(self, model: Model):
+        self.model = model
+
+    def setup(self, worker: distributed.Worker) -> None:
+        pass
+
+
+def _label_task(job: FileJob, plugin: str) -> FileResult:
+    """One Dask task: label one file with the model this worker holds, in the worker's own process."""
+    model = distributed.get_worker().plugins[plugin].model  # type: ignore[attr-defined]
+    return label_job(job, model)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def local_cluster(workers: int | None = None) -> distributed.LocalCluster:
+    """A LocalCluster of ``workers`` processes (default: one per core), one thread each, on 127.0.0.1 only, without
+    a dashboard."""
+    if workers is not None and workers < 1:
+        raise OptionError(f"a local cluster needs at least 1 worker, not {workers}")
+    try:
+        return distributed.LocalCluster(
+            n_workers=workers or _cores(),
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        )
+    except (OSError, RuntimeError, TimeoutError) as err:
+        raise ClusterError(f"cannot start a local Dask cluster: {err}") from None
+
+
+@contextlib.contextmanager
+def _connect(client: distributed.Client | str | None, workers: int | None) -> Iterator[distributed.Client]:
+    """The client to run on: the one given; a new LocalCluster for ``"local"`` (closed afterwards); a connection
+    to the scheduler at an address; for None the current client, else a LocalCluster."""
+    if client is None:
+        try:
+            client = distributed.Client.current()
+        except ValueError:
+            client = "local"
+    if workers is not None and client != "local":
+        raise OptionError("the number of workers is only for a local cluster (--dask local)")
+    if isinstance(client, distributed.Client):
+        yield client
+    elif client == "local":
+        with local_cluster(workers) as cluster, distributed.Client(cluster) as local:
+            yield local
+    else:
+        try:
+            remote = distributed.Client(client, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as err:
+            raise ClusterError(f"cannot reach the Dask scheduler at {client}: {err}") from None
+        with remote:
+            yield remote
+
+
+def label_files(
+    inputs: Iterable[str | os.PathLike[str]],
+    output_dir: str | os.PathLike[str],
+    client: distributed.Client | str | None = None,
+    *,
+    model: Model | str | os.PathLike[str] | None = None,
+    workers: int | None = None,
+    retries: int = 2,
+    resume: bool = False,
+    force: bool = False,
+    progress: bool = False,
+    **options: Any,
+) -> RunSummary:
+    """Label ``inputs`` (files, globs, folders: ``fileset.find_inputs``) into ``output_dir`` on a Dask cluster,
+    one task per file; every output is what ``label INPUT -o output_dir/NAME`` writes on one machine.
+
+    ``client``: a ``distributed.Client``; ``"local"`` for a new LocalCluster of ``workers`` processes; a scheduler
+    address (``"tcp://host:8786"``); None for the current client, else a LocalCluster. Every machine must see
+    the inputs and ``output_dir`` at the same paths. ``model``: a ``Model``, a model path, or None for the bundled
+    one; it is sent once to each worker. A task that raises is retried ``retries`` times (a task whose worker
+    dies is rescheduled by Dask, up to ``distributed.scheduler.allowed-failures`` times); a file that still
+    fails is reported in the summary's ``failed`` and the other files finish. ``progress`` shows Dask's progress
+    bar on standard error. ``resume`` and ``force`` are ``fileset.plan_jobs``'s; ``options`` are
+    ``BatchOptions``' fields (without ``delimiter`` each file's own, from its name; ``jobs`` must be 1 or left
+    out: each file is labeled in its worker's process).
+    """
+    if retries < 0:
+        raise OptionError(f"retries must be at least 0, not {retries}")
+    if options.pop("jobs", None) not in (None, 1):
+        raise OptionError("on Dask each file is labeled in its worker's own process: add workers instead of jobs")
+    batch, delimiter = batch_options(jobs=1, **options)
+    model = model if isinstance(model, Model) else load_model(None if model is None else os.fspath(model))
+    plan = plan_jobs(
+        inputs, output_dir, batch, model_fingerprint(model), delimiter=delimiter, resume=resume, force=force
+    )
+    started = time.perf_counter()
+    summary = RunSummary(sentences_mode=batch.sentences, complete=list(plan.complete))
+    if plan.jobs:
+        with _connect(client, workers) as connected:
+            outcomes = _run(connected, plan.jobs, model, retries, progress)
+        summary.done = [o for o in outcomes if isinstance(o, FileResult)]
+        summary.failed = [o for o in outcomes if isinstance(o, FileFailure)]
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _run(
+    client: distributed.Client, jobs: Sequence[FileJob], model: Model, retries: int, progress: bool
+) -> list[FileResult | FileFailure]:
+    """Submit one task per job, wait for all, and return each job's outcome in the jobs' order."""
+    run = uuid.uuid4().hex[:12]
+    plugin = f"factopinion-model-{run}"
+    client.register_plugin(ModelPlugin(model), name=plugin)
+    futures: list[distributed.Future] = []
+    try:
+        futures = [
+            client.submit(_label_task, job, plugin, key=f"factopinion-label-{run}-{n}", retries=retries, pure=False)
+            for n, job in enumerate(jobs)
+        ]
+        if progress:
+            with contextlib.redirect_stdout(sys.stderr):  # Dask's text bar writes to sys.stdout
+                distributed.progress(futures, multi=False)
+        outcomes: list[FileResult | FileFailure] = []
+        for job, future in zip(jobs, futures, strict=True):
+            try:
+                outcomes.append(future.result())
+            except Exception as err:  # a failed task re-raises its error here, after its retries
+                outcomes.append(FileFailure(job, failure_message(job, err)))
+        return outcomes
+    finally:
+        client.cancel([f for f in futures if not f.done()])
+        with contextlib.suppress(Exception):
+            client.unregister_worker_plugin(plugin)
+
+
+# -- a dask DataFrame ------------------------------------------------------------------------------------------------
+
+
+def _added_columns(unit: str) -> tuple[str, ...]:
+    return {"cell": ROW_COLUMNS, "sentence": SENTENCE_UNIT_COLUMNS, "document": DOCUMENT_COLUMNS}[unit]
+
+
+def _output_names(columns: Sequence[str], unit: str, column_names: Mapping[str, str] | None) -> dict[str, str]:
+    """Each added field's output name; an unknown field, two fields with one name, or a name the frame already
+    has are errors."""
+    if unit not in UNITS:
+        raise OptionError(f"unit must be one of {', '.join(UNITS)}, not {unit!r}")
+    fields, renames = _added_columns(unit), dict(column_names or {})
+    unknown = [name for name in renames if name not in fields]
+    if unknown:
+        raise OptionError(
+            f"no added column {unknown[0]!r} for unit {unit!r}; the added columns are {', '.join(fields)}"
+        )
+    names = {f: renames.get(f, f) for f in fields}
+    values = list(names.values())
+    twice = next((n for n in values if values.count(n) > 1), None)
+    if twice is not None:
+        raise OptionError(f"two added columns would both be named {twice!r}")
+    taken = next((n for n in values if n in columns), None)
+    if taken is not None:
+        raise DataError(f"the frame already has a column {taken!r}; name the added one otherwise (column_names)")
+    return names
+
+
+def label_partition(
+    frame: pd.DataFrame,
+    model: Model,
+    text_column: str,
+    unit: str = "cell",
+    threshold: float = 0.5,
+    column_names: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Label one pandas DataFrame: what ``label_dataframe`` does to each partition.
+
+    ``cell``: the frame with ``label`` and ``opinion_probability`` added. ``sentence``: one row per sentence of each
+    cell (the input row, its index included, repeated), with ``sentence_index``, ``start``, ``end`` (offsets into
+    the cell), ``sentence``, ``label`` and ``opinion_probability``. ``document``: one row per input row with
+    ``sentences``, ``opinion_sentences``, ``opinion_share`` and ``mean_opinion_probability``. A missing or blank
+    cell keeps its row, with missing values in the added columns. The values are those ``factopinion label``
+    writes (probabilities to six decimals; the sentence splitter of ``label --sentences``).
+    """
+    import numpy as np
+    import pandas as pd
+
+    names = _output_names(list(frame.columns), unit, column_names)
+    column = frame[text_column]
+    texts = ["" if missing else str(value) for value, missing in zip(column.tolist(), column.isna(), strict=True)]
+    # The added text columns take the text column's string dtype, else pandas' default (object; str from pandas 3).
+    string = column.dtype if isinstance(column.dtype, pd.StringDtype) else pd.Series(["x"]).dtype
+    if unit == "cell":
+        pairs = score_texts(model, texts, threshold, sentences=False)
+        added = {
+            "label": pd.Series([label or None for label, _ in pairs], index=frame.index, dtype=string),
+            "opinion_probability": pd.Series(
+                [float(p) if p else np.nan for _, p in pairs], index=frame.index, dtype="float64"
+            ),
+        }
+        return frame.assign(**{names[k]: v for k, v in added.items()})
+    per_cell = score_texts(model, texts, threshold, sentences=True)
+    if unit == "document":
+        counts = [len(spans) for spans in per_cell]
+        opinions = [sum(label == "opinion" for _, _, label, _ in spans) for spans in per_cell]
+        means = [sum(float(p) for *_, p in spans) / len(spans) if spans else np.nan for spans in per_cell]
+        added = {
+            "sentences": pd.Series([n or None for n in counts], index=frame.index, dtype="Int64"),
+            "opinion_sentences": pd.Series(
+                [o if n else None for o, n in zip(opinions, counts, strict=True)], index=frame.index, dtype="Int64"
+            ),
+            "opinion_share": pd.Series(
+                [o / n if n else np.nan for o, n in zip(opinions, counts, strict=True)],
+                index=frame.index,
+                dtype="float64",
+            ),
+            "mean_opinion_probability": pd.Series(means, index=frame.index, dtype="float64"),
+        }
+        return frame.assign(**{names[k]: v for k, v in added.items()})
+    positions: list[int] = []
+    rows: list[tuple] = []
+    for position, (text, spans) in enumerate(zip(texts, per_cell, strict=True)):
+        for index, (start, end, label, probability) in enumerate(spans):
+            positions.append(position)
+            rows.append((index, start, end, text[start:end], label, float(probability)))
+        if not spans:
+            positions.append(position)
+            rows.append((None, None, None, None, None, np.nan))
+    out = frame.iloc[positions]
+    values = list(zip(*rows, strict=True)) if rows else [()] * len(SENTENCE_UNIT_COLUMNS)
+    dtypes = ("Int64", "Int64", "Int64", string, string, "float64")
+    added = {
+        field: pd.Series(list(column_values), index=out.index, dtype=dtype)
+        for field, column_values, dtype in zip(SENTENCE_UNIT_COLUMNS, values, dtypes, strict=True)
+    }
+    return out.assign(**{names[k]: v for k, v in added.items()})
+
+
+def label_dataframe(
+    ddf: Any,
+    text_column: str,
+    unit: str = "cell",
+    model: Model | str | os.PathLike[str] | None = None,
+    *,
+    threshold: float = 0.5,
+    column_names: Mapping[str, str] | None = None,
+) -> Any:
+    """Label the text column of a dask DataFrame: a lazy dask DataFrame, each partition labeled by
+    ``label_partition`` (see it for the units and the added columns), with its ``meta`` (the exact columns and
+    dtypes) computed from the input's. ``model`` (a ``Model``, a model path, or None for the bundled one) is one
+    object in the graph: each worker receives it once, however many partitions it labels. ``column_names``
+    renames added columns (``{"label": "verdict"}``)."""
+    import dask.dataframe as dd
+
+    if not isinstance(ddf, dd.DataFrame):
+        raise DataError(f"expected a dask DataFrame, not {type(ddf).__name__}")
+    if text_column not in ddf.columns:
+        raise DataError(f"no column {text_column!r}; the columns are: {', '.join(map(str, ddf.columns))}")
+    if not 0.0 <= threshold <= 1.0:
+        raise OptionError(f"the threshold must be between 0 and 1, not {threshold}")
+    _output_names(list(ddf.columns), unit, column_names)
+    model = model if isinstance(model, Model) else load_model(None if model is None else os.fspath(model))
+    meta = label_partition(ddf._meta, model, text_column, unit, threshold, column_names)
+    shipped = dask.delayed(model, name=f"factopinion-model-{uuid.uuid4().hex[:12]}")
+    return ddf.map_partitions(label_partition, shipped, text_column, unit, threshold, column_names, meta=meta)

@@ -1,0 +1,437 @@
+"""Label many input files into one output folder: which files a list of paths, globs and folders names, where
+each output goes (the folder, the input's own name), how a finished output is recorded so that ``--resume`` can
+skip it, and the local run (files one after another, each on the local worker pool). ``factopinion.dask`` runs the
+same per-file unit, ``label_job``, as one Dask task per file.
+
+Completeness: an output is written atomically (``atomic``: it takes its name only when whole), then a manifest
+``.NAME.done`` (hidden, beside it, also written atomically) records the input's size, modification time and
+SHA-256, the output's size, and a fingerprint of everything that decides the output's bytes (the options that
+change them, the model, the factopinion version). An output counts as complete when its manifest is there, the
+fingerprint is the same, the output still has the recorded size, and the input still has the recorded size and
+either the recorded modification time or the recorded SHA-256 (a copied file keeps its content, not its time).
+The manifest of an output is removed before the output is replaced, so a run stopped at any point leaves either
+a complete output with its manifest, or an output without a manifest, which ``--resume`` labels again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime
+import hashlib
+import json
+import os
+import socket
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .atomic import PART_SUFFIX, atomic_output, check_writable, same_file
+from .batch import BatchOptions, BatchSummary, ChunkCounts, label_file
+from .csvstream import delimiter_for
+from .errors import DataError, FactopinionError, OptionError, OutputError
+from .model import Model
+
+__all__ = [
+    "INPUT_SUFFIXES",
+    "MANIFEST_SUFFIX",
+    "FileFailure",
+    "FileJob",
+    "FileResult",
+    "Plan",
+    "RunSummary",
+    "batch_options",
+    "failure_message",
+    "find_inputs",
+    "is_complete",
+    "is_input_name",
+    "label_files",
+    "label_job",
+    "manifest_path",
+    "model_fingerprint",
+    "plan_jobs",
+    "run_local",
+    "total_bytes",
+    "worker_name",
+]
+
+# What a folder given as an input contributes: its files whose names end (in any case) with one of these. The one
+# place to add formats: ".jsonl", ".ndjson", ".parquet", ".csv.gz", ... (compound suffixes work: names are matched
+# with ``endswith``). Files named explicitly, or matched by a glob, are taken whatever their extension.
+INPUT_SUFFIXES = (".csv", ".tsv", ".tab")
+MANIFEST_SUFFIX = ".done"
+MANIFEST_FORMAT = 1
+# Options that do not change an output's bytes, left out of the fingerprint.
+_NOT_IN_FINGERPRINT = frozenset({"jobs", "chunk_rows"})
+
+
+def is_input_name(name: str) -> bool:
+    """Whether a file in an input folder is labeled: not hidden, and with one of ``INPUT_SUFFIXES``."""
+    return not name.startswith(".") and name.lower().endswith(INPUT_SUFFIXES)
+
+
+def _suffixes_text() -> str:
+    *rest, last = INPUT_SUFFIXES
+    return f"{', '.join(rest)} or {last}" if rest else last
+
+
+def find_inputs(items: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """The input files that ``items`` name, in order, each once: a file as it is; a folder, every file in it
+    (not in its subfolders) that ``is_input_name`` accepts, sorted by name; a glob (``*``, ``?``, ``[...]``,
+    ``**`` for any depth), the files it matches, sorted, hidden ones excepted, as a shell would. Raises
+    ``DataError`` for a name that is none of these, a folder without inputs or a glob without matches."""
+    found: dict[str, Path] = {}
+    for item in items:
+        name = os.fspath(item)
+        if name == "-":
+            raise OptionError("standard input ('-') has no file name to write into the output folder: name files")
+        path = Path(name)
+        if path.is_dir():
+            try:
+                entries = sorted(path.iterdir())
+            except OSError as err:
+                raise DataError(f"cannot read the folder {name}: {err.strerror or err}") from None
+            matches = [p for p in entries if is_input_name(p.name) and p.is_file()]
+            if not matches:
+                raise DataError(f"{name}: no {_suffixes_text()} file in this folder")
+        elif path.exists():
+            matches = [path]
+        elif any(c in name for c in "*?["):
+            import glob
+
+            matches = [Path(p) for p in sorted(glob.glob(name, recursive=True)) if os.path.isfile(p)]
+            if not matches:
+                raise DataError(f"no file matches {name}")
+        else:
+            raise DataError(f"{name}: no such file or folder")
+        for match in matches:
+            found.setdefault(os.path.realpath(match), match)
+    return list(found.values())
+
+
+def batch_options(**options) -> tuple[BatchOptions, str | None]:
+    """``BatchOptions`` from keyword options, and the delimiter given (None: each file's own, from its name)."""
+    delimiter = options.pop("delimiter", None)
+    fields = {f.name for f in dataclasses.fields(BatchOptions)}
+    unknown = sorted(set(options) - fields)
+    if unknown:
+        raise OptionError(f"unknown option {unknown[0]!r}; the options are: {', '.join(sorted(fields))}")
+    return BatchOptions(**options), delimiter
+
+
+def model_fingerprint(model: Model) -> str:
+    """A hash of the model's fitted pipeline: the same for the same model, however and wherever it was loaded."""
+    import joblib
+
+    return str(joblib.hash(model.pipeline))
+
+
+def manifest_path(destination: Path) -> Path:
+    """Where the manifest of an output lives: ``.NAME.done`` beside it (hidden, so globs and folder inputs skip
+    it)."""
+    return destination.with_name(f".{destination.name}{MANIFEST_SUFFIX}")
+
+
+@dataclass(frozen=True)
+class FileJob:
+    """One input file to label into one output file: the unit of work, locally or as one Dask task."""
+
+    source: Path
+    destination: Path
+    options: BatchOptions
+    fingerprint: str
+    overwrite: bool = False
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """A labeled file: its job, what labeling it counted, and where it ran (``host:pid``)."""
+
+    job: FileJob
+    summary: BatchSummary
+    worker: str = ""
+
+
+@dataclass(frozen=True)
+class FileFailure:
+    """A file that could not be labeled, with the reason (one line); its output was not written."""
+
+    job: FileJob
+    message: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The files to label, and those skipped because their outputs are complete (``resume``)."""
+
+    jobs: list[FileJob]
+    complete: list[FileJob]
+
+
+def _fingerprint(options: BatchOptions, model_hash: str) -> str:
+    decisive = {k: v for k, v in dataclasses.asdict(options).items() if k not in _NOT_IN_FINGERPRINT}
+    text = json.dumps([__version__, model_hash, decisive], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def plan_jobs(
+    inputs: Iterable[str | os.PathLike[str]],
+    output_dir: str | os.PathLike[str],
+    options: BatchOptions,
+    model_hash: str,
+    *,
+    delimiter: str | None = None,
+    resume: bool = False,
+    force: bool = False,
+) -> Plan:
+    """One job per input file (``find_inputs``), writing ``output_dir/NAME``; with ``resume``, inputs whose output
+    is complete are set aside. Checked before any work: every name resolves, no two inputs share an output name,
+    no output is its own input, and an existing output is refused without ``force`` or ``resume`` (which replace
+    it; ``resume`` only where it is not complete). Creates ``output_dir``."""
+    folder = Path(output_dir)
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder} is not a folder")
+    sources = find_inputs(inputs)
+    owners: dict[str, Path] = {}
+    jobs, complete = [], []
+    for source in sources:
+        destination = folder / source.name
+        other = owners.setdefault(source.name, source)
+        if other is not source:
+            raise OptionError(f"{other} and {source} would both be written to {destination}: label them separately")
+        if same_file(source, destination):
+            raise OptionError(f"{source} is in the output folder: its output would replace it")
+        file_options = dataclasses.replace(options, delimiter=delimiter_for(source, delimiter))
+        job = FileJob(source, destination, file_options, _fingerprint(file_options, model_hash), force or resume)
+        if resume and is_complete(job):
+            complete.append(job)
+            continue
+        check_writable(destination, overwrite=force or resume)
+        jobs.append(job)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputError(f"cannot create {folder}: {err.strerror or err}") from None
+    return Plan(jobs, complete)
+
+
+# -- completeness ----------------------------------------------------------------------------------------------------
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read_manifest(job: FileJob) -> dict | None:
+    try:
+        manifest = json.loads(manifest_path(job.destination).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) and manifest.get("format") == MANIFEST_FORMAT else None
+
+
+def is_complete(job: FileJob) -> bool:
+    """Whether ``job``'s output is complete for its input and options (see the module's docstring)."""
+    manifest = _read_manifest(job)
+    if manifest is None or manifest.get("fingerprint") != job.fingerprint:
+        return False
+    recorded_input, recorded_output = manifest.get("input") or {}, manifest.get("output") or {}
+    try:
+        output, source = os.stat(job.destination), os.stat(job.source)
+    except OSError:
+        return False
+    if output.st_size != recorded_output.get("size") or source.st_size != recorded_input.get("size"):
+        return False
+    if source.st_mtime_ns == recorded_input.get("mtime_ns"):
+        return True
+    try:
+        return _sha256(job.source) == recorded_input.get("sha256")
+    except OSError:
+        return False
+
+
+def _write_manifest(job: FileJob, summary: BatchSummary, source: os.stat_result, sha256: str, worker: str) -> None:
+    output = os.stat(job.destination)
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "fingerprint": job.fingerprint,
+        "factopinion_version": __version__,
+        "input": {"path": str(job.source), "size": source.st_size, "mtime_ns": source.st_mtime_ns, "sha256": sha256},
+        "output": {"path": str(job.destination), "size": output.st_size},
+        "counts": {
+            "rows": summary.rows,
+            "labeled": summary.labeled,
+            "empty": summary.empty,
+            "sentences": summary.sentences,
+            "opinion": summary.opinion,
+            "blank_lines": summary.blank_lines,
+            "skipped_rows": len(summary.skipped),
+        },
+        "seconds": round(summary.seconds, 3),
+        "worker": worker,
+        "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    }
+    with atomic_output(manifest_path(job.destination), overwrite=True) as f:
+        f.write((json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
+
+
+def _remove_stale_parts(destination: Path) -> None:
+    """Remove the temporary files of ``destination`` that writers killed mid-file (``kill -9``, a lost Dask
+    worker) left behind: ``atomic`` names them ``.NAME.<random>.part``. Called once this run has published the
+    output, so any that remain belong to no live writer of it."""
+    prefix = f".{destination.name}."
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(destination.parent):
+            if entry.name.startswith(prefix) and entry.name.endswith(PART_SUFFIX) and entry.is_file():
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+
+
+def worker_name() -> str:
+    """``host:pid`` of this process: where a file was labeled."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def label_job(job: FileJob, model: Model, *, progress: Callable[[int], None] | None = None) -> FileResult:
+    """Label one file: its output written atomically, then its manifest. Raises ``DataError`` for an input that
+    cannot be used or that changed while it was labeled (its output is then removed)."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(manifest_path(job.destination))  # no claim of completeness while the output is replaced
+    try:
+        before = os.stat(job.source)
+    except OSError as err:
+        raise DataError(f"cannot read {job.source}: {err.strerror or err}") from None
+    summary = label_file(job.source, job.destination, model, job.options, overwrite=job.overwrite, progress=progress)
+    try:
+        sha256 = _sha256(job.source)
+        after = os.stat(job.source)
+    except OSError as err:
+        raise DataError(f"cannot read {job.source}: {err.strerror or err}") from None
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
+        with contextlib.suppress(OSError):
+            os.unlink(job.destination)
+        raise DataError(f"{job.source} changed while it was labeled; its output was removed")
+    worker = worker_name()
+    _write_manifest(job, summary, before, sha256, worker)
+    _remove_stale_parts(job.destination)
+    return FileResult(job, summary, worker)
+
+
+# -- a run -----------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RunSummary:
+    """What a run over many files did: the files labeled, those that failed, those skipped as complete."""
+
+    sentences_mode: bool = False
+    done: list[FileResult] = field(default_factory=list)
+    failed: list[FileFailure] = field(default_factory=list)
+    complete: list[FileJob] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def total(self) -> BatchSummary:
+        """The labeled files' counts added up, with the run's wall-clock time."""
+        total = BatchSummary(sentences_mode=self.sentences_mode, seconds=self.seconds)
+        for result in self.done:
+            s = result.summary
+            total.add(ChunkCounts(s.rows, s.labeled, s.empty, s.sentences, s.opinion))
+            total.blank_lines += s.blank_lines
+        return total
+
+    def line(self) -> str:
+        """The one-line summary of the run."""
+        files = len(self.done)
+        if not files and not self.failed:
+            return f"nothing to label: {_files(len(self.complete))} already complete"
+        text = f"{_files(files)}, {self.total.line()}"
+        if self.failed:
+            text += f"; {len(self.failed):,} failed"
+        if self.complete:
+            text += f"; {len(self.complete):,} already complete, skipped"
+        return text
+
+    def notes(self) -> list[str]:
+        """One line per file with skipped bad rows, and per failed file."""
+        lines = [f"{r.job.source}: {r.summary.skipped_line()}" for r in self.done if r.summary.skipped]
+        return lines + [f"failed: {f.message}" for f in self.failed]
+
+
+def _files(count: int) -> str:
+    return f"{count:,} file{'' if count == 1 else 's'}"
+
+
+def failure_message(job: FileJob, err: BaseException) -> str:
+    """One line for a file that failed: a factopinion error names the file itself; anything else is named."""
+    if isinstance(err, FactopinionError):
+        text = str(err)
+        return text if str(job.source) in text else f"{job.source}: {text}"
+    if isinstance(err, OSError) and err.strerror:
+        return f"{job.source}: {err.strerror}{f': {err.filename}' if err.filename else ''}"
+    return f"{job.source}: {type(err).__name__}: {err}"
+
+
+def run_local(
+    plan: Plan,
+    model: Model,
+    *,
+    progress: Callable[[int], None] | None = None,
+    on_result: Callable[[FileResult | FileFailure], None] | None = None,
+) -> RunSummary:
+    """Label ``plan``'s files one after another in this process (each on the local worker pool of its options'
+    ``jobs``); a file that fails is reported and the others go on."""
+    started = time.perf_counter()
+    summary = RunSummary(sentences_mode=_sentences_mode(plan), complete=list(plan.complete))
+    for job in plan.jobs:
+        outcome: FileResult | FileFailure
+        try:
+            outcome = label_job(job, model, progress=progress)
+            summary.done.append(outcome)
+        except (FactopinionError, OSError) as err:
+            outcome = FileFailure(job, failure_message(job, err))
+            summary.failed.append(outcome)
+        if on_result is not None:
+            on_result(outcome)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _sentences_mode(plan: Plan) -> bool:
+    jobs = plan.jobs or plan.complete
+    return bool(jobs) and jobs[0].options.sentences
+
+
+def label_files(
+    inputs: Iterable[str | os.PathLike[str]],
+    output_dir: str | os.PathLike[str],
+    model: Model,
+    *,
+    resume: bool = False,
+    force: bool = False,
+    progress: Callable[[int], None] | None = None,
+    **options,
+) -> RunSummary:
+    """Label ``inputs`` (paths, globs, folders: see ``find_inputs``) into ``output_dir``, one output per input with
+    the same name, one file after another on this machine. ``options`` are ``BatchOptions``' fields; without
+    ``delimiter`` each file's comes from its name. See ``plan_jobs`` for ``resume`` and ``force``."""
+    batch, delimiter = batch_options(**options)
+    plan = plan_jobs(
+        inputs, output_dir, batch, model_fingerprint(model), delimiter=delimiter, resume=resume, force=force
+    )
+    return run_local(plan, model, progress=progress)
+
+
+def total_bytes(jobs: Iterable[FileJob]) -> int:
+    """The summed size of the jobs' inputs (for a progress bar)."""
+    size = 0
+    for job in jobs:
+        with contextlib.suppress(OSError):
+            size += os.stat(job.source).st_size
+    return size
