@@ -602,13 +602,13 @@ def _label_many(inputs, output_dir, delimiter, settings, force, resume, jobs, da
     """``label --output-dir``: every input to DIR/NAME, here (one file after another) or on Dask."""
     from .errors import DataError
 
+    if dask_address:
+        from .dask import label_files as label_on_dask  # first: without Dask, fail before loading the model
     model = get_model(model_path)
     terminal = not quiet and sys.stderr.isatty()
     options = {**settings, "delimiter": delimiter}
     with signals_as_exit():
         if dask_address:
-            from .dask import label_files as label_on_dask
-
             summary = label_on_dask(inputs, output_dir, dask_address, model=model, workers=dask_workers,
                                     retries=retries, resume=resume, force=force, progress=terminal,
                                     **options)  # fmt: skip

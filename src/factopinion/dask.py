@@ -19,6 +19,7 @@ unit; a corpus kept as one huge file should be split into files first, on record
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import time
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from .batch import ROW_COLUMNS, score_texts
 from .bundled import load_model
-from .errors import ClusterError, DataError, MissingExtra, OptionError
+from .errors import ClusterError, DataError, FactopinionError, MissingExtra, OptionError
 from .fileset import (
     FileFailure,
     FileJob,
@@ -42,11 +43,13 @@ from .fileset import (
 )
 from .model import Model
 
+INSTALL = 'pip install "factopinion[dask]"'
+
 try:
     import dask  # the Dask package (an absolute import), never this module
     import distributed
-except ImportError as err:  # pragma: no cover - exercised by a test that hides Dask
-    raise MissingExtra(f'Dask is not installed ({err.name or err}): pip install "factopinion[dask]"') from None
+except ImportError:  # tests/test_fileset.py hides Dask to check this
+    raise MissingExtra(f"Dask is not installed: {INSTALL}") from None
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -64,7 +67,6 @@ __all__ = [
 UNITS = ("cell", "sentence", "document")
 SENTENCE_UNIT_COLUMNS = ("sentence_index", "start", "end", "sentence", "label", "opinion_probability")
 DOCUMENT_COLUMNS = ("sentences", "opinion_sentences", "opinion_share", "mean_opinion_probability")
-INSTALL = 'pip install "factopinion[dask]"'
 
 
 # -- many files ------------------------------------------------------------------------------------------------------
@@ -83,10 +85,18 @@ class ModelPlugin(distributed.WorkerPlugin):
         pass
 
 
-def _label_task(job: FileJob, plugin: str) -> FileResult:
-    """One Dask task: label one file with the model this worker holds, in the worker's own process."""
+def _label_task(job: FileJob, plugin: str) -> FileResult | FileFailure:
+    """One Dask task: label one file with the model this worker holds, in the worker's own process.
+
+    An error factopinion reports about the file itself (malformed input, an unusable column, an output that
+    cannot be replaced) is final, so it is returned, not raised: retrying cannot change it, and a worker would log
+    its traceback each time. Anything else (an I/O error, memory, a bug) is raised, and Dask retries the task.
+    """
     model = distributed.get_worker().plugins[plugin].model  # type: ignore[attr-defined]
-    return label_job(job, model)
+    try:
+        return label_job(job, model)
+    except FactopinionError as err:
+        return FileFailure(job, failure_message(job, err))
 
 
 def _cores() -> int:
@@ -97,8 +107,8 @@ def _cores() -> int:
 
 
 def local_cluster(workers: int | None = None) -> distributed.LocalCluster:
-    """A LocalCluster of ``workers`` processes (default: one per core), one thread each, on 127.0.0.1 only, without
-    a dashboard."""
+    """A LocalCluster of ``workers`` processes (default: one per core), one thread each, listening on 127.0.0.1
+    only."""
     if workers is not None and workers < 1:
         raise OptionError(f"a local cluster needs at least 1 worker, not {workers}")
     try:
@@ -107,10 +117,14 @@ def local_cluster(workers: int | None = None) -> distributed.LocalCluster:
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",  # the HTTP server (and the dashboard, with bokeh): local only
         )
     except (OSError, RuntimeError, TimeoutError) as err:
         raise ClusterError(f"cannot start a local Dask cluster: {err}") from None
+
+
+def _quiet_logs() -> None:
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
 
 
 @contextlib.contextmanager
@@ -129,9 +143,13 @@ def _connect(client: distributed.Client | str | None, workers: int | None) -> It
     elif client == "local":
         with local_cluster(workers) as cluster, distributed.Client(cluster) as local:
             yield local
+            # The run is over: keep the workers of this cluster from logging the heartbeat errors of a shutdown
+            # race in Dask (dask/distributed#7105) as they close.
+            with contextlib.suppress(Exception):
+                local.run(_quiet_logs)
     else:
         try:
-            remote = distributed.Client(client, timeout="10s")
+            remote = distributed.Client(client)  # waits distributed.comm.timeouts.connect (Dask's config: 30 s)
         except (OSError, TimeoutError, ValueError) as err:
             raise ClusterError(f"cannot reach the Dask scheduler at {client}: {err}") from None
         with remote:
@@ -159,7 +177,8 @@ def label_files(
     the inputs and ``output_dir`` at the same paths. ``model``: a ``Model``, a model path, or None for the bundled
     one; it is sent once to each worker. A task that raises is retried ``retries`` times (a task whose worker
     dies is rescheduled by Dask, up to ``distributed.scheduler.allowed-failures`` times); a file that still
-    fails is reported in the summary's ``failed`` and the other files finish. ``progress`` shows Dask's progress
+    fails is reported in the summary's ``failed`` and the other files finish. An error about the file itself
+    (malformed input, say) is not retried: it would only recur. ``progress`` shows Dask's progress
     bar on standard error. ``resume`` and ``force`` are ``fileset.plan_jobs``'s; ``options`` are
     ``BatchOptions``' fields (without ``delimiter`` each file's own, from its name; ``jobs`` must be 1 or left
     out: each file is labeled in its worker's process).

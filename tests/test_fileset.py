@@ -1,0 +1,311 @@
+"""``label INPUT... --output-dir DIR`` on one machine: which files the inputs name, one output per input identical
+to a single ``label`` run, the completeness manifests behind ``--resume``, a bad file among good ones, and the
+usage errors. The same runs on a Dask cluster are in test_dask.py."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import pickle
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import invoke
+
+from factopinion.errors import DataError, OutputExists
+from factopinion.fileset import INPUT_SUFFIXES, find_inputs, manifest_path
+
+ROWS = [
+    ["id", "text", "score", "note"],
+    ["1", "The council said on Tuesday it would raise bus fares by 3 percent.", "007", "NA"],
+    ["2", "This plan is a disgrace. The council should resign!", "1e5", ""],
+    ["3", "", "null", 'multi\nline "quoted", cell'],
+    ["4", "Police said 12 people were detained after the protest.", "-0", " x "],
+    ["5", "Who could possibly defend this? Nobody, that's who.", "", "é ünïcödé 中文"],
+]
+
+
+def _write_delimited(delimiter: str, terminator: str):
+    def write(path: Path, rows: list[list[str]]) -> Path:
+        with path.open("w", newline="", encoding="utf-8") as f:
+            csv.writer(f, delimiter=delimiter, lineterminator=terminator).writerows(rows)
+        return path
+
+    return write
+
+
+# A writer of sample input for every suffix in INPUT_SUFFIXES: adding a format to that tuple (".jsonl",
+# ".parquet", ".csv.gz", ...) makes test_every_input_suffix_has_a_sample fail until its writer is added here, and
+# then every test parametrized over SAMPLES (here and in test_dask.py) covers the new format too.
+SAMPLES = {
+    ".csv": _write_delimited(",", "\n"),
+    ".tsv": _write_delimited("\t", "\r\n"),
+    ".tab": _write_delimited("\t", "\n"),
+}
+
+
+def many_rows(n: int, start: int = 0) -> list[list[str]]:
+    """ROWS' header and rows, then ``n`` more of mixed fact and opinion (every 9th one empty)."""
+    texts = [
+        "The ministry said exports rose {} percent in March.",
+        "This is the worst budget in {} years, and everyone knows it.",
+        'Officials told reporters that "{} homes" were affected.\nResidents were moved overnight.',
+        "Surely nobody believes the {} figures?",
+    ]
+    extra = [
+        [str(100 + i), "" if i % 9 == 0 else texts[i % 4].format(i), str(i), "NA"] for i in range(start, start + n)
+    ]
+    return ROWS + extra
+
+
+def write_inputs(folder: Path, count: int, rows: int = 40) -> list[Path]:
+    """``count`` input files in ``folder``, cycling through the sample formats."""
+    folder.mkdir(parents=True, exist_ok=True)
+    suffixes = list(SAMPLES)
+    paths = []
+    for n in range(count):
+        suffix = suffixes[n % len(suffixes)]
+        paths.append(SAMPLES[suffix](folder / f"part-{n:02}{suffix}", many_rows(rows, start=n * rows)))
+    return paths
+
+
+def single_label(source: Path, destination: Path, *args: str) -> bytes:
+    """What one ``label INPUT -o OUTPUT`` run writes."""
+    result = invoke(["label", source, "-o", destination, "-q", *args])
+    assert result.exit_code == 0, result.stderr
+    return destination.read_bytes()
+
+
+def run(*args, input=None):
+    return invoke(["label", *args], input=input)
+
+
+def test_every_input_suffix_has_a_sample():
+    assert set(INPUT_SUFFIXES) <= set(SAMPLES), "add a sample writer to SAMPLES for the new input suffix"
+
+
+# -- which files -------------------------------------------------------------------------------------------------
+
+
+def test_find_inputs_files_folders_and_globs(tmp_path):
+    data = tmp_path / "data"
+    (data / "sub").mkdir(parents=True)
+    for name in ("b.csv", "a.TSV", "c.tab", "notes.txt", ".hidden.csv", "sub/deep.csv", "x.csv.done"):
+        (data / name).write_text("id,text\n")
+    (data / "dir.csv").mkdir()  # a folder with an input's name is not a file
+    assert [p.name for p in find_inputs([data])] == ["a.TSV", "b.csv", "c.tab"]
+    assert [p.name for p in find_inputs([str(data / "*.csv")])] == ["b.csv"]  # hidden files and folders skipped
+    assert [p.name for p in find_inputs([str(data / "**" / "*.csv")])] == ["b.csv", "deep.csv"]
+    # a file named explicitly is taken whatever its extension; each file once, in the order given
+    named = find_inputs([data / "notes.txt", data, str(data / "b.*"), tmp_path / "data" / ".." / "data" / "b.csv"])
+    assert [p.name for p in named] == ["notes.txt", "a.TSV", "b.csv", "c.tab"]
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        ("missing.csv", "missing.csv: no such file or folder"),
+        ("empty", "empty: no .csv, .tsv or .tab file in this folder"),
+        ("*.nothing", "no file matches *.nothing"),
+    ],
+)
+def test_find_inputs_errors(tmp_path, monkeypatch, item, message):
+    (tmp_path / "empty").mkdir()
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DataError) as raised:
+        find_inputs([item])
+    assert str(raised.value) == message
+
+
+def test_every_sample_format_is_found_in_a_folder(tmp_path):
+    paths = write_inputs(tmp_path / "in", len(SAMPLES))
+    assert {p.suffix for p in find_inputs([tmp_path / "in"])} == set(SAMPLES)
+    assert sorted(paths) == find_inputs([tmp_path / "in"])
+
+
+# -- the run -------------------------------------------------------------------------------------------------------
+
+
+def test_output_dir_writes_what_single_label_writes(tmp_path):
+    inputs = write_inputs(tmp_path / "in", 4)
+    result = run(tmp_path / "in", "--output-dir", tmp_path / "out", "--chunk-size", "7")
+    assert result.exit_code == 0, result.stderr
+    for source in inputs:
+        assert (tmp_path / "out" / source.name).read_bytes() == single_label(source, tmp_path / "ref")
+        (tmp_path / "ref").unlink()
+    rows = 4 * (len(ROWS) - 1 + 40)
+    assert f"factopinion: 4 files, {rows:,} rows: " in result.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        [p.name for p in inputs] + [manifest_path(p).name for p in inputs]
+    )
+
+
+def test_options_apply_to_every_file(tmp_path):
+    inputs = write_inputs(tmp_path / "in", 2)
+    args = ["--sentences", "--column", "label=voice", "--threshold", "0.7"]
+    assert run(*inputs, "--output-dir", tmp_path / "out", "-q", *args).exit_code == 0
+    for source in inputs:
+        assert (tmp_path / "out" / source.name).read_bytes() == single_label(source, tmp_path / "ref", *args)
+        (tmp_path / "ref").unlink()
+
+
+def test_a_bad_file_is_reported_and_the_others_finish(tmp_path):
+    inputs = write_inputs(tmp_path / "in", 3)
+    bad = inputs[1]
+    bad.write_text('id\ttext\n1\t"never closed\tx\n', encoding="utf-8")  # a row with more fields than the header
+    result = run(tmp_path / "in", "--output-dir", tmp_path / "out", "--jobs", "1")
+    assert result.exit_code == 1
+    assert f"factopinion: failed: {bad}: line 2: " in result.stderr
+    assert "factopinion: 2 files, " in result.stderr and "; 1 failed" in result.stderr
+    assert result.stderr.rstrip().endswith("Error: 1 of 3 files failed; their outputs were not written")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")) == [
+        inputs[0].name,
+        inputs[2].name,
+    ]
+
+
+def test_existing_outputs_are_refused_before_any_work(tmp_path):
+    inputs = write_inputs(tmp_path / "in", 2)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / inputs[1].name).write_text("keep me")
+    result = run(tmp_path / "in", "--output-dir", tmp_path / "out")
+    assert result.exit_code == 1
+    assert "already exists (use --force" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [inputs[1].name]
+    assert run(tmp_path / "in", "--output-dir", tmp_path / "out", "--force", "-q").exit_code == 0
+    assert (tmp_path / "out" / inputs[1].name).read_bytes() == single_label(inputs[1], tmp_path / "ref")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["a.csv", "b.csv"], "several INPUTs need --output-dir DIR"),
+        (["a.csv", "--resume"], "--resume needs --output-dir DIR"),
+        (["a.csv", "--dask", "local"], "--dask needs --output-dir DIR"),
+        (["a.csv", "--retries", "1"], "--retries needs --output-dir DIR"),
+        (["a.csv", "--output-dir", "o", "-o", "x.csv"], "not both"),
+        (["a.csv", "--output-dir", "o", "--force", "--resume"], "not both"),
+        (["a.csv", "--output-dir", "o", "--dask-workers", "2"], "--dask-workers is for --dask local"),
+        (["a.csv", "--output-dir", "o", "--dask", "local", "--jobs", "2"], "--jobs is for a run on this machine"),
+        (["a.csv", "--output-dir", "o", "--retries", "1"], "--retries is for --dask"),
+        (["-", "--output-dir", "o"], "standard input ('-') has no file name"),
+    ],
+)
+def test_usage_errors(tmp_path, monkeypatch, args, message):
+    SAMPLES[".csv"](tmp_path / "a.csv", ROWS)
+    monkeypatch.chdir(tmp_path)
+    result = run(*args)
+    assert result.exit_code == 2, result.stderr
+    assert message in result.stderr
+
+
+def test_two_inputs_with_one_name_and_an_input_in_the_output_dir_are_refused(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a, b = (SAMPLES[".csv"](tmp_path / folder / "x.csv", ROWS) for folder in ("a", "b"))
+    result = run(a, b, "--output-dir", tmp_path / "out")
+    assert result.exit_code == 2 and "would both be written to" in result.stderr
+    result = run(a, "--output-dir", tmp_path / "a", "--force")
+    assert result.exit_code == 2 and "is in the output folder" in result.stderr
+    assert a.read_bytes() == b.read_bytes()  # untouched
+
+
+def test_a_missing_single_input_is_still_a_usage_error(tmp_path):
+    result = run(tmp_path / "nope.csv")
+    assert result.exit_code == 2
+    assert f"Invalid value for 'INPUT...': File '{tmp_path / 'nope.csv'}' does not exist." in result.stderr
+
+
+# -- completeness and --resume ---------------------------------------------------------------------------------
+
+
+def labeled_times(out: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in out.iterdir() if not p.name.startswith(".")}
+
+
+def test_resume_skips_complete_outputs_and_relabels_the_rest(tmp_path):
+    inputs = write_inputs(tmp_path / "in", 4)
+    out = tmp_path / "out"
+    assert run(*inputs[:2], "--output-dir", out, "-q").exit_code == 0
+    before = labeled_times(out)
+    manifest = json.loads(manifest_path(out / inputs[0].name).read_text())
+    assert manifest["input"]["size"] == inputs[0].stat().st_size
+    assert manifest["output"]["size"] == (out / inputs[0].name).stat().st_size
+    assert manifest["counts"]["rows"] == len(ROWS) - 1 + 40
+
+    result = run(tmp_path / "in", "--output-dir", out, "--resume")
+    assert result.exit_code == 0, result.stderr
+    assert "factopinion: 2 files, " in result.stderr and "; 2 already complete, skipped" in result.stderr
+    assert {k: v for k, v in labeled_times(out).items() if k in before} == before  # not rewritten
+    for source in inputs:
+        assert (out / source.name).read_bytes() == single_label(source, tmp_path / "ref")
+        (tmp_path / "ref").unlink()
+
+    result = run(tmp_path / "in", "--output-dir", out, "--resume")
+    assert result.exit_code == 0 and "nothing to label: 4 files already complete" in result.stderr
+
+
+def test_resume_relabels_what_is_not_complete(tmp_path):
+    inputs = write_inputs(tmp_path / "in", 6)
+    out = tmp_path / "out"
+    assert run(tmp_path / "in", "--output-dir", out, "-q").exit_code == 0
+    expected = {p.name: (out / p.name).read_bytes() for p in inputs}
+    SAMPLES[inputs[0].suffix](inputs[0], many_rows(41))  # the input changed
+    (out / inputs[1].name).write_bytes((out / inputs[1].name).read_bytes()[:-10])  # a truncated output
+    manifest_path(out / inputs[2].name).unlink()  # labeled, but stopped before its manifest
+    (out / inputs[3].name).unlink()  # the output is gone
+    os.utime(inputs[4], ns=(1, 1))  # touched (or copied): a new time, the same content, so still complete
+    result = run(tmp_path / "in", "--output-dir", out, "--resume")
+    assert result.exit_code == 0, result.stderr
+    assert "factopinion: 4 files, " in result.stderr and "; 2 already complete" in result.stderr
+    assert (out / inputs[0].name).read_bytes() == single_label(inputs[0], tmp_path / "ref")
+    for source in inputs[1:]:
+        assert (out / source.name).read_bytes() == expected[source.name]
+
+
+def test_resume_relabels_when_an_option_that_changes_the_output_changes(tmp_path):
+    inputs = write_inputs(tmp_path / "in", 2)
+    out = tmp_path / "out"
+    assert run(tmp_path / "in", "--output-dir", out, "-q").exit_code == 0
+    # --jobs and --chunk-size do not change the bytes: still complete
+    result = run(tmp_path / "in", "--output-dir", out, "--resume", "--jobs", "1", "--chunk-size", "3")
+    assert "nothing to label: 2 files already complete" in result.stderr
+    result = run(tmp_path / "in", "--output-dir", out, "--resume", "--threshold", "0.9")
+    assert result.exit_code == 0 and "factopinion: 2 files, " in result.stderr
+    assert (out / inputs[0].name).read_bytes() == single_label(inputs[0], tmp_path / "ref", "--threshold", "0.9")
+
+
+def test_a_manifest_is_written_after_its_output_and_removed_before_it_is_replaced(tmp_path):
+    from factopinion import load_model
+    from factopinion.batch import BatchOptions
+    from factopinion.fileset import FileJob, is_complete, label_job
+
+    source = SAMPLES[".csv"](tmp_path / "a.csv", ROWS)
+    job = FileJob(source, tmp_path / "out.csv", BatchOptions(), "f" * 64, overwrite=True)
+    assert not is_complete(job)
+    result = label_job(job, load_model())
+    assert is_complete(job) and result.summary.rows == len(ROWS) - 1
+    assert not is_complete(FileJob(source, tmp_path / "out.csv", BatchOptions(), "e" * 64))
+    source.write_text('id,text\n1,"unclosed\n')
+    with pytest.raises(Exception, match="unbalanced quote"):
+        label_job(job, load_model())
+    assert not manifest_path(job.destination).exists()  # no longer claimed complete
+    assert job.destination.exists()  # the previous output is left as it was (atomic)
+
+
+def test_output_exists_keeps_its_message_across_processes():
+    err = pickle.loads(pickle.dumps(OutputExists("out/a.csv")))
+    assert str(err) == "out/a.csv already exists" and err.path == "out/a.csv"
+
+
+def test_dask_missing_is_one_line_naming_the_install_command(tmp_path, monkeypatch):
+    SAMPLES[".csv"](tmp_path / "a.csv", ROWS)
+    for name in [m for m in sys.modules if m == "factopinion.dask"]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if Dask were not installed
+    result = run(tmp_path / "a.csv", "--output-dir", tmp_path / "out", "--dask", "local")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == ['Error: Dask is not installed: pip install "factopinion[dask]"']
+    assert not (tmp_path / "out").exists()
