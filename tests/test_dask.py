@@ -192,7 +192,12 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path):
 
 # -- a dask DataFrame ----------------------------------------------------------------------------------------------
 
-TEXTS = [row[1] for row in many_rows(60)[1:]] + [None, "   ", float("nan")]
+TEXTS = [row[1] for row in many_rows(60)[1:]] + [
+    None,
+    "   ",
+    float("nan"),
+    "COUNCIL VOTE\n\nThe vote was 7-2. A farce.",
+]
 
 
 def frame() -> pd.DataFrame:
@@ -242,10 +247,9 @@ def test_label_dataframe_cells_are_what_label_writes(dd, model, tmp_path):
     assert [[as_text(v) for v in pair] for pair in pairs] == [row[2:] for row in rows]
 
 
-def test_label_dataframe_sentences_and_documents_are_what_label_sentences_writes(dd, model, tmp_path):
+def test_label_dataframe_sentences_are_what_label_sentences_writes(dd, model, tmp_path):
     with dask.config.set(scheduler="sync"):
         sentences = label_dataframe(dd.from_pandas(frame(), npartitions=3), "text", "sentence", model=model).compute()
-        documents = label_dataframe(dd.from_pandas(frame(), npartitions=3), "text", "document", model=model).compute()
     rows = labeled_by_label_command(tmp_path, "--sentences")  # id, text, row, sentence_index, ..., probability
     columns = sentences[["sentence_index", "start", "end", "sentence", "label", "opinion_probability"]]
     got = [
@@ -253,19 +257,21 @@ def test_label_dataframe_sentences_and_documents_are_what_label_sentences_writes
         for index, values in zip(sentences.index, columns.itertuples(index=False), strict=True)
     ]
     assert got == [row[2:] for row in rows]
-    by_row: dict[int, list[list[str]]] = {}
-    for row in rows:
-        if row[3]:
-            by_row.setdefault(int(row[2]) - 1, []).append(row)
-    for index, document in documents.iterrows():
-        spans = by_row.get(index, [])
-        if not spans:
-            assert pd.isna(document["sentences"]) and pd.isna(document["opinion_share"])
+
+
+def test_label_dataframe_documents_are_what_score_finds(dd, model):
+    with dask.config.set(scheduler="sync"):
+        documents = label_dataframe(dd.from_pandas(frame(), npartitions=3), "text", "document", model=model).compute()
+    for text, (_, document) in zip(TEXTS, documents.iterrows(), strict=True):
+        scored = model.score(text).sentences if isinstance(text, str) and text.strip() else []
+        if not scored:
+            assert document[["sentences", "opinion_sentences", "opinion_share"]].isna().all()
             continue
-        assert document["sentences"] == len(spans)
-        assert document["opinion_sentences"] == sum(s[7] == "opinion" for s in spans)
-        assert document["opinion_share"] == pytest.approx(document["opinion_sentences"] / len(spans))
-        assert document["mean_opinion_probability"] == pytest.approx(sum(float(s[8]) for s in spans) / len(spans))
+        assert document["sentences"] == len(scored)  # headings are not sentences, as in score
+        assert document["opinion_sentences"] == sum(s.label == "opinion" for s in scored)
+        assert document["opinion_share"] == document["opinion_sentences"] / len(scored)
+        mean = sum(s.opinion_probability for s in scored) / len(scored)
+        assert document["mean_opinion_probability"] == pytest.approx(mean, abs=1e-6)
 
 
 @pytest.mark.slow

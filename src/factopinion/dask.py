@@ -42,6 +42,7 @@ from .fileset import (
     plan_jobs,
 )
 from .model import Model
+from .text import segment
 
 INSTALL = 'pip install "factopinion[dask]"'
 
@@ -275,8 +276,9 @@ def label_partition(
     cell (the input row, its index included, repeated), with ``sentence_index``, ``start``, ``end`` (offsets into
     the cell), ``sentence``, ``label`` and ``opinion_probability``. ``document``: one row per input row with
     ``sentences``, ``opinion_sentences``, ``opinion_share`` and ``mean_opinion_probability``. A missing or blank
-    cell keeps its row, with missing values in the added columns. The values are those ``factopinion label``
-    writes (probabilities to six decimals; the sentence splitter of ``label --sentences``).
+    cell keeps its row, with missing values in the added columns. ``cell`` and ``sentence`` give the values
+    ``factopinion label`` and ``label --sentences`` write (probabilities to six decimals, the same splitter: short
+    unpunctuated lines are sentences); ``document`` splits as ``score`` does (headings are not sentences).
     """
     import numpy as np
     import pandas as pd
@@ -295,24 +297,9 @@ def label_partition(
             ),
         }
         return frame.assign(**{names[k]: v for k, v in added.items()})
-    per_cell = score_texts(model, texts, threshold, sentences=True)
     if unit == "document":
-        counts = [len(spans) for spans in per_cell]
-        opinions = [sum(label == "opinion" for _, _, label, _ in spans) for spans in per_cell]
-        means = [sum(float(p) for *_, p in spans) / len(spans) if spans else np.nan for spans in per_cell]
-        added = {
-            "sentences": pd.Series([n or None for n in counts], index=frame.index, dtype="Int64"),
-            "opinion_sentences": pd.Series(
-                [o if n else None for o, n in zip(opinions, counts, strict=True)], index=frame.index, dtype="Int64"
-            ),
-            "opinion_share": pd.Series(
-                [o / n if n else np.nan for o, n in zip(opinions, counts, strict=True)],
-                index=frame.index,
-                dtype="float64",
-            ),
-            "mean_opinion_probability": pd.Series(means, index=frame.index, dtype="float64"),
-        }
-        return frame.assign(**{names[k]: v for k, v in added.items()})
+        return frame.assign(**{names[k]: v for k, v in _documents(model, texts, threshold, frame.index).items()})
+    per_cell = score_texts(model, texts, threshold, sentences=True)
     positions: list[int] = []
     rows: list[tuple] = []
     for position, (text, spans) in enumerate(zip(texts, per_cell, strict=True)):
@@ -330,6 +317,29 @@ def label_partition(
         for field, column_values, dtype in zip(SENTENCE_UNIT_COLUMNS, values, dtypes, strict=True)
     }
     return out.assign(**{names[k]: v for k, v in added.items()})
+
+
+def _documents(model: Model, texts: list[str], threshold: float, index: pd.Index) -> dict[str, pd.Series]:
+    """Each text as a document: split as ``score`` splits it (headings are not sentences), every sentence scored
+    in one call, and per text the sentence count, opinion count and share, and mean probability (to 6 decimals)."""
+    import numpy as np
+    import pandas as pd
+
+    spans = [segment(text).sentences if text.strip() else () for text in texts]
+    probabilities = model.opinion_probability([span.text for cell in spans for span in cell])
+    counts = np.array([len(cell) for cell in spans], dtype=np.int64)
+    cell_of = np.repeat(np.arange(len(texts)), counts)  # the text each sentence is from
+    opinion = np.bincount(cell_of, weights=probabilities >= threshold, minlength=len(texts)).astype(np.int64)
+    total = np.bincount(cell_of, weights=probabilities, minlength=len(texts))
+    has = counts > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share, mean = np.where(has, opinion / counts, np.nan), np.where(has, np.round(total / counts, 6), np.nan)
+    return {
+        "sentences": pd.Series(counts, index=index, dtype="Int64").where(has),
+        "opinion_sentences": pd.Series(opinion, index=index, dtype="Int64").where(has),
+        "opinion_share": pd.Series(share, index=index, dtype="float64"),
+        "mean_opinion_probability": pd.Series(mean, index=index, dtype="float64"),
+    }
 
 
 def label_dataframe(
