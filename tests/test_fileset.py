@@ -8,6 +8,7 @@ import csv
 import json
 import os
 import pickle
+import subprocess
 import sys
 from pathlib import Path
 
@@ -172,7 +173,7 @@ def test_existing_outputs_are_refused_before_any_work(tmp_path):
     (tmp_path / "out" / inputs[1].name).write_text("keep me")
     result = run(tmp_path / "in", "--output-dir", tmp_path / "out")
     assert result.exit_code == 1
-    assert "already exists (use --force" in result.stderr
+    assert "part-01.tsv already exists (use --resume to skip complete outputs, or --force to relabel" in result.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [inputs[1].name]
     assert run(tmp_path / "in", "--output-dir", tmp_path / "out", "--force", "-q").exit_code == 0
     assert (tmp_path / "out" / inputs[1].name).read_bytes() == single_label(inputs[1], tmp_path / "ref")
@@ -275,6 +276,27 @@ def test_resume_relabels_when_an_option_that_changes_the_output_changes(tmp_path
     result = run(tmp_path / "in", "--output-dir", out, "--resume", "--threshold", "0.9")
     assert result.exit_code == 0 and "factopinion: 2 files, " in result.stderr
     assert (out / inputs[0].name).read_bytes() == single_label(inputs[0], tmp_path / "ref", "--threshold", "0.9")
+
+
+@pytest.mark.slow
+def test_resume_knows_complete_outputs_from_another_process(tmp_path):
+    write_inputs(tmp_path / "in", 2)
+    command = [
+        sys.executable,
+        "-m",
+        "factopinion.cli",
+        "label",
+        str(tmp_path / "in"),
+        "--output-dir",
+        str(tmp_path / "out"),
+    ]
+    first = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "1"})
+    assert first.returncode == 0, first.stderr
+    again = subprocess.run(
+        [*command, "--resume"], capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "2"}
+    )
+    assert again.returncode == 0, again.stderr
+    assert "factopinion: nothing to label: 2 files already complete" in again.stderr  # the same model fingerprint
 
 
 def test_a_manifest_is_written_after_its_output_and_removed_before_it_is_replaced(tmp_path):

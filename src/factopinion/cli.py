@@ -25,6 +25,7 @@ from .errors import FactopinionError, OptionError, OutputExists
 
 if TYPE_CHECKING:
     from .document import Document
+    from .fileset import RunSummary
     from .model import Model
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -602,6 +603,23 @@ def _label_many(inputs, output_dir, delimiter, settings, force, resume, jobs, da
     """``label --output-dir``: every input to DIR/NAME, here (one file after another) or on Dask."""
     from .errors import DataError
 
+    try:
+        summary = _run_many(inputs, output_dir, delimiter, settings, force, resume, jobs, dask_address, dask_workers,
+                            retries, quiet, model_path)  # fmt: skip
+    except OutputExists as err:
+        message = f"{_one_line(str(err))} (use --resume to skip complete outputs, or --force to relabel every input)"
+        raise click.ClickException(message) from None
+    for note in summary.notes():
+        click.echo(f"factopinion: {note}", err=True)
+    if not quiet:
+        click.echo(f"factopinion: {summary.line()}", err=True)
+    if summary.failed:
+        total = len(summary.failed) + len(summary.done)
+        raise DataError(f"{len(summary.failed):,} of {total:,} files failed; their outputs were not written")
+
+
+def _run_many(inputs, output_dir, delimiter, settings, force, resume, jobs, dask_address, dask_workers, retries,
+              quiet, model_path) -> RunSummary:  # fmt: skip
     if dask_address:
         from .dask import label_files as label_on_dask  # first: without Dask, fail before loading the model
     model = get_model(model_path)
@@ -620,13 +638,7 @@ def _label_many(inputs, output_dir, delimiter, settings, force, resume, jobs, da
                              resume=resume, force=force)  # fmt: skip
             with _files_progress(total_bytes(plan.jobs) if terminal else 0) as progress:
                 summary = run_local(plan, model, progress=progress)
-    for note in summary.notes():
-        click.echo(f"factopinion: {note}", err=True)
-    if not quiet:
-        click.echo(f"factopinion: {summary.line()}", err=True)
-    if summary.failed:
-        total = len(summary.failed) + len(summary.done)
-        raise DataError(f"{len(summary.failed):,} of {total:,} files failed; their outputs were not written")
+    return summary
 
 
 @contextlib.contextmanager

@@ -122,10 +122,31 @@ def batch_options(**options) -> tuple[BatchOptions, str | None]:
 
 
 def model_fingerprint(model: Model) -> str:
-    """A hash of the model's fitted pipeline: the same for the same model, however and wherever it was loaded."""
+    """A hash of the model's fitted state: the same for the same model in any process or on any machine.
+
+    Each estimator is hashed as its class and its attributes, less those that hold process-specific values (a
+    scikit-learn vectorizer keeps the ``id()`` of its stop-word list), which hashing the pickled pipeline as it
+    is would include."""
     import joblib
 
-    return str(joblib.hash(model.pipeline))
+    return str(joblib.hash(_estimator_state(model.pipeline)))
+
+
+_PROCESS_SPECIFIC = frozenset({"_stop_words_id"})
+
+
+def _estimator_state(value: object) -> object:
+    from sklearn.base import BaseEstimator
+
+    if isinstance(value, BaseEstimator):
+        kind = f"{type(value).__module__}.{type(value).__qualname__}"
+        state = {k: v for k, v in vars(value).items() if k not in _PROCESS_SPECIFIC}
+        return [kind, _estimator_state(state)]
+    if isinstance(value, dict):
+        return {key: _estimator_state(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_estimator_state(item) for item in value]
+    return value
 
 
 def manifest_path(destination: Path) -> Path:
