@@ -282,6 +282,18 @@ def test_label_dataframe_on_the_cluster(client, dd, model, unit):
     pd.testing.assert_frame_equal(result, label_partition(ddf.compute(), model, "text", unit))
 
 
+def test_label_dataframe_puts_the_model_in_the_graph_once(dd, model):
+    import cloudpickle
+
+    def graph_bytes(partitions: int) -> int:
+        lazy = label_dataframe(dd.from_pandas(frame(), npartitions=partitions), "text", model=model)
+        return len(cloudpickle.dumps(dict(lazy.__dask_graph__())))
+
+    model_bytes = len(cloudpickle.dumps(model))
+    assert graph_bytes(2) > model_bytes  # the model is in it...
+    assert graph_bytes(12) - graph_bytes(2) < model_bytes / 10  # ...once, however many partitions read it
+
+
 def test_label_dataframe_errors(dd, model):
     ddf = dd.from_pandas(frame(), npartitions=2)
     with pytest.raises(DataError, match="no column 'body'; the columns are: id, text, n"):

@@ -506,7 +506,7 @@ def signals_as_exit() -> Iterator[None]:
     type=click.IntRange(min=0),
     default=2,
     show_default=True,
-    help="With --dask: times Dask retries a file that fails before it is reported.",
+    help="With --dask: times a failed task is retried (an error in the file itself is reported at once).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
 @model_options

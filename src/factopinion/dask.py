@@ -210,7 +210,13 @@ def _run(
     """Submit one task per job, wait for all, and return each job's outcome in the jobs' order."""
     run = uuid.uuid4().hex[:12]
     plugin = f"factopinion-model-{run}"
-    client.register_plugin(ModelPlugin(model), name=plugin)
+    try:
+        client.register_plugin(ModelPlugin(model), name=plugin)
+    except Exception as err:  # a worker could not unpickle it: factopinion missing, other versions
+        raise ClusterError(
+            f"the Dask workers cannot take the model ({type(err).__name__}: {err}); install the same "
+            f"factopinion, scikit-learn and Dask on every worker ({INSTALL})"
+        ) from None
     futures: list[distributed.Future] = []
     try:
         futures = [
@@ -228,7 +234,9 @@ def _run(
                 outcomes.append(FileFailure(job, failure_message(job, err)))
         return outcomes
     finally:
-        client.cancel([f for f in futures if not f.done()])
+        unfinished = [f for f in futures if not f.done()]
+        if unfinished:  # stopped early (Ctrl-C): the cluster need not finish them
+            client.cancel(unfinished)
         with contextlib.suppress(Exception):
             client.unregister_worker_plugin(plugin)
 
