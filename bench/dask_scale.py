@@ -9,14 +9,16 @@ The files are bench/batch.py's news-like CSV rows (7 columns, one or two sentenc
 text, 1% empty, quoted and multi-line cells). Each run is the whole command in a subprocess, as a user would type
 it, cluster start-up included. Also measured: the fixed cost of a run (start-up, model shipped, shut-down: one
 one-row file) and Dask's cost per file (many one-row files), so that the steady throughput per worker, the scaling
-efficiency and the overhead per file can be told apart. Every output is compared byte for byte with the
-single-machine run's.
+efficiency and the overhead per file can be told apart; and the CPU time of every process of each run, whose
+rows per CPU-second (the per-core throughput) hardly depend on what else the machine is doing. Every output is
+compared byte for byte with the single-machine run's.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -36,19 +38,20 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def label(inputs: Path, output: Path, *extra: str, repeat: int = 1) -> float:
-    """Run ``label INPUTS --output-dir OUTPUT -q EXTRA`` ``repeat`` times; return the shortest wall time (the one
-    least disturbed by other work on the machine)."""
-    times = []
+def label(inputs: Path, output: Path, *extra: str, repeat: int = 1) -> tuple[float, float]:
+    """Run ``label INPUTS --output-dir OUTPUT -q EXTRA`` ``repeat`` times; return the wall time and the CPU time
+    (of every process of the run, workers included) of the fastest run, the one least disturbed by other work."""
+    runs = []
     for _ in range(repeat):
         shutil.rmtree(output, ignore_errors=True)
-        started = time.perf_counter()
+        before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
         command = [*COMMAND, str(inputs), "--output-dir", str(output), "-q", *extra]
         result = subprocess.run(command, capture_output=True)
-        times.append(time.perf_counter() - started)
+        wall, after = time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN)
         if result.returncode != 0:
             sys.exit(f"label {' '.join(extra)} failed: {result.stderr.decode().strip()}")
-    return min(times)
+        runs.append((wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime))
+    return min(runs)
 
 
 def same_outputs(a: Path, b: Path) -> bool:
@@ -87,31 +90,33 @@ def main() -> None:
         took = time.perf_counter() - started
         print(f"input: {args.files} files x {args.rows:,} rows = {rows:,} rows, {size:,.1f} MiB ({took:.1f} s)")
         print(f"machine: {cores()} cores; load average before the runs {os.getloadavg()[0]:.2f}")
-        one, many = tiny_files(workdir / "one", 1), tiny_files(workdir / "many", args.tiny)
+        one, many_files = tiny_files(workdir / "one", 1), tiny_files(workdir / "many", args.tiny)
 
-        print(f"\n{'run':<34}{'seconds':>9}{'rows/s':>11}{'fixed s':>9}{'steady rows/s':>15}{'per worker':>12}")
-        repeat, fixed_repeat = args.repeat, max(3, args.repeat)  # a fixed cost is short: noisy, so always 3+ runs
-        local_s = label(inputs, workdir / "out-local", repeat=repeat)
+        header = ("seconds", "rows/s", "fixed s", "steady rows/s", "per worker", "rows/CPU-s")
+        print(f"\n{'run':<32}" + "".join(f"{h:>14}" for h in header))
+
+        def row(name: str, run: tuple[float, float], fixed: tuple[float, float], workers: int) -> float:
+            """Print a run's figures; return its steady throughput (the fixed cost of a run taken away)."""
+            steady = rows / (run[0] - fixed[0])
+            per_cpu = rows / (run[1] - fixed[1])  # rows per CPU-second: the per-core throughput
+            figures = (f"{run[0]:.1f}", f"{rows / run[0]:,.0f}", f"{fixed[0]:.1f}", f"{steady:,.0f}")
+            figures += (f"{steady / workers:,.0f}", f"{per_cpu:,.0f}")
+            print(f"{name:<32}" + "".join(f"{f:>14}" for f in figures))
+            return steady
+
+        repeat, fixed_repeat = args.repeat, max(3, args.repeat)  # a fixed cost is short and noisy: 3+ runs
+        local = label(inputs, workdir / "out-local", repeat=repeat)
         local_fixed = label(one, workdir / "tmp", repeat=fixed_repeat)
-        local_steady = rows / (local_s - local_fixed)
-        print(
-            f"{'label --output-dir (local pool)':<34}{local_s:9.1f}{rows / local_s:11,.0f}{local_fixed:9.1f}"
-            f"{local_steady:15,.0f}{local_steady / cores():12,.0f}"
-        )
+        local_steady = row("label --output-dir (local pool)", local, local_fixed, cores())
         steady: dict[int, float] = {}
+        fixed = local_fixed
         for workers in sorted(args.workers):
             flags = ["--dask", "local", "--dask-workers", str(workers)]
-            seconds = label(inputs, workdir / f"out-dask-{workers}", *flags, repeat=repeat)
+            run = label(inputs, workdir / f"out-dask-{workers}", *flags, repeat=repeat)
             fixed = label(one, workdir / "tmp", *flags, repeat=fixed_repeat)
-            steady[workers] = rows / (seconds - fixed)
-            identical = same_outputs(workdir / "out-local", workdir / f"out-dask-{workers}")
-            print(
-                f"{f'--dask local --dask-workers {workers}':<34}{seconds:9.1f}{rows / seconds:11,.0f}{fixed:9.1f}"
-                f"{steady[workers]:15,.0f}{steady[workers] / workers:12,.0f}"
-                f"{'' if identical else '   OUTPUTS DIFFER'}"
-            )
-            if not identical:
-                sys.exit("the Dask outputs are not byte-identical to the single-machine run's")
+            steady[workers] = row(f"--dask local --dask-workers {workers}", run, fixed, workers)
+            if not same_outputs(workdir / "out-local", workdir / f"out-dask-{workers}"):
+                sys.exit(f"the outputs of {workers} Dask workers are not byte-identical to the single-machine run's")
         print("outputs: byte-identical to the single-machine run's")
 
         base = min(args.workers)
@@ -123,14 +128,15 @@ def main() -> None:
         print(f"dask {top} workers / local pool, steady throughput: {steady[top] / local_steady:.2f}x")
 
         flags = ["--dask", "local", "--dask-workers", str(top)]
-        many_s = label(many, workdir / "tmp", *flags, repeat=fixed_repeat)
-        local_many_s = label(many, workdir / "tmp", repeat=fixed_repeat)
-        per_file = (many_s - fixed) * top / (args.tiny - 1)  # fixed: the last (largest) worker count's
-        local_per_file = (local_many_s - local_fixed) / (args.tiny - 1)
+        many = label(many_files, workdir / "tmp", *flags, repeat=fixed_repeat)
+        local_many = label(many_files, workdir / "tmp", repeat=fixed_repeat)
+        per_file = (many[0] - fixed[0]) * top / (args.tiny - 1)  # fixed: the largest worker count's
+        local_per_file = (local_many[0] - local_fixed[0]) / (args.tiny - 1)
         print(
             f"overhead per file: Dask {per_file * 1000:.0f} ms of a worker's time ({args.tiny} one-row files on {top} "
             f"workers), local {local_per_file * 1000:.0f} ms"
         )
+        print(f"load average after the runs {os.getloadavg()[0]:.2f}")
     finally:
         if args.keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
