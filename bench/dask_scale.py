@@ -132,9 +132,14 @@ def main() -> None:
         local_many = label(many_files, workdir / "tmp", repeat=fixed_repeat)
         per_file = (many[0] - fixed[0]) * top / (args.tiny - 1)  # fixed: the largest worker count's
         local_per_file = (local_many[0] - local_fixed[0]) / (args.tiny - 1)
+        cpu_per_file, local_cpu_per_file = (
+            (many[1] - fixed[1]) / (args.tiny - 1),
+            (local_many[1] - local_fixed[1]) / (args.tiny - 1),
+        )
         print(
-            f"overhead per file: Dask {per_file * 1000:.0f} ms of a worker's time ({args.tiny} one-row files on {top} "
-            f"workers), local {local_per_file * 1000:.0f} ms"
+            f"cost per file ({args.tiny} one-row files): Dask {per_file * 1000:.0f} ms of a worker's wall time, "
+            f"{cpu_per_file * 1000:.0f} ms CPU (all processes); local {local_per_file * 1000:.0f} ms wall, "
+            f"{local_cpu_per_file * 1000:.0f} ms CPU"
         )
         print(f"load average after the runs {os.getloadavg()[0]:.2f}")
     finally:
