@@ -19,6 +19,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from .features import STYLE_PATTERNS, StyleFeatures
+from .lexicon import LexiconFeatures
 from .model import Document, Model, ModelError
 
 __all__ = [
@@ -243,6 +244,8 @@ def _block(transformer) -> _Block:
     names = np.asarray(transformer.get_feature_names_out(), dtype=object)
     if isinstance(transformer, StyleFeatures):
         return _Block(names, _style_span_finder(names))
+    if isinstance(transformer, LexiconFeatures):
+        return _Block(names, transformer.find_spans)
     return _Block(_bracketed(names), None)
 
 
