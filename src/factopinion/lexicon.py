@@ -87,14 +87,16 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, X) -> sparse.csr_matrix:
         table = _vendored() if self.lexicon is None else self.lexicon
-        signals = self.signals
-        rows = np.zeros((len(X), len(signals)), dtype=np.float64)
-        for i, text in enumerate(X):
-            tokens = _WORD.findall(text.lower())
-            hits = [table[t] for t in tokens if t in table]
-            if hits:
-                rows[i] = _signals_of(hits, len(tokens), signals)
-        return sparse.csr_matrix(rows * self.weight)
+        functions = [_SIGNAL_OF[name] for name in self.signals]
+        zeros = [0.0] * len(functions)
+        find, get = _WORD.findall, table.get
+        rows = []
+        for text in X:
+            tokens = find(text.lower())
+            hits = [hit for hit in map(get, tokens) if hit is not None]
+            rows.append([f(hits, len(tokens)) for f in functions] if hits else zeros)
+        values = np.array(rows, dtype=np.float64).reshape(len(rows), len(functions))
+        return sparse.csr_matrix(values * self.weight)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         return np.array([f"[{name.replace('_', ' ')}]" for name in self.signals], dtype=object)
@@ -130,22 +132,22 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
         return {f"[{name.replace('_', ' ')}]": words[name] for name in self.signals if words[name]}
 
 
-def _signals_of(hits: list[tuple[float, float]], n_tokens: int, signals: tuple[str, ...]) -> list[float]:
-    subjectivity = [s for s, _ in hits if s == s]  # NaN != NaN
-    signed = [v for _, v in hits if v == v]
-    valence = [abs(v) for v in signed]
-    strong = sum(1 for s, v in hits if s >= STRONG or abs(v) >= STRONG)  # comparisons with NaN are False
-    values = {
-        "subjectivity": sum(subjectivity) / len(subjectivity) if subjectivity else 0.0,
-        "max_subjectivity": max(subjectivity, default=0.0),
-        "subjective_share": sum(1 for s in subjectivity if s >= STRONG) / n_tokens,
-        "valence": sum(valence) / len(valence) if valence else 0.0,
-        "max_valence": max(valence, default=0.0),
-        "evaluative_share": strong / n_tokens,
-        "evaluative": float(strong > 0),
-        "subjective_words": min(3, sum(1 for s in subjectivity if s >= STRONG)) / 3,
-        "valenced_words": min(3, sum(1 for v in valence if v >= STRONG)) / 3,
-        "positive": max(max(signed, default=0.0), 0.0),
-        "negative": max(-min(signed, default=0.0), 0.0),
-    }
-    return [values[name] for name in signals]
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+# signal -> its value from a sentence's lexicon hits ``(subjectivity, valence)``, NaN where unknown, and its number
+# of tokens. NaN compares False with everything, and ``s == s`` is False only for NaN.
+_SIGNAL_OF = {
+    "subjectivity": lambda hits, n: _mean([s for s, _ in hits if s == s]),
+    "max_subjectivity": lambda hits, n: max([s for s, _ in hits if s == s], default=0.0),
+    "subjective_share": lambda hits, n: sum(1 for s, _ in hits if s >= STRONG) / n,
+    "valence": lambda hits, n: _mean([abs(v) for _, v in hits if v == v]),
+    "max_valence": lambda hits, n: max([abs(v) for _, v in hits if v == v], default=0.0),
+    "evaluative_share": lambda hits, n: sum(1 for s, v in hits if s >= STRONG or abs(v) >= STRONG) / n,
+    "evaluative": lambda hits, n: float(any(s >= STRONG or abs(v) >= STRONG for s, v in hits)),
+    "subjective_words": lambda hits, n: min(3, sum(1 for s, _ in hits if s >= STRONG)) / 3,
+    "valenced_words": lambda hits, n: min(3, sum(1 for _, v in hits if abs(v) >= STRONG)) / 3,
+    "positive": lambda hits, n: max([v for _, v in hits if v > 0], default=0.0),
+    "negative": lambda hits, n: -min([v for _, v in hits if v < 0], default=0.0),
+}
