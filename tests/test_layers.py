@@ -6,8 +6,8 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "factopinion"
 LAYERS = [
-    {"errors", "text"},
-    {"encoding", "language", "document", "features"},
+    {"errors", "text", "naming"},
+    {"encoding", "language", "document", "features", "lexicon", "calibration"},
     {"explain", "csvstream", "atomic", "evaluation"},
     {"model", "datasets", "formats", "html"},
     {"training", "batch"},

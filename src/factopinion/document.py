@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from .naming import is_signal
 from .text import Span
 
 __all__ = ["LABELS", "SCORED_FIELDS", "Cue", "Document", "ExplainSettings", "ScoredSentence", "label_for"]
@@ -37,7 +38,7 @@ class Cue:
     def display(self) -> str:
         """How to show the term to a reader: its text in the sentence ("must"), a signal with what triggered it
         ("[modal: must]"), else its name."""
-        if self.term.startswith("[") and self.text:
+        if is_signal(self.term) and self.text:
             return f"{self.term[:-1]}: {self.text}]"
         return self.text or self.term
 

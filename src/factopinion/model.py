@@ -15,7 +15,7 @@ from .atomic import atomic_output
 from .document import LABELS, Document, ScoredSentence, label_for
 from .errors import ModelError, OutputError
 from .explain import Explainer, Explanation
-from .features import is_signal
+from .naming import is_signal
 from .text import segment
 
 __all__ = ["Model", "read_model", "MODEL_FILE", "METADATA_FILE"]
