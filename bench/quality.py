@@ -91,7 +91,7 @@ def is_function_cue(term: str) -> bool:
 def function_word_share(model, sentences: list[str], threshold: float = 0.5, top: int = 3) -> tuple[float, int]:
     """The share of function-word cues among the ``top`` opinion cues of each sentence predicted opinion, as
     ``--explain`` shows them; and how many cues that is."""
-    explanations = Explainer(model).explain(sentences)
+    explanations = Explainer(model.pipeline).explain(sentences)
     cues = [c.term for e in explanations if e.opinion_probability >= threshold for c in e.toward("opinion", top)]
     return (sum(map(is_function_cue, cues)) / len(cues) if cues else float("nan")), len(cues)
 
