@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 import zlib
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from . import __version__
 from .document import PageInfo
@@ -142,10 +142,15 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
     def __init__(self, url: str, limit: int):
         self.url, self.limit, self.followed = url, limit, 0
 
+    def http_error_302(self, req, fp, code, msg, headers):
+        location = headers.get("location") or headers.get("uri")
+        if location and urlsplit(target := urljoin(req.full_url, location)).scheme.lower() not in ("http", "https"):
+            raise DataError(f"{self.url}: redirected to {target}, which is not a web address; not followed")
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+
     def redirect_request(self, req, fp, code, msg, headers, newurl):
-        scheme = urlsplit(newurl).scheme.lower()
-        if scheme not in ("http", "https"):
-            raise DataError(f"{self.url}: redirected to {newurl}, which is not a web address; not followed")
         self.followed += 1
         if self.followed > self.limit:
             raise DataError(f"{self.url}: more than {self.limit} redirects; stopped at {req.full_url}")
@@ -181,7 +186,7 @@ def fetch(
                 raise DataError(f"{url}: not a web page or text (the server sent {media_type})")
             length = response.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > max_bytes:
-                raise DataError(f"{url}: the page is {int(length):,} bytes, over the limit of {max_bytes:,}")
+                raise DataError(f"{url}: the page is {int(length):,} bytes, over the limit of {max_bytes:,} bytes")
             body = _read(response, url, max_bytes, deadline, timeout)
             body = _decompress(body, response.headers.get("Content-Encoding", ""), url, max_bytes)
             charset = response.headers.get_content_charset()
