@@ -7,6 +7,8 @@ import gzip
 import http.server
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -257,3 +259,14 @@ def test_url_option_conflicts():
     assert "--timeout needs --url" in invoke(["score", "--timeout", "3", "text"]).output
     refused = invoke(["score", "https://example.com/story"])
     assert refused.exit_code == 2 and "use --url https://example.com/story" in refused.output
+
+
+def test_trafilatura_is_imported_only_for_web_pages():
+    code = (
+        "import sys\nfrom factopinion.cli import main\n"
+        "for args in (['score', '--help'], ['score', 'The council met on Tuesday.']):\n"
+        "    try:\n        main(args)\n    except SystemExit:\n        pass\n"
+        "print('trafilatura' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[-1] == "False"

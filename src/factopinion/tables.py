@@ -499,6 +499,10 @@ class ParquetReader:
         if not (pa.types.is_string(value_kind) or pa.types.is_large_string(value_kind) or pa.types.is_null(kind)
                 or getattr(pa.types, "is_string_view", lambda _: False)(value_kind)):  # fmt: skip
             raise DataError(f"{self.name}: the column {text_column!r} holds {kind}, not text")
+        return self._batches(column, max_rows)
+
+    def _batches(self, column: int, max_rows: int) -> Iterator[tuple[Chunk, ArrowBlock]]:
+        pa, _ = pyarrow_modules()
         try:
             for batch in self._file.iter_batches(batch_size=max_rows, use_pandas_metadata=False):
                 texts = [text or "" for text in batch.column(column).to_pylist()]
