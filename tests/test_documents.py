@@ -131,7 +131,7 @@ def test_keep_errors(articles):
     assert both.exit_code == 2 and "not both" in both.output
 
 
-def test_cell_mode_warns_once_when_cells_are_multi_sentence(tmp_path, articles):
+def test_cell_mode_warns_once_when_cells_are_multi_sentence(tmp_path, articles, model):
     long = " ".join(f"Officials said on day {i} that the council met." for i in range(6))
     path = write_csv(tmp_path / "long.csv", [["text"], *[[long]] * 5])
     result = label(path)
@@ -142,14 +142,11 @@ def test_cell_mode_warns_once_when_cells_are_multi_sentence(tmp_path, articles):
     short = write_csv(tmp_path / "short.csv", [["text"], *[["The council met. It voted."]] * 5])
     assert "--documents" not in label(short).stderr  # two sentences a cell are not advice-worthy
     assert "--documents" not in label(path, "--documents").stderr
-    summary = label_stream(io.BytesIO(path.read_bytes()), io.BytesIO(), _model(), BatchOptions(jobs=1))
-    assert len(summary.warnings) == 1
-
-
-def _model():
-    from factopinion import load_model
-
-    return load_model()
+    notes: list[str] = []
+    summary = label_stream(
+        io.BytesIO(path.read_bytes()), io.BytesIO(), model, BatchOptions(jobs=1), notify=notes.append
+    )
+    assert summary.warnings == notes and len(notes) == 1  # the library tells through notify and the summary
 
 
 def test_html_column_scores_each_page_as_a_document(tmp_path):
