@@ -8,8 +8,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "factopinion"
 LAYERS = [
     {"errors", "text", "naming"},
     {"encoding", "language", "document", "features", "lexicon", "calibration"},
-    {"explain", "csvstream", "atomic", "evaluation"},
-    {"model", "datasets", "formats", "html"},
+    {"explain", "csvstream", "atomic", "evaluation", "web"},
+    {"model", "datasets", "formats", "html", "tables"},
     {"training", "batch"},
     {"bundled"},
     {"cli"},

@@ -8,6 +8,7 @@ error with its exit code, in one place: ``_Group.invoke``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import json
 import os
@@ -24,7 +25,7 @@ from . import __version__
 from .errors import FactopinionError, OptionError, OutputExists
 
 if TYPE_CHECKING:
-    from .document import Document
+    from .document import Document, PageInfo
     from .model import Model
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -153,25 +154,62 @@ def cli():
 _LOOKS_LIKE_PATH = re.compile(r"^(?:[~.]{0,2}/|\w:\\)?[\w.~/\\-]+\.(?:txt|md|html?|csv|tsv|json|jsonl|xml|gz)$", re.I)
 
 
-def read_input(texts: tuple[str, ...], files: tuple[str, ...]) -> tuple[str, str | None]:
-    """The text to score and the name of the file it came from: ``--file``, the arguments joined by blank lines,
-    or standard input."""
+def read_input(
+    texts: tuple[str, ...],
+    files: tuple[str, ...],
+    url: str | None = None,
+    input_format: str = "auto",
+    timeout: float | None = None,
+) -> tuple[str, str | None, PageInfo | None]:
+    """The text to score, the name of the file it came from, and what a web page said about its article:
+    ``--url``, ``--file``, the arguments joined by blank lines, or standard input. A web page (``input_format``
+    ``html``; with ``auto``, a .html/.htm file, a page that looks like HTML, a fetched ``text/html``) becomes its
+    main text (trafilatura)."""
     from .encoding import decode_utf8
 
     if len(files) > 1:
         raise click.UsageError("give --file once: score one document at a time (label scores many)")
     file = files[0] if files else None
-    if file is not None and texts:
-        raise click.UsageError("give text arguments or --file, not both")
+    given = [name for name, value in (("text arguments", texts), ("--file", file), ("--url", url)) if value]
+    if len(given) > 1:
+        raise click.UsageError(f"give {' or '.join(given[:2])}, not both")
+    if url is not None:
+        from .web import TIMEOUT, extract_page, fetch
+
+        fetched = fetch(url, timeout=timeout or TIMEOUT)
+        if input_format == "text" or input_format == "auto" and not fetched.is_html:
+            return fetched.text(), None, None
+        text, page = extract_page(fetched.text(), url=fetched.url, source=url)
+        return text, None, page
     if file == "-" or file is None and texts in ((), ("-",)):
         if sys.stdin.isatty():
             click.echo("factopinion: reading standard input (end it with Ctrl-D)", err=True)
-        return decode_utf8(sys.stdin.buffer.read(), "standard input"), None
-    if file is not None:
-        return decode_utf8(Path(file).read_bytes(), file), file
-    if len(texts) == 1:
-        _refuse_names(texts[0])
-    return "\n\n".join(texts), None
+        raw, name = sys.stdin.buffer.read(), "standard input"
+        file = None
+    elif file is not None:
+        raw, name = Path(file).read_bytes(), file
+    else:
+        if len(texts) == 1:
+            _refuse_names(texts[0])
+        raw, name = "\n\n".join(texts).encode("utf-8", "surrogatepass"), "the text"
+    if _is_html(input_format, raw, file, from_arguments=bool(texts) and not file):
+        from .web import decode_html, extract_page
+
+        text, page = extract_page(decode_html(raw), source=name)
+        return text, file, page
+    return decode_utf8(raw, name), file, None
+
+
+def _is_html(input_format: str, raw: bytes, file: str | None, *, from_arguments: bool) -> bool:
+    if input_format != "auto":
+        return input_format == "html"
+    if from_arguments:
+        return False
+    from .web import HTML_SUFFIXES, looks_like_html
+
+    if file is not None and file.lower().endswith(HTML_SUFFIXES):
+        return True
+    return looks_like_html(raw[:4096].decode("utf-8", "replace"))
 
 
 def _refuse_names(text: str) -> None:
@@ -180,10 +218,7 @@ def _refuse_names(text: str) -> None:
     if not candidate or any(c.isspace() for c in candidate):
         return
     if re.match(r"^https?://", candidate, re.I):
-        raise click.UsageError(
-            f"{candidate!r} is a web address, not text: fetch the page first, e.g. "
-            f"curl -s {candidate} | factopinion score"
-        )
+        raise click.UsageError(f"{candidate!r} is a web address, not text: use --url {candidate}")
     if os.path.exists(candidate) or _LOOKS_LIKE_PATH.match(candidate):
         raise click.UsageError(f"{candidate!r} looks like a file name, not text: use --file {candidate}")
 
@@ -196,7 +231,28 @@ def _refuse_names(text: str) -> None:
     "files",
     multiple=True,
     type=click.Path(exists=True, dir_okay=False, allow_dash=True),
-    help="Read the text from this UTF-8 file ('-' for standard input).",
+    help="Read the text from this UTF-8 file ('-' for standard input), or the article from this HTML page.",
+)
+@click.option(
+    "--url",
+    metavar="URL",
+    help="Fetch this web page (http or https) and score its article: one request, no retries.",
+)
+@click.option(
+    "--format",
+    "input_format",
+    type=click.Choice(["auto", "text", "html"]),
+    default="auto",
+    show_default=True,
+    help="How to read the input: html extracts a web page's article (main text, title, byline, date); auto "
+    "does so for .html/.htm files, fetched HTML and input that looks like HTML.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=20.0,
+    show_default=True,
+    help="Seconds --url waits for each network step and for the whole download.",
 )
 @model_options
 @output_options("table", "json", "nl", "csv", "tsv")
@@ -219,18 +275,24 @@ def _refuse_names(text: str) -> None:
     help="Write a self-contained HTML page of the text, each sentence shaded by its opinion probability "
     "('-' for standard output).",
 )
-@click.option("--title", help="The HTML page's title (default: the file name, else 'Scored text').")
+@click.option(
+    "--title", help="The HTML page's title (default: the web page's title, else the file name, else 'Scored text')."
+)
 @force_option
-def score(texts, files, model_path, threshold, fmt, explain, cues, html_path, title, force):
+def score(texts, files, url, input_format, timeout, model_path, threshold, fmt, explain, cues, html_path, title,
+          force):  # fmt: skip
     """Split text into sentences and label each one fact or opinion.
 
     TEXTS are scored as one document (joined by blank lines); with no TEXTS, or '-', standard input is read.
+    A web page (--url, an .html file, HTML on standard input) is scored by its article's main text; its title
+    is shown, not scored, and --json includes the extracted text the offsets refer to.
 
     \b
     Examples:
       factopinion score "The council met on Tuesday. It should resign."
       factopinion score --file article.txt --json
       factopinion score --file article.txt --html article.html
+      factopinion score --url https://example.com/news/story.html
       curl -s https://example.com/story.txt | factopinion score --nl
     """
     from .errors import DataError
@@ -241,7 +303,9 @@ def score(texts, files, model_path, threshold, fmt, explain, cues, html_path, ti
         from .atomic import check_writable
 
         check_writable(html_path, overwrite=force)
-    text, file = read_input(texts, files)
+    if url is None and ctx.get_parameter_source("timeout") is not click.core.ParameterSource.DEFAULT:
+        raise click.UsageError("--timeout needs --url")
+    text, file, page = read_input(texts, files, url, input_format, timeout)
     if not text.strip():
         raise DataError("no text to score: the input is empty")
     from .language import english_warning
@@ -251,6 +315,8 @@ def score(texts, files, model_path, threshold, fmt, explain, cues, html_path, ti
         click.echo(f"factopinion: {warning}", err=True)
     model = get_model(model_path)
     document = model.score(text, threshold=threshold)
+    if page is not None:
+        document = dataclasses.replace(document, page=page)
     if not document.sentences:
         raise DataError("no sentences to score: the input has only headings or punctuation")
     if explain or html_path:
@@ -258,7 +324,7 @@ def score(texts, files, model_path, threshold, fmt, explain, cues, html_path, ti
 
         document = explain_document(model.pipeline, document, cues)
     if html_path:
-        _write_page(document, html_path, title or (Path(file).name if file else "Scored text"), force)
+        _write_page(document, html_path, title or (Path(file).name if file and page is None else None), force)
         if html_path == "-" or not ctx.meta["format_given"]:
             return
     from .formats import write_document
@@ -266,7 +332,7 @@ def score(texts, files, model_path, threshold, fmt, explain, cues, html_path, ti
     write_document(document, fmt, sys.stdout)
 
 
-def _write_page(document: Document, html_path: str, title: str, force: bool) -> None:
+def _write_page(document: Document, html_path: str, title: str | None, force: bool) -> None:
     from .html import render_html, save_html
 
     page = render_html(document, title=title)
@@ -453,15 +519,45 @@ def signals_as_exit() -> Iterator[None]:
             signal.signal(s, old)
 
 
+def keep_columns(value: str | None) -> tuple[str, ...] | None:
+    """``--keep "id,title"`` as ``("id", "title")``; ``--keep ""`` keeps no input column."""
+    if value is None:
+        return None
+    return tuple(name.strip() for name in value.split(",") if name.strip())
+
+
 @cli.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("-o", "--output", metavar="OUTPUT", default="-", show_default=True, help="Output file ('-': stdout).")
 @text_column_option
 @click.option("--sentences", is_flag=True, help="Split each cell into sentences: one output row per sentence.")
 @click.option(
+    "--documents",
+    is_flag=True,
+    help="Score each cell as a document: its sentences, opinion sentences, opinion share and mean opinion "
+    "probability, one output row per input row.",
+)
+@click.option(
+    "--keep",
+    metavar="COLUMNS",
+    help="With --sentences or --documents: write only these input columns (comma-separated; '' for none), "
+    "in input order.",
+)
+@click.option(
+    "--format",
+    "table_format",
+    type=click.Choice(["csv", "tsv", "jsonl", "parquet"]),
+    help="INPUT's format (default: from its extension, else CSV). OUTPUT's format is its extension's, else "
+    "INPUT's (CSV for Parquet); .gz compresses the text formats.",
+)
+@click.option(
+    "--html-column",
+    metavar="COLUMN",
+    help="With --documents: COLUMN holds raw HTML pages; each page's main text is extracted and scored.",
+)
+@click.option(
     "--delimiter",
-    help="Field delimiter ('tab' or '\\t' for tab). Default: tab if INPUT (OUTPUT, for stdin) ends .tsv/.tab, "
-    "else comma.",
+    help="Field delimiter ('tab' or '\\t' for tab). Default: tab for TSV (.tsv/.tab; for stdin, OUTPUT's), else comma.",
 )
 @click.option("--encoding", default="utf-8", show_default=True, help="Input (and output) encoding; a BOM is fine.")
 @click.option(
@@ -469,28 +565,34 @@ def signals_as_exit() -> Iterator[None]:
     "renames",
     multiple=True,
     metavar="FIELD=NAME",
-    help="Name an added column, e.g. --column label=verdict; repeatable. FIELDs: label, opinion_probability, "
-    "and with --sentences also row, sentence_index, start, end, sentence.",
+    help="Name an added column, e.g. --column label=verdict; repeatable. FIELDs: label, opinion_probability; "
+    "with --sentences row, sentence_index, start, end, sentence, label, opinion_probability; with --documents "
+    "sentences, opinion_sentences, opinion_share, mean_opinion_probability.",
 )
 @click.option("--replace-columns", is_flag=True, help="Overwrite input columns that have an added column's name.")
 @click.option("--skip-bad-rows", is_flag=True, help="Skip malformed rows (reported on stderr) instead of stopping.")
 @click.option("--force", is_flag=True, help="Overwrite an existing OUTPUT file.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: every core).")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=4000, show_default=True, help="Rows per chunk.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar, summary line or advice.")
 @model_options
-def label(input_path, output, text_column, sentences, delimiter, encoding, renames, replace_columns, skip_bad_rows,
-          force, jobs, chunk_size, quiet, model_path, threshold):  # fmt: skip
-    """Label every row of a CSV/TSV file fact or opinion, keeping every input column unchanged.
+def label(input_path, output, text_column, sentences, documents, keep, table_format, html_column, delimiter,
+          encoding, renames, replace_columns, skip_bad_rows, force, jobs, chunk_size, quiet, model_path,
+          threshold):  # fmt: skip
+    """Label every row of a table fact or opinion, keeping every input column unchanged.
 
-    INPUT is a CSV or TSV file, or '-' for standard input. Adds the columns label and opinion_probability
-    (empty for an empty cell); with --sentences, one row per sentence with row, sentence_index, start, end and
-    sentence too. OUTPUT is written atomically: an interrupted run leaves no file behind.
+    INPUT is a CSV, TSV, JSON Lines (.jsonl, .ndjson) or Parquet file, gzipped (.gz) or not, or '-' for
+    standard input. Adds the columns label and opinion_probability (empty for an empty cell); with
+    --sentences, one row per sentence with row, sentence_index, start, end and sentence too; with --documents,
+    one row per input row with sentences, opinion_sentences, opinion_share and mean_opinion_probability
+    instead. OUTPUT is written atomically: an interrupted run leaves no file behind.
 
     \b
     Examples:
       factopinion label articles.csv -o labeled.csv
+      factopinion label articles.jsonl.gz --documents --keep id,title -o scores.parquet
       factopinion label answers.tsv --text-column answer --sentences -o sentences.tsv
+      factopinion label pages.parquet --documents --html-column html -o pages-scored.parquet
       cat export.csv | factopinion label - --column label=voice | head
     """
     from .atomic import check_writable
@@ -501,21 +603,26 @@ def label(input_path, output, text_column, sentences, delimiter, encoding, renam
         text_column=text_column,
         sentences=sentences,
         threshold=threshold,
-        delimiter=delimiter_for(output if input_path == "-" else input_path, delimiter),
+        delimiter=delimiter_for("", delimiter) if delimiter else None,
         encoding=encoding,
         column_names=column_names(renames),
         replace_columns=replace_columns,
         skip_bad_rows=skip_bad_rows,
         jobs=jobs or 0,
         chunk_rows=chunk_size,
+        documents=documents,
+        keep=keep_columns(keep),
+        format=table_format,
+        html_column=html_column,
     )
     source: Path | BinaryIO = sys.stdin.buffer if input_path == "-" else Path(input_path)
     destination: Path | BinaryIO = sys.stdout.buffer if output == "-" else Path(output)
     if isinstance(destination, Path):
         check_writable(destination, overwrite=force)
     model = get_model(model_path)
+    notify = None if quiet else (lambda message: click.echo(f"factopinion: {message}", err=True))
     with signals_as_exit(), batch_progress(source, quiet) as progress:
-        summary = label_file(source, destination, model, options, overwrite=force, progress=progress)
+        summary = label_file(source, destination, model, options, overwrite=force, progress=progress, notify=notify)
     if summary.skipped:
         click.echo(f"factopinion: {summary.skipped_line()}", err=True)
     if not quiet:

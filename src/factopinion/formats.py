@@ -17,6 +17,7 @@ __all__ = [
     "format_evaluation",
     "format_model_info",
     "format_training",
+    "page_lines",
     "terminal_safe",
     "write_document",
     "write_rows",
@@ -77,8 +78,19 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
+def page_lines(document: Document) -> list[str]:
+    """The title and the byline line (byline, date, address) of a document from a web page; none otherwise."""
+    page = document.page
+    if page is None:
+        return []
+    lines = [page.title] if page.title else []
+    about = " · ".join(part for part in (page.byline and f"by {page.byline}", page.date, page.url) if part)
+    return [terminal_safe(line) for line in (*lines, about) if line]
+
+
 def _table(document: Document) -> str:
-    lines = [f"{'#':>4}  {'label':<7}  {'opinion':>7}  sentence"]
+    heading = page_lines(document)
+    lines = [*heading, *([""] if heading else []), f"{'#':>4}  {'label':<7}  {'opinion':>7}  sentence"]
     for s in document.sentences:
         text = terminal_safe(" ".join(s.sentence.split()))
         lines.append(f"{s.index:>4}  {s.label:<7}  {s.opinion_probability:>7.3f}  {text}")
