@@ -510,8 +510,8 @@ def label(input_path, output, text_column, sentences, delimiter, encoding, renam
         chunk_rows=chunk_size,
     )
     source: Path | BinaryIO = sys.stdin.buffer if input_path == "-" else Path(input_path)
-    destination: Path | BinaryIO = sys.stdout.buffer if output == "-" else Path(output)
-    if isinstance(destination, Path):
+    destination: str | BinaryIO = sys.stdout.buffer if output == "-" else output  # a str keeps a trailing "/"
+    if isinstance(destination, str):
         check_writable(destination, overwrite=force)
     model = get_model(model_path)
     with signals_as_exit(), batch_progress(source, quiet) as progress:

@@ -1,0 +1,298 @@
+"""Hostile inputs and faults (issue 15): one line and the right exit code, never a traceback; nothing at an output
+path replaced unless it is a regular file; no row lost or merged silently; bounded time and memory.
+
+Outputs are never pointed at the machine's real /dev nodes: devices are twins made with mknod inside tmp_path."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from factopinion import bundled as bundled_module
+from factopinion.bundled import bundled_model_dir, load_model
+from factopinion.cli import _Group, cli, signals_as_exit
+from factopinion.errors import DataError, FactopinionError, ModelError, OptionError, OutputError, OutputExists
+from factopinion.model import METADATA_FILE, MODEL_FILE, Model
+
+COMMAND = [sys.executable, "-m", "factopinion.cli"]
+ROWS = "id,text\n1,The council said on Tuesday it would raise fares.\n2,This plan is a disgrace.\n"
+
+
+def run(*args: str, input: bytes | str | None = None, env: dict | None = None):
+    return CliRunner().invoke(cli, list(args), input=input, env=env)
+
+
+def one_line_error(result, code: int = 1, containing: str = "") -> str:
+    """The result failed with ``code`` and exactly one line on standard error, without a traceback."""
+    stderr = result.stderr if hasattr(result, "stderr") else ""
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code == code, (result.exit_code, stderr)
+    lines = [line for line in stderr.splitlines() if line.startswith("Error:")]
+    assert len(lines) == 1 and "Traceback" not in stderr, stderr
+    assert containing in lines[0], lines[0]
+    return lines[0]
+
+
+def process_error(done: subprocess.CompletedProcess, code: int = 1, containing: str = "") -> str:
+    """A finished subprocess failed with ``code`` and one ``Error:`` line, no traceback."""
+    stderr = done.stderr if isinstance(done.stderr, str) else done.stderr.decode("utf-8", "replace")
+    assert done.returncode == code, (done.returncode, stderr)
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr, stderr
+    lines = [line for line in stderr.splitlines() if line.startswith("Error:")]
+    assert len(lines) == 1, stderr
+    assert containing in lines[0], lines[0]
+    return lines[0]
+
+
+def device_twin(path: Path, minor: int) -> Path:
+    """A character device like /dev/null (minor 3), /dev/zero (5) or /dev/full (7), inside tmp_path."""
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, minor))
+    except PermissionError:
+        pytest.skip("mknod needs privileges this test run does not have")
+    return path
+
+
+@pytest.fixture
+def rows_csv(tmp_path) -> Path:
+    path = tmp_path / "in.csv"
+    path.write_text(ROWS, encoding="utf-8")
+    return path
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".part"))
+
+
+# -- the error hierarchy and the one place that turns errors into one line ----------------------------------------
+
+
+def test_error_hierarchy_and_exit_codes():
+    for cls in (DataError, ModelError, OutputError, OutputExists, OptionError):
+        assert issubclass(cls, FactopinionError)
+    assert issubclass(OutputExists, OutputError) and issubclass(OutputError, OSError)
+    assert [c.exit_code for c in (DataError, ModelError, OutputError, OptionError)] == [1, 1, 1, 2]
+
+
+def _raising_group(error: BaseException) -> click.Group:
+    @click.group(cls=_Group)
+    def group():
+        pass
+
+    @group.command()
+    def boom():
+        raise error
+
+    return group
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "message"),
+    [
+        (DataError("bad data\nsecond line"), 1, "Error: bad data second line"),
+        (ModelError("bad model"), 1, "Error: bad model"),
+        (OptionError("bad option"), 2, "Error: bad option"),
+        (OutputExists("out.csv"), 1, "Error: out.csv already exists (use --force to overwrite it)"),
+        (OSError(errno.EIO, "Input/output error", "in.csv"), 1, "Error: Input/output error: in.csv"),
+        (PermissionError(errno.EACCES, "Permission denied"), 1, "Error: Permission denied"),
+        (BrokenPipeError(), 0, None),
+        (KeyboardInterrupt(), 130, None),
+    ],
+)
+def test_the_command_line_turns_errors_into_one_line(error, code, message):
+    result = CliRunner().invoke(_raising_group(error), ["boom"])
+    assert result.exit_code == code
+    assert "Traceback" not in result.output
+    if message is None:
+        assert "Error" not in result.output
+    else:
+        assert [line for line in result.stderr.splitlines() if line.startswith("Error")][0] == message
+
+
+# -- outputs: never replace what is not a regular file -------------------------------------------------------------
+
+
+def special_outputs(tmp_path: Path) -> dict[str, Path]:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    null = device_twin(tmp_path / "null", 3)
+    link = tmp_path / "link-to-null"
+    link.symlink_to(null)
+    return {"null": null, "fifo": fifo, "link": link}
+
+
+@pytest.mark.parametrize("kind", ["null", "link"])
+@pytest.mark.parametrize("command", ["label", "html"])
+def test_a_device_or_a_link_to_one_is_written_into_never_replaced(tmp_path, rows_csv, kind, command):
+    target = special_outputs(tmp_path)[kind]
+    if command == "label":
+        result = run("label", str(rows_csv), "-o", str(target), "--force", "-q")
+    else:
+        result = run("score", "The plan is bad.", "--html", str(target))
+    assert result.exit_code == 0, result.stderr
+    assert stat.S_ISCHR(os.stat(tmp_path / "null").st_mode)
+    assert (tmp_path / "link-to-null").is_symlink()
+    assert leftovers(tmp_path) == []
+
+
+def test_a_fifo_is_written_into(tmp_path, rows_csv):
+    fifo = special_outputs(tmp_path)["fifo"]
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+    result = run("label", str(rows_csv), "-o", str(fifo), "--force", "-q")
+    out, _ = reader.communicate(timeout=30)
+    assert result.exit_code == 0, result.stderr
+    assert out.decode().startswith("id,text,label,opinion_probability\n1,")
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_a_link_to_a_regular_file_replaces_its_target_and_keeps_its_mode(tmp_path, rows_csv):
+    target = tmp_path / "real.csv"
+    target.write_text("old\n")
+    target.chmod(0o600)
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    assert run("label", str(rows_csv), "-o", str(link), "--force", "-q").exit_code == 0
+    assert link.is_symlink() and target.read_text().startswith("id,text,label")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    page = tmp_path / "page.html"
+    page.write_text("old")
+    page.chmod(0o640)
+    assert run("score", "The plan is bad.", "--html", str(page), "--force").exit_code == 0
+    assert stat.S_IMODE(page.stat().st_mode) == 0o640 and page.read_text().startswith("<!DOCTYPE html>")
+
+
+def test_an_output_name_ending_in_a_slash_is_refused(tmp_path, rows_csv):
+    one_line_error(run("label", str(rows_csv), "-o", str(tmp_path / "x.csv") + "/"), 1, "ends with /")
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_standard_input_redirected_from_the_output_file_is_refused(rows_csv):
+    before = rows_csv.read_bytes()
+    with rows_csv.open("rb") as stdin:
+        done = subprocess.run([*COMMAND, "label", "-", "-o", str(rows_csv), "--force"], stdin=stdin,
+                              capture_output=True, text=True)  # fmt: skip
+    process_error(done, 1, "over the input file")
+    assert rows_csv.read_bytes() == before
+
+
+# -- options ------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["score", "label", "evaluate"])
+def test_threshold_nan_is_refused(command, rows_csv):
+    args = {
+        "score": ["score", "It rained."],
+        "label": ["label", str(rows_csv)],
+        "evaluate": ["evaluate", str(rows_csv)],
+    }
+    result = run(*args[command], "--threshold", "nan")
+    assert result.exit_code == 2 and "nan" in result.stderr
+
+
+@pytest.mark.parametrize("seed", ["-1", str(2**40), "x"])
+def test_train_seed_out_of_range_is_a_usage_error(tmp_path, seed):
+    result = run("train", "--out", str(tmp_path / "m"), "--seed", seed)
+    assert result.exit_code == 2 and "--seed" in result.stderr
+    assert not (tmp_path / "m").exists()
+
+
+def training_file(path: Path, extra: str = "") -> Path:
+    rows = [f"sentence,label{extra and ',' + extra}"]
+    for i in range(12):
+        rows.append(f"The council approved budget number {i} on Tuesday.,fact{extra and ',x'}")
+        rows.append(f"Budget number {i} is a shameful waste of money.,opinion{extra and ',y'}")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_train_on_a_file_with_a_file_column(tmp_path):
+    data = training_file(tmp_path / "with-file.csv", extra="file")
+    result = run("train", "--data", str(data), "--out", str(tmp_path / "m"), "--cv-folds", "2")
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "m" / MODEL_FILE).is_file()
+
+
+# -- terminal escapes -----------------------------------------------------------------------------------------------
+
+ESCAPE = "\x1b]0;owned\x07\x1b[31m"
+
+
+def test_terminal_escapes_are_shown_escaped(tmp_path, rows_csv):
+    table = run("score", f"The plan is bad {ESCAPE}. It rained.")
+    assert table.exit_code == 0 and "\x1b" not in table.stdout and "\\x1b]0;owned\\x07" in table.stdout
+    as_json = json.loads(run("score", "--json", f"The plan is bad {ESCAPE}.").stdout)  # machine formats stay exact
+    assert ESCAPE in as_json["sentences"][0]["sentence"]
+    error = one_line_error(run("label", str(rows_csv), "--text-column", ESCAPE), 1, "no column")
+    assert "\x1b" not in error and "\\x1b" in error
+    folder = tmp_path / "model"
+    shutil.copytree(bundled_model_dir(), folder)
+    meta = json.loads((folder / METADATA_FILE).read_text())
+    meta["sklearn_version"] = ESCAPE
+    (folder / METADATA_FILE).write_text(json.dumps(meta))
+    info = run("model", "info", "--model", str(folder), "--top", "1")
+    assert info.exit_code == 0 and "\x1b" not in info.stdout and "\\x1b" in info.stdout
+
+
+# -- signals --------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"])
+def test_signals_become_system_exit_while_the_run_lasts(name):
+    signum = getattr(signal, name)
+    with pytest.raises(SystemExit) as raised, signals_as_exit():
+        os.kill(os.getpid(), signum)
+        time.sleep(5)  # the handler interrupts this
+    assert raised.value.code == 128 + signum
+
+
+# -- models and their metadata ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("metadata", [[], "text", 3, None, {"training_data": []}])
+def test_a_model_tolerates_metadata_of_any_shape(model, metadata):
+    assert Model(model.pipeline, metadata).metadata == (metadata if isinstance(metadata, dict) else {})
+
+
+def test_a_cached_model_with_list_metadata_is_rebuilt(tmp_path, monkeypatch, model):
+    monkeypatch.setattr(bundled_module, "bundled_model_dir", lambda: tmp_path / "nothing")
+    monkeypatch.setenv("FACTOPINION_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(bundled_module, "train_default", lambda *a, **k: model)
+    said: list[str] = []
+    load_model(notify=said.append)  # rebuilds, and caches
+    (cached,) = (tmp_path / "cache").glob("model-*")
+    (cached / METADATA_FILE).write_text("[]")
+    said.clear()
+    assert load_model(notify=said.append).predict(["What a shameful decision!"]) == ["opinion"]
+    assert len(said) == 1 and "rebuilding" in said[0]
+
+
+@pytest.mark.parametrize("cache", ["under-a-file", "read-only"])
+def test_an_unwritable_cache_does_not_stop_the_rebuild(tmp_path, monkeypatch, model, cache):
+    monkeypatch.setattr(bundled_module, "bundled_model_dir", lambda: tmp_path / "nothing")
+    monkeypatch.setattr(bundled_module, "train_default", lambda *a, **k: model)
+    if cache == "under-a-file":
+        (tmp_path / "file").write_text("")
+        monkeypatch.setenv("FACTOPINION_CACHE_DIR", str(tmp_path / "file" / "cache"))
+    else:  # root ignores permission bits: a read-only file system is simulated
+        monkeypatch.setenv("FACTOPINION_CACHE_DIR", str(tmp_path / "cache"))
+
+        def read_only(*args, **kwargs):
+            raise OSError(errno.EROFS, "Read-only file system")
+
+        monkeypatch.setattr(Path, "mkdir", read_only)
+    result = run("score", "What a shameful decision!", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert "could not cache" in result.stderr
+    assert json.loads(result.stdout)["sentences"][0]["label"] == "opinion"
