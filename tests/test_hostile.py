@@ -5,6 +5,7 @@ Outputs are never pointed at the machine's real /dev nodes: devices are twins ma
 
 from __future__ import annotations
 
+import codecs
 import errno
 import json
 import os
@@ -296,3 +297,58 @@ def test_an_unwritable_cache_does_not_stop_the_rebuild(tmp_path, monkeypatch, mo
     assert result.exit_code == 0, result.stderr
     assert "could not cache" in result.stderr
     assert json.loads(result.stdout)["sentences"][0]["label"] == "opinion"
+
+
+# -- encodings ------------------------------------------------------------------------------------------------------
+
+TSV = "id\ttext\n1\tIt rained on Monday.\n2\tThis plan is a disgrace.\n"
+
+
+@pytest.mark.parametrize(
+    ("asked", "codec", "mark"),
+    [
+        ("utf-16", "utf-16-be", codecs.BOM_UTF16_BE),
+        ("utf-16", "utf-16-le", codecs.BOM_UTF16_LE),
+        ("utf-16-le", "utf-16-le", codecs.BOM_UTF16_LE),
+        ("utf-16-be", "utf-16-be", codecs.BOM_UTF16_BE),
+        ("utf-16-be", "utf-16-be", b""),
+        ("utf-32", "utf-32-be", codecs.BOM_UTF32_BE),
+        ("utf-32-le", "utf-32-le", codecs.BOM_UTF32_LE),
+        ("utf-8", "utf-8", codecs.BOM_UTF8),
+        ("utf-8-sig", "utf-8", b""),
+    ],
+)
+def test_unicode_files_keep_their_byte_order_and_mark(tmp_path, asked, codec, mark):
+    source = tmp_path / "in.tsv"
+    source.write_bytes(mark + TSV.encode(codec))
+    out = tmp_path / "out.tsv"
+    result = run("label", str(source), "-o", str(out), "--encoding", asked, "-q")
+    assert result.exit_code == 0, result.stderr
+    written = out.read_bytes()
+    assert written.startswith(mark + "id\ttext\tlabel\topinion_probability\n".encode(codec))
+    rows = written[len(mark) :].decode(codec).splitlines()
+    assert [row.split("\t")[:2] for row in rows[1:]] == [
+        ["1", "It rained on Monday."],
+        ["2", "This plan is a disgrace."],
+    ]
+
+
+def test_a_mark_of_the_other_byte_order_is_an_error(tmp_path):
+    source = tmp_path / "in.tsv"
+    source.write_bytes(codecs.BOM_UTF16_BE + TSV.encode("utf-16-be"))
+    one_line_error(run("label", str(source), "--encoding", "utf-16-le"), 1, "UTF-16-BE byte-order mark")
+
+
+@pytest.mark.parametrize(
+    "encoding",
+    ["rot13", "zlib", "base64", "hex", "bz2", "uu", "quopri", "unicode_escape", "raw_unicode_escape", "idna",
+     "punycode", "utf-7", "undefined", "no-such-codec"],
+)  # fmt: skip
+def test_encodings_that_are_not_safe_text_codecs_get_one_line(rows_csv, encoding):
+    one_line_error(run("label", str(rows_csv), "--encoding", encoding), 1, encoding)
+
+
+def test_a_lone_utf16_surrogate_is_one_line_with_its_offset(tmp_path):
+    source = tmp_path / "in.tsv"
+    source.write_bytes("id\ttext\n1\tIt is".encode("utf-16-le") + b"\x00\xd8" + " bad.\n".encode("utf-16-le"))
+    one_line_error(run("label", str(source), "--encoding", "utf-16-le"), 1, "byte offset 30")

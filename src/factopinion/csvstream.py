@@ -14,13 +14,15 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from .encoding import text_codec
+from .encoding import byte_order, text_codec
 from .errors import DataError
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "RecordWriter",
     "BLOCK_BYTES",
     "FIELD_LIMIT",
+    "LINE_LIMIT",
     "TEXT_COLUMNS",
     "delimiter_for",
     "detect_quoting",
@@ -38,7 +41,8 @@ __all__ = [
 ]
 
 BLOCK_BYTES = 1 << 20  # bytes read and decoded at a time
-FIELD_LIMIT = 1 << 25  # characters in one cell; past this a quoted field is taken to be an unbalanced quote
+FIELD_LIMIT = 1 << 25  # characters in one cell (32 Mi)
+LINE_LIMIT = 1 << 27  # characters in one physical line (128 Mi): past this without a line break the run stops
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # what the surrogateescape error handler turns a bad byte into
 TEXT_COLUMNS = ("text", "sentence")  # the text column, looked for in this order when none is named
 
@@ -116,9 +120,8 @@ class RecordReader:
 
     def __init__(self, stream: BinaryIO, *, name: str, delimiter: str = ",", encoding: str = "utf-8",
                  skip_bad: bool = False):  # fmt: skip
-        self.encoding = text_codec(encoding).name
-        if self.encoding == "utf-8-sig":  # a BOM is read, and written back, whichever of the two is named
-            self.encoding = "utf-8"
+        self.encoding = text_codec(encoding).name  # made exact (byte order, mark) by the first bytes read
+        self._encoding_asked = encoding
         if len(delimiter) != 1 or delimiter in '\r\n"':
             raise DataError(f"the delimiter must be one character other than a quote or line break, not {delimiter!r}")
         self.name = name
@@ -130,6 +133,7 @@ class RecordReader:
         self.has_bom = False
         self.complete = False  # whether the first block read was the whole input
         self._stream = stream
+        self._size = _regular_size(stream)  # bytes left to read in a regular file: less at the end is an error
         self._undecodable: dict[int, int] = {}  # physical line -> first undecodable byte on it
         self._lines_seen = 0
         self._rows_seen = 0
@@ -157,31 +161,65 @@ class RecordReader:
 
     def _blocks(self) -> Iterator[str]:
         """Decoded text in blocks that end at a line break (so ``\\r\\n`` is never split); one block is read ahead,
-        so ``complete`` tells whether the first block holds the whole input."""
-        decoder = codecs.getincrementaldecoder(self.encoding)(errors="surrogateescape")
-        carry, first = "", True
+        so ``complete`` tells whether the first block holds the whole input. The first bytes settle the codec and
+        its byte-order mark (kept, and written back); a line longer than ``LINE_LIMIT`` characters stops the run
+        instead of growing without bound (``label /dev/zero``)."""
         raw = self._read()
+        self.encoding, mark = byte_order(self._encoding_asked, raw)
+        self.has_bom, offset = bool(mark), 0
+        decoder = codecs.getincrementaldecoder(self.encoding)(errors="surrogateescape")
+        tail: list[str] = []  # text after the last line break, not yet yielded
+        tail_chars, first = 0, True
         while True:
             following = self._read() if raw else b""
             final = not following
-            text = carry + decoder.decode(raw, final=final)
-            if first and self.encoding == "utf-8" and text.startswith("\ufeff"):
-                self.has_bom, text = True, text[1:]
+            text = self._decode(decoder, raw[mark:] if first else raw, final, offset + (mark if first else 0))
+            offset += len(raw)
             if first:
                 self.complete, first = final, False
-            carry = ""
-            if not final:
-                cut = text.rfind("\n") + 1 or text.rfind("\r", 0, len(text) - 1) + 1
-                carry, text = text[cut:], text[:cut]
-            if text:
-                yield text
-            if final:
-                return
             raw = following
+            if final:
+                if tail or text:
+                    yield "".join(tail) + text
+                return
+            cut = text.rfind("\n") + 1 or text.rfind("\r", 0, len(text) - 1) + 1
+            if not cut:
+                tail.append(text)
+                tail_chars += len(text)
+                if tail_chars > LINE_LIMIT:
+                    raise DataError(
+                        f"{self.name}: line {self._lines_seen + 1}: no line break in {LINE_LIMIT:,} characters "
+                        "(a line longer than the limit, or not a CSV/TSV file)"
+                    )
+                continue
+            block = "".join(tail) + text[:cut]
+            tail, tail_chars = [text[cut:]], len(text) - cut
+            yield block
+
+    def _decode(self, decoder: codecs.IncrementalDecoder, raw: bytes, final: bool, offset: int) -> str:
+        """``raw`` decoded; an error naming the byte offset where bytes cannot be decoded even with
+        ``surrogateescape`` (a lone UTF-16 surrogate, say)."""
+        buffered = len(decoder.getstate()[0])
+        try:
+            return decoder.decode(raw, final=final)
+        except UnicodeDecodeError as err:
+            where = offset - buffered + err.start
+            raise DataError(
+                f"{self.name} is not {self.encoding}: undecodable bytes at byte offset {where:,} ({err.reason}; "
+                "see --encoding)"
+            ) from None
 
     def _read(self) -> bytes:
-        raw = self._stream.read(BLOCK_BYTES)
+        try:
+            raw = self._stream.read(BLOCK_BYTES)
+        except OSError as err:
+            raise DataError(f"cannot read {self.name}: {err.strerror or err}") from None
         self.bytes_read += len(raw)
+        if not raw and self._size is not None and self.bytes_read < self._size:
+            raise DataError(
+                f"{self.name} shrank while it was read: {self._size:,} bytes at the start, only {self.bytes_read:,} "
+                "could be read (was it truncated or rewritten?)"
+            )
         return raw
 
     def _lines(self, first: str, blocks: Iterator[str]) -> Iterator[str]:
@@ -279,6 +317,15 @@ class RecordReader:
                 chunk, chunk_start = Chunk([], [], []), self.bytes_read
         if chunk.records:
             yield chunk
+
+
+def _regular_size(stream: BinaryIO) -> int | None:
+    """The bytes left to read in ``stream`` if it is a regular file (None for a pipe, terminal or device)."""
+    try:
+        info = os.fstat(stream.fileno())
+        return info.st_size - stream.tell() if stat.S_ISREG(info.st_mode) else None
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return None
 
 
 def _quoting(sample: str, delimiter: str, complete: bool) -> Literal[0, 1, 2, 3]:
