@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import codecs
 import errno
+import io
 import json
 import os
 import shutil
@@ -352,3 +353,69 @@ def test_a_lone_utf16_surrogate_is_one_line_with_its_offset(tmp_path):
     source = tmp_path / "in.tsv"
     source.write_bytes("id\ttext\n1\tIt is".encode("utf-16-le") + b"\x00\xd8" + " bad.\n".encode("utf-16-le"))
     one_line_error(run("label", str(source), "--encoding", "utf-16-le"), 1, "byte offset 30")
+
+
+# -- inputs that change, fail or never end -------------------------------------------------------------------------
+
+
+def many_rows(path: Path, n: int = 2000) -> Path:
+    path.write_text("id,text\n" + "".join(f"{i},It rained on day {i}.\n" for i in range(n)), encoding="utf-8")
+    return path
+
+
+def test_an_input_that_shrinks_while_read_is_an_error(tmp_path, monkeypatch, model):
+    from factopinion import csvstream
+    from factopinion.batch import BatchOptions, label_file
+
+    monkeypatch.setattr(csvstream, "BLOCK_BYTES", 1024)
+    source = many_rows(tmp_path / "in.csv")
+    out = tmp_path / "out.csv"
+
+    def truncate(_read: int) -> None:
+        os.truncate(source, 4096)
+
+    with pytest.raises(DataError, match=r"shrank while it was read: [\d,]+ bytes at the start, only 4,096"):
+        label_file(source, out, model, BatchOptions(chunk_rows=10, jobs=1), progress=truncate)
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
+class FailingStream(io.RawIOBase):
+    """A readable stream that gives ``good`` bytes, then fails as a bad disk does."""
+
+    def __init__(self, good: bytes):
+        self._good = io.BytesIO(good)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self._good.readinto(buffer)
+        if n:
+            return n
+        raise OSError(errno.EIO, "Input/output error")
+
+
+def test_an_input_read_error_is_one_line(tmp_path, monkeypatch):
+    from factopinion import batch
+
+    source = many_rows(tmp_path / "in.csv", 10)
+    monkeypatch.setattr(batch, "open", lambda *a, **k: io.BufferedReader(FailingStream(b"id,text\n1,It rained.\n")),
+                        raising=False)  # fmt: skip
+    out = tmp_path / "out.csv"
+    one_line_error(run("label", str(source), "-o", str(out)), 1, f"cannot read {source}: Input/output error")
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("source", ["/dev/zero", "long-line"])
+def test_a_line_without_end_stops_at_the_limit(tmp_path, monkeypatch, source):
+    from factopinion import csvstream
+
+    monkeypatch.setattr(csvstream, "BLOCK_BYTES", 1 << 16)
+    monkeypatch.setattr(csvstream, "LINE_LIMIT", 1 << 20)
+    if source == "long-line":
+        path = tmp_path / "in.csv"
+        path.write_text("id,text\n1," + "x" * (3 << 20) + "\n2,ok\n")
+        source = str(path)
+    started = time.monotonic()
+    one_line_error(run("label", source, "-o", str(tmp_path / "out.csv")), 1, "no line break in 1,048,576 characters")
+    assert time.monotonic() - started < 20
