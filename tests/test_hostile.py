@@ -6,6 +6,7 @@ Outputs are never pointed at the machine's real /dev nodes: devices are twins ma
 from __future__ import annotations
 
 import codecs
+import csv
 import errno
 import io
 import json
@@ -419,3 +420,88 @@ def test_a_line_without_end_stops_at_the_limit(tmp_path, monkeypatch, source):
     started = time.monotonic()
     one_line_error(run("label", source, "-o", str(tmp_path / "out.csv")), 1, "no line break in 1,048,576 characters")
     assert time.monotonic() - started < 20
+
+
+# -- quoting: CheckThat!-style TSV is never merged ----------------------------------------------------------------
+
+OPENS = '"We will win this,\tSUBJ\n'  # a sentence that opens a quotation ...
+CLOSES = 'they said."\tOBJ\n'  # ... and a later one that closes it: with quotes, the rows between would merge
+
+
+def checkthat_tsv(path: Path, filler_rows: int = 0) -> Path:
+    filler = "".join(f"The council met on day {i} and approved budget item {i} after a long debate.\tOBJ\n"
+                     for i in range(filler_rows))  # fmt: skip
+    middle = "The game was played on Sunday.\tOBJ\nIt is a disgrace and must stop.\tSUBJ\n"
+    path.write_text("sentence\tlabel\n" + filler + OPENS + middle + CLOSES, encoding="utf-8")
+    return path
+
+
+def test_label_never_merges_a_quotation_across_rows(tmp_path):
+    source = checkthat_tsv(tmp_path / "in.tsv")
+    result = run("label", str(source), "--column", "label=predicted", "-q")
+    assert result.exit_code == 0, result.stderr
+    rows = result.stdout.splitlines()
+    assert len(rows) == 5 and rows[1].startswith('"We will win this,\tSUBJ\t') and rows[4].startswith(CLOSES[:-1])
+    merged = run("label", str(source), "--column", "label=predicted", "-q", "--quoting", "csv")  # asked for
+    assert merged.exit_code == 0 and len(list(csv.reader(io.StringIO(merged.stdout), delimiter="\t"))) == 2
+
+
+def test_label_beyond_the_first_megabyte_stops_rather_than_merge(tmp_path):
+    source = checkthat_tsv(tmp_path / "in.tsv", filler_rows=13_000)
+    assert source.stat().st_size > 1 << 20 and '"' not in source.read_text()[: 1 << 20]
+    out = tmp_path / "out.tsv"
+    one_line_error(run("label", str(source), "-o", str(out), "--column", "label=predicted"), 1, "--quoting none")
+    assert not out.exists() and leftovers(tmp_path) == []
+    result = run("label", str(source), "-o", str(out), "--column", "label=predicted", "--quoting", "none", "-q")
+    assert result.exit_code == 0 and len(out.read_text().splitlines()) == 13_000 + 5
+
+
+@pytest.mark.parametrize("filler_rows", [0, 13_000])
+def test_labeled_files_never_merge_a_quotation_across_rows(tmp_path, filler_rows):
+    from factopinion.datasets import read_labeled
+
+    source = checkthat_tsv(tmp_path / "in.tsv", filler_rows)
+    frame = read_labeled(source)
+    assert len(frame) == filler_rows + 4 and frame["sentence"].iloc[-4] == OPENS.split("\t")[0]
+    assert len(read_labeled(source, quoting="csv")) == filler_rows + 1  # merged only when asked
+
+
+def test_evaluate_and_train_never_merge_a_quotation_across_rows(tmp_path):
+    source = checkthat_tsv(tmp_path / "in.tsv")
+    report = json.loads(run("evaluate", str(source), "--json").stdout)
+    assert report["n"] == 4
+    training = tmp_path / "train.tsv"
+    rows = [f"The council approved budget number {i} on Tuesday.\tOBJ\nBudget number {i} is a shameful waste.\tSUBJ\n"
+            for i in range(6)]  # fmt: skip
+    training.write_text("sentence\tlabel\n" + OPENS + "".join(rows) + CLOSES, encoding="utf-8")
+    result = run("train", "--data", str(training), "--out", str(tmp_path / "m"), "--cv-folds", "0")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads((tmp_path / "m" / METADATA_FILE).read_text())["training_data"]["rows"] == 14
+
+
+@pytest.mark.parametrize(
+    ("sample", "quoting"),
+    [
+        ('id\ttext\n1\t"two\n2\tlines"\n', csv.QUOTE_NONE),  # each line would be a row
+        ('id\ttext\tn\n1\t"two\nlines"\t3\n', csv.QUOTE_MINIMAL),  # a real multi-line cell
+        ('id\ttext\n1\t"a ""quoted"" word"\n', csv.QUOTE_MINIMAL),
+        ('id\ttext\n1\tHe said "no"\n2\t"a"\n', csv.QUOTE_NONE),  # a quote outside a quoted field
+        ('id\ttext\n1\t"a"b\n', csv.QUOTE_NONE),
+        ("id\ttext\n1\tplain\n", csv.QUOTE_MINIMAL),
+        ('id,text\n1,"a\n2,b"\n', csv.QUOTE_MINIMAL),  # CSV is CSV
+    ],
+)
+def test_detect_quoting_takes_only_evidence_that_cannot_mislead(sample, quoting):
+    from factopinion.csvstream import detect_quoting
+
+    assert detect_quoting(sample, "," if sample.startswith("id,") else "\t") == quoting
+
+
+def test_detect_quoting_is_linear(tmp_path):
+    from factopinion.csvstream import detect_quoting
+
+    sample = "id\ttext\n" + '1\t"' + "a" * 2_000_000  # an open quote cut by the sample's end
+    started = time.perf_counter()
+    assert detect_quoting(sample, "\t", complete=False) == csv.QUOTE_MINIMAL
+    assert detect_quoting(sample, "\t") == csv.QUOTE_NONE
+    assert time.perf_counter() - started < 2

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .atomic import atomic_output, same_file
-from .csvstream import BadRecord, CellFormat, Chunk, RecordReader, RecordWriter, find_text_column
+from .csvstream import BadRecord, CellFormat, Chunk, RecordReader, RecordWriter, find_text_column, quoting_for
 from .document import label_for
 from .errors import DataError, OptionError
 from .model import Model
@@ -55,6 +55,7 @@ class BatchOptions:
     threshold: float = 0.5
     delimiter: str = ","
     encoding: str = "utf-8"
+    quoting: str = "auto"
     column_names: Mapping[str, str] = field(default_factory=dict)
     replace_columns: bool = False
     skip_bad_rows: bool = False
@@ -75,6 +76,7 @@ class BatchOptions:
             raise OptionError(f"two added columns would both be named {twice!r}")
         if not 0.0 <= self.threshold <= 1.0:  # also refuses NaN
             raise OptionError(f"the threshold must be between 0 and 1, not {self.threshold}")
+        quoting_for(self.quoting)
         if self.chunk_rows < 1 or self.jobs < 0:
             raise OptionError("chunk_rows must be at least 1 and jobs at least 0")
 
@@ -342,7 +344,12 @@ def label_stream(
     options = options or BatchOptions()
     started = time.perf_counter()
     reader = RecordReader(
-        source, name=name, delimiter=options.delimiter, encoding=options.encoding, skip_bad=options.skip_bad_rows
+        source,
+        name=name,
+        delimiter=options.delimiter,
+        encoding=options.encoding,
+        skip_bad=options.skip_bad_rows,
+        quoting=options.quoting,
     )
     column = reader.header.index(find_text_column(reader.header, options.text_column, name))
     layout = _Layout.plan(reader.header, options.added_columns, options.column_names, options.replace_columns)

@@ -304,6 +304,15 @@ text_column_option = click.option(
 label_column_option = click.option(
     "--label-column", default="label", show_default=True, help="The column holding the gold labels."
 )
+quoting_option = click.option(
+    "--quoting",
+    type=click.Choice(["auto", "csv", "none"]),
+    default="auto",
+    show_default=True,
+    help="How quotes are read: csv (as in CSV), none (taken literally, as in CheckThat! TSV), or auto: CSV with "
+    "quotes; TSV with quotes only where every quote sits in a properly quoted field and no quoted cell spans lines "
+    "that would each be a row.",
+)
 
 
 @cli.command()
@@ -322,6 +331,7 @@ label_column_option = click.option(
 )
 @text_column_option
 @label_column_option
+@quoting_option
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -343,7 +353,7 @@ label_column_option = click.option(
     help="Cross-validation folds for the figures in metadata.json (0 to skip).",
 )
 @force_option
-def train(data, with_default_data, text_column, label_column, out, seed, cv_folds, force):
+def train(data, with_default_data, text_column, label_column, quoting, out, seed, cv_folds, force):
     """Train a model on labeled sentences and save it.
 
     Label values fact/opinion, OBJ/SUBJ and 0/1 are understood; CheckThat! TSV files are read as they are.
@@ -365,9 +375,12 @@ def train(data, with_default_data, text_column, label_column, out, seed, cv_fold
         check_writable(out / name, overwrite=force)
     if data:
         files = list(dict.fromkeys(p.resolve() for p in data))
+        modes = dict.fromkeys(files, quoting)  # --quoting is for the --data files; the bundled ones are CSV
         if with_default_data:
             files += [p for p in data_files(bundled_data_dir()) if p.resolve() not in files]
-        model = train_files(files, seed=seed, cv_folds=cv_folds, text_column=text_column, label_column=label_column)
+        model = train_files(
+            files, seed=seed, cv_folds=cv_folds, text_column=text_column, label_column=label_column, quoting=modes
+        )
     else:
         model = train_default(bundled_data_dir(), seed=seed, cv_folds=cv_folds)
     model.save(out, overwrite=force)
@@ -378,9 +391,10 @@ def train(data, with_default_data, text_column, label_column, out, seed, cv_fold
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @text_column_option
 @label_column_option
+@quoting_option
 @model_options
 @output_options("table", "json")
-def evaluate(file, text_column, label_column, model_path, threshold, fmt):
+def evaluate(file, text_column, label_column, quoting, model_path, threshold, fmt):
     """Score a labeled CSV/TSV file and report accuracy, precision, recall, F1 and the confusion matrix.
 
     Label values fact/opinion, OBJ/SUBJ and 0/1 are understood; CheckThat! TSV files are read as they are.
@@ -390,7 +404,7 @@ def evaluate(file, text_column, label_column, model_path, threshold, fmt):
     from .evaluation import classification_report
     from .formats import format_evaluation
 
-    frame = read_labeled(file, text_column=text_column, label_column=label_column)
+    frame = read_labeled(file, text_column=text_column, label_column=label_column, quoting=quoting)
     if frame.empty:
         raise DataError(f"{file}: no labeled sentences")
     predicted = get_model(model_path).predict(frame["sentence"].tolist(), threshold=threshold)
@@ -464,6 +478,7 @@ def signals_as_exit() -> Iterator[None]:
     "else comma.",
 )
 @click.option("--encoding", default="utf-8", show_default=True, help="Input (and output) encoding; a BOM is fine.")
+@quoting_option
 @click.option(
     "--column",
     "renames",
@@ -479,8 +494,8 @@ def signals_as_exit() -> Iterator[None]:
 @click.option("--chunk-size", type=click.IntRange(min=1), default=4000, show_default=True, help="Rows per chunk.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
 @model_options
-def label(input_path, output, text_column, sentences, delimiter, encoding, renames, replace_columns, skip_bad_rows,
-          force, jobs, chunk_size, quiet, model_path, threshold):  # fmt: skip
+def label(input_path, output, text_column, sentences, delimiter, encoding, quoting, renames, replace_columns,
+          skip_bad_rows, force, jobs, chunk_size, quiet, model_path, threshold):  # fmt: skip
     """Label every row of a CSV/TSV file fact or opinion, keeping every input column unchanged.
 
     INPUT is a CSV or TSV file, or '-' for standard input. Adds the columns label and opinion_probability
@@ -503,6 +518,7 @@ def label(input_path, output, text_column, sentences, delimiter, encoding, renam
         threshold=threshold,
         delimiter=delimiter_for(output if input_path == "-" else input_path, delimiter),
         encoding=encoding,
+        quoting=quoting,
         column_names=column_names(renames),
         replace_columns=replace_columns,
         skip_bad_rows=skip_bad_rows,

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import BinaryIO, Literal
 
 from .encoding import byte_order, text_codec
-from .errors import DataError
+from .errors import DataError, OptionError
 
 __all__ = [
     "BadRecord",
@@ -37,6 +37,9 @@ __all__ = [
     "TEXT_COLUMNS",
     "delimiter_for",
     "detect_quoting",
+    "quoting_for",
+    "splits_into_rows",
+    "QUOTINGS",
     "find_text_column",
 ]
 
@@ -54,17 +57,60 @@ def delimiter_for(path: str | Path, delimiter: str | None = None) -> str:
     return "\t" if Path(str(path)).suffix.lower() in (".tsv", ".tab") else ","
 
 
-def detect_quoting(sample: str, delimiter: str) -> Literal[0, 1, 2, 3]:
-    """``csv.QUOTE_MINIMAL`` unless a tab-separated sample only parses with quotes taken literally, as in the
-    CheckThat! files (a sentence may start with a quote character there)."""
-    if delimiter != "\t":
+QUOTINGS = ("auto", "csv", "none")  # --quoting: decide from the data, quotes as in CSV, quotes taken literally
+# A sample in which every quote character sits in a properly quoted field: one that starts with a quote, ends with
+# one before a tab or a line break, and doubles the quotes inside. Possessive, so it is linear.
+_QUOTED_FIELDS = re.compile(r'(?:(?:"[^"]*+(?:""[^"]*+)*+"|[^\t\r\n"]*+)(?:\t|\r\n|\n|\r|\Z))*+')
+_OPEN_FIELD = re.compile(r'"[^"]*+(?:""[^"]*+)*+\Z')  # a quoted field that a sample's end cuts
+
+
+def quoting_for(mode: str) -> Literal[0, 3] | None:
+    """The ``csv`` quoting of ``--quoting`` MODE: ``csv`` quotes as in CSV, ``none`` takes quotes literally,
+    ``auto`` (None) decides from the data (``detect_quoting``)."""
+    if mode not in QUOTINGS:
+        raise OptionError(f"--quoting must be one of {', '.join(QUOTINGS)}, not {mode!r}")
+    if mode == "auto":
+        return None
+    return csv.QUOTE_MINIMAL if mode == "csv" else csv.QUOTE_NONE
+
+
+def detect_quoting(sample: str, delimiter: str, *, complete: bool = True) -> Literal[0, 3]:
+    """How to read quotes in a file that starts with ``sample`` (the whole file if ``complete``).
+
+    CSV is always read with quotes. A TSV file is read with quotes (``csv.QUOTE_MINIMAL``) only on evidence that
+    cannot mislead: every quote character in the sample sits in a properly quoted field, and no quoted field
+    holds a line break where each of the lines, read with quotes taken literally, would be a row of the header's
+    width (as when one CheckThat! sentence opens a quotation and a later one closes it). Otherwise quotes are taken
+    literally (``csv.QUOTE_NONE``). A TSV sample without quotes is read with quotes; ``RecordReader`` checks the rest
+    of the file as it reads (see ``splits_into_rows``).
+    """
+    if delimiter != "\t" or '"' not in sample:
         return csv.QUOTE_MINIMAL
-    sample = sample[: sample.rfind("\n") + 1] or sample
-    try:
-        widths = {len(row) for row in csv.reader(io.StringIO(sample), delimiter="\t", strict=True)}
-    except csv.Error:
+    if not complete:  # drop a last line that the sample's end may have cut
+        sample = sample[: max(sample.rfind("\n"), sample.rfind("\r", 0, len(sample) - 1)) + 1]
+    rest = sample[_QUOTED_FIELDS.match(sample).end() :]  # type: ignore[union-attr]  # (it matches "" at least)
+    if rest and (complete or not _OPEN_FIELD.match(rest)):
         return csv.QUOTE_NONE
-    return csv.QUOTE_MINIMAL if len(widths) <= 1 else csv.QUOTE_NONE
+    lines = io.StringIO(sample, newline="").readlines()
+    reader = csv.reader(iter(lines), delimiter=delimiter, strict=True)
+    width, start = 0, 0
+    try:
+        for row in reader:
+            width = width or len(row)
+            if splits_into_rows(lines[start : reader.line_num], width, delimiter):
+                return csv.QUOTE_NONE
+            start = reader.line_num
+    except csv.Error:  # the quoted field the sample's end cuts: its lines so far
+        if splits_into_rows(lines[start:], width, delimiter):
+            return csv.QUOTE_NONE
+    return csv.QUOTE_MINIMAL
+
+
+def splits_into_rows(lines: list[str], width: int, delimiter: str) -> bool:
+    """Whether a record of several physical ``lines`` (with quotes) would be as many rows of ``width`` fields if
+    its quotes were taken literally: then the quotes cannot be told from literal ones, and merging those rows into
+    one would be a guess."""
+    return len(lines) > 1 and all(line.rstrip("\r\n").count(delimiter) + 1 == width for line in lines)
 
 
 def find_text_column(header: list[str], wanted: str | None, name: str, *, exclude: str | None = None) -> str:
@@ -119,7 +165,7 @@ class RecordReader:
     """
 
     def __init__(self, stream: BinaryIO, *, name: str, delimiter: str = ",", encoding: str = "utf-8",
-                 skip_bad: bool = False):  # fmt: skip
+                 skip_bad: bool = False, quoting: str = "auto"):  # fmt: skip
         self.encoding = text_codec(encoding).name  # made exact (byte order, mark) by the first bytes read
         self._encoding_asked = encoding
         if len(delimiter) != 1 or delimiter in '\r\n"':
@@ -143,7 +189,10 @@ class RecordReader:
         first = next(blocks, "")
         if not first.strip():
             raise DataError(f"{name} is empty: there is no header row")
-        self.quoting = _quoting(first, delimiter, self.complete)
+        chosen = quoting_for(quoting)
+        self.quoting = detect_quoting(first, delimiter, complete=self.complete) if chosen is None else chosen
+        # Reading TSV with quotes on the evidence of the first block: each later multi-line record is checked too.
+        self._check_splits = chosen is None and delimiter == "\t" and self.quoting == csv.QUOTE_MINIMAL
         self._reader = csv.reader(self._lines(first, blocks), delimiter=delimiter, quoting=self.quoting, strict=True)
         self._first_line = self._last_line = 0
         self._reading_header = True
@@ -309,7 +358,14 @@ class RecordReader:
                 start, lines = self._blocks_kept[-1]
                 chunk.records.append(lines[self._first_line - start])
             else:
-                chunk.records.append(self._record_text())
+                record = self._record_text()
+                if self._check_splits and splits_into_rows(io.StringIO(record, newline="").readlines(), width, "\t"):
+                    raise DataError(
+                        f"{self.name}: lines {self._first_line}-{self._last_line}: a quoted cell spans lines that "
+                        "would each be a row if its quotes were literal; give --quoting none (quotes literal, as in "
+                        "CheckThat! files) or --quoting csv"
+                    )
+                chunk.records.append(record)
             chunk.texts.append(cells[column])
             chunk.numbers.append(self._rows_seen)
             if len(chunk.records) >= max_rows or self.bytes_read - chunk_start >= max_bytes:
@@ -326,24 +382,6 @@ def _regular_size(stream: BinaryIO) -> int | None:
         return info.st_size - stream.tell() if stat.S_ISREG(info.st_mode) else None
     except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
         return None
-
-
-def _quoting(sample: str, delimiter: str, complete: bool) -> Literal[0, 1, 2, 3]:
-    """``detect_quoting`` on a sample of whole records: the whole input, or the first block without a last
-    record that the block's end may have cut inside a quoted multi-line cell."""
-    if delimiter != "\t":
-        return csv.QUOTE_MINIMAL
-    if complete:
-        return detect_quoting(sample if sample.endswith("\n") else sample + "\n", delimiter)
-    reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter, strict=True)
-    whole = 0
-    try:
-        for _ in reader:
-            whole = reader.line_num
-    except csv.Error as err:
-        if "unexpected end of data" in str(err) and whole:
-            sample = "".join(io.StringIO(sample, newline="").readlines()[:whole])
-    return detect_quoting(sample, delimiter)
 
 
 def _describe(err: csv.Error) -> str:
