@@ -505,3 +505,25 @@ def test_detect_quoting_is_linear(tmp_path):
     assert detect_quoting(sample, "\t", complete=False) == csv.QUOTE_MINIMAL
     assert detect_quoting(sample, "\t") == csv.QUOTE_NONE
     assert time.perf_counter() - started < 2
+
+
+# -- delimiters that could collide with the added values ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("delimiter", [".", "-", "a", "Z", "é", "1", "0", "٣", " ", "\u00a0", "\x0b", ";;", '"', "\n"])
+def test_delimiters_that_could_collide_with_added_values_are_refused(tmp_path, delimiter):
+    source = tmp_path / "in.txt"
+    source.write_text(f"id{delimiter}text\n1{delimiter}It rained.\n")
+    result = run("label", str(source), "--delimiter", delimiter)
+    assert result.exit_code == 2 and "delimiter" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("delimiter", [";", "|", ":", "\t", "/", "\x1f"])
+def test_other_delimiters_round_trip_with_every_added_cell(tmp_path, delimiter):
+    source = tmp_path / "in.txt"
+    source.write_text(f'id{delimiter}text\n1{delimiter}"It rained {delimiter} hard. It is a disgrace!"\n')
+    result = run("label", str(source), "--delimiter", delimiter, "--sentences", "-q")
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout, newline=""), delimiter=delimiter))
+    assert [len(row) for row in rows] == [9, 9, 9]
+    assert rows[1][6] == f"It rained {delimiter} hard." and float(rows[1][8]) <= 1 and rows[2][7] == "opinion"

@@ -20,7 +20,16 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .atomic import atomic_output, same_file
-from .csvstream import BadRecord, CellFormat, Chunk, RecordReader, RecordWriter, find_text_column, quoting_for
+from .csvstream import (
+    BadRecord,
+    CellFormat,
+    Chunk,
+    RecordReader,
+    RecordWriter,
+    check_delimiter,
+    find_text_column,
+    quoting_for,
+)
 from .document import label_for
 from .errors import DataError, OptionError
 from .model import Model
@@ -77,6 +86,7 @@ class BatchOptions:
         if not 0.0 <= self.threshold <= 1.0:  # also refuses NaN
             raise OptionError(f"the threshold must be between 0 and 1, not {self.threshold}")
         quoting_for(self.quoting)
+        check_delimiter(self.delimiter)
         if self.chunk_rows < 1 or self.jobs < 0:
             raise OptionError("chunk_rows must be at least 1 and jobs at least 0")
 

@@ -36,6 +36,7 @@ __all__ = [
     "LINE_LIMIT",
     "TEXT_COLUMNS",
     "delimiter_for",
+    "check_delimiter",
     "detect_quoting",
     "quoting_for",
     "splits_into_rows",
@@ -113,6 +114,20 @@ def splits_into_rows(lines: list[str], width: int, delimiter: str) -> bool:
     return len(lines) > 1 and all(line.rstrip("\r\n").count(delimiter) + 1 == width for line in lines)
 
 
+def check_delimiter(delimiter: str) -> str:
+    """``delimiter``, or an ``OptionError`` if it is not one character that can never be part of an added value:
+    a quote or line break, a letter or digit, ``.``, ``-`` or white space other than tab (and the ASCII
+    separators 0x1c-0x1f) would collide with the labels, probabilities and numbers appended unquoted to every row."""
+    if len(delimiter) != 1 or delimiter in '\r\n"':
+        raise OptionError(f"the delimiter must be one character other than a quote or line break, not {delimiter!r}")
+    if delimiter.isalnum() or delimiter in ".-" or (delimiter.isspace() and delimiter not in "\t\x1c\x1d\x1e\x1f"):
+        raise OptionError(
+            f"the delimiter {delimiter!r} could be part of the added values (labels, probabilities, numbers): "
+            "choose one that is not a letter, digit, '.', '-' or white space other than tab"
+        )
+    return delimiter
+
+
 def find_text_column(header: list[str], wanted: str | None, name: str, *, exclude: str | None = None) -> str:
     """The column that holds the text: ``wanted``, else the first of ``TEXT_COLUMNS`` in ``header``. ``exclude``
     (the label column) cannot be it. A ``DataError`` that lists the columns otherwise."""
@@ -168,8 +183,7 @@ class RecordReader:
                  skip_bad: bool = False, quoting: str = "auto"):  # fmt: skip
         self.encoding = text_codec(encoding).name  # made exact (byte order, mark) by the first bytes read
         self._encoding_asked = encoding
-        if len(delimiter) != 1 or delimiter in '\r\n"':
-            raise DataError(f"the delimiter must be one character other than a quote or line break, not {delimiter!r}")
+        check_delimiter(delimiter)
         self.name = name
         self.delimiter = delimiter
         self.skip_bad = skip_bad
@@ -396,7 +410,10 @@ def _describe(err: csv.Error) -> str:
 
 
 class CellFormat:
-    """Appends cells to a record's text in the file's delimiter and quoting style (quoted only where needed)."""
+    """Appends cells to a record's text in the file's delimiter and quoting style (quoted only where needed).
+
+    Labels, probabilities and numbers are appended as they are: ``check_delimiter`` refuses every delimiter that
+    could be part of them. Any other value (a sentence, a column name) goes through ``cell``."""
 
     def __init__(self, delimiter: str, quoting: int, line_terminator: str):
         self.delimiter, self.quoting, self.line_terminator = delimiter, quoting, line_terminator
