@@ -527,3 +527,46 @@ def test_other_delimiters_round_trip_with_every_added_cell(tmp_path, delimiter):
     rows = list(csv.reader(io.StringIO(result.stdout, newline=""), delimiter=delimiter))
     assert [len(row) for row in rows] == [9, 9, 9]
     assert rows[1][6] == f"It rained {delimiter} hard." and float(rows[1][8]) <= 1 and rows[2][7] == "opinion"
+
+
+# -- bad records: resynchronised on a record boundary, every line named; cells over the limit ---------------------
+
+
+@pytest.fixture
+def small_cell_limit(monkeypatch):
+    from factopinion import csvstream
+
+    before = csv.field_size_limit()
+    monkeypatch.setattr(csvstream, "FIELD_LIMIT", 1000)
+    yield 1000
+    csv.field_size_limit(before)
+
+
+@pytest.mark.parametrize(
+    ("bad", "lines", "reason"),
+    [
+        ('1,"He said "stop\nnow",x,5\n', "3-4", "malformed quoting"),  # the continuation has the header's width
+        ('1,"a\nb"c,"d\ne",5\n', "3-5", "malformed quoting"),  # the fault on the second line, one more to go
+        ('1,"a"b,"c\nx,y,z\ne",5\n', "3-5", "malformed quoting"),  # a continuation without quotes
+        ('1,"ab"c,d\n', "3", "malformed quoting"),
+        ('1,"' + "x" * 1500 + '",5\n', "3", "a cell longer than the limit of 1,000 characters"),
+        ('1,"' + "x\n" * 800 + 'y",z,5\n', "3-803", "a cell longer than the limit of 1,000 characters"),
+    ],
+)
+def test_skip_bad_rows_resynchronises_on_a_record_boundary(tmp_path, small_cell_limit, bad, lines, reason):
+    source = tmp_path / "in.csv"
+    source.write_text("id,text,n\n0,It rained.,1\n" + bad + "2,We should go.,6\n")
+    result = run("label", str(source), "--skip-bad-rows")
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout, newline="")))
+    assert [row[:3] for row in rows[1:]] == [["0", "It rained.", "1"], ["2", "We should go.", "6"]]
+    plural = "row at line" if "-" not in lines else "rows at lines"
+    assert f"skipped 1 bad {plural} {lines} ({reason})" in result.stderr
+    stopped = run("label", str(source))
+    one_line_error(stopped, 1, f"line 3: {reason}")
+
+
+def test_a_quote_that_never_closes_is_named_as_such(tmp_path, small_cell_limit):
+    source = tmp_path / "in.csv"
+    source.write_text('id,text\n1,"' + "never closed\n" * 200 + "2,ok\n")
+    one_line_error(run("label", str(source)), 1, "line 2: unbalanced quote: a quoted field opens here and never closes")

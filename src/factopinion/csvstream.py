@@ -19,6 +19,7 @@ import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import BinaryIO, Literal
 
@@ -174,9 +175,10 @@ class Chunk:
 class RecordReader:
     """Read a header and data records from a binary CSV/TSV stream, a block of bytes at a time.
 
-    ``skip_bad`` keeps going past malformed records and lists them in ``skipped``; otherwise the first one raises
-    ``DataError`` naming its line. An unbalanced quote that swallows more than ``FIELD_LIMIT`` characters always
-    stops the run, as nothing after it can be trusted.
+    ``skip_bad`` keeps going past malformed records, from the end of each (see ``_end_of_bad_record``), and lists
+    them in ``skipped``; otherwise the first one raises ``DataError`` naming its line. A cell may hold up to
+    ``FIELD_LIMIT`` characters and a physical line ``LINE_LIMIT``: a longer cell is a bad record, a longer line
+    stops the run. ``quoting`` is ``auto`` (see ``detect_quoting``), ``csv`` or ``none``.
     """
 
     def __init__(self, stream: BinaryIO, *, name: str, delimiter: str = ",", encoding: str = "utf-8",
@@ -198,7 +200,8 @@ class RecordReader:
         self._lines_seen = 0
         self._rows_seen = 0
         self._blocks_kept: list[tuple[int, list[str]]] = []  # (number of the first line, lines) of recent blocks
-        csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
+        self._line_base = 0  # physical lines before the current csv reader's first (see _end_of_bad_record)
+        csv.field_size_limit(FIELD_LIMIT)
         blocks = self._blocks()
         first = next(blocks, "")
         if not first.strip():
@@ -207,7 +210,11 @@ class RecordReader:
         self.quoting = detect_quoting(first, delimiter, complete=self.complete) if chosen is None else chosen
         # Reading TSV with quotes on the evidence of the first block: each later multi-line record is checked too.
         self._check_splits = chosen is None and delimiter == "\t" and self.quoting == csv.QUOTE_MINIMAL
-        self._reader = csv.reader(self._lines(first, blocks), delimiter=delimiter, quoting=self.quoting, strict=True)
+        self._line_iter = self._lines(first, blocks)
+        self._dialect = {"delimiter": delimiter, "quoting": self.quoting, "strict": True}
+        self._reader = csv.reader(self._line_iter, **self._dialect)  # type: ignore[arg-type]
+        field = f'"[^"]*+(?:""[^"]*+)*+"|[^{re.escape(delimiter)}\r\n"]*+'
+        self._clean_fields = re.compile(f"(?:(?:{field})(?:{re.escape(delimiter)}|\r\n|\n|\r|\\Z))*+")
         self._first_line = self._last_line = 0
         self._reading_header = True
         header = self._next_record()
@@ -306,13 +313,9 @@ class RecordReader:
         start, lines = self._blocks_kept[-1]
         if self._first_line >= start:
             return "".join(lines[self._first_line - start : self._last_line - start + 1])
-        parts = []
-        for block_start, block_lines in self._blocks_kept:
-            lo = max(self._first_line, block_start) - block_start
-            hi = min(self._last_line, block_start + len(block_lines) - 1) - block_start
-            parts.extend(block_lines[lo : hi + 1])
+        text = "".join(self._record_lines())
         del self._blocks_kept[:-1]
-        return "".join(parts)
+        return text
 
     def _next_record(self) -> list[str] | None:
         """The next well-formed record (``[]`` for a blank line), or None at the end; bad ones raise or are skipped."""
@@ -323,7 +326,7 @@ class RecordReader:
                 return None
             except csv.Error as err:
                 self._advance()
-                self._bad(_describe(err), fatal="field larger than" in str(err))
+                self._bad(self._end_of_bad_record(err))
                 continue
             self._advance()
             if self._undecodable and (byte := self._undecodable_byte()) is not None:
@@ -333,18 +336,57 @@ class RecordReader:
 
     def _advance(self) -> None:
         """Note the physical lines of the record just read."""
-        self._first_line, self._last_line = self._last_line + 1, self._reader.line_num
+        self._first_line, self._last_line = self._last_line + 1, self._line_base + self._reader.line_num
         if len(self._blocks_kept) > 1 and self._first_line >= self._blocks_kept[-1][0]:
             del self._blocks_kept[:-1]
+
+    def _end_of_bad_record(self, err: csv.Error) -> str:
+        """Read on to the end of the malformed record just read, and say what is wrong with it.
+
+        The csv reader stops at the line where it found the fault, perhaps inside the record's quoted cell. With
+        quotes, the record runs on while a cell is open (an odd number of quote characters since its start) and
+        over every following line that does not start cleanly (a quote outside a properly quoted field: the
+        continuation of a cell whose inner quote was not doubled); reading resumes at the first line that does.
+        A continuation line of a bad record is never taken for a row, and the record's lines are all named. A cell
+        open at the end of the input is an unbalanced quote.
+        """
+        larger = "field larger than" in str(err)
+        if self.quoting != csv.QUOTE_NONE and not self._reading_header and (self.skip_bad or larger):
+            inside = sum(line.count('"') for line in self._record_lines()) % 2 == 1
+            while (line := next(self._line_iter, None)) is not None:
+                if not inside and self._starts_cleanly(line):
+                    self._line_base = self._last_line  # the csv reader goes on from this line
+                    self._reader = csv.reader(chain([line], self._line_iter), **self._dialect)  # type: ignore[arg-type]
+                    break
+                inside = line.count('"') % 2 == 0  # inside a cell at its start (or taken to be): odd quotes close it
+                self._last_line += 1
+                del self._blocks_kept[:-1]
+            if inside:
+                return "unbalanced quote: a quoted field opens here and never closes"
+        if larger:
+            return f"a cell longer than the limit of {FIELD_LIMIT:,} characters"
+        return _describe(err)
+
+    def _starts_cleanly(self, line: str) -> bool:
+        """Whether every quote of ``line`` sits in a properly quoted field (the last may run on to later lines)."""
+        rest = line[self._clean_fields.match(line).end() :]  # type: ignore[union-attr]  # (it matches "" at least)
+        return not rest or _OPEN_FIELD.match(rest) is not None
+
+    def _record_lines(self) -> Iterator[str]:
+        """The physical lines of the record just read, from the blocks kept."""
+        for block_start, block_lines in self._blocks_kept:
+            lo = max(self._first_line, block_start) - block_start
+            hi = min(self._last_line, block_start + len(block_lines) - 1) - block_start
+            yield from block_lines[lo : hi + 1]
 
     def _undecodable_byte(self) -> int | None:
         lines = range(self._first_line, self._last_line + 1)
         return next((self._undecodable[n] for n in lines if n in self._undecodable), None)
 
-    def _bad(self, reason: str, fatal: bool = False) -> None:
+    def _bad(self, reason: str) -> None:
         """Raise for the record just read, or note it as skipped."""
         record = BadRecord(self._first_line, self._last_line, reason)
-        if fatal or not self.skip_bad or self._reading_header:
+        if not self.skip_bad or self._reading_header:
             raise DataError(f"{self.name}: line {record.first_line}: {reason}")
         self._rows_seen += 1
         self.skipped.append(record)
@@ -402,8 +444,6 @@ def _describe(err: csv.Error) -> str:
     message = str(err)
     if "unexpected end of data" in message:
         return "unbalanced quote: a quoted field opens here and never closes"
-    if "field larger than" in message:
-        return f"unbalanced quote: a quoted field runs past {FIELD_LIMIT:,} characters"
     if "expected after" in message:
         return f"malformed quoting: {message} (a quote inside a quoted field must be doubled)"
     return f"malformed row: {message}"
