@@ -570,3 +570,38 @@ def test_a_quote_that_never_closes_is_named_as_such(tmp_path, small_cell_limit):
     source = tmp_path / "in.csv"
     source.write_text('id,text\n1,"' + "never closed\n" * 200 + "2,ok\n")
     one_line_error(run("label", str(source)), 1, "line 2: unbalanced quote: a quoted field opens here and never closes")
+
+
+# -- bounded time: the splitter is linear -------------------------------------------------------------------------
+
+
+def _split_seconds(text: str) -> float:
+    import gc
+
+    from factopinion.text import split_sentences
+
+    best = float("inf")
+    gc.disable()  # the collector's passes over a growing heap are not the splitter's
+    try:
+        for _ in range(3):
+            started = time.perf_counter()
+            split_sentences(text)
+            best = min(best, time.perf_counter() - started)
+    finally:
+        gc.enable()
+    return best
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda n: "It rose. (see " * n,  # a bracket opened after every sentence, never closed
+        lambda n: "It rose. (see " * n + " " * n + ")",  # ... closed once, after a long run of spaces
+        lambda n: "Mr. U.S. (a. " * n,
+    ],
+    ids=["unclosed-brackets", "one-late-bracket", "abbreviations"],
+)
+def test_the_splitter_is_linear(make):
+    n = 5_000
+    small, large = _split_seconds(make(n)), _split_seconds(make(8 * n))
+    assert large < 16 * max(small, 1e-3), (small, large)  # linear: about 8x; quadratic: about 64x
