@@ -189,8 +189,8 @@ def _is_boundary(text: str, sent_start: int, match: re.Match, nxt: int, end: int
         return False
     if following == "(":
         # A bracketed sentence "(It rained.)" stands alone; a bracketed note "(Source: …)" belongs to the sentence.
-        close, before = closing.after(nxt)
-        return close != -1 and before > nxt and text[before - 1] in ".!?…"
+        close, inside_end = closing.after(nxt)
+        return close != -1 and inside_end > nxt and text[inside_end - 1] in ".!?…"
     punct = match.group().rstrip("\"'”’»)]")
     if punct != ".":
         # "!", "?", "?!" or an ellipsis followed by a capitalised word.
