@@ -605,3 +605,78 @@ def test_the_splitter_is_linear(make):
     n = 5_000
     small, large = _split_seconds(make(n)), _split_seconds(make(8 * n))
     assert large < 16 * max(small, 1e-3), (small, large)  # linear: about 8x; quadratic: about 64x
+
+
+# -- bounded memory: label --sentences ----------------------------------------------------------------------------
+
+
+class CountingSink(io.RawIOBase):
+    """A binary sink that keeps only the number of bytes written (and a digest, to compare outputs)."""
+
+    def __init__(self):
+        import hashlib
+
+        self.bytes, self.digest = 0, hashlib.sha256()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.bytes += len(data)
+        self.digest.update(data)
+        return len(data)
+
+
+def sentence_rows_peak(model, data: bytes, trace: bool = True, **options) -> tuple[int, int, str]:
+    """Peak traced memory of labeling ``data`` with --sentences, the output's size and digest."""
+    import tracemalloc
+
+    from factopinion.batch import BatchOptions, label_stream
+
+    sink = CountingSink()
+    if trace:
+        tracemalloc.start()
+    try:
+        label_stream(io.BytesIO(data), sink, model, BatchOptions(sentences=True, **options))
+        peak = tracemalloc.get_traced_memory()[1] if trace else 0
+    finally:
+        tracemalloc.stop()
+    return peak, sink.bytes, sink.digest.hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("rows", "sentences_per_cell", "note"),
+    [(1, 1_000, 0), (50, 40, 20_000)],
+    ids=["one-cell-of-1000-sentences", "50-wide-articles"],
+)
+def test_sentence_rows_are_formatted_a_budget_at_a_time(model, monkeypatch, rows, sentences_per_cell, note):
+    from factopinion import batch
+
+    cell = "Prices rose by 3 percent on Monday, officials said. " * sentences_per_cell
+    data = ("id,text,note\n" + "".join(f'{i},"{cell}",{"n" * note}\n' for i in range(rows))).encode()
+    monkeypatch.setattr(batch, "OUTPUT_BUDGET", 1 << 20)
+    peak, size, digest = sentence_rows_peak(model, data, jobs=1)
+    assert size > 20 << 20  # the output is sentences x row width
+    assert peak < 12 << 20, f"peak {peak:,} bytes for an output of {size:,}"
+    monkeypatch.setattr(batch, "OUTPUT_BUDGET", 1 << 30)  # unbounded, as before: the same bytes
+    assert sentence_rows_peak(model, data, trace=False, jobs=1)[1:] == (size, digest)
+
+
+def test_sentence_rows_past_the_budget_are_the_same_bytes_on_a_pool(tmp_path, monkeypatch, model):
+    from factopinion import batch
+
+    cell = "It rained. The plan is a disgrace! " * 40
+    source = tmp_path / "in.csv"
+    source.write_text("id,text\n" + "".join(f'{i},"{cell}"\n' for i in range(30)) + "30,\n31,Short one.\n")
+    monkeypatch.setattr(batch, "OUTPUT_BUDGET", 10_000)
+    outputs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}.csv"
+        result = run("label", str(source), "--sentences", "-o", str(out), "--jobs", jobs, "--chunk-size", "4", "-q")
+        assert result.exit_code == 0, result.stderr
+        outputs.append(out.read_bytes())
+    monkeypatch.setattr(batch, "OUTPUT_BUDGET", 1 << 24)
+    unbounded = tmp_path / "unbounded.csv"
+    assert run("label", str(source), "--sentences", "-o", str(unbounded), "--jobs", "1", "-q").exit_code == 0
+    assert outputs[0] == outputs[1] == unbounded.read_bytes()
+    assert len(outputs[0].splitlines()) == 1 + 30 * 80 + 2

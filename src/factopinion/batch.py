@@ -12,7 +12,7 @@ import signal
 import stat
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import chain
@@ -228,7 +228,7 @@ def _exit_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def _label_in_worker(chunk: Chunk) -> tuple[str, ChunkCounts]:
+def _label_in_worker(chunk: Chunk) -> tuple[list[str | _SentenceRows], ChunkCounts]:
     assert _worker_task is not None, "the worker was not initialised"
     return _label_chunk(_worker_task, chunk)
 
@@ -256,37 +256,87 @@ def _labels(model: Model, texts: list[str], threshold: float) -> list[list[str]]
     return [[label_for(p, threshold), f"{p:.6f}"] for p in probabilities]
 
 
-def _label_chunk(task: _Task, chunk: Chunk) -> tuple[str, ChunkCounts]:
-    """The chunk's output text, and its counts: rows, labeled, empty, sentences, opinion."""
+# A chunk's result holds at most about this many characters of formatted output; the sentence rows past it are
+# sent as their spans and formatted by the writer, this many characters at a time. So memory is bounded by the
+# chunk, not by its sentences times the width of their rows (each sentence row repeats its input row).
+OUTPUT_BUDGET = 1 << 24
+
+
+@dataclass(frozen=True, slots=True)
+class _SentenceRows:
+    """The sentence rows of one input record, not yet formatted: its text, row number, cell and sentences."""
+
+    record: str
+    number: int
+    text: str
+    spans: list[tuple[int, int, str, str]]  # (start, end, label, probability) per sentence
+
+    def values(self, first: int, stop: int) -> list[list[str]]:
+        """The added values of sentence rows ``first`` to ``stop`` (one row of empty values for no sentence)."""
+        if not self.spans:
+            return [[str(self.number), "", "", "", "", "", ""]]
+        n, text = str(self.number), self.text
+        return [
+            [n, str(index), str(start), str(end), text[start:end], label, probability]
+            for index, (start, end, label, probability) in enumerate(self.spans[first:stop], start=first)
+        ]
+
+    def size(self) -> int:
+        """About how many characters its formatted rows take."""
+        return (len(self.record) + 48) * max(1, len(self.spans)) + len(self.text)
+
+
+def _label_chunk(task: _Task, chunk: Chunk) -> tuple[list[str | _SentenceRows], ChunkCounts]:
+    """The chunk's output, as formatted text and (past ``OUTPUT_BUDGET``) unformatted sentence rows, and its
+    counts: rows, labeled, empty, sentences, opinion."""
     results = score_texts(task.model, chunk.texts, task.threshold, task.sentences)
-    records, values = [], []
-    labeled = opinion = sentences = 0
-    if task.sentences:
-        for record, text, number, spans in zip(chunk.records, chunk.texts, chunk.numbers, results, strict=True):
-            labeled += bool(spans)
-            sentences += len(spans)
-            for index, (start, end, label, probability) in enumerate(spans):
-                records.append(record)
-                values.append([str(number), str(index), str(start), str(end), text[start:end], label, probability])
-                opinion += label == "opinion"
-            if not spans:
-                records.append(record)
-                values.append([str(number), "", "", "", "", "", ""])
-    else:
-        records, values = chunk.records, results
+    rows = len(chunk.records)
+    if not task.sentences:
         labeled = sum(1 for label, _ in results if label)
         opinion = sum(1 for label, _ in results if label == "opinion")
-    counts = ChunkCounts(len(chunk.records), labeled, len(chunk.records) - labeled, sentences, opinion)
-    return _format(task, records, values), counts
+        return [_format(task, chunk.records, results)], ChunkCounts(rows, labeled, rows - labeled, 0, opinion)
+    pieces: list[str | _SentenceRows] = []
+    records: list[str] = []
+    values: list[list[str]] = []
+    labeled = opinion = sentences = size = 0
+    for record, text, number, spans in zip(chunk.records, chunk.texts, chunk.numbers, results, strict=True):
+        labeled += bool(spans)
+        sentences += len(spans)
+        opinion += sum(1 for span in spans if span[2] == "opinion")
+        rows_of = _SentenceRows(record, number, text, spans)
+        size += rows_of.size()
+        if size > OUTPUT_BUDGET:  # this record and the rest of the chunk: formatted by the writer
+            pieces.append(rows_of)
+            continue
+        cell_values = rows_of.values(0, len(spans))
+        records.extend([record] * len(cell_values))
+        values.extend(cell_values)
+    if records:
+        pieces.insert(0, _format(task, records, values))
+    return pieces, ChunkCounts(rows, labeled, rows - labeled, sentences, opinion)
+
+
+def _formatted(task: _Task, piece: str | _SentenceRows) -> Iterator[str]:
+    """A piece of a chunk's output as text, at most about ``OUTPUT_BUDGET`` characters at a time."""
+    if isinstance(piece, str):
+        yield piece
+        return
+    step = max(1, OUTPUT_BUDGET // (len(piece.record) + 48))
+    for first in range(0, max(1, len(piece.spans)), step):
+        values = piece.values(first, first + step)
+        yield _format(task, [piece.record] * len(values), values)
 
 
 def _format(task: _Task, records: list[str], values: list[list[str]]) -> str:
     """Each record with its added values: appended to its own text, or, replacing columns, as a new row."""
     cells, layout = task.cells, task.layout
     if layout.replaced:
-        rows = csv.reader(io.StringIO("".join(records), newline=""), **task.dialect)
-        out = []
-        for row, added in zip(rows, values, strict=True):
+        out, last, parsed = [], None, [""]
+        for record, added in zip(records, values, strict=True):
+            if record is not last:  # a record's sentence rows share one parse
+                last = record
+                parsed = next(csv.reader(io.StringIO(record, newline=""), **task.dialect), []) or [""]
+            row = parsed.copy()  # a blank line of a one-column file is one empty cell
             for position, k in layout.replaced:
                 row[position] = added[k]
             out.append(cells.row(row + [added[k] for k in layout.appended]))
@@ -386,9 +436,9 @@ def label_stream(
             pending.append(labeler.submit(chunk))
             report()
             while len(pending) > labeler.max_pending:
-                _write(pending.popleft(), writer, summary)
+                _write(pending.popleft(), task, writer, summary)
         while pending:
-            _write(pending.popleft(), writer, summary)
+            _write(pending.popleft(), task, writer, summary)
         report()
     finally:
         labeler.close()
@@ -398,9 +448,11 @@ def label_stream(
     return summary
 
 
-def _write(future: Future, writer: RecordWriter, summary: BatchSummary) -> None:
-    text, counts = future.result()
-    writer.write(text)
+def _write(future: Future, task: _Task, writer: RecordWriter, summary: BatchSummary) -> None:
+    pieces, counts = future.result()
+    for piece in pieces:
+        for text in _formatted(task, piece):
+            writer.write(text)
     summary.add(counts)
 
 
