@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import click
+import joblib
 import pytest
 from click.testing import CliRunner
 
@@ -680,3 +681,170 @@ def test_sentence_rows_past_the_budget_are_the_same_bytes_on_a_pool(tmp_path, mo
     assert run("label", str(source), "--sentences", "-o", str(unbounded), "--jobs", "1", "-q").exit_code == 0
     assert outputs[0] == outputs[1] == unbounded.read_bytes()
     assert len(outputs[0].splitlines()) == 1 + 30 * 80 + 2
+
+
+# -- one line, never a traceback: outputs that fail -----------------------------------------------------------------
+
+
+def test_a_full_disk_under_label_output_is_one_line(tmp_path, rows_csv):
+    full = device_twin(tmp_path / "full", 7)
+    one_line_error(run("label", str(rows_csv), "-o", str(full), "--force"), 1, f"cannot write {full}: No space left")
+    one_line_error(run("score", "The plan is bad.", "--html", str(full)), 1, "No space left on device")
+    assert stat.S_ISCHR(full.stat().st_mode) and leftovers(tmp_path) == []
+
+
+def test_a_full_disk_under_train_out_is_one_line(tmp_path):
+    data = training_file(tmp_path / "data.csv")
+    out = tmp_path / "m"
+    out.mkdir()
+    device_twin(out / MODEL_FILE, 7)
+    result = run("train", "--data", str(data), "--out", str(out), "--cv-folds", "0", "--force")
+    one_line_error(result, 1, f"cannot write {out / MODEL_FILE}: No space left on device")
+    assert leftovers(out) == []
+
+
+def test_train_out_under_a_file_or_in_a_read_only_folder_is_one_line(tmp_path, monkeypatch):
+    data = training_file(tmp_path / "data.csv")
+    (tmp_path / "file").write_text("")
+    one_line_error(run("train", "--data", str(data), "--out", str(tmp_path / "file" / "m")), 1, "Not a directory")
+    read_only = tmp_path / "read-only"
+    read_only.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda path, mode: False if str(path) == str(read_only) else real_access(path, mode)
+    )
+    one_line_error(run("train", "--data", str(data), "--out", str(read_only / "m")), 1, "read-only or not writable")
+    monkeypatch.setattr(os, "access", real_access)
+
+    def read_only_file_system(*args, **kwargs):  # root ignores permission bits: EROFS as a read-only mount gives it
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only_file_system)
+    result = run("train", "--data", str(data), "--out", str(read_only), "--cv-folds", "0")
+    one_line_error(result, 1, "Read-only file system")
+    assert list(read_only.iterdir()) == []
+
+
+def _kill_this_worker(chunk):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_worker_killed_mid_run_is_one_line_and_leaves_no_file(tmp_path, monkeypatch):
+    from factopinion import batch
+
+    monkeypatch.setattr(batch, "_label_in_worker", _kill_this_worker)
+    source = many_rows(tmp_path / "in.csv", 50)
+    out = tmp_path / "out.csv"
+    result = run("label", str(source), "-o", str(out), "--jobs", "2", "--chunk-size", "5")
+    assert one_line_error(result, 1) == "Error: a worker process died (out of memory?)"
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
+# -- one line: models and metadata -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [[], "text", 7, None, {"training_data": []}, {"training_data": {"files": 3, "rows": [], "class_counts": [1]}},
+     {"cross_validation": {"folds": "x", "accuracy": "high", "macro_f1": None}}, {"seed": {"a": 1}},
+     {"sklearn_version": ["1"], "factopinion_version": {"x": ESCAPE}}],
+)  # fmt: skip
+def test_model_info_on_metadata_of_an_unexpected_shape(tmp_path, metadata):
+    folder = tmp_path / "model"
+    folder.mkdir()
+    shutil.copy(bundled_model_dir() / MODEL_FILE, folder / MODEL_FILE)
+    (folder / METADATA_FILE).write_text(json.dumps(metadata))
+    for fmt in ("--table", "--json"):
+        result = run("model", "info", "--model", str(folder), "--top", "2", fmt)
+        assert result.exit_code == 0, result.stderr
+        assert "strongest" in result.stdout and "\x1b" not in (result.stdout if fmt == "--table" else "")
+
+
+def test_a_model_whose_probabilities_are_nan_is_refused_at_load(tmp_path, model):
+    import copy
+
+    import numpy as np
+
+    pipeline = copy.deepcopy(model.pipeline)
+    pipeline.named_steps["classifier"].coef_[:] = np.nan
+    path = tmp_path / "nan.joblib"
+    joblib.dump(pipeline, path)
+    for args in (["score", "It rained."], ["model", "info"], ["evaluate", str(training_file(tmp_path / "d.csv"))]):
+        one_line_error(run(*args, "--model", str(path)), 1, "probabilities are not numbers between 0 and 1")
+
+
+# -- one line: odd input ------------------------------------------------------------------------------------------
+
+
+def test_replace_columns_on_a_one_column_file_with_a_blank_line(tmp_path):
+    source = tmp_path / "one.csv"
+    source.write_text("text\nIt rained.\n\nThe plan is a disgrace!\n")
+    for args in ([], ["--sentences"]):
+        result = run("label", str(source), "--replace-columns", "--column", "label=text", *args, "-q")
+        assert result.exit_code == 0, result.stderr
+        rows = list(csv.reader(io.StringIO(result.stdout)))
+        assert len(rows) == 4 and rows[2][0] == ""  # the blank line keeps its (empty) row
+
+
+def test_an_argument_that_is_not_utf8_is_one_line(tmp_path):
+    result = run("score", "It rained.", "caf\udce9 au lait")  # what Python makes of the bytes caf\xe9
+    one_line_error(result, 1, "argument 2 is not UTF-8: undecodable byte 0xe9 at byte offset 3")
+
+
+# -- one line: standard output that fails, signals (in subprocesses, started together) ----------------------------
+
+
+def run_together(*runs: tuple[list[str], dict]) -> list[subprocess.CompletedProcess]:
+    """Start every (arguments, Popen keywords) run at once, then wait for each: the model loads in parallel."""
+    started = [(args, subprocess.Popen(args, stderr=subprocess.PIPE, text=True, **kwargs)) for args, kwargs in runs]
+    done = []
+    for args, process in started:
+        _, stderr = process.communicate(timeout=120)
+        done.append(subprocess.CompletedProcess(args, process.returncode, None, stderr))
+    return done
+
+
+@pytest.mark.slow
+def test_standard_output_closed_or_full_is_one_line(tmp_path, rows_csv):
+    full = device_twin(tmp_path / "full", 7)
+    closed = [["score", "The plan is bad."], ["label", str(rows_csv), "-q"], ["--help"]]
+    filled = [["label", str(rows_csv), "-q"], ["--help"]]
+    runs = [(["bash", "-c", '"$@" >&-', "bash", *COMMAND, *command], {}) for command in closed]  # stdout closed
+    runs += [([*COMMAND, *command], {"stdout": full.open("wb")}) for command in filled]
+    strict = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}
+    runs.append(([*COMMAND, "score", os.fsdecode(b"caf\xe9 au lait")], {"env": strict, "stdout": subprocess.PIPE}))
+    *outputs, argument = run_together(*runs)
+    for done, reason in zip(outputs, ["it is closed"] * len(closed) + ["No space left on device"] * 2, strict=True):
+        process_error(done, 1, f"cannot write standard output: {reason}")
+    process_error(argument, 1, "argument 1 is not UTF-8: undecodable byte 0xe9 at byte offset 3")
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.slow
+def test_sigquit_and_sigusr1_leave_no_part_file(tmp_path):
+    folders = []
+    for name in ("SIGQUIT", "SIGUSR1"):
+        folder = tmp_path / name
+        folder.mkdir()
+        folders.append((folder, getattr(signal, name)))
+    processes = []
+    for folder, signum in folders:
+        process = subprocess.Popen([*COMMAND, "label", "-", "-o", str(folder / "out.csv"), "--jobs", "1"],
+                                   stdin=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+        process.stdin.write(b"id,text\n1,It rained.\n")  # and the input stays open: the run waits for more
+        process.stdin.flush()
+        processes.append((folder, signum, process))
+    for folder, signum, process in processes:
+        deadline = time.monotonic() + 60
+        while not [p for p in folder.iterdir() if p.name.endswith(".part")]:
+            assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
+            time.sleep(0.05)
+        process.send_signal(signum)
+    for folder, signum, process in processes:
+        process.wait(timeout=60)
+        stderr = process.stderr.read().decode()
+        process.stdin.close()
+        assert process.returncode == 128 + signum and "Traceback" not in stderr, stderr
+        assert list(folder.iterdir()) == []

@@ -5,7 +5,7 @@ never harms what was there; a device, FIFO or socket is written into directly, n
 from __future__ import annotations
 
 import contextlib
-import errno
+import io
 import os
 import stat
 import tempfile
@@ -38,6 +38,7 @@ def check_writable(path: str | Path, *, overwrite: bool = False) -> bool:
     try:
         mode = os.stat(name).st_mode
     except FileNotFoundError:
+        _check_folder(name)
         return False
     except OSError as err:
         raise OutputError(f"cannot write {name}: {err.strerror or err}") from None
@@ -47,7 +48,18 @@ def check_writable(path: str | Path, *, overwrite: bool = False) -> bool:
         return True
     if not overwrite:
         raise OutputExists(name)
+    _check_folder(name)
     return False
+
+
+def _check_folder(name: str) -> None:
+    """Refuse, before any work, a new or replaced file whose folder (or the nearest existing folder above it, which
+    would hold the new ones) cannot be written: read-only, or not ours."""
+    folder = os.path.dirname(os.path.realpath(name))
+    while not os.path.exists(folder) and os.path.dirname(folder) != folder:
+        folder = os.path.dirname(folder)
+    if os.path.isdir(folder) and not os.access(folder, os.W_OK):
+        raise OutputError(f"cannot write {name}: the folder {folder} is read-only or not writable")
 
 
 @contextlib.contextmanager
@@ -71,10 +83,10 @@ def atomic_output(path: str | Path, *, overwrite: bool = False, buffer_size: int
         raise OutputError(f"cannot write {path}: {err.strerror or err}") from None
     try:
         os.fchmod(fd, _mode_for(target))
-        with os.fdopen(fd, "wb", buffering=buffer_size) as file:
+        with io.BufferedWriter(_Named(io.FileIO(fd, "wb"), path), buffer_size) as file:
             yield file
             file.flush()
-            os.fsync(file.fileno())
+            _Named.check(path, os.fsync, file.fileno())
         _publish(tmp, target, overwrite, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -84,17 +96,56 @@ def atomic_output(path: str | Path, *, overwrite: bool = False, buffer_size: int
 @contextlib.contextmanager
 def _open_special(path: str | Path, buffer_size: int) -> Iterator[BinaryIO]:
     try:
-        file = open(path, "wb", buffering=buffer_size)  # noqa: SIM115 (closed below)
+        raw = io.FileIO(path, "wb")
     except OSError as err:
         raise OutputError(f"cannot write {path}: {err.strerror or err}") from None
-    with file:
+    with io.BufferedWriter(_Named(raw, path), buffer_size) as file:
         yield file
+        file.flush()
+
+
+class _Named(io.RawIOBase):
+    """The raw writes of an output file, a failure (disk full, an I/O error) reported as an ``OutputError`` that
+    names the output; a closed pipe stays a ``BrokenPipeError``."""
+
+    def __init__(self, file: io.FileIO, path: str | Path):
+        self._file, self._path = file, path
+
+    @staticmethod
+    def check(path: str | Path, call, *args):
+        """``call(*args)``, an ``OSError`` from it reported as an ``OutputError`` naming ``path``."""
         try:
-            file.flush()
+            return call(*args)
+        except BrokenPipeError:
+            raise
         except OSError as err:
-            if err.errno == errno.EPIPE:
+            if isinstance(err, OutputError):
                 raise
             raise OutputError(f"cannot write {path}: {err.strerror or err}") from None
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        return self.check(self._path, self._file.write, data)
+
+    def fileno(self) -> int:
+        return self._file.fileno()
+
+    def seekable(self) -> bool:
+        return self._file.seekable()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._file.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._file.close()
 
 
 def _mode_for(target: Path) -> int:

@@ -14,6 +14,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -31,7 +32,7 @@ from .csvstream import (
     quoting_for,
 )
 from .document import label_for
-from .errors import DataError, OptionError
+from .errors import DataError, OptionError, WorkerDied
 from .model import Model
 from .text import split_sentences
 
@@ -440,6 +441,8 @@ def label_stream(
         while pending:
             _write(pending.popleft(), task, writer, summary)
         report()
+    except BrokenProcessPool:
+        raise WorkerDied() from None
     finally:
         labeler.close()
     writer.close()

@@ -8,7 +8,9 @@ error with its exit code, in one place: ``_Group.invoke``.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
+import io
 import json
 import os
 import re
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING, BinaryIO
 import click
 
 from . import __version__
-from .errors import FactopinionError, OptionError, OutputExists
+from .errors import FactopinionError, OptionError, OutputError, OutputExists
 
 if TYPE_CHECKING:
     from .document import Document
@@ -45,11 +47,13 @@ def _one_line(message: str) -> str:
 
 class _Command(click.Command):
     """A command whose user errors become one-line messages: exit 2 for option errors, 1 for the rest, 130 for
-    Ctrl-C; a closed standard output ends it quietly."""
+    Ctrl-C; a closed pipe on standard output ends it quietly, any other failure to write it is an error."""
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            _flush_stdout()
+            return result
         except OutputExists as err:
             raise click.ClickException(f"{_one_line(str(err))} (use --force to overwrite it)") from None
         except OptionError as err:
@@ -62,6 +66,9 @@ class _Command(click.Command):
         except OSError as err:
             where = f": {err.filename}" if err.filename else ""
             raise click.ClickException(_one_line(f"{err.strerror or err}{where}")) from None
+        except UnicodeEncodeError as err:
+            bad = err.object[err.start : err.end].encode("utf-8", "backslashreplace").decode("ascii", "replace")
+            raise click.ClickException(f"cannot write {bad!r} in {err.encoding}: it is not valid text there") from None
         except KeyboardInterrupt:
             raise click.exceptions.Exit(130) from None
 
@@ -70,11 +77,69 @@ class _Group(click.Group):
     command_class = _Command
 
 
+def _flush_stdout() -> None:
+    """Flush standard output, so that a failure to write it is reported here rather than by Python at exit."""
+    with contextlib.suppress(ValueError, AttributeError):  # closed or replaced
+        sys.stdout.flush()
+
+
 def _quiet_stdout() -> None:
     """Point standard output at /dev/null, so the exit-time flush after a closed pipe does not complain."""
     with contextlib.suppress(OSError, ValueError, AttributeError):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+
+
+class _Stdout(io.RawIOBase):
+    """The descriptor under standard output (None: the process was started with it closed, ``>&-``). A failure
+    to write it (a full disk, a closed descriptor) is an ``OutputError`` naming standard output, after which what
+    is written is dropped, so that Python's exit-time flush is quiet; a closed pipe stays a ``BrokenPipeError``."""
+
+    def __init__(self, fd: int | None):
+        self._fd, self.failed = fd, False
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return self._fd is not None and os.isatty(self._fd)
+
+    def fileno(self) -> int:
+        if self._fd is None:
+            raise OSError(errno.EBADF, "standard output is closed")
+        return self._fd
+
+    def write(self, data) -> int:
+        if self.failed:
+            return len(data)
+        try:
+            return os.write(self.fileno(), data)
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            self.failed = True
+            reason = "it is closed" if err.errno == errno.EBADF else err.strerror or str(err)
+            raise OutputError(f"cannot write standard output: {reason}") from None
+
+
+def _own_stdout() -> None:
+    """Put standard output (the process's own descriptor, or none) under ``_Stdout``, keeping its encoding."""
+    old = sys.stdout
+    try:
+        fd = None if old is None else old.fileno()
+    except (OSError, ValueError, AttributeError):  # not a descriptor (embedded, captured): leave it alone
+        return
+    global _ORIGINAL_STDOUT
+    _ORIGINAL_STDOUT = old  # kept, so that it is never finalised
+    sys.stdout = io.TextIOWrapper(
+        io.BufferedWriter(_Stdout(fd)),
+        encoding=getattr(old, "encoding", None) or "utf-8",
+        errors=getattr(old, "errors", None) or "strict",
+        line_buffering=bool(getattr(old, "line_buffering", False)),
+    )
+
+
+_ORIGINAL_STDOUT = None
 
 
 # -- shared options ------------------------------------------------------------------------------------------------
@@ -171,7 +236,20 @@ def read_input(texts: tuple[str, ...], files: tuple[str, ...]) -> tuple[str, str
         return decode_utf8(Path(file).read_bytes(), file), file
     if len(texts) == 1:
         _refuse_names(texts[0])
-    return "\n\n".join(texts), None
+    return "\n\n".join(_argument_text(text, n) for n, text in enumerate(texts, start=1)), None
+
+
+def _argument_text(text: str, number: int) -> str:
+    """A text argument, refused (as standard input would be) where it is not UTF-8: Python hands undecodable
+    bytes of the command line over as lone surrogates, which no UTF-8 output can hold."""
+    from .encoding import decode_utf8
+    from .errors import DataError
+
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raise DataError(f"argument {number} is not valid text (it holds a lone surrogate)") from None
+    return decode_utf8(raw, f"argument {number}")
 
 
 def _refuse_names(text: str) -> None:
@@ -566,7 +644,12 @@ def info(model_path, top, fmt):
 
 def main(args=None, prog_name: str | None = None) -> None:
     """Console-script entry point."""
-    cli.main(args=args, prog_name=prog_name or "factopinion")
+    _own_stdout()
+    try:
+        cli.main(args=args, prog_name=prog_name or "factopinion")
+    except FactopinionError as err:  # outside a command: writing --help or --version
+        click.echo(f"Error: {_one_line(str(err))}", err=True)
+        sys.exit(err.exit_code)
 
 
 if __name__ == "__main__":  # pragma: no cover
