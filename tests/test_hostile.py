@@ -161,6 +161,15 @@ def test_a_fifo_is_written_into(tmp_path, rows_csv):
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
 
 
+def test_a_socket_is_refused_never_replaced(tmp_path, rows_csv):
+    import socket
+
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(tmp_path / "sock"))
+        one_line_error(run("label", str(rows_csv), "-o", str(tmp_path / "sock"), "--force"), 1, "cannot write")
+        assert stat.S_ISSOCK(os.stat(tmp_path / "sock").st_mode)
+
+
 def test_a_link_to_a_regular_file_replaces_its_target_and_keeps_its_mode(tmp_path, rows_csv):
     target = tmp_path / "real.csv"
     target.write_text("old\n")

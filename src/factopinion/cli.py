@@ -47,11 +47,13 @@ def _one_line(message: str) -> str:
 
 class _Command(click.Command):
     """A command whose user errors become one-line messages: exit 2 for option errors, 1 for the rest, 130 for
-    Ctrl-C; a closed pipe on standard output ends it quietly, any other failure to write it is an error."""
+    Ctrl-C, 128 + N for the signals ``signals_as_exit`` handles; a closed pipe on standard output ends it quietly,
+    any other failure to write it is an error."""
 
     def invoke(self, ctx: click.Context):
         try:
-            result = super().invoke(ctx)
+            with signals_as_exit():  # so that a kill removes a temporary output file, in every command
+                result = super().invoke(ctx)
             _flush_stdout()
             return result
         except OutputExists as err:
@@ -608,7 +610,7 @@ def label(input_path, output, text_column, sentences, delimiter, encoding, quoti
     if isinstance(destination, str):
         check_writable(destination, overwrite=force)
     model = get_model(model_path)
-    with signals_as_exit(), batch_progress(source, quiet) as progress:
+    with batch_progress(source, quiet) as progress:
         summary = label_file(source, destination, model, options, overwrite=force, progress=progress)
     if summary.skipped:
         click.echo(f"factopinion: {summary.skipped_line()}", err=True)
