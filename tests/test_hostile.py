@@ -857,3 +857,12 @@ def test_sigquit_and_sigusr1_leave_no_part_file(tmp_path):
         process.stdin.close()
         assert process.returncode == 128 + signum and "Traceback" not in stderr, stderr
         assert list(folder.iterdir()) == []
+
+
+def test_text_an_output_cannot_encode_is_one_line(tmp_path, rows_csv):
+    page = tmp_path / "page.html"
+    one_line_error(
+        run("score", "It is bad.", "--html", str(page), "--title", "caf\udce9"), 1, "\\xe9 cannot be encoded"
+    )
+    one_line_error(run("label", str(rows_csv), "--column", "label=caf\udce9"), 1, "cannot write the output")
+    assert leftovers(tmp_path) == [] and not page.exists()

@@ -68,9 +68,9 @@ class _Command(click.Command):
         except OSError as err:
             where = f": {err.filename}" if err.filename else ""
             raise click.ClickException(_one_line(f"{err.strerror or err}{where}")) from None
-        except UnicodeEncodeError as err:
-            bad = err.object[err.start : err.end].encode("utf-8", "backslashreplace").decode("ascii", "replace")
-            raise click.ClickException(f"cannot write {bad!r} in {err.encoding}: it is not valid text there") from None
+        except UnicodeEncodeError as err:  # an undecodable byte of an argument or file name, say, in an output
+            bad = _one_line(err.object[err.start : err.end])
+            raise click.ClickException(f"cannot write the output: {bad} cannot be encoded in {err.encoding}") from None
         except KeyboardInterrupt:
             raise click.exceptions.Exit(130) from None
 
