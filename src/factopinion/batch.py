@@ -334,10 +334,10 @@ def _format(task: _Task, records: list[str], values: list[list[str]]) -> str:
     if layout.replaced:
         out, last, parsed = [], None, [""]
         for record, added in zip(records, values, strict=True):
-            if record is not last:  # a record's sentence rows share one parse
-                last = record
+            if record is not last:  # a record's sentence rows share one parse; a blank line (of a one-column
+                last = record  # file) is one empty cell
                 parsed = next(csv.reader(io.StringIO(record, newline=""), **task.dialect), []) or [""]
-            row = parsed.copy()  # a blank line of a one-column file is one empty cell
+            row = parsed.copy()
             for position, k in layout.replaced:
                 row[position] = added[k]
             out.append(cells.row(row + [added[k] for k in layout.appended]))
