@@ -9,13 +9,13 @@ import io
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from .errors import OutputError, OutputExists
 
-__all__ = ["atomic_output", "check_writable", "same_file", "PART_SUFFIX"]
+__all__ = ["atomic_output", "check_writable", "defer_while_creating", "same_file", "PART_SUFFIX"]
 
 PART_SUFFIX = ".part"
 
@@ -77,11 +77,14 @@ def atomic_output(path: str | Path, *, overwrite: bool = False, buffer_size: int
             yield file
         return
     target = Path(os.path.realpath(path))
+    _defer_signals(True)  # a signal between the file's creation and the try below would leave it behind
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=PART_SUFFIX)
     except OSError as err:
+        _defer_signals(False)
         raise OutputError(f"cannot write {path}: {err.strerror or err}") from None
     try:
+        _defer_signals(False)  # a signal that came meanwhile ends the run here, where the file is removed
         os.fchmod(fd, _mode_for(target))
         with io.BufferedWriter(_Named(io.FileIO(fd, "wb"), path), buffer_size) as file:
             yield file
@@ -146,6 +149,28 @@ class _Named(io.RawIOBase):
             super().close()
         finally:
             self._file.close()
+
+
+_deferring = False
+_deferred: list[Callable[[], None]] = []
+
+
+def defer_while_creating(action: Callable[[], None]) -> bool:
+    """For a signal handler that ends the run (``action`` raises): while a temporary file is being created, keep
+    ``action`` for later and return True, so that the file is known, and removed, when the run ends."""
+    if _deferring:
+        _deferred.append(action)
+    return _deferring
+
+
+def _defer_signals(on: bool) -> None:
+    """Start deferring, or stop and act on a signal that came meanwhile (its action raises)."""
+    global _deferring
+    _deferring = on
+    if not on and _deferred:
+        action = _deferred[0]
+        _deferred.clear()
+        action()
 
 
 def _mode_for(target: Path) -> int:

@@ -530,8 +530,14 @@ def signals_as_exit() -> Iterator[None]:
     """Turn SIGTERM, SIGHUP, SIGQUIT and SIGUSR1/2 into ``SystemExit`` while the block runs, so cleanup code (the
     removal of a temporary output file) runs on ``kill``."""
 
-    def handler(signum, frame):
+    from .atomic import defer_while_creating
+
+    def end(signum: int) -> None:
         raise SystemExit(128 + signum)
+
+    def handler(signum, frame):
+        if not defer_while_creating(lambda: end(signum)):
+            end(signum)
 
     names = ("SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
     wanted = [getattr(signal, name) for name in names if hasattr(signal, name)]
