@@ -21,16 +21,26 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import BinaryIO, Protocol, cast
+from typing import BinaryIO, Protocol
 
 from . import tables
 from .atomic import atomic_output, same_file
-from .csvstream import BadRecord, CellFormat, Chunk, RecordReader, RecordWriter, find_text_column
+from .csvstream import (
+    BadRecord,
+    CellFormat,
+    Chunk,
+    RecordReader,
+    RecordWriter,
+    check_delimiter,
+    find_text_column,
+    quoting_for,
+)
 from .document import label_for
-from .errors import DataError, OptionError
+from .errors import DataError, OptionError, WorkerDied
 from .model import Model
 from .text import segment, split_sentences
 
@@ -94,6 +104,7 @@ class BatchOptions:
     documents: bool = False
     keep: tuple[str, ...] | None = None
     format: str | None = None
+    quoting: str = "auto"
     html_column: str | None = None
 
     def __post_init__(self) -> None:
@@ -122,6 +133,9 @@ class BatchOptions:
             raise OptionError(f"two added columns would both be named {twice!r}")
         if not 0.0 <= self.threshold <= 1.0:  # also refuses NaN
             raise OptionError(f"the threshold must be between 0 and 1, not {self.threshold}")
+        quoting_for(self.quoting)
+        if self.delimiter is not None:
+            check_delimiter(self.delimiter)
         if self.chunk_rows < 1 or self.jobs < 0:
             raise OptionError("chunk_rows must be at least 1 and jobs at least 0")
 
@@ -347,38 +361,90 @@ def _label_documents(task: _Task, chunk: Chunk) -> tuple[list, list[list[str]], 
     return chunk.records, values, ChunkCounts(len(texts), labeled, len(texts) - labeled, sentences, opinion)
 
 
+# A chunk's result holds at most about this many characters of formatted output; the sentence rows past it are
+# sent as their spans and formatted by the writer, this many characters at a time. So memory is bounded by the
+# chunk, not by its sentences times the width of their rows (each sentence row repeats its input row).
+OUTPUT_BUDGET = 1 << 24
+
+
+@dataclass(frozen=True, slots=True)
+class _SentenceRows:
+    """The sentence rows of one input record, not yet formatted: its text, row number, cell and sentences."""
+
+    record: str
+    number: int
+    text: str
+    spans: list[tuple[int, int, str, str]]  # (start, end, label, probability) per sentence
+
+    def values(self, first: int, stop: int) -> list[list[str]]:
+        """The added values of sentence rows ``first`` to ``stop`` (one row of empty values for no sentence)."""
+        if not self.spans:
+            return [[str(self.number), "", "", "", "", "", ""]]
+        n, text = str(self.number), self.text
+        return [
+            [n, str(index), str(start), str(end), text[start:end], label, probability]
+            for index, (start, end, label, probability) in enumerate(self.spans[first:stop], start=first)
+        ]
+
+    def size(self) -> int:
+        """About how many characters its formatted rows take."""
+        return (len(self.record) + 48) * max(1, len(self.spans)) + len(self.text)
+
+
 def _label_chunk(task: _Task, chunk: Chunk) -> tuple[object, ChunkCounts]:
-    """The chunk's output (its text, or, without ``task.cells``, the record and added values of each output row),
-    and its counts: rows, labeled, empty, sentences, opinion."""
+    """The chunk's output and its counts (rows, labeled, empty, sentences, opinion). The output is, for a CSV/TSV
+    sink, a list of pieces: formatted text and (past ``OUTPUT_BUDGET``) sentence rows still to format; without
+    ``task.cells`` (a ``tables`` sink), the record and added values of each output row."""
+    rows = len(chunk.records)
     if task.documents:
-        records, values, counts = _label_documents(task, chunk)
-        return _output(task, records, values), counts
+        document_records, document_values, counts = _label_documents(task, chunk)
+        return _output(task, document_records, document_values), counts
     results = score_texts(task.model, chunk.texts, task.threshold, task.sentences)
-    records, values = [], []
-    labeled = opinion = sentences = 0
-    if task.sentences:
-        for record, text, number, spans in zip(chunk.records, chunk.texts, chunk.numbers, results, strict=True):
-            labeled += bool(spans)
-            sentences += len(spans)
-            for index, (start, end, label, probability) in enumerate(spans):
-                records.append(record)
-                values.append([str(number), str(index), str(start), str(end), text[start:end], label, probability])
-                opinion += label == "opinion"
-            if not spans:
-                records.append(record)
-                values.append([str(number), "", "", "", "", "", ""])
-    else:
-        records, values = chunk.records, results
+    if not task.sentences:
         labeled = sum(1 for label, _ in results if label)
         opinion = sum(1 for label, _ in results if label == "opinion")
-    counts = ChunkCounts(len(chunk.texts), labeled, len(chunk.texts) - labeled, sentences, opinion)
-    return _output(task, records, values), counts
+        return _output(task, chunk.records, results), ChunkCounts(rows, labeled, rows - labeled, 0, opinion)
+    pieces: list[str | _SentenceRows] = []
+    records: list[str] = []
+    values: list[list[str]] = []
+    labeled = opinion = sentences = size = 0
+    for record, text, number, spans in zip(chunk.records, chunk.texts, chunk.numbers, results, strict=True):
+        labeled += bool(spans)
+        sentences += len(spans)
+        opinion += sum(1 for span in spans if span[2] == "opinion")
+        rows_of = _SentenceRows(record, number, text, spans)
+        if task.cells is not None:  # a CSV/TSV sink: past the budget, this record and the rest go unformatted
+            size += rows_of.size()
+            if size > OUTPUT_BUDGET:
+                pieces.append(rows_of)
+                continue
+        cell_values = rows_of.values(0, len(spans))
+        records.extend([record] * len(cell_values))
+        values.extend(cell_values)
+    counts = ChunkCounts(rows, labeled, rows - labeled, sentences, opinion)
+    if task.cells is None:
+        return (records, values), counts
+    if records:
+        pieces.insert(0, _format(task, records, values))
+    return pieces, counts
 
 
 def _output(task: _Task, records: list, values: list[list[str]]) -> object:
     if task.cells is None:  # the main process writes the rows
         return records, values
-    return _format(task, records, values)
+    return [_format(task, records, values)]
+
+
+def _formatted(task: _Task, pieces: list[str | _SentenceRows]) -> Iterator[str]:
+    """A chunk's pieces of output as text, at most about ``OUTPUT_BUDGET`` characters at a time."""
+    for piece in pieces:
+        if isinstance(piece, str):
+            yield piece
+            continue
+        step = max(1, OUTPUT_BUDGET // (len(piece.record) + 48))
+        for first in range(0, max(1, len(piece.spans)), step):
+            values = piece.values(first, first + step)
+            yield _format(task, [piece.record] * len(values), values)
 
 
 def _format(task: _Task, records: list[str], values: list[list[str]]) -> str:
@@ -400,7 +466,8 @@ def _rows(task: _Task, records: list[str], values: list[list[str]]) -> Iterator[
     layout, previous, kept = task.layout, None, []
     for record, added in zip(records, values, strict=True):
         if record is not previous:
-            row = next(csv.reader(io.StringIO(record, newline=""), **task.dialect))
+            # a blank line (of a one-column file) is one empty cell
+            row = next(csv.reader(io.StringIO(record, newline=""), **task.dialect), []) or [""]
             kept, previous = row if task.keep is None else [row[i] for i in task.keep], record
         row = kept.copy()
         for position, k in layout.replaced:
@@ -469,7 +536,12 @@ def label_stream(
     started = time.perf_counter()
     delimiter = options.delimiter or ","
     reader = RecordReader(
-        source, name=name, delimiter=delimiter, encoding=options.encoding, skip_bad=options.skip_bad_rows
+        source,
+        name=name,
+        delimiter=delimiter,
+        encoding=options.encoding,
+        skip_bad=options.skip_bad_rows,
+        quoting=options.quoting,
     )
     column = reader.header.index(find_text_column(reader.header, options.source_column, name))
     keep = _kept(reader.header, options.keep, name)
@@ -493,7 +565,12 @@ def label_stream(
             reported = reader.bytes_read
 
     chunks = ((chunk, None) for chunk in reader.chunks(column, max(1, options.chunk_rows)))
-    _pump(chunks, task, options, summary, lambda text, _: writer.write(cast(str, text)), report, notify)
+
+    def write(pieces, _) -> None:
+        for text in _formatted(task, pieces):
+            writer.write(text)
+
+    _pump(chunks, task, options, summary, write, report, notify)
     writer.close()
     summary.blank_lines, summary.skipped = reader.blank_lines, reader.skipped
     summary.seconds = time.perf_counter() - started
@@ -534,6 +611,8 @@ def _pump(
         while pending:
             flush_one()
         report()
+    except BrokenProcessPool:
+        raise WorkerDied() from None
     finally:
         labeler.close()
 
@@ -638,7 +717,7 @@ def _label_formats(
             )
         else:
             reader = tables.DelimitedReader(stream, name=name, delimiter=delimiter, encoding=options.encoding,
-                                            skip_bad=options.skip_bad_rows)  # fmt: skip
+                                            skip_bad=options.skip_bad_rows, quoting=options.quoting)  # fmt: skip
         return _label_tables(reader, out, model, options, sink_format, progress, notify, lambda: counter.count)
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import functools
+import io
 import json
 import os
 import re
@@ -22,7 +24,7 @@ from typing import TYPE_CHECKING, BinaryIO
 import click
 
 from . import __version__
-from .errors import FactopinionError, OptionError, OutputExists
+from .errors import FactopinionError, OptionError, OutputError, OutputExists
 
 if TYPE_CHECKING:
     from .document import Document, PageInfo
@@ -46,11 +48,15 @@ def _one_line(message: str) -> str:
 
 class _Command(click.Command):
     """A command whose user errors become one-line messages: exit 2 for option errors, 1 for the rest, 130 for
-    Ctrl-C; a closed standard output ends it quietly."""
+    Ctrl-C, 128 + N for the signals ``signals_as_exit`` handles; a closed pipe on standard output ends it quietly,
+    any other failure to write it is an error."""
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            with signals_as_exit():  # so that a kill removes a temporary output file, in every command
+                result = super().invoke(ctx)
+            _flush_stdout()
+            return result
         except OutputExists as err:
             raise click.ClickException(f"{_one_line(str(err))} (use --force to overwrite it)") from None
         except OptionError as err:
@@ -63,6 +69,9 @@ class _Command(click.Command):
         except OSError as err:
             where = f": {err.filename}" if err.filename else ""
             raise click.ClickException(_one_line(f"{err.strerror or err}{where}")) from None
+        except UnicodeEncodeError as err:  # an undecodable byte of an argument or file name, say, in an output
+            bad = _one_line(err.object[err.start : err.end])
+            raise click.ClickException(f"cannot write the output: {bad} cannot be encoded in {err.encoding}") from None
         except KeyboardInterrupt:
             raise click.exceptions.Exit(130) from None
 
@@ -71,11 +80,69 @@ class _Group(click.Group):
     command_class = _Command
 
 
+def _flush_stdout() -> None:
+    """Flush standard output, so that a failure to write it is reported here rather than by Python at exit."""
+    with contextlib.suppress(ValueError, AttributeError):  # closed or replaced
+        sys.stdout.flush()
+
+
 def _quiet_stdout() -> None:
     """Point standard output at /dev/null, so the exit-time flush after a closed pipe does not complain."""
     with contextlib.suppress(OSError, ValueError, AttributeError):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+
+
+class _Stdout(io.RawIOBase):
+    """The descriptor under standard output (None: the process was started with it closed, ``>&-``). A failure
+    to write it (a full disk, a closed descriptor) is an ``OutputError`` naming standard output, after which what
+    is written is dropped, so that Python's exit-time flush is quiet; a closed pipe stays a ``BrokenPipeError``."""
+
+    def __init__(self, fd: int | None):
+        self._fd, self.failed = fd, False
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return self._fd is not None and os.isatty(self._fd)
+
+    def fileno(self) -> int:
+        if self._fd is None:
+            raise OSError(errno.EBADF, "standard output is closed")
+        return self._fd
+
+    def write(self, data) -> int:
+        if self.failed:
+            return len(data)
+        try:
+            return os.write(self.fileno(), data)
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            self.failed = True
+            reason = "it is closed" if err.errno == errno.EBADF else err.strerror or str(err)
+            raise OutputError(f"cannot write standard output: {reason}") from None
+
+
+def _own_stdout() -> None:
+    """Put standard output (the process's own descriptor, or none) under ``_Stdout``, keeping its encoding."""
+    old = sys.stdout
+    try:
+        fd = None if old is None else old.fileno()
+    except (OSError, ValueError, AttributeError):  # not a descriptor (embedded, captured): leave it alone
+        return
+    global _ORIGINAL_STDOUT
+    _ORIGINAL_STDOUT = old  # kept, so that it is never finalised
+    sys.stdout = io.TextIOWrapper(
+        io.BufferedWriter(_Stdout(fd)),
+        encoding=getattr(old, "encoding", None) or "utf-8",
+        errors=getattr(old, "errors", None) or "strict",
+        line_buffering=bool(getattr(old, "line_buffering", False)),
+    )
+
+
+_ORIGINAL_STDOUT = None
 
 
 # -- shared options ------------------------------------------------------------------------------------------------
@@ -191,7 +258,8 @@ def read_input(
     else:
         if len(texts) == 1:
             _refuse_names(texts[0])
-        raw, name = "\n\n".join(texts).encode("utf-8", "surrogatepass"), "the text"
+        raw = "\n\n".join(_argument_text(text, n) for n, text in enumerate(texts, start=1)).encode("utf-8")
+        name = "the text"
     if _is_html(input_format, raw, file, from_arguments=bool(texts) and not file):
         from .web import decode_html, extract_page
 
@@ -210,6 +278,19 @@ def _is_html(input_format: str, raw: bytes, file: str | None, *, from_arguments:
     if file is not None and file.lower().endswith(HTML_SUFFIXES):
         return True
     return looks_like_html(raw[:4096].decode("utf-8", "replace"))
+
+
+def _argument_text(text: str, number: int) -> str:
+    """A text argument, refused (as standard input would be) where it is not UTF-8: Python hands undecodable
+    bytes of the command line over as lone surrogates, which no UTF-8 output can hold."""
+    from .encoding import decode_utf8
+    from .errors import DataError
+
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raise DataError(f"argument {number} is not valid text (it holds a lone surrogate)") from None
+    return decode_utf8(raw, f"argument {number}")
 
 
 def _refuse_names(text: str) -> None:
@@ -370,6 +451,15 @@ text_column_option = click.option(
 label_column_option = click.option(
     "--label-column", default="label", show_default=True, help="The column holding the gold labels."
 )
+quoting_option = click.option(
+    "--quoting",
+    type=click.Choice(["auto", "csv", "none"]),
+    default="auto",
+    show_default=True,
+    help="How quotes are read: csv (as in CSV), none (taken literally, as in CheckThat! TSV), or auto: CSV with "
+    "quotes; TSV with quotes only where every quote sits in a properly quoted field and no quoted cell spans lines "
+    "that would each be a row.",
+)
 
 
 @cli.command()
@@ -388,6 +478,7 @@ label_column_option = click.option(
 )
 @text_column_option
 @label_column_option
+@quoting_option
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -409,7 +500,7 @@ label_column_option = click.option(
     help="Cross-validation folds for the figures in metadata.json (0 to skip).",
 )
 @force_option
-def train(data, with_default_data, text_column, label_column, out, seed, cv_folds, force):
+def train(data, with_default_data, text_column, label_column, quoting, out, seed, cv_folds, force):
     """Train a model on labeled sentences and save it.
 
     Label values fact/opinion, OBJ/SUBJ and 0/1 are understood; CheckThat! TSV files are read as they are.
@@ -431,9 +522,12 @@ def train(data, with_default_data, text_column, label_column, out, seed, cv_fold
         check_writable(out / name, overwrite=force)
     if data:
         files = list(dict.fromkeys(p.resolve() for p in data))
+        modes = dict.fromkeys(files, quoting)  # --quoting is for the --data files; the bundled ones are CSV
         if with_default_data:
             files += [p for p in data_files(bundled_data_dir()) if p.resolve() not in files]
-        model = train_files(files, seed=seed, cv_folds=cv_folds, text_column=text_column, label_column=label_column)
+        model = train_files(
+            files, seed=seed, cv_folds=cv_folds, text_column=text_column, label_column=label_column, quoting=modes
+        )
     else:
         model = train_default(bundled_data_dir(), seed=seed, cv_folds=cv_folds)
     model.save(out, overwrite=force)
@@ -444,9 +538,10 @@ def train(data, with_default_data, text_column, label_column, out, seed, cv_fold
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @text_column_option
 @label_column_option
+@quoting_option
 @model_options
 @output_options("table", "json")
-def evaluate(file, text_column, label_column, model_path, threshold, fmt):
+def evaluate(file, text_column, label_column, quoting, model_path, threshold, fmt):
     """Score a labeled CSV/TSV file and report accuracy, precision, recall, F1 and the confusion matrix.
 
     Label values fact/opinion, OBJ/SUBJ and 0/1 are understood; CheckThat! TSV files are read as they are.
@@ -456,7 +551,7 @@ def evaluate(file, text_column, label_column, model_path, threshold, fmt):
     from .evaluation import classification_report
     from .formats import format_evaluation
 
-    frame = read_labeled(file, text_column=text_column, label_column=label_column)
+    frame = read_labeled(file, text_column=text_column, label_column=label_column, quoting=quoting)
     if frame.empty:
         raise DataError(f"{file}: no labeled sentences")
     predicted = get_model(model_path).predict(frame["sentence"].tolist(), threshold=threshold)
@@ -502,8 +597,14 @@ def signals_as_exit() -> Iterator[None]:
     """Turn SIGTERM, SIGHUP, SIGQUIT and SIGUSR1/2 into ``SystemExit`` while the block runs, so cleanup code (the
     removal of a temporary output file) runs on ``kill``."""
 
-    def handler(signum, frame):
+    from .atomic import defer_while_creating
+
+    def end(signum: int) -> None:
         raise SystemExit(128 + signum)
+
+    def handler(signum, frame):
+        if not defer_while_creating(lambda: end(signum)):
+            end(signum)
 
     names = ("SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
     wanted = [getattr(signal, name) for name in names if hasattr(signal, name)]
@@ -560,6 +661,7 @@ def keep_columns(value: str | None) -> tuple[str, ...] | None:
     help="Field delimiter ('tab' or '\\t' for tab). Default: tab for TSV (.tsv/.tab; for stdin, OUTPUT's), else comma.",
 )
 @click.option("--encoding", default="utf-8", show_default=True, help="Input (and output) encoding; a BOM is fine.")
+@quoting_option
 @click.option(
     "--column",
     "renames",
@@ -577,7 +679,7 @@ def keep_columns(value: str | None) -> tuple[str, ...] | None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, summary line or advice.")
 @model_options
 def label(input_path, output, text_column, sentences, documents, keep, table_format, html_column, delimiter,
-          encoding, renames, replace_columns, skip_bad_rows, force, jobs, chunk_size, quiet, model_path,
+          encoding, quoting, renames, replace_columns, skip_bad_rows, force, jobs, chunk_size, quiet, model_path,
           threshold):  # fmt: skip
     """Label every row of a table fact or opinion, keeping every input column unchanged.
 
@@ -605,6 +707,7 @@ def label(input_path, output, text_column, sentences, documents, keep, table_for
         threshold=threshold,
         delimiter=delimiter_for("", delimiter) if delimiter else None,
         encoding=encoding,
+        quoting=quoting,
         column_names=column_names(renames),
         replace_columns=replace_columns,
         skip_bad_rows=skip_bad_rows,
@@ -616,12 +719,12 @@ def label(input_path, output, text_column, sentences, documents, keep, table_for
         html_column=html_column,
     )
     source: Path | BinaryIO = sys.stdin.buffer if input_path == "-" else Path(input_path)
-    destination: Path | BinaryIO = sys.stdout.buffer if output == "-" else Path(output)
-    if isinstance(destination, Path):
+    destination: str | BinaryIO = sys.stdout.buffer if output == "-" else output  # a str keeps a trailing "/"
+    if isinstance(destination, str):
         check_writable(destination, overwrite=force)
     model = get_model(model_path)
     notify = None if quiet else (lambda message: click.echo(f"factopinion: {message}", err=True))
-    with signals_as_exit(), batch_progress(source, quiet) as progress:
+    with batch_progress(source, quiet) as progress:
         summary = label_file(source, destination, model, options, overwrite=force, progress=progress, notify=notify)
     if summary.skipped:
         click.echo(f"factopinion: {summary.skipped_line()}", err=True)
@@ -657,7 +760,12 @@ def info(model_path, top, fmt):
 
 def main(args=None, prog_name: str | None = None) -> None:
     """Console-script entry point."""
-    cli.main(args=args, prog_name=prog_name or "factopinion")
+    _own_stdout()
+    try:
+        cli.main(args=args, prog_name=prog_name or "factopinion")
+    except FactopinionError as err:  # outside a command: writing --help or --version
+        click.echo(f"Error: {_one_line(str(err))}", err=True)
+        sys.exit(err.exit_code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,7 +3,7 @@ line gives them. Anything else escaping is a bug."""
 
 from __future__ import annotations
 
-__all__ = ["FactopinionError", "DataError", "ModelError", "OutputError", "OptionError", "OutputExists"]
+__all__ = ["FactopinionError", "DataError", "ModelError", "OutputError", "OptionError", "OutputExists", "WorkerDied"]
 
 
 class FactopinionError(Exception):
@@ -36,3 +36,10 @@ class OptionError(FactopinionError, ValueError):
     """An option value that does not make sense (the command line reports it as a usage error)."""
 
     exit_code = 2
+
+
+class WorkerDied(FactopinionError, RuntimeError):
+    """A worker process of a batch run was killed (what an out-of-memory kill looks like)."""
+
+    def __init__(self) -> None:
+        super().__init__("a worker process died (out of memory?)")

@@ -24,13 +24,21 @@ __all__ = [
 ]
 
 FORMATS = ("table", "json", "nl", "csv", "tsv")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def terminal_safe(text: str) -> str:
     """``text`` with control characters (ESC and the rest: terminal escape sequences) shown as ``\\x1b`` escapes,
-    so data never drives the terminal it is shown on."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    so data never drives the terminal it is shown on; an undecodable byte of a file name (a lone surrogate, which
+    no UTF-8 output can hold) is shown as ``\\xff`` too."""
+    return _CONTROL.sub(_escape, text)
+
+
+def _escape(match: re.Match) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # the byte that Python's surrogateescape decoding stood in for
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def write_rows(rows: Iterable[dict], fields: Iterable[str], fmt: str, out: TextIO) -> None:

@@ -235,7 +235,9 @@ def read_model(path: str | Path) -> Model:
         raise ModelError(f"{model_file}: not a scikit-learn Pipeline (found {type(pipeline).__name__})")
     try:
         model = Model(pipeline, metadata)
-        model.predict_proba(["A smoke test: the model must score this sentence."])
+        smoke = model.predict_proba(["A smoke test: the model must score this sentence.", "What a disgrace!"])
+        if not np.isfinite(smoke).all() or not ((smoke >= 0) & (smoke <= 1)).all():
+            raise ModelError("its probabilities are not numbers between 0 and 1 (NaN or infinite weights?)")
     except ModelError as err:
         raise ModelError(f"{model_file}: {err}") from None
     except Exception as err:  # saved by other code: a pipeline that unpickles but cannot run here

@@ -125,6 +125,12 @@ class CountingReader:
     def readable(self) -> bool:
         return True
 
+    def fileno(self) -> int:  # so a reader can tell a regular file's size (and notice it shrink)
+        return self._stream.fileno()
+
+    def tell(self) -> int:
+        return self._stream.tell()
+
     def take(self) -> int:
         """The bytes read since the last call."""
         delta, self._taken = self.count - self._taken, self.count
@@ -145,6 +151,12 @@ class _Prefixed:
             return data
         data, self._prefix = self._prefix[:size], self._prefix[size:]
         return data + (self._stream.read(size - len(data)) if len(data) < size else b"")
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    def tell(self) -> int:
+        return self._stream.tell() - len(self._prefix)
 
 
 class _Gunzip:
@@ -416,8 +428,10 @@ class CsvBlock:
 class DelimitedReader:
     """CSV/TSV records (``csvstream.RecordReader``) as chunks and blocks for a sink of another format."""
 
-    def __init__(self, stream: Any, *, name: str, delimiter: str, encoding: str, skip_bad: bool):
-        self._reader = RecordReader(stream, name=name, delimiter=delimiter, encoding=encoding, skip_bad=skip_bad)
+    def __init__(self, stream: Any, *, name: str, delimiter: str, encoding: str, skip_bad: bool, quoting: str = "auto"):
+        self._reader = RecordReader(
+            stream, name=name, delimiter=delimiter, encoding=encoding, skip_bad=skip_bad, quoting=quoting
+        )
         self.name = name
         self.header = self._reader.header
         self._dialect = {"delimiter": delimiter, "quoting": self._reader.quoting, "strict": True}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import platform
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -133,10 +133,12 @@ def train(
     pipeline: Pipeline | None = None,
     text_column: str | None = None,
     label_column: str = "label",
+    quoting: str | Mapping[Path, str] = "auto",
 ) -> Model:
-    """Fit the pipeline on every row of ``files`` and return the model with its metadata."""
+    """Fit the pipeline on every row of ``files`` and return the model with its metadata. ``quoting``: see
+    ``datasets.read_labeled_files``."""
     paths = [Path(f) for f in files]
-    frame = read_labeled_files(paths, text_column=text_column, label_column=label_column)
+    frame = read_labeled_files(paths, text_column=text_column, label_column=label_column, quoting=quoting)
     counts = frame["label"].value_counts()
     if len(counts) < 2:
         raise DataError("the training data needs both fact and opinion sentences")
