@@ -2,7 +2,7 @@
 
     python train.py [--seed N] [--cv-folds N]
 
-The same as ``factopinion train --out model``; see README.md.
+The same as ``factopinion train --out model --force``; see README.md.
 """
 
 import sys
@@ -14,4 +14,4 @@ sys.path.insert(0, str(ROOT / "src"))
 from factopinion.cli import main  # noqa: E402
 
 if __name__ == "__main__":
-    main(["train", "--out", str(ROOT / "model"), *sys.argv[1:]], prog_name="python train.py")
+    main(["train", "--out", str(ROOT / "model"), "--force", *sys.argv[1:]], prog_name="python train.py")

@@ -7,8 +7,10 @@ read-and-write of the same file (the I/O floor), and the peak memory of the whol
 
 It generates a CSV of news-like rows (id, date, source, author, text of one or two sentences of mixed fact and
 opinion, a number-like score, a sparse notes column with quotes, commas, newlines and null-like strings), then
-runs the installed ``factopinion`` console script on it in a subprocess, as a user would. Everything is measured
-in the same run on the same machine, so the ratios are what to compare.
+runs the installed ``factopinion`` console script on it in a subprocess, as a user would. Then the same rows as
+Parquet (row groups of 100,000 rows, written with pyarrow) are labeled into Parquet, for the rows/s and peak
+memory of the Parquet path beside the CSV one (``--no-parquet`` skips it). Everything is measured in the same run
+on the same machine, so the ratios are what to compare.
 """
 
 from __future__ import annotations
@@ -108,6 +110,29 @@ def run_with_peak_rss(command: list[str]) -> tuple[float, float, subprocess.Comp
     return seconds, peak / 2**20, result
 
 
+def parquet_run(source: Path, workdir: Path, command: list[str], n: int, csv_s: float, csv_mb: float) -> None:
+    """The same rows as Parquet, labeled into Parquet by the same command; printed beside the CSV figures."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    parquet = workdir / "input.parquet"
+    strings = pacsv.ConvertOptions(column_types={name: pa.string() for name in ("id", "score", "notes", "text")})
+    table = pacsv.read_csv(source, pacsv.ReadOptions(), pacsv.ParseOptions(newlines_in_values=True), strings)
+    pq.write_table(table, parquet, row_group_size=100_000)
+    del table
+    size_mb = parquet.stat().st_size / 2**20
+    parquet_command = [command[0], "label", str(parquet), "-o", str(workdir / "labeled.parquet"), *command[5:]]
+    seconds, peak_mb, result = run_with_peak_rss(parquet_command)
+    if result.returncode != 0:
+        sys.exit(f"factopinion label (Parquet) failed: {result.stderr.strip()}")
+    print(f"factopinion label INPUT.parquet -o OUTPUT.parquet {' '.join(command[5:])}  (input {size_mb:,.1f} MiB)")
+    print(
+        f"  label Parquet (whole command): {seconds:7.1f} s {n / seconds:10,.0f} rows/s  ({csv_s / seconds:.2f}x CSV)"
+    )
+    print(f"  peak RSS of the process tree:  {peak_mb:,.0f} MiB  (CSV: {csv_mb:,.0f} MiB)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     size = parser.add_mutually_exclusive_group()
@@ -116,6 +141,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, help="passed to factopinion label --jobs (default: every core)")
     parser.add_argument("--sentences", action="store_true", help="benchmark label --sentences")
     parser.add_argument("--keep", type=Path, help="keep the generated files in this folder")
+    parser.add_argument("--no-parquet", action="store_true", help="skip the Parquet run")
     args = parser.parse_args()
     rows = args.rows if args.rows or args.megabytes else 500_000
 
@@ -158,6 +184,8 @@ def main() -> None:
         print(f"  label / predict_proba throughput:  {predict_s / label_s * n / len(present):.2f}x")
         print(f"  label time / pandas I/O time:      {label_s / pandas_s:.2f}x")
         print(f"  peak RSS of the process tree:      {peak_mb:,.0f} MiB  (input {size_mb:,.0f} MiB)")
+        if not args.no_parquet:
+            parquet_run(source, workdir, command, n, label_s, peak_mb)
     finally:
         if args.keep is None:
             shutil.rmtree(workdir, ignore_errors=True)

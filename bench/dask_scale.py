@@ -16,17 +16,33 @@ compared byte for byte with the single-machine run's.
 
 from __future__ import annotations
 
-import argparse
-import os
-import resource
-import shutil
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-from batch import generate  # bench/batch.py, beside this script
+# This folder is first on sys.path when the script runs, and bench/select.py would then shadow the standard library's
+# select, which subprocess needs: take the folder off, and load bench/batch.py by its path.
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
+
+import argparse  # noqa: E402
+import importlib.util  # noqa: E402
+import os  # noqa: E402
+import resource  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+
+def _bench_module(name: str):
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", HERE / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+generate = _bench_module("batch").generate  # bench/batch.py's news-like rows
 
 COMMAND = [sys.executable, "-m", "factopinion.cli", "label"]
 

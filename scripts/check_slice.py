@@ -50,7 +50,7 @@ def near(new: list[str], old: list[str], threshold: float) -> list[tuple[str, st
             for i in index.get(token, ()):
                 counts[i] = counts.get(i, 0) + 1
         for i, shared in counts.items():
-            if shared / (len(t) + len(old_sets[i]) - shared) > threshold and old[i] != sentence:
+            if shared / (len(t) + len(old_sets[i]) - shared) > threshold and old[i] is not sentence:
                 found.append((sentence, old[i]))
     return found
 

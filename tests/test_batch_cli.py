@@ -183,7 +183,7 @@ def test_tsv_by_extension_delimiter_option_and_stdin_stdout(tmp_path):
     assert run("-", input=b"").exit_code == 1
     assert "standard input is empty" in run("-", input=b"").stderr
     result = run(str(semi), "--delimiter", ";;")
-    assert result.exit_code == 1 and "one character" in result.stderr
+    assert result.exit_code == 2 and "one character" in result.stderr
 
 
 def test_checkthat_style_tsv_with_literal_quotes(tmp_path):

@@ -84,7 +84,12 @@ def test_model_option_uses_another_model(tmp_path):
     out = tmp_path / "tiny-model"
     result = invoke(["train", "--data", str(data), "--out", str(out), "--cv-folds", "0"])
     assert result.exit_code == 0 and "trained on 4 sentences (2 fact, 2 opinion)" in result.output
-    document = json.loads(invoke(["score", "--json", "--model", str(out), "The sky is blue. The grass grew."]).output)
+    document = json.loads(
+        # the pipeline's news calibration (temperature 2.25, prior 35% opinion) keeps four sentences' evidence mild
+        invoke(
+            ["score", "--json", "--model", str(out), "--threshold", "0.35", "The sky is blue. The grass grew."]
+        ).output
+    )
     assert [s["label"] for s in document["sentences"]] == ["opinion", "fact"]
 
 

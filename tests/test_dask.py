@@ -25,6 +25,7 @@ from conftest import invoke  # noqa: E402
 from test_fileset import ROWS, SAMPLES, many_rows, single_label, write_inputs  # noqa: E402
 
 from factopinion import load_model  # noqa: E402
+from factopinion.batch import DOCUMENT_COLUMNS  # noqa: E402
 from factopinion.dask import ModelPlugin, label_dataframe, label_files, label_partition, local_cluster  # noqa: E402
 from factopinion.errors import DataError, OptionError  # noqa: E402
 from factopinion.fileset import label_files as label_here  # noqa: E402
@@ -41,7 +42,6 @@ def client():
 def assert_same_as_single_label(inputs: list[Path], out: Path, reference: Path, *args: str) -> None:
     for source in inputs:
         assert (out / source.name).read_bytes() == single_label(source, reference, *args), source.name
-        reference.unlink()
 
 
 def plugins_on_workers(client) -> set[str]:
@@ -54,7 +54,7 @@ def plugins_on_workers(client) -> set[str]:
 
 @pytest.mark.slow
 def test_outputs_are_byte_identical_to_single_machine_label(client, tmp_path):
-    inputs = write_inputs(tmp_path / "in", 2 * len(SAMPLES), rows=300)  # every sample format, twice
+    inputs = write_inputs(tmp_path / "in", rows=300)  # every format a folder contributes
     address = client.scheduler.address
     result = invoke(
         ["label", tmp_path / "in", "--output-dir", tmp_path / "out", "--dask", address, "--chunk-size", "50"]
@@ -209,11 +209,12 @@ def labeled_by_label_command(tmp_path: Path, *args: str) -> list[list[str]]:
     source = tmp_path / "texts.csv"
     texts = ["" if not isinstance(t, str) else t for t in TEXTS]
     SAMPLES[".csv"](source, [["id", "text"], *[[str(i), t] for i, t in enumerate(texts)]])
-    output = single_label(source, tmp_path / "labeled.csv", *args).decode("utf-8")
+    output = single_label(source, tmp_path / "labeled", *args).decode("utf-8")
     return list(csv.reader(io.StringIO(output, newline="")))[1:]
 
 
 def as_text(value) -> str:
+    """A value as ``label`` writes it: empty for missing, floats to six decimals."""
     return "" if pd.isna(value) else f"{value:.6f}" if isinstance(value, float) else str(value)
 
 
@@ -234,9 +235,12 @@ def test_label_dataframe_matches_pandas_and_meta(dd, model, unit):
     lazy = label_dataframe(ddf, "text", unit, model=model)
     with dask.config.set(scheduler="sync"):
         result = lazy.compute()
-    expected = label_partition(ddf.compute(), model, "text", unit)  # the same rows as one pandas frame
-    pd.testing.assert_frame_equal(result, expected)
+    rows = ddf.compute()  # the same rows as one pandas frame (with Dask's dtypes)
+    pd.testing.assert_frame_equal(result, label_partition(rows, model, "text", unit))
     assert list(result.columns) == list(lazy.columns) and (result.dtypes == lazy.dtypes).all()  # meta is right
+    added = model.label_series(rows["text"], unit=unit)  # pandas' own answer for the same rows
+    pd.testing.assert_frame_equal(result[list(added.columns)], added, check_dtype=False)
+    pd.testing.assert_frame_equal(result[list(rows.columns)], rows.loc[result.index])
 
 
 def test_label_dataframe_cells_are_what_label_writes(dd, model, tmp_path):
@@ -247,31 +251,28 @@ def test_label_dataframe_cells_are_what_label_writes(dd, model, tmp_path):
     assert [[as_text(v) for v in pair] for pair in pairs] == [row[2:] for row in rows]
 
 
-def test_label_dataframe_sentences_are_what_label_sentences_writes(dd, model, tmp_path):
+def test_label_dataframe_documents_are_what_label_documents_writes(dd, model, tmp_path):
     with dask.config.set(scheduler="sync"):
-        sentences = label_dataframe(dd.from_pandas(frame(), npartitions=3), "text", "sentence", model=model).compute()
-    rows = labeled_by_label_command(tmp_path, "--sentences")  # id, text, row, sentence_index, ..., probability
-    columns = sentences[["sentence_index", "start", "end", "sentence", "label", "opinion_probability"]]
-    got = [
-        [str(index + 1), *(as_text(v) for v in values)]
-        for index, values in zip(sentences.index, columns.itertuples(index=False), strict=True)
-    ]
+        result = label_dataframe(dd.from_pandas(frame(), npartitions=3), "text", "document", model=model).compute()
+    rows = labeled_by_label_command(tmp_path, "--documents")  # id, text, then the four document columns
+    got = [[as_text(v) for v in values] for values in result[list(DOCUMENT_COLUMNS)].itertuples(index=False)]
     assert got == [row[2:] for row in rows]
 
 
-def test_label_dataframe_documents_are_what_score_finds(dd, model):
+def test_label_dataframe_sentences_are_what_score_finds(dd, model):
     with dask.config.set(scheduler="sync"):
-        documents = label_dataframe(dd.from_pandas(frame(), npartitions=3), "text", "document", model=model).compute()
-    for text, (_, document) in zip(TEXTS, documents.iterrows(), strict=True):
+        sentences = label_dataframe(dd.from_pandas(frame(), npartitions=3), "text", "sentence", model=model).compute()
+    expected = []
+    for index, text in enumerate(TEXTS):
         scored = model.score(text).sentences if isinstance(text, str) and text.strip() else []
-        if not scored:
-            assert document[["sentences", "opinion_sentences", "opinion_share"]].isna().all()
-            continue
-        assert document["sentences"] == len(scored)  # headings are not sentences, as in score
-        assert document["opinion_sentences"] == sum(s.label == "opinion" for s in scored)
-        assert document["opinion_share"] == document["opinion_sentences"] / len(scored)
-        mean = sum(s.opinion_probability for s in scored) / len(scored)
-        assert document["mean_opinion_probability"] == pytest.approx(mean, abs=1e-6)
+        expected += [[index, s.index, s.start, s.end, s.sentence, s.label, s.opinion_probability] for s in scored]
+        expected += [] if scored else [[index, None, None, None, None, None, None]]
+    columns = sentences[["sentence_index", "start", "end", "sentence", "label", "opinion_probability"]]
+    got = [
+        [i, *(None if pd.isna(v) else v for v in values)]
+        for i, values in zip(sentences.index, columns.itertuples(index=False), strict=True)
+    ]
+    assert got == expected  # headings are not sentences, as in score
 
 
 @pytest.mark.slow

@@ -89,7 +89,7 @@ def test_contributions_are_exact_for_a_model_with_other_settings(tuned, sentence
 def test_a_model_without_style_features_is_explained(sentences):
     labels = ["opinion" if "should" in s or "?" in s else "fact" for s in sentences]
     labels[0], labels[1] = "fact", "opinion"
-    model = Model(build_pipeline(style=False).fit(sentences, labels))
+    model = Model(build_pipeline(style=False, lexicon=None).fit(sentences, labels))
     _check_exact(model, sentences[:10] + EXTRA_SENTENCES)
     names = {cue.term for e in model.explain(EXTRA_SENTENCES) for cue in e.terms}
     assert names and not any(name.startswith("[") for name in names)
@@ -196,7 +196,7 @@ def test_explain_document_adds_cues_and_log_odds(bundled):
     assert list(row)[:6] == ["index", "start", "end", "sentence", "label", "opinion_probability"]
     assert set(row["cues"]) == {"opinion", "fact"}
     assert 0 < len(row["cues"]["opinion"]) <= 2 and len(row["cues"]["fact"]) <= 2
-    assert row["cues"]["opinion"][0]["term"] == "[modal]"
+    assert row["cues"]["opinion"][0]["text"] == "should"  # the word, or the [modal] signal it triggers
     assert explained.to_dict()["explain"] == {
         "intercept": pytest.approx(Explainer(bundled.pipeline).intercept, abs=1e-6),
         "cues_per_label": 2,

@@ -33,8 +33,8 @@ def test_explain_json_has_cues_toward_each_label(run):
             for start, end in cue["spans"]:
                 assert row["sentence"][start:end]
         assert 1 / (1 + 2.718281828459045 ** -row["log_odds"]) == pytest.approx(row["opinion_probability"], abs=1e-5)
-    assert data["sentences"][1]["cues"]["opinion"][0]["term"] == "[modal]"
-    assert data["sentences"][1]["cues"]["opinion"][0]["text"] == "should"
+    toward_opinion = {cue["term"]: cue["text"] for cue in data["sentences"][1]["cues"]["opinion"]}
+    assert toward_opinion["[modal]"] == "should"
 
 
 def test_cues_limits_the_terms_and_zero_gives_all(run):
@@ -61,7 +61,7 @@ def test_explain_csv_and_tsv_have_a_compact_cues_column(run, flag, delimiter):
     rows = list(csv.DictReader(io.StringIO(result.output), delimiter=delimiter))
     assert len(rows) == 3
     assert list(rows[0])[-2:] == ["log_odds", "cues"]
-    assert rows[1]["cues"].startswith("opinion: [modal: should] +")
+    assert rows[1]["cues"].startswith("opinion: ") and "[modal: should] +" in rows[1]["cues"].split("; fact: ")[0]
     assert "; fact: " in rows[1]["cues"] and "{" not in rows[1]["cues"]
 
 

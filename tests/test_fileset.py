@@ -5,6 +5,7 @@ usage errors. The same runs on a Dask cluster are in test_dask.py."""
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import os
 import pickle
@@ -37,14 +38,47 @@ def _write_delimited(delimiter: str, terminator: str):
     return write
 
 
-# A writer of sample input for every suffix in INPUT_SUFFIXES: adding a format to that tuple (".jsonl",
-# ".parquet", ".csv.gz", ...) makes test_every_input_suffix_has_a_sample fail until its writer is added here, and
-# then every test parametrized over SAMPLES (here and in test_dask.py) covers the new format too.
-SAMPLES = {
+def _write_json_lines(path: Path, rows: list[list[str]]) -> Path:
+    header, *records = rows
+    with path.open("w", encoding="utf-8") as f:
+        for record in records:  # a number, a null and a nested value among the strings, kept as they are
+            obj = {**dict(zip(header, record, strict=True)), "id": int(record[0]), "extra": None, "tags": ["a", 1]}
+            f.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    return path
+
+
+def _write_parquet(path: Path, rows: list[list[str]]) -> Path:
+    pyarrow = pytest.importorskip("pyarrow")
+    parquet = pytest.importorskip("pyarrow.parquet")
+
+    header, *records = rows
+    columns = {name: [record[k] for record in records] for k, name in enumerate(header)}
+    parquet.write_table(pyarrow.table(columns), path)
+    return path
+
+
+def _gzipped(write):
+    def write_gzip(path: Path, rows: list[list[str]]) -> Path:
+        plain = write(path.with_name(path.name.removesuffix(".gz")), rows)
+        path.write_bytes(gzip.compress(plain.read_bytes()))
+        plain.unlink()
+        return path
+
+    return write_gzip
+
+
+# A writer of sample input for every suffix in INPUT_SUFFIXES (what a folder contributes: every format ``tables``
+# reads): a new format there makes test_every_input_suffix_has_a_sample fail until its writer is added here, and
+# then every test that goes through write_inputs (here and in test_dask.py, on the cluster) covers it too.
+_PLAIN = {
     ".csv": _write_delimited(",", "\n"),
     ".tsv": _write_delimited("\t", "\r\n"),
     ".tab": _write_delimited("\t", "\n"),
+    ".jsonl": _write_json_lines,
+    ".ndjson": _write_json_lines,
+    ".parquet": _write_parquet,
 }
+SAMPLES = {**_PLAIN, **{f"{suffix}.gz": _gzipped(w) for suffix, w in _PLAIN.items() if suffix != ".parquet"}}
 
 
 def many_rows(n: int, start: int = 0) -> list[list[str]]:
@@ -61,8 +95,8 @@ def many_rows(n: int, start: int = 0) -> list[list[str]]:
     return ROWS + extra
 
 
-def write_inputs(folder: Path, count: int, rows: int = 40) -> list[Path]:
-    """``count`` input files in ``folder``, cycling through the sample formats."""
+def write_inputs(folder: Path, count: int = len(SAMPLES), rows: int = 40) -> list[Path]:
+    """``count`` input files in ``folder``, cycling through the sample formats (by default one of each)."""
     folder.mkdir(parents=True, exist_ok=True)
     suffixes = list(SAMPLES)
     paths = []
@@ -72,11 +106,15 @@ def write_inputs(folder: Path, count: int, rows: int = 40) -> list[Path]:
     return paths
 
 
-def single_label(source: Path, destination: Path, *args: str) -> bytes:
-    """What one ``label INPUT -o OUTPUT`` run writes."""
-    result = invoke(["label", source, "-o", destination, "-q", *args])
+def single_label(source: Path, folder: Path, *args: str) -> bytes:
+    """What one ``label INPUT -o FOLDER/NAME`` run writes (the same name, so the same format)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    destination = folder / source.name
+    result = invoke(["label", source, "-o", destination, "-q", "--force", *args])
     assert result.exit_code == 0, result.stderr
-    return destination.read_bytes()
+    output = destination.read_bytes()
+    destination.unlink()
+    return output
 
 
 def run(*args, input=None):
@@ -108,7 +146,7 @@ def test_find_inputs_files_folders_and_globs(tmp_path):
     ("item", "message"),
     [
         ("missing.csv", "missing.csv: no such file or folder"),
-        ("empty", "empty: no .csv, .tsv or .tab file in this folder"),
+        ("empty", "empty: no .csv, .tsv, .tab, .jsonl, .ndjson or .parquet file (gzipped or not) in this folder"),
         ("*.nothing", "no file matches *.nothing"),
     ],
 )
@@ -121,8 +159,8 @@ def test_find_inputs_errors(tmp_path, monkeypatch, item, message):
 
 
 def test_every_sample_format_is_found_in_a_folder(tmp_path):
-    paths = write_inputs(tmp_path / "in", len(SAMPLES))
-    assert {p.suffix for p in find_inputs([tmp_path / "in"])} == set(SAMPLES)
+    paths = write_inputs(tmp_path / "in")
+    assert {"." + p.name.split(".", 1)[1] for p in find_inputs([tmp_path / "in"])} == set(SAMPLES)
     assert sorted(paths) == find_inputs([tmp_path / "in"])
 
 
@@ -130,14 +168,13 @@ def test_every_sample_format_is_found_in_a_folder(tmp_path):
 
 
 def test_output_dir_writes_what_single_label_writes(tmp_path):
-    inputs = write_inputs(tmp_path / "in", 4)
+    inputs = write_inputs(tmp_path / "in")  # one file of every format a folder contributes
     result = run(tmp_path / "in", "--output-dir", tmp_path / "out", "--chunk-size", "7")
     assert result.exit_code == 0, result.stderr
     for source in inputs:
-        assert (tmp_path / "out" / source.name).read_bytes() == single_label(source, tmp_path / "ref")
-        (tmp_path / "ref").unlink()
-    rows = 4 * (len(ROWS) - 1 + 40)
-    assert f"factopinion: 4 files, {rows:,} rows: " in result.stderr
+        assert (tmp_path / "out" / source.name).read_bytes() == single_label(source, tmp_path / "ref"), source.name
+    rows = len(inputs) * (len(ROWS) - 1 + 40)
+    assert f"factopinion: {len(inputs)} files, {rows:,} rows: " in result.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
         [p.name for p in inputs] + [manifest_path(p).name for p in inputs]
     )
@@ -149,7 +186,6 @@ def test_options_apply_to_every_file(tmp_path):
     assert run(*inputs, "--output-dir", tmp_path / "out", "-q", *args).exit_code == 0
     for source in inputs:
         assert (tmp_path / "out" / source.name).read_bytes() == single_label(source, tmp_path / "ref", *args)
-        (tmp_path / "ref").unlink()
 
 
 def test_a_bad_file_is_reported_and_the_others_finish(tmp_path):
@@ -242,7 +278,6 @@ def test_resume_skips_complete_outputs_and_relabels_the_rest(tmp_path):
     assert {k: v for k, v in labeled_times(out).items() if k in before} == before  # not rewritten
     for source in inputs:
         assert (out / source.name).read_bytes() == single_label(source, tmp_path / "ref")
-        (tmp_path / "ref").unlink()
 
     result = run(tmp_path / "in", "--output-dir", out, "--resume")
     assert result.exit_code == 0 and "nothing to label: 4 files already complete" in result.stderr
@@ -253,7 +288,7 @@ def test_resume_relabels_what_is_not_complete(tmp_path):
     out = tmp_path / "out"
     assert run(tmp_path / "in", "--output-dir", out, "-q").exit_code == 0
     expected = {p.name: (out / p.name).read_bytes() for p in inputs}
-    SAMPLES[inputs[0].suffix](inputs[0], many_rows(41))  # the input changed
+    SAMPLES[".csv"](inputs[0], many_rows(41))  # the input (part-00.csv) changed
     (out / inputs[1].name).write_bytes((out / inputs[1].name).read_bytes()[:-10])  # a truncated output
     manifest_path(out / inputs[2].name).unlink()  # labeled, but stopped before its manifest
     (out / inputs[3].name).unlink()  # the output is gone

@@ -6,10 +6,10 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "factopinion"
 LAYERS = [
-    {"errors", "text"},
-    {"encoding", "language", "document", "features"},
-    {"explain", "csvstream", "atomic", "evaluation"},
-    {"model", "datasets", "formats", "html"},
+    {"errors", "text", "naming"},
+    {"encoding", "language", "document", "features", "lexicon", "calibration"},
+    {"explain", "csvstream", "atomic", "evaluation", "web"},
+    {"model", "datasets", "formats", "html", "tables"},
     {"training", "batch"},
     {"bundled", "fileset"},
     {"dask"},

@@ -97,7 +97,7 @@ def test_foreign_or_corrupt_model_files_give_clear_errors(tmp_path):
     with pytest.raises(ModelError, match="not a scikit-learn Pipeline"):
         load_model(foreign)
     wrong_classes = tmp_path / "classes.joblib"
-    joblib.dump(build_pipeline(min_df=1).fit(["a b", "c d"], ["x", "y"]), wrong_classes)
+    joblib.dump(build_pipeline(min_df=1, max_df=1.0).fit(["a b", "c d"], ["x", "y"]), wrong_classes)
     with pytest.raises(ModelError, match="not a fact/opinion model"):
         load_model(wrong_classes)
 
@@ -135,7 +135,9 @@ def test_missing_bundled_model_is_rebuilt(tmp_path, monkeypatch):
 
 
 def test_model_that_unpickles_but_cannot_run_is_refused(tmp_path):
-    pipeline = build_pipeline(min_df=1).fit(["It rained on Monday.", "What a disgrace!"], ["fact", "opinion"])
+    pipeline = build_pipeline(min_df=1, max_df=1.0).fit(
+        ["It rained on Monday.", "What a disgrace!"], ["fact", "opinion"]
+    )
     del pipeline.named_steps["features"].transformer_list[0][1].vocabulary_
     broken = tmp_path / "broken.joblib"
     joblib.dump(pipeline, broken)

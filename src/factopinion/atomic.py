@@ -5,17 +5,17 @@ never harms what was there; a device, FIFO or socket is written into directly, n
 from __future__ import annotations
 
 import contextlib
-import errno
+import io
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from .errors import OutputError, OutputExists
 
-__all__ = ["atomic_output", "check_writable", "same_file", "PART_SUFFIX"]
+__all__ = ["atomic_output", "check_writable", "defer_while_creating", "same_file", "PART_SUFFIX"]
 
 PART_SUFFIX = ".part"
 
@@ -38,6 +38,7 @@ def check_writable(path: str | Path, *, overwrite: bool = False) -> bool:
     try:
         mode = os.stat(name).st_mode
     except FileNotFoundError:
+        _check_folder(name)
         return False
     except OSError as err:
         raise OutputError(f"cannot write {name}: {err.strerror or err}") from None
@@ -47,7 +48,18 @@ def check_writable(path: str | Path, *, overwrite: bool = False) -> bool:
         return True
     if not overwrite:
         raise OutputExists(name)
+    _check_folder(name)
     return False
+
+
+def _check_folder(name: str) -> None:
+    """Refuse, before any work, a new or replaced file whose folder (or the nearest existing folder above it, which
+    would hold the new ones) cannot be written: read-only, or not ours."""
+    folder = os.path.dirname(os.path.realpath(name))
+    while not os.path.exists(folder) and os.path.dirname(folder) != folder:
+        folder = os.path.dirname(folder)
+    if os.path.isdir(folder) and not os.access(folder, os.W_OK):
+        raise OutputError(f"cannot write {name}: the folder {folder} is read-only or not writable")
 
 
 @contextlib.contextmanager
@@ -65,16 +77,19 @@ def atomic_output(path: str | Path, *, overwrite: bool = False, buffer_size: int
             yield file
         return
     target = Path(os.path.realpath(path))
+    _defer_signals(True)  # a signal between the file's creation and the try below would leave it behind
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=PART_SUFFIX)
     except OSError as err:
+        _defer_signals(False)
         raise OutputError(f"cannot write {path}: {err.strerror or err}") from None
     try:
+        _defer_signals(False)  # a signal that came meanwhile ends the run here, where the file is removed
         os.fchmod(fd, _mode_for(target))
-        with os.fdopen(fd, "wb", buffering=buffer_size) as file:
+        with io.BufferedWriter(_Named(io.FileIO(fd, "wb"), path), buffer_size) as file:
             yield file
             file.flush()
-            os.fsync(file.fileno())
+            _Named.check(path, os.fsync, file.fileno())
         _publish(tmp, target, overwrite, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -84,17 +99,78 @@ def atomic_output(path: str | Path, *, overwrite: bool = False, buffer_size: int
 @contextlib.contextmanager
 def _open_special(path: str | Path, buffer_size: int) -> Iterator[BinaryIO]:
     try:
-        file = open(path, "wb", buffering=buffer_size)  # noqa: SIM115 (closed below)
+        raw = io.FileIO(path, "wb")
     except OSError as err:
         raise OutputError(f"cannot write {path}: {err.strerror or err}") from None
-    with file:
+    with io.BufferedWriter(_Named(raw, path), buffer_size) as file:
         yield file
+        file.flush()
+
+
+class _Named(io.RawIOBase):
+    """The raw writes of an output file, a failure (disk full, an I/O error) reported as an ``OutputError`` that
+    names the output; a closed pipe stays a ``BrokenPipeError``."""
+
+    def __init__(self, file: io.FileIO, path: str | Path):
+        self._file, self._path = file, path
+
+    @staticmethod
+    def check(path: str | Path, call, *args):
+        """``call(*args)``, an ``OSError`` from it reported as an ``OutputError`` naming ``path``."""
         try:
-            file.flush()
+            return call(*args)
+        except BrokenPipeError:
+            raise
         except OSError as err:
-            if err.errno == errno.EPIPE:
+            if isinstance(err, OutputError):
                 raise
             raise OutputError(f"cannot write {path}: {err.strerror or err}") from None
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        return self.check(self._path, self._file.write, data)
+
+    def fileno(self) -> int:
+        return self._file.fileno()
+
+    def seekable(self) -> bool:
+        return self._file.seekable()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._file.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._file.close()
+
+
+_deferring = False
+_deferred: list[Callable[[], None]] = []
+
+
+def defer_while_creating(action: Callable[[], None]) -> bool:
+    """For a signal handler that ends the run (``action`` raises): while a temporary file is being created, keep
+    ``action`` for later and return True, so that the file is known, and removed, when the run ends."""
+    if _deferring:
+        _deferred.append(action)
+    return _deferring
+
+
+def _defer_signals(on: bool) -> None:
+    """Start deferring, or stop and act on a signal that came meanwhile (its action raises)."""
+    global _deferring
+    _deferring = on
+    if not on and _deferred:
+        action = _deferred[0]
+        _deferred.clear()
+        action()
 
 
 def _mode_for(target: Path) -> int:

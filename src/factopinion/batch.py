@@ -1,71 +1,129 @@
-"""Label every row, or every sentence, of a CSV/TSV file: streamed in chunks, scored on a pool of worker processes
-in input order, every input cell written back unchanged (see ``csvstream``) and the output written atomically."""
+"""Label every row, every sentence or every document of a table: streamed in chunks, scored on a pool of worker
+processes in input order, every input cell written back unchanged and the output written atomically.
+
+CSV/TSV in and out of the same dialect is the record path of ``csvstream`` (byte for byte); every other pair of
+formats (JSON Lines, Parquet, gzip, or CSV into another format) goes through ``tables``, where the main process
+writes each chunk's rows from the values the workers computed."""
 
 from __future__ import annotations
 
 import contextlib
 import csv
 import ctypes
+import dataclasses
+import functools
 import io
 import os
 import signal
 import stat
+import statistics
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
+from . import tables
 from .atomic import atomic_output, same_file
-from .csvstream import BadRecord, CellFormat, Chunk, RecordReader, RecordWriter, find_text_column
+from .csvstream import (
+    BadRecord,
+    CellFormat,
+    Chunk,
+    RecordReader,
+    RecordWriter,
+    check_delimiter,
+    find_text_column,
+    quoting_for,
+)
 from .document import label_for
-from .errors import DataError, OptionError
+from .errors import DataError, OptionError, WorkerDied
 from .model import Model
-from .text import split_sentences
+from .text import segment, split_sentences
 
 __all__ = [
     "BatchOptions",
     "BatchSummary",
     "ChunkCounts",
+    "DOCUMENT_COLUMNS",
     "ROW_COLUMNS",
     "SENTENCE_COLUMNS",
+    "multi_sentence_advice",
     "label_stream",
     "label_file",
     "score_texts",
 ]
 
-# The columns each mode adds, in order.
+# The columns each mode adds, in order, and the type of each (for the typed formats: JSON Lines, Parquet).
 ROW_COLUMNS = ("label", "opinion_probability")
 SENTENCE_COLUMNS = ("row", "sentence_index", "start", "end", "sentence", "label", "opinion_probability")
+DOCUMENT_COLUMNS = ("sentences", "opinion_sentences", "opinion_share", "mean_opinion_probability")
+COLUMN_TYPES = {
+    "label": "string",
+    "opinion_probability": "float",
+    "row": "int",
+    "sentence_index": "int",
+    "start": "int",
+    "end": "int",
+    "sentence": "string",
+    "sentences": "int",
+    "opinion_sentences": "int",
+    "opinion_share": "float",
+    "mean_opinion_probability": "float",
+}
+ADVICE_MEDIAN = 3  # in cell mode, a median of this many sentences per cell or more gets a warning
+ADVICE_SAMPLE = 500  # cells of the first chunk counted for it
 
 
 @dataclass(frozen=True)
 class BatchOptions:
     """How to read, score and write a file.
 
-    ``column_names`` renames added columns (``{"label": "verdict"}``); ``jobs`` 0 means every core;
-    ``chunk_rows`` bounds memory: at most about ``2 * jobs + 1`` chunks are held at once.
+    Three modes: each cell is one unit (the default), each sentence is a row (``sentences``), or each cell is a
+    document summarised by its sentences (``documents``). ``column_names`` renames added columns
+    (``{"label": "verdict"}``); ``keep`` (with ``sentences`` or ``documents``) writes only those input columns;
+    ``html_column`` (with ``documents``) names a column of raw HTML pages, whose main text is scored.
+    ``format`` is the input's format (``tables.FORMATS``) where its name does not tell it; ``delimiter`` None
+    means tab for TSV, comma otherwise. ``jobs`` 0 means every core; ``chunk_rows`` bounds memory: at most about
+    ``2 * jobs + 1`` chunks are held at once.
     """
 
     text_column: str | None = None
     sentences: bool = False
     threshold: float = 0.5
-    delimiter: str = ","
+    delimiter: str | None = None
     encoding: str = "utf-8"
     column_names: Mapping[str, str] = field(default_factory=dict)
     replace_columns: bool = False
     skip_bad_rows: bool = False
     jobs: int = 0
     chunk_rows: int = 4000
+    documents: bool = False
+    keep: tuple[str, ...] | None = None
+    format: str | None = None
+    quoting: str = "auto"
+    html_column: str | None = None
 
     def __post_init__(self) -> None:
+        if self.sentences and self.documents:
+            raise OptionError("choose --sentences or --documents, not both")
+        if self.keep is not None:
+            object.__setattr__(self, "keep", tuple(self.keep))
+            if not (self.sentences or self.documents):
+                raise OptionError("--keep needs --sentences or --documents (without them every column is kept)")
+        if self.html_column is not None and not self.documents:
+            raise OptionError("--html-column needs --documents: each page is scored as a document")
+        if self.html_column is not None and self.text_column is not None:
+            raise OptionError("give --text-column or --html-column, not both")
+        if self.format is not None and self.format not in tables.FORMATS:
+            raise OptionError(f"unknown format {self.format!r}; the formats are: {', '.join(tables.FORMATS)}")
         added = self.added_columns
         unknown = [name for name in self.column_names if name not in added]
         if unknown:
-            mode = "with --sentences" if self.sentences else "without --sentences"
+            mode = {"cell": "without --sentences or --documents"}.get(self.mode, f"with --{self.mode}")
             raise OptionError(
                 f"no added column {unknown[0]!r} to rename {mode}; the added columns are: {', '.join(added)}"
             )
@@ -75,13 +133,26 @@ class BatchOptions:
             raise OptionError(f"two added columns would both be named {twice!r}")
         if not 0.0 <= self.threshold <= 1.0:  # also refuses NaN
             raise OptionError(f"the threshold must be between 0 and 1, not {self.threshold}")
+        quoting_for(self.quoting)
+        if self.delimiter is not None:
+            check_delimiter(self.delimiter)
         if self.chunk_rows < 1 or self.jobs < 0:
             raise OptionError("chunk_rows must be at least 1 and jobs at least 0")
 
     @property
+    def mode(self) -> str:
+        """``cell``, ``sentences`` or ``documents``."""
+        return "sentences" if self.sentences else "documents" if self.documents else "cell"
+
+    @property
     def added_columns(self) -> tuple[str, ...]:
         """The columns this mode adds (before renaming)."""
-        return SENTENCE_COLUMNS if self.sentences else ROW_COLUMNS
+        return {"cell": ROW_COLUMNS, "sentences": SENTENCE_COLUMNS, "documents": DOCUMENT_COLUMNS}[self.mode]
+
+    @property
+    def source_column(self) -> str | None:
+        """The column to score as named: the HTML column, else the text column (None: the default rule)."""
+        return self.html_column or self.text_column
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +179,7 @@ class BatchSummary:
     blank_lines: int = 0
     skipped: list[BadRecord] = field(default_factory=list)
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
 
     def add(self, counts: ChunkCounts) -> None:
         """Count a labeled chunk in."""
@@ -189,14 +261,19 @@ class _Layout:
 
 @dataclass(frozen=True)
 class _Task:
-    """Everything a worker needs besides the chunks: sent once, when the worker starts."""
+    """Everything a worker needs besides the chunks: sent once, when the worker starts. Without ``cells`` the
+    worker returns each output row's record and added values, and the main process writes them (``tables``);
+    ``keep`` holds the indexes of the input columns written, ``html`` says the cells are web pages."""
 
     model: Model
     threshold: float
     sentences: bool
     layout: _Layout
-    cells: CellFormat
+    cells: CellFormat | None
     dialect: dict
+    documents: bool = False
+    keep: tuple[int, ...] | None = None
+    html: bool = False
 
 
 _worker_task: _Task | None = None
@@ -216,7 +293,7 @@ def _exit_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def _label_in_worker(chunk: Chunk) -> tuple[str, ChunkCounts]:
+def _label_in_worker(chunk: Chunk) -> tuple[object, ChunkCounts]:
     assert _worker_task is not None, "the worker was not initialised"
     return _label_chunk(_worker_task, chunk)
 
@@ -244,50 +321,165 @@ def _labels(model: Model, texts: list[str], threshold: float) -> list[list[str]]
     return [[label_for(p, threshold), f"{p:.6f}"] for p in probabilities]
 
 
-def _label_chunk(task: _Task, chunk: Chunk) -> tuple[str, ChunkCounts]:
-    """The chunk's output text, and its counts: rows, labeled, empty, sentences, opinion."""
+def score_documents(model: Model, texts: list[str], threshold: float) -> list[list[str]]:
+    """Score a chunk of cells as documents: per cell, its sentences (as ``score`` splits them: headings are not
+    sentences), opinion sentences, their share and the mean opinion probability, as strings. A blank cell gets
+    empty strings; a cell without sentences (headings only) ``0``, ``0`` and empty strings."""
+    counts, opinion, share, mean = model.sentence_scores(texts).documents(threshold)
+    results = []
+    for text, n, k, s, m in zip(texts, counts.tolist(), opinion.tolist(), share.tolist(), mean.tolist(), strict=True):
+        if not text.strip():
+            results.append(["", "", "", ""])
+        else:
+            results.append([str(n), str(k), f"{s:.6f}", f"{m:.6f}"] if n else ["0", "0", "", ""])
+    return results
+
+
+def multi_sentence_advice(texts: list[str]) -> str | None:
+    """Advice for cell mode when the cells are clearly multi-sentence (a median of ``ADVICE_MEDIAN`` or more
+    sentences among up to ``ADVICE_SAMPLE`` non-blank cells), else None."""
+    counts = [len(segment(text).sentences) for text in texts[:ADVICE_SAMPLE] if text.strip()]
+    if not counts or (median := statistics.median(counts)) < ADVICE_MEDIAN:
+        return None
+    return (
+        f"the cells hold {median:g} sentences each (median of the first {len(counts):,} non-empty rows) and each "
+        "cell is labeled as one unit; --documents gives each row its sentence counts and opinion share, "
+        "--sentences one row per sentence"
+    )
+
+
+def _label_documents(task: _Task, chunk: Chunk) -> tuple[list, list[list[str]], ChunkCounts]:
+    texts = chunk.texts
+    if task.html:
+        from .web import page_text
+
+        texts = [page_text(text) if text.strip() else "" for text in texts]
+    values = score_documents(task.model, texts, task.threshold)
+    labeled = sum(1 for added in values if added[0] not in ("", "0"))
+    sentences = sum(int(added[0]) for added in values if added[0])
+    opinion = sum(int(added[1]) for added in values if added[1])
+    return chunk.records, values, ChunkCounts(len(texts), labeled, len(texts) - labeled, sentences, opinion)
+
+
+# A chunk's result holds at most about this many characters of formatted output; the sentence rows past it are
+# sent as their spans and formatted by the writer, this many characters at a time. So memory is bounded by the
+# chunk, not by its sentences times the width of their rows (each sentence row repeats its input row).
+OUTPUT_BUDGET = 1 << 24
+
+
+@dataclass(frozen=True, slots=True)
+class _SentenceRows:
+    """The sentence rows of one input record, not yet formatted: its text, row number, cell and sentences."""
+
+    record: str
+    number: int
+    text: str
+    spans: list[tuple[int, int, str, str]]  # (start, end, label, probability) per sentence
+
+    def values(self, first: int, stop: int) -> list[list[str]]:
+        """The added values of sentence rows ``first`` to ``stop`` (one row of empty values for no sentence)."""
+        if not self.spans:
+            return [[str(self.number), "", "", "", "", "", ""]]
+        n, text = str(self.number), self.text
+        return [
+            [n, str(index), str(start), str(end), text[start:end], label, probability]
+            for index, (start, end, label, probability) in enumerate(self.spans[first:stop], start=first)
+        ]
+
+    def size(self) -> int:
+        """About how many characters its formatted rows take."""
+        return (len(self.record) + 48) * max(1, len(self.spans)) + len(self.text)
+
+
+def _label_chunk(task: _Task, chunk: Chunk) -> tuple[object, ChunkCounts]:
+    """The chunk's output and its counts (rows, labeled, empty, sentences, opinion). The output is, for a CSV/TSV
+    sink, a list of pieces: formatted text and (past ``OUTPUT_BUDGET``) sentence rows still to format; without
+    ``task.cells`` (a ``tables`` sink), the record and added values of each output row."""
+    rows = len(chunk.records)
+    if task.documents:
+        document_records, document_values, counts = _label_documents(task, chunk)
+        return _output(task, document_records, document_values), counts
     results = score_texts(task.model, chunk.texts, task.threshold, task.sentences)
-    records, values = [], []
-    labeled = opinion = sentences = 0
-    if task.sentences:
-        for record, text, number, spans in zip(chunk.records, chunk.texts, chunk.numbers, results, strict=True):
-            labeled += bool(spans)
-            sentences += len(spans)
-            for index, (start, end, label, probability) in enumerate(spans):
-                records.append(record)
-                values.append([str(number), str(index), str(start), str(end), text[start:end], label, probability])
-                opinion += label == "opinion"
-            if not spans:
-                records.append(record)
-                values.append([str(number), "", "", "", "", "", ""])
-    else:
-        records, values = chunk.records, results
+    if not task.sentences:
         labeled = sum(1 for label, _ in results if label)
         opinion = sum(1 for label, _ in results if label == "opinion")
-    counts = ChunkCounts(len(chunk.records), labeled, len(chunk.records) - labeled, sentences, opinion)
-    return _format(task, records, values), counts
+        return _output(task, chunk.records, results), ChunkCounts(rows, labeled, rows - labeled, 0, opinion)
+    pieces: list[str | _SentenceRows] = []
+    records: list[str] = []
+    values: list[list[str]] = []
+    labeled = opinion = sentences = size = 0
+    for record, text, number, spans in zip(chunk.records, chunk.texts, chunk.numbers, results, strict=True):
+        labeled += bool(spans)
+        sentences += len(spans)
+        opinion += sum(1 for span in spans if span[2] == "opinion")
+        rows_of = _SentenceRows(record, number, text, spans)
+        if task.cells is not None:  # a CSV/TSV sink: past the budget, this record and the rest go unformatted
+            size += rows_of.size()
+            if size > OUTPUT_BUDGET:
+                pieces.append(rows_of)
+                continue
+        cell_values = rows_of.values(0, len(spans))
+        records.extend([record] * len(cell_values))
+        values.extend(cell_values)
+    counts = ChunkCounts(rows, labeled, rows - labeled, sentences, opinion)
+    if task.cells is None:
+        return (records, values), counts
+    if records:
+        pieces.insert(0, _format(task, records, values))
+    return pieces, counts
+
+
+def _output(task: _Task, records: list, values: list[list[str]]) -> object:
+    if task.cells is None:  # the main process writes the rows
+        return records, values
+    return [_format(task, records, values)]
+
+
+def _formatted(task: _Task, pieces: list[str | _SentenceRows]) -> Iterator[str]:
+    """A chunk's pieces of output as text, at most about ``OUTPUT_BUDGET`` characters at a time."""
+    for piece in pieces:
+        if isinstance(piece, str):
+            yield piece
+            continue
+        step = max(1, OUTPUT_BUDGET // (len(piece.record) + 48))
+        for first in range(0, max(1, len(piece.spans)), step):
+            values = piece.values(first, first + step)
+            yield _format(task, [piece.record] * len(values), values)
 
 
 def _format(task: _Task, records: list[str], values: list[list[str]]) -> str:
-    """Each record with its added values: appended to its own text, or, replacing columns, as a new row."""
+    """Each record with its added values: appended to its own text, or, keeping or replacing columns, as a new
+    row."""
     cells, layout = task.cells, task.layout
-    if layout.replaced:
-        rows = csv.reader(io.StringIO("".join(records), newline=""), **task.dialect)
-        out = []
-        for row, added in zip(rows, values, strict=True):
-            for position, k in layout.replaced:
-                row[position] = added[k]
-            out.append(cells.row(row + [added[k] for k in layout.appended]))
-        return "".join(out)
+    assert cells is not None
+    if layout.replaced or task.keep is not None:
+        return "".join(cells.row(row) for row in _rows(task, records, values))
     if task.sentences:  # the sentence may need quoting
         values = [[cells.cell(v) for v in added] for added in values]
     join = cells.delimiter.join
     return "".join(cells.append(record, join(added)) for record, added in zip(records, values, strict=True))
 
 
+def _rows(task: _Task, records: list[str], values: list[list[str]]) -> Iterator[list[str]]:
+    """Rows formatted anew: each record's kept cells, replaced columns overwritten, added values appended. A record
+    repeated over its sentences is parsed once."""
+    layout, previous, kept = task.layout, None, []
+    for record, added in zip(records, values, strict=True):
+        if record is not previous:
+            # a blank line (of a one-column file) is one empty cell
+            row = next(csv.reader(io.StringIO(record, newline=""), **task.dialect), []) or [""]
+            kept, previous = row if task.keep is None else [row[i] for i in task.keep], record
+        row = kept.copy()
+        for position, k in layout.replaced:
+            row[position] = added[k]
+        yield row + [added[k] for k in layout.appended]
+
+
 def _format_header(task: _Task, header: list[str], header_text: str) -> str:
+    """The output header; ``header`` is the input's, with only the kept columns where some are kept."""
     cells, layout = task.cells, task.layout
-    if layout.replaced:
+    assert cells is not None
+    if layout.replaced or task.keep is not None:
         return cells.row(layout.header(header))
     return cells.append(header_text, cells.delimiter.join(map(cells.cell, layout.added_names)))
 
@@ -333,25 +525,37 @@ def label_stream(
     *,
     name: str = "input",
     progress: Callable[[int], None] | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> BatchSummary:
     """Read CSV/TSV bytes from ``source``, write them with the added columns to ``sink``, return a summary.
 
-    ``progress`` is called with the number of input bytes read since its last call. Raises ``DataError`` for
-    input that cannot be used (naming the line).
+    ``progress`` is called with the number of input bytes read since its last call; ``notify`` with a warning
+    (also kept in the summary). Raises ``DataError`` for input that cannot be used (naming the line).
     """
     options = options or BatchOptions()
     started = time.perf_counter()
+    delimiter = options.delimiter or ","
     reader = RecordReader(
-        source, name=name, delimiter=options.delimiter, encoding=options.encoding, skip_bad=options.skip_bad_rows
+        source,
+        name=name,
+        delimiter=delimiter,
+        encoding=options.encoding,
+        skip_bad=options.skip_bad_rows,
+        quoting=options.quoting,
     )
-    column = reader.header.index(find_text_column(reader.header, options.text_column, name))
-    layout = _Layout.plan(reader.header, options.added_columns, options.column_names, options.replace_columns)
-    cells = CellFormat(options.delimiter, reader.quoting, reader.line_terminator)
-    dialect = {"delimiter": options.delimiter, "quoting": reader.quoting, "strict": True}
-    task = _Task(model, options.threshold, options.sentences, layout, cells, dialect)
+    column = reader.header.index(find_text_column(reader.header, options.source_column, name))
+    keep = _kept(reader.header, options.keep, name)
+    header = reader.header if keep is None else [reader.header[i] for i in keep]
+    layout = _Layout.plan(header, options.added_columns, options.column_names, options.replace_columns)
+    cells = CellFormat(delimiter, reader.quoting, reader.line_terminator)
+    dialect = {"delimiter": delimiter, "quoting": reader.quoting, "strict": True}
+    task = _Task(
+        model, options.threshold, options.sentences, layout, cells, dialect, options.documents, keep,
+        options.html_column is not None,
+    )  # fmt: skip
     writer = RecordWriter(sink, encoding=reader.encoding, bom=reader.has_bom)
-    writer.write(_format_header(task, reader.header, reader.header_text))
-    summary = BatchSummary(sentences_mode=options.sentences)
+    writer.write(_format_header(task, header, reader.header_text))
+    summary = BatchSummary(sentences_mode=options.mode != "cell")
     reported = 0
 
     def report() -> None:
@@ -360,31 +564,71 @@ def label_stream(
             progress(reader.bytes_read - reported)
             reported = reader.bytes_read
 
-    chunks = reader.chunks(column, max(1, options.chunk_rows))
-    head = [c for c in (next(chunks, None), next(chunks, None)) if c is not None]
-    labeler = _Labeler(task, _jobs(options.jobs) if len(head) > 1 else 1)  # a small input never starts a pool
-    pending: deque[Future] = deque()
-    try:
-        for chunk in chain(head, chunks):
-            pending.append(labeler.submit(chunk))
-            report()
-            while len(pending) > labeler.max_pending:
-                _write(pending.popleft(), writer, summary)
-        while pending:
-            _write(pending.popleft(), writer, summary)
-        report()
-    finally:
-        labeler.close()
+    chunks = ((chunk, None) for chunk in reader.chunks(column, max(1, options.chunk_rows)))
+
+    def write(pieces, _) -> None:
+        for text in _formatted(task, pieces):
+            writer.write(text)
+
+    _pump(chunks, task, options, summary, write, report, notify)
     writer.close()
     summary.blank_lines, summary.skipped = reader.blank_lines, reader.skipped
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _write(future: Future, writer: RecordWriter, summary: BatchSummary) -> None:
-    text, counts = future.result()
-    writer.write(text)
-    summary.add(counts)
+def _pump(
+    items: Iterator[tuple[Chunk, object]],
+    task: _Task,
+    options: BatchOptions,
+    summary: BatchSummary,
+    write: Callable[[object, object], None],
+    report: Callable[[], None],
+    notify: Callable[[str], None] | None,
+) -> None:
+    """Label the chunks in order and ``write`` each one's output with the object it came with (the input rows a
+    ``tables`` sink needs). In cell mode, the first chunk decides whether to advise another mode."""
+    head = [item for item in (next(items, None), next(items, None)) if item is not None]
+    if head and options.mode == "cell" and (advice := multi_sentence_advice(head[0][0].texts)):
+        summary.warnings.append(advice)
+        if notify is not None:
+            notify(advice)
+    labeler = _Labeler(task, _jobs(options.jobs) if len(head) > 1 else 1)  # a small input never starts a pool
+    pending: deque[tuple[Future, object]] = deque()
+
+    def flush_one() -> None:
+        future, context = pending.popleft()
+        output, counts = future.result()
+        write(output, context)
+        summary.add(counts)
+
+    try:
+        for chunk, context in chain(head, items):
+            pending.append((labeler.submit(chunk), context))
+            report()
+            while len(pending) > labeler.max_pending:
+                flush_one()
+        while pending:
+            flush_one()
+        report()
+    except BrokenProcessPool:
+        raise WorkerDied() from None
+    finally:
+        labeler.close()
+
+
+def _kept(header: list[str], keep: Iterable[str] | None, name: str) -> tuple[int, ...] | None:
+    """The indexes of the ``keep`` columns in input order (None: every column); a ``DataError`` for a name the
+    input does not have, or has twice."""
+    if keep is None:
+        return None
+    for wanted in keep:
+        if wanted not in header:
+            raise DataError(f"{name}: no column {wanted!r} to keep; the columns are: {', '.join(header)}")
+        if header.count(wanted) > 1:
+            raise DataError(f"{name}: the header has {header.count(wanted)} columns named {wanted!r}")
+    wanted_set = set(keep)
+    return tuple(i for i, column in enumerate(header) if column in wanted_set)
 
 
 def label_file(
@@ -395,20 +639,31 @@ def label_file(
     *,
     overwrite: bool = False,
     progress: Callable[[int], None] | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> BatchSummary:
     """Label ``source`` (a path or binary stream) into ``destination`` (a path, written atomically, or a binary
-    stream). The input file is only read; a destination that is the input is refused."""
+    stream), in the formats their names imply (CSV, TSV, JSON Lines, Parquet; ``.gz`` for gzip) or
+    ``options.format`` for the input (``tables.resolve_formats``). The input file is only read; a destination
+    that is the input is refused. ``notify`` gets warnings as they arise (they are in the summary too)."""
+    options = options or BatchOptions()
     if isinstance(destination, (str, Path)) and _is_input(source, destination):
         name = source if isinstance(source, (str, Path)) else "standard input"
         raise DataError(f"refusing to write the output over the input file ({name} is {destination})")
+    formats = tables.resolve_formats(
+        str(source) if isinstance(source, (str, Path)) else None,
+        str(destination) if isinstance(destination, (str, Path)) else None,
+        options.format,
+    )
+    run = functools.partial(_label_to, model=model, options=options, formats=formats, overwrite=overwrite,
+                            progress=progress, notify=notify)  # fmt: skip
     if not isinstance(source, (str, Path)):
-        return _label_to(source, destination, model, options, overwrite, progress, name="standard input")
+        return run(source, destination, name="standard input")
     try:
         handle = open(source, "rb")  # noqa: SIM115 (closed below)
     except OSError as err:
         raise DataError(f"cannot read {source}: {err.strerror or err}") from None
     with handle:
-        return _label_to(handle, destination, model, options, overwrite, progress, name=str(source))
+        return run(handle, destination, name=str(source))
 
 
 def _is_input(source: str | Path | BinaryIO, destination: str | Path) -> bool:
@@ -422,8 +677,131 @@ def _is_input(source: str | Path | BinaryIO, destination: str | Path) -> bool:
     return stat.S_ISREG(read.st_mode) and (read.st_dev, read.st_ino) == (written.st_dev, written.st_ino)
 
 
-def _label_to(source, destination, model, options, overwrite, progress, *, name: str) -> BatchSummary:
+def _label_to(source, destination, *, overwrite: bool, name: str, **kwargs) -> BatchSummary:
     if not isinstance(destination, (str, Path)):
-        return label_stream(source, destination, model, options, name=name, progress=progress)
+        return _label_formats(source, destination, name=name, **kwargs)
     with atomic_output(destination, overwrite=overwrite) as sink:
-        return label_stream(source, sink, model, options, name=name, progress=progress)
+        return _label_formats(source, sink, name=name, **kwargs)
+
+
+def _label_formats(
+    source: BinaryIO,
+    sink: BinaryIO,
+    *,
+    model: Model,
+    options: BatchOptions,
+    formats: tuple[tables.TableFormat, tables.TableFormat],
+    name: str,
+    progress: Callable[[int], None] | None,
+    notify: Callable[[str], None] | None,
+) -> BatchSummary:
+    """CSV/TSV into the same dialect through ``label_stream``; every other pair of formats through ``tables``."""
+    source_format, sink_format = formats
+    counter = tables.CountingReader(source)
+    reader: _TableReader
+    with tables.open_output(sink, sink_format) as out:
+        if source_format.kind == "parquet":
+            parquet = tables.ParquetReader(_seekable(source, name), name=name, size=_size(source))
+            return _label_tables(
+                parquet, out, model, options, sink_format, progress, notify, lambda: parquet.bytes_read
+            )
+        stream = tables.open_input(counter, source_format, name)
+        delimiter = source_format.delimiter(options.delimiter)
+        if source_format.delimited and sink_format.delimited and sink_format.delimiter(options.delimiter) == delimiter:
+            report = None if progress is None else (lambda _: progress(counter.take()))
+            options = dataclasses.replace(options, delimiter=delimiter)
+            return label_stream(stream, out, model, options, name=name, progress=report, notify=notify)
+        if source_format.kind == "jsonl":
+            reader = tables.JsonLinesReader(
+                stream, name=name, encoding=options.encoding, skip_bad=options.skip_bad_rows
+            )
+        else:
+            reader = tables.DelimitedReader(stream, name=name, delimiter=delimiter, encoding=options.encoding,
+                                            skip_bad=options.skip_bad_rows, quoting=options.quoting)  # fmt: skip
+        return _label_tables(reader, out, model, options, sink_format, progress, notify, lambda: counter.count)
+
+
+class _TableReader(Protocol):
+    name: str
+    header: list[str]
+
+    @property
+    def blank_lines(self) -> int: ...
+
+    @property
+    def skipped(self) -> list[BadRecord]: ...
+
+    def chunks(
+        self, text_column: str, max_rows: int, reserved: Mapping[str, str] | None = None
+    ) -> Iterator[tuple[Chunk, object]]: ...
+
+
+def _label_tables(
+    reader: _TableReader,
+    sink: BinaryIO,
+    model: Model,
+    options: BatchOptions,
+    sink_format: tables.TableFormat,
+    progress: Callable[[int], None] | None,
+    notify: Callable[[str], None] | None,
+    position: Callable[[], int],
+) -> BatchSummary:
+    """Label what ``reader`` reads into a ``tables`` sink of ``sink_format``: the workers score, the main
+    process writes each chunk's rows from its block and the added values."""
+    started = time.perf_counter()
+    name = reader.name
+    text_column = find_text_column(reader.header, options.source_column, name)
+    keep = _kept(reader.header, options.keep, name)
+    header = reader.header if keep is None else [reader.header[i] for i in keep]
+    layout = _Layout.plan(header, options.added_columns, options.column_names, options.replace_columns)
+    columns = tables.Columns(
+        reader.header, keep, layout.names, [COLUMN_TYPES[f] for f in options.added_columns], layout.replaced,
+        layout.appended, options.replace_columns,
+    )  # fmt: skip
+    sink_writer = tables.open_sink(
+        sink_format, sink, columns, reader, delimiter=sink_format.delimiter(options.delimiter),
+        encoding=options.encoding,
+    )  # fmt: skip
+    task = _Task(model, options.threshold, options.sentences, layout, None, {}, options.documents, None,
+                 options.html_column is not None)  # fmt: skip
+    reserved: dict[str, str] = {}
+    if not options.replace_columns:
+        wanted = None if options.keep is None else set(options.keep)
+        reserved = {layout.names[k]: field for k, field in enumerate(options.added_columns)
+                    if wanted is None or layout.names[k] in wanted}  # fmt: skip
+    summary = BatchSummary(sentences_mode=options.mode != "cell")
+    reported = 0
+
+    def report() -> None:
+        nonlocal reported
+        if progress is not None and (now := position()) > reported:
+            progress(now - reported)
+            reported = now
+
+    def write(output, block) -> None:
+        rows, values = output
+        sink_writer.write(block, rows, values)
+
+    chunks = reader.chunks(text_column, max(1, options.chunk_rows), reserved)
+    _pump(chunks, task, options, summary, write, report, notify)
+    sink_writer.close()
+    summary.blank_lines, summary.skipped = reader.blank_lines, reader.skipped
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _seekable(source: BinaryIO, name: str) -> BinaryIO:
+    try:
+        seekable = source.seekable()
+    except (AttributeError, ValueError, OSError):
+        seekable = False
+    if not seekable:
+        raise DataError(f"{name}: Parquet is read from the end of the file, not from a pipe: give the file's name")
+    return source
+
+
+def _size(source: BinaryIO) -> int | None:
+    try:
+        return os.fstat(source.fileno()).st_size
+    except (OSError, ValueError, AttributeError):
+        return None

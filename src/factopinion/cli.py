@@ -8,7 +8,10 @@ error with its exit code, in one place: ``_Group.invoke``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import errno
 import functools
+import io
 import json
 import os
 import re
@@ -21,10 +24,10 @@ from typing import TYPE_CHECKING, BinaryIO
 import click
 
 from . import __version__
-from .errors import FactopinionError, OptionError, OutputExists
+from .errors import FactopinionError, OptionError, OutputError, OutputExists
 
 if TYPE_CHECKING:
-    from .document import Document
+    from .document import Document, PageInfo
     from .fileset import RunSummary
     from .model import Model
 
@@ -46,11 +49,15 @@ def _one_line(message: str) -> str:
 
 class _Command(click.Command):
     """A command whose user errors become one-line messages: exit 2 for option errors, 1 for the rest, 130 for
-    Ctrl-C; a closed standard output ends it quietly."""
+    Ctrl-C, 128 + N for the signals ``signals_as_exit`` handles; a closed pipe on standard output ends it quietly,
+    any other failure to write it is an error."""
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            with signals_as_exit():  # so that a kill removes a temporary output file, in every command
+                result = super().invoke(ctx)
+            _flush_stdout()
+            return result
         except OutputExists as err:
             raise click.ClickException(f"{_one_line(str(err))} (use --force to overwrite it)") from None
         except OptionError as err:
@@ -63,6 +70,9 @@ class _Command(click.Command):
         except OSError as err:
             where = f": {err.filename}" if err.filename else ""
             raise click.ClickException(_one_line(f"{err.strerror or err}{where}")) from None
+        except UnicodeEncodeError as err:  # an undecodable byte of an argument or file name, say, in an output
+            bad = _one_line(err.object[err.start : err.end])
+            raise click.ClickException(f"cannot write the output: {bad} cannot be encoded in {err.encoding}") from None
         except KeyboardInterrupt:
             raise click.exceptions.Exit(130) from None
 
@@ -71,11 +81,69 @@ class _Group(click.Group):
     command_class = _Command
 
 
+def _flush_stdout() -> None:
+    """Flush standard output, so that a failure to write it is reported here rather than by Python at exit."""
+    with contextlib.suppress(ValueError, AttributeError):  # closed or replaced
+        sys.stdout.flush()
+
+
 def _quiet_stdout() -> None:
     """Point standard output at /dev/null, so the exit-time flush after a closed pipe does not complain."""
     with contextlib.suppress(OSError, ValueError, AttributeError):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+
+
+class _Stdout(io.RawIOBase):
+    """The descriptor under standard output (None: the process was started with it closed, ``>&-``). A failure
+    to write it (a full disk, a closed descriptor) is an ``OutputError`` naming standard output, after which what
+    is written is dropped, so that Python's exit-time flush is quiet; a closed pipe stays a ``BrokenPipeError``."""
+
+    def __init__(self, fd: int | None):
+        self._fd, self.failed = fd, False
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return self._fd is not None and os.isatty(self._fd)
+
+    def fileno(self) -> int:
+        if self._fd is None:
+            raise OSError(errno.EBADF, "standard output is closed")
+        return self._fd
+
+    def write(self, data) -> int:
+        if self.failed:
+            return len(data)
+        try:
+            return os.write(self.fileno(), data)
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            self.failed = True
+            reason = "it is closed" if err.errno == errno.EBADF else err.strerror or str(err)
+            raise OutputError(f"cannot write standard output: {reason}") from None
+
+
+def _own_stdout() -> None:
+    """Put standard output (the process's own descriptor, or none) under ``_Stdout``, keeping its encoding."""
+    old = sys.stdout
+    try:
+        fd = None if old is None else old.fileno()
+    except (OSError, ValueError, AttributeError):  # not a descriptor (embedded, captured): leave it alone
+        return
+    global _ORIGINAL_STDOUT
+    _ORIGINAL_STDOUT = old  # kept, so that it is never finalised
+    sys.stdout = io.TextIOWrapper(
+        io.BufferedWriter(_Stdout(fd)),
+        encoding=getattr(old, "encoding", None) or "utf-8",
+        errors=getattr(old, "errors", None) or "strict",
+        line_buffering=bool(getattr(old, "line_buffering", False)),
+    )
+
+
+_ORIGINAL_STDOUT = None
 
 
 # -- shared options ------------------------------------------------------------------------------------------------
@@ -154,25 +222,76 @@ def cli():
 _LOOKS_LIKE_PATH = re.compile(r"^(?:[~.]{0,2}/|\w:\\)?[\w.~/\\-]+\.(?:txt|md|html?|csv|tsv|json|jsonl|xml|gz)$", re.I)
 
 
-def read_input(texts: tuple[str, ...], files: tuple[str, ...]) -> tuple[str, str | None]:
-    """The text to score and the name of the file it came from: ``--file``, the arguments joined by blank lines,
-    or standard input."""
+def read_input(
+    texts: tuple[str, ...],
+    files: tuple[str, ...],
+    url: str | None = None,
+    input_format: str = "auto",
+    timeout: float | None = None,
+) -> tuple[str, str | None, PageInfo | None]:
+    """The text to score, the name of the file it came from, and what a web page said about its article:
+    ``--url``, ``--file``, the arguments joined by blank lines, or standard input. A web page (``input_format``
+    ``html``; with ``auto``, a .html/.htm file, a page that looks like HTML, a fetched ``text/html``) becomes its
+    main text (trafilatura)."""
     from .encoding import decode_utf8
 
     if len(files) > 1:
         raise click.UsageError("give --file once: score one document at a time (label scores many)")
     file = files[0] if files else None
-    if file is not None and texts:
-        raise click.UsageError("give text arguments or --file, not both")
+    given = [name for name, value in (("text arguments", texts), ("--file", file), ("--url", url)) if value]
+    if len(given) > 1:
+        raise click.UsageError(f"give {' or '.join(given[:2])}, not both")
+    if url is not None:
+        from .web import TIMEOUT, extract_page, fetch
+
+        fetched = fetch(url, timeout=timeout or TIMEOUT)
+        if input_format == "text" or input_format == "auto" and not fetched.is_html:
+            return fetched.text(), None, None
+        text, page = extract_page(fetched.text(), url=fetched.url, source=url)
+        return text, None, page
     if file == "-" or file is None and texts in ((), ("-",)):
         if sys.stdin.isatty():
             click.echo("factopinion: reading standard input (end it with Ctrl-D)", err=True)
-        return decode_utf8(sys.stdin.buffer.read(), "standard input"), None
-    if file is not None:
-        return decode_utf8(Path(file).read_bytes(), file), file
-    if len(texts) == 1:
-        _refuse_names(texts[0])
-    return "\n\n".join(texts), None
+        raw, name = sys.stdin.buffer.read(), "standard input"
+        file = None
+    elif file is not None:
+        raw, name = Path(file).read_bytes(), file
+    else:
+        if len(texts) == 1:
+            _refuse_names(texts[0])
+        raw = "\n\n".join(_argument_text(text, n) for n, text in enumerate(texts, start=1)).encode("utf-8")
+        name = "the text"
+    if _is_html(input_format, raw, file, from_arguments=bool(texts) and not file):
+        from .web import decode_html, extract_page
+
+        text, page = extract_page(decode_html(raw), source=name)
+        return text, file, page
+    return decode_utf8(raw, name), file, None
+
+
+def _is_html(input_format: str, raw: bytes, file: str | None, *, from_arguments: bool) -> bool:
+    if input_format != "auto":
+        return input_format == "html"
+    if from_arguments:
+        return False
+    from .web import HTML_SUFFIXES, looks_like_html
+
+    if file is not None and file.lower().endswith(HTML_SUFFIXES):
+        return True
+    return looks_like_html(raw[:4096].decode("utf-8", "replace"))
+
+
+def _argument_text(text: str, number: int) -> str:
+    """A text argument, refused (as standard input would be) where it is not UTF-8: Python hands undecodable
+    bytes of the command line over as lone surrogates, which no UTF-8 output can hold."""
+    from .encoding import decode_utf8
+    from .errors import DataError
+
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raise DataError(f"argument {number} is not valid text (it holds a lone surrogate)") from None
+    return decode_utf8(raw, f"argument {number}")
 
 
 def _refuse_names(text: str) -> None:
@@ -181,10 +300,7 @@ def _refuse_names(text: str) -> None:
     if not candidate or any(c.isspace() for c in candidate):
         return
     if re.match(r"^https?://", candidate, re.I):
-        raise click.UsageError(
-            f"{candidate!r} is a web address, not text: fetch the page first, e.g. "
-            f"curl -s {candidate} | factopinion score"
-        )
+        raise click.UsageError(f"{candidate!r} is a web address, not text: use --url {candidate}")
     if os.path.exists(candidate) or _LOOKS_LIKE_PATH.match(candidate):
         raise click.UsageError(f"{candidate!r} looks like a file name, not text: use --file {candidate}")
 
@@ -197,7 +313,28 @@ def _refuse_names(text: str) -> None:
     "files",
     multiple=True,
     type=click.Path(exists=True, dir_okay=False, allow_dash=True),
-    help="Read the text from this UTF-8 file ('-' for standard input).",
+    help="Read the text from this UTF-8 file ('-' for standard input), or the article from this HTML page.",
+)
+@click.option(
+    "--url",
+    metavar="URL",
+    help="Fetch this web page (http or https) and score its article: one request, no retries.",
+)
+@click.option(
+    "--format",
+    "input_format",
+    type=click.Choice(["auto", "text", "html"]),
+    default="auto",
+    show_default=True,
+    help="How to read the input: html extracts a web page's article (main text, title, byline, date); auto "
+    "does so for .html/.htm files, fetched HTML and input that looks like HTML.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=20.0,
+    show_default=True,
+    help="Seconds --url waits for each network step and for the whole download.",
 )
 @model_options
 @output_options("table", "json", "nl", "csv", "tsv")
@@ -220,18 +357,24 @@ def _refuse_names(text: str) -> None:
     help="Write a self-contained HTML page of the text, each sentence shaded by its opinion probability "
     "('-' for standard output).",
 )
-@click.option("--title", help="The HTML page's title (default: the file name, else 'Scored text').")
+@click.option(
+    "--title", help="The HTML page's title (default: the web page's title, else the file name, else 'Scored text')."
+)
 @force_option
-def score(texts, files, model_path, threshold, fmt, explain, cues, html_path, title, force):
+def score(texts, files, url, input_format, timeout, model_path, threshold, fmt, explain, cues, html_path, title,
+          force):  # fmt: skip
     """Split text into sentences and label each one fact or opinion.
 
     TEXTS are scored as one document (joined by blank lines); with no TEXTS, or '-', standard input is read.
+    A web page (--url, an .html file, HTML on standard input) is scored by its article's main text; its title
+    is shown, not scored, and --json includes the extracted text the offsets refer to.
 
     \b
     Examples:
       factopinion score "The council met on Tuesday. It should resign."
       factopinion score --file article.txt --json
       factopinion score --file article.txt --html article.html
+      factopinion score --url https://example.com/news/story.html
       curl -s https://example.com/story.txt | factopinion score --nl
     """
     from .errors import DataError
@@ -242,7 +385,9 @@ def score(texts, files, model_path, threshold, fmt, explain, cues, html_path, ti
         from .atomic import check_writable
 
         check_writable(html_path, overwrite=force)
-    text, file = read_input(texts, files)
+    if url is None and ctx.get_parameter_source("timeout") is not click.core.ParameterSource.DEFAULT:
+        raise click.UsageError("--timeout needs --url")
+    text, file, page = read_input(texts, files, url, input_format, timeout)
     if not text.strip():
         raise DataError("no text to score: the input is empty")
     from .language import english_warning
@@ -252,6 +397,8 @@ def score(texts, files, model_path, threshold, fmt, explain, cues, html_path, ti
         click.echo(f"factopinion: {warning}", err=True)
     model = get_model(model_path)
     document = model.score(text, threshold=threshold)
+    if page is not None:
+        document = dataclasses.replace(document, page=page)
     if not document.sentences:
         raise DataError("no sentences to score: the input has only headings or punctuation")
     if explain or html_path:
@@ -259,7 +406,7 @@ def score(texts, files, model_path, threshold, fmt, explain, cues, html_path, ti
 
         document = explain_document(model.pipeline, document, cues)
     if html_path:
-        _write_page(document, html_path, title or (Path(file).name if file else "Scored text"), force)
+        _write_page(document, html_path, title or (Path(file).name if file and page is None else None), force)
         if html_path == "-" or not ctx.meta["format_given"]:
             return
     from .formats import write_document
@@ -267,7 +414,7 @@ def score(texts, files, model_path, threshold, fmt, explain, cues, html_path, ti
     write_document(document, fmt, sys.stdout)
 
 
-def _write_page(document: Document, html_path: str, title: str, force: bool) -> None:
+def _write_page(document: Document, html_path: str, title: str | None, force: bool) -> None:
     from .html import render_html, save_html
 
     page = render_html(document, title=title)
@@ -305,6 +452,15 @@ text_column_option = click.option(
 label_column_option = click.option(
     "--label-column", default="label", show_default=True, help="The column holding the gold labels."
 )
+quoting_option = click.option(
+    "--quoting",
+    type=click.Choice(["auto", "csv", "none"]),
+    default="auto",
+    show_default=True,
+    help="How quotes are read: csv (as in CSV), none (taken literally, as in CheckThat! TSV), or auto: CSV with "
+    "quotes; TSV with quotes only where every quote sits in a properly quoted field and no quoted cell spans lines "
+    "that would each be a row.",
+)
 
 
 @cli.command()
@@ -323,6 +479,7 @@ label_column_option = click.option(
 )
 @text_column_option
 @label_column_option
+@quoting_option
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -344,7 +501,7 @@ label_column_option = click.option(
     help="Cross-validation folds for the figures in metadata.json (0 to skip).",
 )
 @force_option
-def train(data, with_default_data, text_column, label_column, out, seed, cv_folds, force):
+def train(data, with_default_data, text_column, label_column, quoting, out, seed, cv_folds, force):
     """Train a model on labeled sentences and save it.
 
     Label values fact/opinion, OBJ/SUBJ and 0/1 are understood; CheckThat! TSV files are read as they are.
@@ -366,9 +523,12 @@ def train(data, with_default_data, text_column, label_column, out, seed, cv_fold
         check_writable(out / name, overwrite=force)
     if data:
         files = list(dict.fromkeys(p.resolve() for p in data))
+        modes = dict.fromkeys(files, quoting)  # --quoting is for the --data files; the bundled ones are CSV
         if with_default_data:
             files += [p for p in data_files(bundled_data_dir()) if p.resolve() not in files]
-        model = train_files(files, seed=seed, cv_folds=cv_folds, text_column=text_column, label_column=label_column)
+        model = train_files(
+            files, seed=seed, cv_folds=cv_folds, text_column=text_column, label_column=label_column, quoting=modes
+        )
     else:
         model = train_default(bundled_data_dir(), seed=seed, cv_folds=cv_folds)
     model.save(out, overwrite=force)
@@ -379,9 +539,10 @@ def train(data, with_default_data, text_column, label_column, out, seed, cv_fold
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @text_column_option
 @label_column_option
+@quoting_option
 @model_options
 @output_options("table", "json")
-def evaluate(file, text_column, label_column, model_path, threshold, fmt):
+def evaluate(file, text_column, label_column, quoting, model_path, threshold, fmt):
     """Score a labeled CSV/TSV file and report accuracy, precision, recall, F1 and the confusion matrix.
 
     Label values fact/opinion, OBJ/SUBJ and 0/1 are understood; CheckThat! TSV files are read as they are.
@@ -391,7 +552,7 @@ def evaluate(file, text_column, label_column, model_path, threshold, fmt):
     from .evaluation import classification_report
     from .formats import format_evaluation
 
-    frame = read_labeled(file, text_column=text_column, label_column=label_column)
+    frame = read_labeled(file, text_column=text_column, label_column=label_column, quoting=quoting)
     if frame.empty:
         raise DataError(f"{file}: no labeled sentences")
     predicted = get_model(model_path).predict(frame["sentence"].tolist(), threshold=threshold)
@@ -437,8 +598,14 @@ def signals_as_exit() -> Iterator[None]:
     """Turn SIGTERM, SIGHUP, SIGQUIT and SIGUSR1/2 into ``SystemExit`` while the block runs, so cleanup code (the
     removal of a temporary output file) runs on ``kill``."""
 
-    def handler(signum, frame):
+    from .atomic import defer_while_creating
+
+    def end(signum: int) -> None:
         raise SystemExit(128 + signum)
+
+    def handler(signum, frame):
+        if not defer_while_creating(lambda: end(signum)):
+            end(signum)
 
     names = ("SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
     wanted = [getattr(signal, name) for name in names if hasattr(signal, name)]
@@ -454,6 +621,13 @@ def signals_as_exit() -> Iterator[None]:
             signal.signal(s, old)
 
 
+def keep_columns(value: str | None) -> tuple[str, ...] | None:
+    """``--keep "id,title"`` as ``("id", "title")``; ``--keep ""`` keeps no input column."""
+    if value is None:
+        return None
+    return tuple(name.strip() for name in value.split(",") if name.strip())
+
+
 @cli.command()
 @click.argument("inputs", metavar="INPUT...", nargs=-1, required=True)
 @click.option("-o", "--output", metavar="OUTPUT", help="Output file ('-': stdout, the default).")
@@ -462,23 +636,48 @@ def signals_as_exit() -> Iterator[None]:
     metavar="DIR",
     type=click.Path(file_okay=False, path_type=Path),
     help="Label every INPUT into DIR, one output each with the input's name and format. INPUTs may then be "
-    "files, globs and folders (a folder: every .csv, .tsv and .tab file in it).",
+    "files, globs and folders (a folder: every CSV, TSV, JSON Lines and Parquet file in it, gzipped or not).",
 )
 @text_column_option
 @click.option("--sentences", is_flag=True, help="Split each cell into sentences: one output row per sentence.")
 @click.option(
+    "--documents",
+    is_flag=True,
+    help="Score each cell as a document: its sentences, opinion sentences, opinion share and mean opinion "
+    "probability, one output row per input row.",
+)
+@click.option(
+    "--keep",
+    metavar="COLUMNS",
+    help="With --sentences or --documents: write only these input columns (comma-separated; '' for none), "
+    "in input order.",
+)
+@click.option(
+    "--format",
+    "table_format",
+    type=click.Choice(["csv", "tsv", "jsonl", "parquet"]),
+    help="INPUT's format (default: from its extension, else CSV). OUTPUT's format is its extension's, else "
+    "INPUT's (CSV for Parquet); .gz compresses the text formats.",
+)
+@click.option(
+    "--html-column",
+    metavar="COLUMN",
+    help="With --documents: COLUMN holds raw HTML pages; each page's main text is extracted and scored.",
+)
+@click.option(
     "--delimiter",
-    help="Field delimiter ('tab' or '\\t' for tab). Default: tab if INPUT (OUTPUT, for stdin) ends .tsv/.tab, "
-    "else comma.",
+    help="Field delimiter ('tab' or '\\t' for tab). Default: tab for TSV (.tsv/.tab; for stdin, OUTPUT's), else comma.",
 )
 @click.option("--encoding", default="utf-8", show_default=True, help="Input (and output) encoding; a BOM is fine.")
+@quoting_option
 @click.option(
     "--column",
     "renames",
     multiple=True,
     metavar="FIELD=NAME",
-    help="Name an added column, e.g. --column label=verdict; repeatable. FIELDs: label, opinion_probability, "
-    "and with --sentences also row, sentence_index, start, end, sentence.",
+    help="Name an added column, e.g. --column label=verdict; repeatable. FIELDs: label, opinion_probability; "
+    "with --sentences row, sentence_index, start, end, sentence, label, opinion_probability; with --documents "
+    "sentences, opinion_sentences, opinion_share, mean_opinion_probability.",
 )
 @click.option("--replace-columns", is_flag=True, help="Overwrite input columns that have an added column's name.")
 @click.option("--skip-bad-rows", is_flag=True, help="Skip malformed rows (reported on stderr) instead of stopping.")
@@ -508,16 +707,18 @@ def signals_as_exit() -> Iterator[None]:
     show_default=True,
     help="With --dask: times a failed task is retried (an error in the file itself is reported at once).",
 )
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar, summary line or advice.")
 @model_options
-def label(inputs, output, output_dir, text_column, sentences, delimiter, encoding, renames, replace_columns,
-          skip_bad_rows, force, resume, jobs, chunk_size, dask_address, dask_workers, retries, quiet, model_path,
-          threshold):  # fmt: skip
-    """Label every row of a CSV/TSV file fact or opinion, keeping every input column unchanged.
+def label(inputs, output, output_dir, text_column, sentences, documents, keep, table_format, html_column, delimiter,
+          encoding, quoting, renames, replace_columns, skip_bad_rows, force, resume, jobs, chunk_size, dask_address,
+          dask_workers, retries, quiet, model_path, threshold):  # fmt: skip
+    """Label every row of a table fact or opinion, keeping every input column unchanged.
 
-    INPUT is a CSV or TSV file, or '-' for standard input. Adds the columns label and opinion_probability
-    (empty for an empty cell); with --sentences, one row per sentence with row, sentence_index, start, end and
-    sentence too. OUTPUT is written atomically: an interrupted run leaves no file behind.
+    INPUT is a CSV, TSV, JSON Lines (.jsonl, .ndjson) or Parquet file, gzipped (.gz) or not, or '-' for
+    standard input. Adds the columns label and opinion_probability (empty for an empty cell); with
+    --sentences, one row per sentence with row, sentence_index, start, end and sentence too; with --documents,
+    one row per input row with sentences, opinion_sentences, opinion_share and mean_opinion_probability
+    instead. OUTPUT is written atomically: an interrupted run leaves no file behind.
 
     With --output-dir, many INPUTs are labeled, each to DIR/NAME as it would be alone, one after another here or
     in parallel on a Dask cluster (--dask); a file that fails is reported and the others finish.
@@ -525,17 +726,28 @@ def label(inputs, output, output_dir, text_column, sentences, delimiter, encodin
     \b
     Examples:
       factopinion label articles.csv -o labeled.csv
+      factopinion label articles.jsonl.gz --documents --keep id,title -o scores.parquet
       factopinion label answers.tsv --text-column answer --sentences -o sentences.tsv
+      factopinion label pages.parquet --documents --html-column html -o pages-scored.parquet
       cat export.csv | factopinion label - --column label=voice | head
       factopinion label 'archive/*.csv' --output-dir labeled/ --resume
       factopinion label archive/ --output-dir labeled/ --dask tcp://scheduler:8786
     """
+    from .csvstream import delimiter_for
+
     ctx = click.get_current_context()
+    delimiter = delimiter_for("", delimiter) if delimiter else None
     settings = {
         "text_column": text_column,
         "sentences": sentences,
+        "documents": documents,
+        "keep": keep_columns(keep),
+        "format": table_format,
+        "html_column": html_column,
         "threshold": threshold,
+        "delimiter": delimiter,
         "encoding": encoding,
+        "quoting": quoting,
         "column_names": column_names(renames),
         "replace_columns": replace_columns,
         "skip_bad_rows": skip_bad_rows,
@@ -543,27 +755,25 @@ def label(inputs, output, output_dir, text_column, sentences, delimiter, encodin
     }
     if output_dir is not None:
         _check_many_options(ctx, output, force, resume, jobs, dask_address, dask_workers)
-        _label_many(inputs, output_dir, delimiter, settings, force, resume, jobs, dask_address, dask_workers,
-                    retries, quiet, model_path)  # fmt: skip
+        _label_many(inputs, output_dir, settings, force, resume, jobs, dask_address, dask_workers, retries, quiet,
+                    model_path)  # fmt: skip
         return
     _check_single_options(ctx, inputs, resume, dask_address, dask_workers)
     from .atomic import check_writable
     from .batch import BatchOptions, label_file
-    from .csvstream import delimiter_for
 
     param = next(p for p in ctx.command.params if p.name == "inputs")
     input_path = click.Path(exists=True, dir_okay=False, allow_dash=True).convert(inputs[0], param, ctx)
     output = output or "-"
-    options = BatchOptions(
-        delimiter=delimiter_for(output if input_path == "-" else input_path, delimiter), jobs=jobs or 0, **settings
-    )
+    options = BatchOptions(jobs=jobs or 0, **settings)
     source: Path | BinaryIO = sys.stdin.buffer if input_path == "-" else Path(input_path)
-    destination: Path | BinaryIO = sys.stdout.buffer if output == "-" else Path(output)
-    if isinstance(destination, Path):
+    destination: str | BinaryIO = sys.stdout.buffer if output == "-" else output  # a str keeps a trailing "/"
+    if isinstance(destination, str):
         check_writable(destination, overwrite=force)
     model = get_model(model_path)
-    with signals_as_exit(), batch_progress(source, quiet) as progress:
-        summary = label_file(source, destination, model, options, overwrite=force, progress=progress)
+    notify = None if quiet else (lambda message: click.echo(f"factopinion: {message}", err=True))
+    with batch_progress(source, quiet) as progress:
+        summary = label_file(source, destination, model, options, overwrite=force, progress=progress, notify=notify)
     if summary.skipped:
         click.echo(f"factopinion: {summary.skipped_line()}", err=True)
     if not quiet:
@@ -598,14 +808,14 @@ def _check_many_options(ctx: click.Context, output, force, resume, jobs, dask_ad
         raise click.UsageError("--retries is for --dask")
 
 
-def _label_many(inputs, output_dir, delimiter, settings, force, resume, jobs, dask_address, dask_workers, retries,
-                quiet, model_path) -> None:  # fmt: skip
+def _label_many(inputs, output_dir, settings, force, resume, jobs, dask_address, dask_workers, retries, quiet,
+                model_path) -> None:  # fmt: skip
     """``label --output-dir``: every input to DIR/NAME, here (one file after another) or on Dask."""
     from .errors import DataError
 
     try:
-        summary = _run_many(inputs, output_dir, delimiter, settings, force, resume, jobs, dask_address, dask_workers,
-                            retries, quiet, model_path)  # fmt: skip
+        summary = _run_many(inputs, output_dir, settings, force, resume, jobs, dask_address, dask_workers, retries,
+                            quiet, model_path)  # fmt: skip
     except OutputExists as err:
         message = f"{_one_line(str(err))} (use --resume to skip complete outputs, or --force to relabel every input)"
         raise click.ClickException(message) from None
@@ -618,27 +828,21 @@ def _label_many(inputs, output_dir, delimiter, settings, force, resume, jobs, da
         raise DataError(f"{len(summary.failed):,} of {total:,} files failed; their outputs were not written")
 
 
-def _run_many(inputs, output_dir, delimiter, settings, force, resume, jobs, dask_address, dask_workers, retries,
-              quiet, model_path) -> RunSummary:  # fmt: skip
+def _run_many(inputs, output_dir, settings, force, resume, jobs, dask_address, dask_workers, retries, quiet,
+              model_path) -> RunSummary:  # fmt: skip
     if dask_address:
         from .dask import label_files as label_on_dask  # first: without Dask, fail before loading the model
     model = get_model(model_path)
     terminal = not quiet and sys.stderr.isatty()
-    options = {**settings, "delimiter": delimiter}
-    with signals_as_exit():
-        if dask_address:
-            summary = label_on_dask(inputs, output_dir, dask_address, model=model, workers=dask_workers,
-                                    retries=retries, resume=resume, force=force, progress=terminal,
-                                    **options)  # fmt: skip
-        else:
-            from .fileset import batch_options, model_fingerprint, plan_jobs, run_local, total_bytes
+    if dask_address:
+        return label_on_dask(inputs, output_dir, dask_address, model=model, workers=dask_workers, retries=retries,
+                             resume=resume, force=force, progress=terminal, **settings)  # fmt: skip
+    from .fileset import batch_options, model_fingerprint, plan_jobs, run_local, total_bytes
 
-            batch, delimiter = batch_options(jobs=jobs or 0, **options)
-            plan = plan_jobs(inputs, output_dir, batch, model_fingerprint(model), delimiter=delimiter,
-                             resume=resume, force=force)  # fmt: skip
-            with _files_progress(total_bytes(plan.jobs) if terminal else 0) as progress:
-                summary = run_local(plan, model, progress=progress)
-    return summary
+    plan = plan_jobs(inputs, output_dir, batch_options(jobs=jobs or 0, **settings), model_fingerprint(model),
+                     resume=resume, force=force)  # fmt: skip
+    with _files_progress(total_bytes(plan.jobs) if terminal else 0) as progress:
+        return run_local(plan, model, progress=progress)
 
 
 @contextlib.contextmanager
@@ -679,7 +883,12 @@ def info(model_path, top, fmt):
 
 def main(args=None, prog_name: str | None = None) -> None:
     """Console-script entry point."""
-    cli.main(args=args, prog_name=prog_name or "factopinion")
+    _own_stdout()
+    try:
+        cli.main(args=args, prog_name=prog_name or "factopinion")
+    except FactopinionError as err:  # outside a command: writing --help or --version
+        click.echo(f"Error: {_one_line(str(err))}", err=True)
+        sys.exit(err.exit_code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,14 +14,17 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from .encoding import text_codec
-from .errors import DataError
+from .encoding import byte_order, text_codec
+from .errors import DataError, OptionError
 
 __all__ = [
     "BadRecord",
@@ -31,14 +34,20 @@ __all__ = [
     "RecordWriter",
     "BLOCK_BYTES",
     "FIELD_LIMIT",
+    "LINE_LIMIT",
     "TEXT_COLUMNS",
     "delimiter_for",
+    "check_delimiter",
     "detect_quoting",
+    "quoting_for",
+    "splits_into_rows",
+    "QUOTINGS",
     "find_text_column",
 ]
 
 BLOCK_BYTES = 1 << 20  # bytes read and decoded at a time
-FIELD_LIMIT = 1 << 25  # characters in one cell; past this a quoted field is taken to be an unbalanced quote
+FIELD_LIMIT = 1 << 25  # characters in one cell (32 Mi)
+LINE_LIMIT = 1 << 27  # characters in one physical line (128 Mi): past this without a line break the run stops
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # what the surrogateescape error handler turns a bad byte into
 TEXT_COLUMNS = ("text", "sentence")  # the text column, looked for in this order when none is named
 
@@ -50,17 +59,74 @@ def delimiter_for(path: str | Path, delimiter: str | None = None) -> str:
     return "\t" if Path(str(path)).suffix.lower() in (".tsv", ".tab") else ","
 
 
-def detect_quoting(sample: str, delimiter: str) -> Literal[0, 1, 2, 3]:
-    """``csv.QUOTE_MINIMAL`` unless a tab-separated sample only parses with quotes taken literally, as in the
-    CheckThat! files (a sentence may start with a quote character there)."""
-    if delimiter != "\t":
+QUOTINGS = ("auto", "csv", "none")  # --quoting: decide from the data, quotes as in CSV, quotes taken literally
+# A sample in which every quote character sits in a properly quoted field: one that starts with a quote, ends with
+# one before a tab or a line break, and doubles the quotes inside. Possessive, so it is linear.
+_QUOTED_FIELDS = re.compile(r'(?:(?:"[^"]*+(?:""[^"]*+)*+"|[^\t\r\n"]*+)(?:\t|\r\n|\n|\r|\Z))*+')
+_OPEN_FIELD = re.compile(r'"[^"]*+(?:""[^"]*+)*+\Z')  # a quoted field that a sample's end cuts
+
+
+def quoting_for(mode: str) -> Literal[0, 3] | None:
+    """The ``csv`` quoting of ``--quoting`` MODE: ``csv`` quotes as in CSV, ``none`` takes quotes literally,
+    ``auto`` (None) decides from the data (``detect_quoting``)."""
+    if mode not in QUOTINGS:
+        raise OptionError(f"--quoting must be one of {', '.join(QUOTINGS)}, not {mode!r}")
+    if mode == "auto":
+        return None
+    return csv.QUOTE_MINIMAL if mode == "csv" else csv.QUOTE_NONE
+
+
+def detect_quoting(sample: str, delimiter: str, *, complete: bool = True) -> Literal[0, 3]:
+    """How to read quotes in a file that starts with ``sample`` (the whole file if ``complete``).
+
+    CSV is always read with quotes. A TSV file is read with quotes (``csv.QUOTE_MINIMAL``) only on evidence that
+    cannot mislead: every quote character in the sample sits in a properly quoted field, and no quoted field
+    holds a line break where each of the lines, read with quotes taken literally, would be a row of the header's
+    width (as when one CheckThat! sentence opens a quotation and a later one closes it). Otherwise quotes are taken
+    literally (``csv.QUOTE_NONE``). A TSV sample without quotes is read with quotes; ``RecordReader`` checks the rest
+    of the file as it reads (see ``splits_into_rows``).
+    """
+    if delimiter != "\t" or '"' not in sample:
         return csv.QUOTE_MINIMAL
-    sample = sample[: sample.rfind("\n") + 1] or sample
-    try:
-        widths = {len(row) for row in csv.reader(io.StringIO(sample), delimiter="\t", strict=True)}
-    except csv.Error:
+    if not complete:  # drop a last line that the sample's end may have cut
+        sample = sample[: max(sample.rfind("\n"), sample.rfind("\r", 0, len(sample) - 1)) + 1]
+    rest = sample[_QUOTED_FIELDS.match(sample).end() :]  # type: ignore[union-attr]  # (it matches "" at least)
+    if rest and (complete or not _OPEN_FIELD.match(rest)):
         return csv.QUOTE_NONE
-    return csv.QUOTE_MINIMAL if len(widths) <= 1 else csv.QUOTE_NONE
+    lines = io.StringIO(sample, newline="").readlines()
+    reader = csv.reader(iter(lines), delimiter=delimiter, strict=True)
+    width, start = 0, 0
+    try:
+        for row in reader:
+            width = width or len(row)
+            if splits_into_rows(lines[start : reader.line_num], width, delimiter):
+                return csv.QUOTE_NONE
+            start = reader.line_num
+    except csv.Error:  # the quoted field the sample's end cuts: its lines so far
+        if splits_into_rows(lines[start:], width, delimiter):
+            return csv.QUOTE_NONE
+    return csv.QUOTE_MINIMAL
+
+
+def splits_into_rows(lines: list[str], width: int, delimiter: str) -> bool:
+    """Whether a record of several physical ``lines`` (with quotes) would be as many rows of ``width`` fields if
+    its quotes were taken literally: then the quotes cannot be told from literal ones, and merging those rows into
+    one would be a guess."""
+    return len(lines) > 1 and all(line.rstrip("\r\n").count(delimiter) + 1 == width for line in lines)
+
+
+def check_delimiter(delimiter: str) -> str:
+    """``delimiter``, or an ``OptionError`` if it is not one character that can never be part of an added value:
+    a quote or line break, a letter or digit, ``.``, ``-`` or white space other than tab (and the ASCII
+    separators 0x1c-0x1f) would collide with the labels, probabilities and numbers appended unquoted to every row."""
+    if len(delimiter) != 1 or delimiter in '\r\n"':
+        raise OptionError(f"the delimiter must be one character other than a quote or line break, not {delimiter!r}")
+    if delimiter.isalnum() or delimiter in ".-" or (delimiter.isspace() and delimiter not in "\t\x1c\x1d\x1e\x1f"):
+        raise OptionError(
+            f"the delimiter {delimiter!r} could be part of the added values (labels, probabilities, numbers): "
+            "choose one that is not a letter, digit, '.', '-' or white space other than tab"
+        )
+    return delimiter
 
 
 def find_text_column(header: list[str], wanted: str | None, name: str, *, exclude: str | None = None) -> str:
@@ -109,18 +175,17 @@ class Chunk:
 class RecordReader:
     """Read a header and data records from a binary CSV/TSV stream, a block of bytes at a time.
 
-    ``skip_bad`` keeps going past malformed records and lists them in ``skipped``; otherwise the first one raises
-    ``DataError`` naming its line. An unbalanced quote that swallows more than ``FIELD_LIMIT`` characters always
-    stops the run, as nothing after it can be trusted.
+    ``skip_bad`` keeps going past malformed records, from the end of each (see ``_end_of_bad_record``), and lists
+    them in ``skipped``; otherwise the first one raises ``DataError`` naming its line. A cell may hold up to
+    ``FIELD_LIMIT`` characters and a physical line ``LINE_LIMIT``: a longer cell is a bad record, a longer line
+    stops the run. ``quoting`` is ``auto`` (see ``detect_quoting``), ``csv`` or ``none``.
     """
 
     def __init__(self, stream: BinaryIO, *, name: str, delimiter: str = ",", encoding: str = "utf-8",
-                 skip_bad: bool = False):  # fmt: skip
-        self.encoding = text_codec(encoding).name
-        if self.encoding == "utf-8-sig":  # a BOM is read, and written back, whichever of the two is named
-            self.encoding = "utf-8"
-        if len(delimiter) != 1 or delimiter in '\r\n"':
-            raise DataError(f"the delimiter must be one character other than a quote or line break, not {delimiter!r}")
+                 skip_bad: bool = False, quoting: str = "auto"):  # fmt: skip
+        self.encoding = text_codec(encoding).name  # made exact (byte order, mark) by the first bytes read
+        self._encoding_asked = encoding
+        check_delimiter(delimiter)
         self.name = name
         self.delimiter = delimiter
         self.skip_bad = skip_bad
@@ -130,17 +195,26 @@ class RecordReader:
         self.has_bom = False
         self.complete = False  # whether the first block read was the whole input
         self._stream = stream
+        self._size = _regular_size(stream)  # bytes left to read in a regular file: less at the end is an error
         self._undecodable: dict[int, int] = {}  # physical line -> first undecodable byte on it
         self._lines_seen = 0
         self._rows_seen = 0
         self._blocks_kept: list[tuple[int, list[str]]] = []  # (number of the first line, lines) of recent blocks
-        csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
+        self._line_base = 0  # physical lines before the current csv reader's first (see _end_of_bad_record)
+        csv.field_size_limit(FIELD_LIMIT)
         blocks = self._blocks()
         first = next(blocks, "")
         if not first.strip():
             raise DataError(f"{name} is empty: there is no header row")
-        self.quoting = _quoting(first, delimiter, self.complete)
-        self._reader = csv.reader(self._lines(first, blocks), delimiter=delimiter, quoting=self.quoting, strict=True)
+        chosen = quoting_for(quoting)
+        self.quoting = detect_quoting(first, delimiter, complete=self.complete) if chosen is None else chosen
+        # Reading TSV with quotes on the evidence of the first block: each later multi-line record is checked too.
+        self._check_splits = chosen is None and delimiter == "\t" and self.quoting == csv.QUOTE_MINIMAL
+        self._line_iter = self._lines(first, blocks)
+        self._dialect = {"delimiter": delimiter, "quoting": self.quoting, "strict": True}
+        self._reader = csv.reader(self._line_iter, **self._dialect)  # type: ignore[arg-type]
+        field = f'"[^"]*+(?:""[^"]*+)*+"|[^{re.escape(delimiter)}\r\n"]*+'
+        self._clean_fields = re.compile(f"(?:(?:{field})(?:{re.escape(delimiter)}|\r\n|\n|\r|\\Z))*+")
         self._first_line = self._last_line = 0
         self._reading_header = True
         header = self._next_record()
@@ -157,31 +231,65 @@ class RecordReader:
 
     def _blocks(self) -> Iterator[str]:
         """Decoded text in blocks that end at a line break (so ``\\r\\n`` is never split); one block is read ahead,
-        so ``complete`` tells whether the first block holds the whole input."""
-        decoder = codecs.getincrementaldecoder(self.encoding)(errors="surrogateescape")
-        carry, first = "", True
+        so ``complete`` tells whether the first block holds the whole input. The first bytes settle the codec and
+        its byte-order mark (kept, and written back); a line longer than ``LINE_LIMIT`` characters stops the run
+        instead of growing without bound (``label /dev/zero``)."""
         raw = self._read()
+        self.encoding, mark = byte_order(self._encoding_asked, raw)
+        self.has_bom, offset = bool(mark), 0
+        decoder = codecs.getincrementaldecoder(self.encoding)(errors="surrogateescape")
+        tail: list[str] = []  # text after the last line break, not yet yielded
+        tail_chars, first = 0, True
         while True:
             following = self._read() if raw else b""
             final = not following
-            text = carry + decoder.decode(raw, final=final)
-            if first and self.encoding == "utf-8" and text.startswith("\ufeff"):
-                self.has_bom, text = True, text[1:]
+            text = self._decode(decoder, raw[mark:] if first else raw, final, offset + (mark if first else 0))
+            offset += len(raw)
             if first:
                 self.complete, first = final, False
-            carry = ""
-            if not final:
-                cut = text.rfind("\n") + 1 or text.rfind("\r", 0, len(text) - 1) + 1
-                carry, text = text[cut:], text[:cut]
-            if text:
-                yield text
-            if final:
-                return
             raw = following
+            if final:
+                if tail or text:
+                    yield "".join(tail) + text
+                return
+            cut = text.rfind("\n") + 1 or text.rfind("\r", 0, len(text) - 1) + 1
+            if not cut:
+                tail.append(text)
+                tail_chars += len(text)
+                if tail_chars > LINE_LIMIT:
+                    raise DataError(
+                        f"{self.name}: line {self._lines_seen + 1}: no line break in {LINE_LIMIT:,} characters "
+                        "(a line longer than the limit, or not a CSV/TSV file)"
+                    )
+                continue
+            block = "".join(tail) + text[:cut]
+            tail, tail_chars = [text[cut:]], len(text) - cut
+            yield block
+
+    def _decode(self, decoder: codecs.IncrementalDecoder, raw: bytes, final: bool, offset: int) -> str:
+        """``raw`` decoded; an error naming the byte offset where bytes cannot be decoded even with
+        ``surrogateescape`` (a lone UTF-16 surrogate, say)."""
+        buffered = len(decoder.getstate()[0])
+        try:
+            return decoder.decode(raw, final=final)
+        except UnicodeDecodeError as err:
+            where = offset - buffered + err.start
+            raise DataError(
+                f"{self.name} is not {self.encoding}: undecodable bytes at byte offset {where:,} ({err.reason}; "
+                "see --encoding)"
+            ) from None
 
     def _read(self) -> bytes:
-        raw = self._stream.read(BLOCK_BYTES)
+        try:
+            raw = self._stream.read(BLOCK_BYTES)
+        except OSError as err:
+            raise DataError(f"cannot read {self.name}: {err.strerror or err}") from None
         self.bytes_read += len(raw)
+        if not raw and self._size is not None and self.bytes_read < self._size:
+            raise DataError(
+                f"{self.name} shrank while it was read: {self._size:,} bytes at the start, only {self.bytes_read:,} "
+                "could be read (was it truncated or rewritten?)"
+            )
         return raw
 
     def _lines(self, first: str, blocks: Iterator[str]) -> Iterator[str]:
@@ -205,13 +313,9 @@ class RecordReader:
         start, lines = self._blocks_kept[-1]
         if self._first_line >= start:
             return "".join(lines[self._first_line - start : self._last_line - start + 1])
-        parts = []
-        for block_start, block_lines in self._blocks_kept:
-            lo = max(self._first_line, block_start) - block_start
-            hi = min(self._last_line, block_start + len(block_lines) - 1) - block_start
-            parts.extend(block_lines[lo : hi + 1])
+        text = "".join(self._record_lines())
         del self._blocks_kept[:-1]
-        return "".join(parts)
+        return text
 
     def _next_record(self) -> list[str] | None:
         """The next well-formed record (``[]`` for a blank line), or None at the end; bad ones raise or are skipped."""
@@ -222,7 +326,7 @@ class RecordReader:
                 return None
             except csv.Error as err:
                 self._advance()
-                self._bad(_describe(err), fatal="field larger than" in str(err))
+                self._bad(self._end_of_bad_record(err))
                 continue
             self._advance()
             if self._undecodable and (byte := self._undecodable_byte()) is not None:
@@ -232,18 +336,57 @@ class RecordReader:
 
     def _advance(self) -> None:
         """Note the physical lines of the record just read."""
-        self._first_line, self._last_line = self._last_line + 1, self._reader.line_num
+        self._first_line, self._last_line = self._last_line + 1, self._line_base + self._reader.line_num
         if len(self._blocks_kept) > 1 and self._first_line >= self._blocks_kept[-1][0]:
             del self._blocks_kept[:-1]
+
+    def _end_of_bad_record(self, err: csv.Error) -> str:
+        """Read on to the end of the malformed record just read, and say what is wrong with it.
+
+        The csv reader stops at the line where it found the fault, perhaps inside the record's quoted cell. With
+        quotes, the record runs on while a cell is open (an odd number of quote characters since its start) and
+        over every following line that does not start cleanly (a quote outside a properly quoted field: the
+        continuation of a cell whose inner quote was not doubled); reading resumes at the first line that does.
+        A continuation line of a bad record is never taken for a row, and the record's lines are all named. A cell
+        open at the end of the input is an unbalanced quote.
+        """
+        larger = "field larger than" in str(err)
+        if self.quoting != csv.QUOTE_NONE and not self._reading_header and (self.skip_bad or larger):
+            inside = sum(line.count('"') for line in self._record_lines()) % 2 == 1
+            while (line := next(self._line_iter, None)) is not None:
+                if not inside and self._starts_cleanly(line):
+                    self._line_base = self._last_line  # the csv reader goes on from this line
+                    self._reader = csv.reader(chain([line], self._line_iter), **self._dialect)  # type: ignore[arg-type]
+                    break
+                inside = line.count('"') % 2 == 0  # inside a cell at its start (or taken to be): odd quotes close it
+                self._last_line += 1
+                del self._blocks_kept[:-1]
+            if inside:
+                return "unbalanced quote: a quoted field opens here and never closes"
+        if larger:
+            return f"a cell longer than the limit of {FIELD_LIMIT:,} characters"
+        return _describe(err)
+
+    def _starts_cleanly(self, line: str) -> bool:
+        """Whether every quote of ``line`` sits in a properly quoted field (the last may run on to later lines)."""
+        rest = line[self._clean_fields.match(line).end() :]  # type: ignore[union-attr]  # (it matches "" at least)
+        return not rest or _OPEN_FIELD.match(rest) is not None
+
+    def _record_lines(self) -> Iterator[str]:
+        """The physical lines of the record just read, from the blocks kept."""
+        for block_start, block_lines in self._blocks_kept:
+            lo = max(self._first_line, block_start) - block_start
+            hi = min(self._last_line, block_start + len(block_lines) - 1) - block_start
+            yield from block_lines[lo : hi + 1]
 
     def _undecodable_byte(self) -> int | None:
         lines = range(self._first_line, self._last_line + 1)
         return next((self._undecodable[n] for n in lines if n in self._undecodable), None)
 
-    def _bad(self, reason: str, fatal: bool = False) -> None:
+    def _bad(self, reason: str) -> None:
         """Raise for the record just read, or note it as skipped."""
         record = BadRecord(self._first_line, self._last_line, reason)
-        if fatal or not self.skip_bad or self._reading_header:
+        if not self.skip_bad or self._reading_header:
             raise DataError(f"{self.name}: line {record.first_line}: {reason}")
         self._rows_seen += 1
         self.skipped.append(record)
@@ -271,7 +414,14 @@ class RecordReader:
                 start, lines = self._blocks_kept[-1]
                 chunk.records.append(lines[self._first_line - start])
             else:
-                chunk.records.append(self._record_text())
+                record = self._record_text()
+                if self._check_splits and splits_into_rows(io.StringIO(record, newline="").readlines(), width, "\t"):
+                    raise DataError(
+                        f"{self.name}: lines {self._first_line}-{self._last_line}: a quoted cell spans lines that "
+                        "would each be a row if its quotes were literal; give --quoting none (quotes literal, as in "
+                        "CheckThat! files) or --quoting csv"
+                    )
+                chunk.records.append(record)
             chunk.texts.append(cells[column])
             chunk.numbers.append(self._rows_seen)
             if len(chunk.records) >= max_rows or self.bytes_read - chunk_start >= max_bytes:
@@ -281,37 +431,29 @@ class RecordReader:
             yield chunk
 
 
-def _quoting(sample: str, delimiter: str, complete: bool) -> Literal[0, 1, 2, 3]:
-    """``detect_quoting`` on a sample of whole records: the whole input, or the first block without a last
-    record that the block's end may have cut inside a quoted multi-line cell."""
-    if delimiter != "\t":
-        return csv.QUOTE_MINIMAL
-    if complete:
-        return detect_quoting(sample if sample.endswith("\n") else sample + "\n", delimiter)
-    reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter, strict=True)
-    whole = 0
+def _regular_size(stream: BinaryIO) -> int | None:
+    """The bytes left to read in ``stream`` if it is a regular file (None for a pipe, terminal or device)."""
     try:
-        for _ in reader:
-            whole = reader.line_num
-    except csv.Error as err:
-        if "unexpected end of data" in str(err) and whole:
-            sample = "".join(io.StringIO(sample, newline="").readlines()[:whole])
-    return detect_quoting(sample, delimiter)
+        info = os.fstat(stream.fileno())
+        return info.st_size - stream.tell() if stat.S_ISREG(info.st_mode) else None
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return None
 
 
 def _describe(err: csv.Error) -> str:
     message = str(err)
     if "unexpected end of data" in message:
         return "unbalanced quote: a quoted field opens here and never closes"
-    if "field larger than" in message:
-        return f"unbalanced quote: a quoted field runs past {FIELD_LIMIT:,} characters"
     if "expected after" in message:
         return f"malformed quoting: {message} (a quote inside a quoted field must be doubled)"
     return f"malformed row: {message}"
 
 
 class CellFormat:
-    """Appends cells to a record's text in the file's delimiter and quoting style (quoted only where needed)."""
+    """Appends cells to a record's text in the file's delimiter and quoting style (quoted only where needed).
+
+    Labels, probabilities and numbers are appended as they are: ``check_delimiter`` refuses every delimiter that
+    could be part of them. Any other value (a sentence, a column name) goes through ``cell``."""
 
     def __init__(self, delimiter: str, quoting: int, line_terminator: str):
         self.delimiter, self.quoting, self.line_terminator = delimiter, quoting, line_terminator

@@ -27,7 +27,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .batch import ROW_COLUMNS, score_texts
+from .batch import DOCUMENT_COLUMNS, ROW_COLUMNS
 from .bundled import load_model
 from .errors import ClusterError, DataError, FactopinionError, MissingExtra, OptionError
 from .fileset import (
@@ -42,7 +42,6 @@ from .fileset import (
     plan_jobs,
 )
 from .model import Model
-from .text import segment
 
 INSTALL = 'pip install "factopinion[dask]"'
 
@@ -67,7 +66,6 @@ __all__ = [
 
 UNITS = ("cell", "sentence", "document")
 SENTENCE_UNIT_COLUMNS = ("sentence_index", "start", "end", "sentence", "label", "opinion_probability")
-DOCUMENT_COLUMNS = ("sentences", "opinion_sentences", "opinion_share", "mean_opinion_probability")
 
 
 # -- many files ------------------------------------------------------------------------------------------------------
@@ -181,20 +179,18 @@ def label_files(
     fails is reported in the summary's ``failed`` and the other files finish. An error about the file itself
     (malformed input, say) is not retried: it would only recur. ``progress`` shows Dask's progress
     bar on standard error. ``resume`` and ``force`` are ``fileset.plan_jobs``'s; ``options`` are
-    ``BatchOptions``' fields (without ``delimiter`` each file's own, from its name; ``jobs`` must be 1 or left
-    out: each file is labeled in its worker's process).
+    ``BatchOptions``' fields, the same for every file (``jobs`` must be 1 or left out: each file is labeled in
+    its worker's process).
     """
     if retries < 0:
         raise OptionError(f"retries must be at least 0, not {retries}")
     if options.pop("jobs", None) not in (None, 1):
         raise OptionError("on Dask each file is labeled in its worker's own process: add workers instead of jobs")
-    batch, delimiter = batch_options(jobs=1, **options)
+    batch = batch_options(jobs=1, **options)
     model = model if isinstance(model, Model) else load_model(None if model is None else os.fspath(model))
-    plan = plan_jobs(
-        inputs, output_dir, batch, model_fingerprint(model), delimiter=delimiter, resume=resume, force=force
-    )
+    plan = plan_jobs(inputs, output_dir, batch, model_fingerprint(model), resume=resume, force=force)
     started = time.perf_counter()
-    summary = RunSummary(sentences_mode=batch.sentences, complete=list(plan.complete))
+    summary = RunSummary(sentences_mode=batch.mode != "cell", complete=list(plan.complete))
     if plan.jobs:
         with _connect(client, workers) as connected:
             outcomes = _run(connected, plan.jobs, model, retries, progress)
@@ -278,76 +274,29 @@ def label_partition(
     threshold: float = 0.5,
     column_names: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Label one pandas DataFrame: what ``label_dataframe`` does to each partition.
+    """Label one pandas DataFrame: what ``label_dataframe`` does to each partition, ``Model.label_series``'s
+    columns joined to the frame's.
 
     ``cell``: the frame with ``label`` and ``opinion_probability`` added. ``sentence``: one row per sentence of each
     cell (the input row, its index included, repeated), with ``sentence_index``, ``start``, ``end`` (offsets into
     the cell), ``sentence``, ``label`` and ``opinion_probability``. ``document``: one row per input row with
-    ``sentences``, ``opinion_sentences``, ``opinion_share`` and ``mean_opinion_probability``. A missing or blank
-    cell keeps its row, with missing values in the added columns. ``cell`` and ``sentence`` give the values
-    ``factopinion label`` and ``label --sentences`` write (probabilities to six decimals, the same splitter: short
-    unpunctuated lines are sentences); ``document`` splits as ``score`` does (headings are not sentences).
+    ``sentences``, ``opinion_sentences``, ``opinion_share`` and ``mean_opinion_probability``, the columns of
+    ``label --documents``. Sentences are split as ``score`` splits them (headings are not sentences). A missing or
+    blank cell keeps its row, with missing values in the added columns. The added text columns take the text
+    column's dtype where it is a pandas string dtype (as Dask makes it), so the frame's strings stay uniform.
     """
-    import numpy as np
     import pandas as pd
 
     names = _output_names(list(frame.columns), unit, column_names)
     column = frame[text_column]
-    texts = ["" if missing else str(value) for value, missing in zip(column.tolist(), column.isna(), strict=True)]
-    # The added text columns take the text column's string dtype, else pandas' default (object; str from pandas 3).
-    string = column.dtype if isinstance(column.dtype, pd.StringDtype) else pd.Series(["x"]).dtype
-    if unit == "cell":
-        pairs = score_texts(model, texts, threshold, sentences=False)
-        added = {
-            "label": pd.Series([label or None for label, _ in pairs], index=frame.index, dtype=string),
-            "opinion_probability": pd.Series(
-                [float(p) if p else np.nan for _, p in pairs], index=frame.index, dtype="float64"
-            ),
-        }
-        return frame.assign(**{names[k]: v for k, v in added.items()})
-    if unit == "document":
-        return frame.assign(**{names[k]: v for k, v in _documents(model, texts, threshold, frame.index).items()})
-    per_cell = score_texts(model, texts, threshold, sentences=True)
-    positions: list[int] = []
-    rows: list[tuple] = []
-    for position, (text, spans) in enumerate(zip(texts, per_cell, strict=True)):
-        for index, (start, end, label, probability) in enumerate(spans):
-            positions.append(position)
-            rows.append((index, start, end, text[start:end], label, float(probability)))
-        if not spans:
-            positions.append(position)
-            rows.append((None, None, None, None, None, np.nan))
-    out = frame.iloc[positions]
-    values = list(zip(*rows, strict=True)) if rows else [()] * len(SENTENCE_UNIT_COLUMNS)
-    dtypes = ("Int64", "Int64", "Int64", string, string, "float64")
-    added = {
-        field: pd.Series(list(column_values), index=out.index, dtype=dtype)
-        for field, column_values, dtype in zip(SENTENCE_UNIT_COLUMNS, values, dtypes, strict=True)
-    }
-    return out.assign(**{names[k]: v for k, v in added.items()})
-
-
-def _documents(model: Model, texts: list[str], threshold: float, index: pd.Index) -> dict[str, pd.Series]:
-    """Each text as a document: split as ``score`` splits it (headings are not sentences), every sentence scored
-    in one call, and per text the sentence count, opinion count and share, and mean probability (to 6 decimals)."""
-    import numpy as np
-    import pandas as pd
-
-    spans = [segment(text).sentences if text.strip() else () for text in texts]
-    probabilities = model.opinion_probability([span.text for cell in spans for span in cell])
-    counts = np.array([len(cell) for cell in spans], dtype=np.int64)
-    cell_of = np.repeat(np.arange(len(texts)), counts)  # the text each sentence is from
-    opinion = np.bincount(cell_of, weights=probabilities >= threshold, minlength=len(texts)).astype(np.int64)
-    total = np.bincount(cell_of, weights=probabilities, minlength=len(texts))
-    has = counts > 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share, mean = np.where(has, opinion / counts, np.nan), np.where(has, np.round(total / counts, 6), np.nan)
-    return {
-        "sentences": pd.Series(counts, index=index, dtype="Int64").where(has),
-        "opinion_sentences": pd.Series(opinion, index=index, dtype="Int64").where(has),
-        "opinion_share": pd.Series(share, index=index, dtype="float64"),
-        "mean_opinion_probability": pd.Series(mean, index=index, dtype="float64"),
-    }
+    added = model.label_series(column.reset_index(drop=True), unit=unit, threshold=threshold)  # type: ignore[arg-type]
+    rows = frame.iloc[added.index.to_numpy()]  # by position: the frame's index may repeat
+    added.index = rows.index
+    if isinstance(column.dtype, pd.StringDtype):
+        for name in ("label", "sentence"):
+            if name in added:
+                added[name] = added[name].astype(column.dtype)
+    return pd.concat([rows, added.rename(columns=names)], axis=1)
 
 
 def label_dataframe(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .csvstream import delimiter_for, detect_quoting, find_text_column
+from .csvstream import delimiter_for, detect_quoting, find_text_column, quoting_for
 from .encoding import decode_utf8
 from .errors import DataError
 
@@ -32,11 +32,15 @@ def normalize_label(value: object) -> str:
     return label
 
 
-def read_labeled(path: str | Path, *, text_column: str | None = None, label_column: str = "label") -> pd.DataFrame:
+def read_labeled(
+    path: str | Path, *, text_column: str | None = None, label_column: str = "label", quoting: str = "auto"
+) -> pd.DataFrame:
     """Read one labeled CSV/TSV file into a frame with ``sentence`` and ``label`` (``fact``/``opinion``) columns,
-    plus every other column it has."""
+    plus every other column it has. ``quoting`` is ``auto`` (decided from the whole file, see ``detect_quoting``),
+    ``csv`` or ``none`` (quotes taken literally)."""
     import pandas as pd  # here, so that scoring never imports pandas
 
+    chosen = quoting_for(quoting)
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -50,7 +54,7 @@ def read_labeled(path: str | Path, *, text_column: str | None = None, label_colu
             sep=delimiter,
             dtype=str,
             keep_default_na=False,
-            quoting=detect_quoting(text[:1_000_000], delimiter),
+            quoting=detect_quoting(text, delimiter) if chosen is None else chosen,
             engine="python" if delimiter != "," else "c",
         )
     except (pd.errors.ParserError, csv.Error, ValueError) as err:
@@ -69,15 +73,21 @@ def read_labeled(path: str | Path, *, text_column: str | None = None, label_colu
 
 
 def read_labeled_files(
-    paths: Iterable[str | Path], *, text_column: str | None = None, label_column: str = "label"
+    paths: Iterable[str | Path],
+    *,
+    text_column: str | None = None,
+    label_column: str = "label",
+    quoting: str | Mapping[Path, str] = "auto",
 ) -> pd.DataFrame:
     """Read and concatenate several labeled files; a ``file`` column records where each row came from (in place
-    of any column of that name the files have)."""
+    of any column of that name the files have). ``quoting`` is one mode for all, or a mode per path (``auto`` for
+    a path not in it)."""
     import pandas as pd
 
     frames = []
     for path in paths:
-        frame = read_labeled(path, text_column=text_column, label_column=label_column)
+        mode = quoting if isinstance(quoting, str) else quoting.get(Path(path), "auto")
+        frame = read_labeled(path, text_column=text_column, label_column=label_column, quoting=mode)
         frame = frame.drop(columns=["file"], errors="ignore")
         frame.insert(0, "file", Path(path).name)
         frames.append(frame)

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from .naming import is_signal
 from .text import Span
 
-__all__ = ["LABELS", "SCORED_FIELDS", "Cue", "Document", "ExplainSettings", "ScoredSentence", "label_for"]
+__all__ = ["LABELS", "SCORED_FIELDS", "Cue", "Document", "ExplainSettings", "PageInfo", "ScoredSentence", "label_for"]
 
 LABELS = ("fact", "opinion")  # scikit-learn's class order: predict_proba's columns
 SCORED_FIELDS = ("index", "start", "end", "sentence", "label", "opinion_probability")
@@ -37,7 +38,7 @@ class Cue:
     def display(self) -> str:
         """How to show the term to a reader: its text in the sentence ("must"), a signal with what triggered it
         ("[modal: must]"), else its name."""
-        if self.term.startswith("[") and self.text:
+        if is_signal(self.term) and self.text:
             return f"{self.term[:-1]}: {self.text}]"
         return self.text or self.term
 
@@ -90,9 +91,24 @@ class ExplainSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class PageInfo:
+    """What a web page says about its article, beside the text: title, byline, date (ISO 8601) and address, each
+    None where unknown. The title is shown, never scored."""
+
+    title: str | None = None
+    byline: str | None = None
+    date: str | None = None
+    url: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"title": self.title, "byline": self.byline, "date": self.date, "url": self.url}
+
+
+@dataclass(frozen=True, slots=True)
 class Document:
     """A scored text: its sentences and their summary, and the text itself with its paragraphs and headings (the
-    short unpunctuated lines that are not scored)."""
+    short unpunctuated lines that are not scored). ``page`` is set for the main text extracted from a web page;
+    the offsets then refer to that text."""
 
     sentences: list[ScoredSentence]
     threshold: float
@@ -100,6 +116,7 @@ class Document:
     paragraphs: tuple[tuple[int, int], ...] = ()
     headings: tuple[Span, ...] = ()
     explained: ExplainSettings | None = None
+    page: PageInfo | None = None
 
     @property
     def opinion_count(self) -> int:
@@ -123,4 +140,7 @@ class Document:
         }
         if self.explained is not None:
             data["explain"] = self.explained.to_dict()
+        if self.page is not None:  # the offsets refer to the extracted text, which a reader has not got
+            data["page"] = self.page.to_dict()
+            data["text"] = self.text
         return data

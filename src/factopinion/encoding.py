@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 import codecs
+import sys
 
 from .errors import DataError
 
-__all__ = ["BOM", "decode_utf8", "text_codec"]
+__all__ = ["BOM", "decode_utf8", "text_codec", "byte_order"]
 
 BOM = b"\xef\xbb\xbf"
+# Text encodings that do not give back the same bytes for the same text (utf-7 has several spellings of one
+# character, idna and punycode work on domain labels, the escape codecs turn backslashes into characters), or
+# that cannot decode at all: refused, as the output would not be the input's bytes.
+_UNSAFE = {
+    "utf-7": "has several spellings of the same text",
+    "idna": "is for domain names",
+    "punycode": "is for domain names",
+    "unicode-escape": "turns backslash escapes into characters",
+    "raw-unicode-escape": "turns backslash escapes into characters",
+    "undefined": "decodes nothing",
+}
+# The byte-order marks of the Unicode encodings, longest first (UTF-32-LE's begins with UTF-16-LE's).
+_MARKS = (
+    ("utf-32-le", codecs.BOM_UTF32_LE),
+    ("utf-32-be", codecs.BOM_UTF32_BE),
+    ("utf-8", codecs.BOM_UTF8),
+    ("utf-16-le", codecs.BOM_UTF16_LE),
+    ("utf-16-be", codecs.BOM_UTF16_BE),
+)
 
 
 def decode_utf8(raw: bytes, source: str) -> str:
@@ -32,4 +52,29 @@ def text_codec(name: str) -> codecs.CodecInfo:
         raise DataError(f"unknown encoding {name!r}") from None
     if not getattr(info, "_is_text_encoding", True):
         raise DataError(f"{name!r} is not a text encoding")
+    if info.name in _UNSAFE:
+        raise DataError(f"encoding {name!r} is not supported: it {_UNSAFE[info.name]}, so the output could not keep "
+                        "the input's bytes")  # fmt: skip
     return info
+
+
+def byte_order(name: str, head: bytes) -> tuple[str, int]:
+    """The codec to read and write a file in, and the length of its byte-order mark (0 for none), given the
+    encoding asked for and the file's first bytes. The codec has a fixed byte order, so the output is in the
+    input's: ``utf-16`` and ``utf-32`` become their ``-be`` or ``-le`` form by the mark (the machine's order without
+    one), ``utf-8-sig`` is ``utf-8``. A mark of the other byte order than the one named is a ``DataError``."""
+    codec = text_codec(name).name
+    codec = "utf-8" if codec == "utf-8-sig" else codec
+    family = codec[:6] if codec.startswith(("utf-16", "utf-32")) else codec
+    marks = [(marked, mark) for marked, mark in _MARKS if marked.startswith(family)]
+    found = next(((marked, mark) for marked, mark in marks if head.startswith(mark)), None)
+    if codec in ("utf-16", "utf-32"):
+        if found:
+            return found[0], len(found[1])
+        return f"{codec}-{'le' if sys.byteorder == 'little' else 'be'}", 0
+    if found is None:
+        return codec, 0
+    if found[0] != codec:
+        raise DataError(f"the input starts with a {found[0].upper()} byte-order mark, not a {codec.upper()} one: "
+                        f"give --encoding {found[0]} or {family}")  # fmt: skip
+    return codec, len(found[1])

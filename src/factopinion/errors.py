@@ -10,6 +10,7 @@ __all__ = [
     "OutputError",
     "OptionError",
     "OutputExists",
+    "WorkerDied",
     "MissingExtra",
     "ClusterError",
 ]
@@ -48,6 +49,16 @@ class OptionError(FactopinionError, ValueError):
     """An option value that does not make sense (the command line reports it as a usage error)."""
 
     exit_code = 2
+
+
+class WorkerDied(FactopinionError, RuntimeError):
+    """A worker process of a batch run was killed (what an out-of-memory kill looks like)."""
+
+    def __init__(self) -> None:
+        super().__init__("a worker process died (out of memory?)")
+
+    def __reduce__(self):  # re-raised in another process: rebuilt without arguments, as it is made
+        return type(self), ()
 
 
 class MissingExtra(FactopinionError, ImportError):

@@ -21,7 +21,9 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from .document import Cue, Cues, Document, ExplainSettings
 from .errors import ModelError
-from .features import STYLE_PATTERNS, StyleFeatures, is_signal, signal_name
+from .features import STYLE_PATTERNS, StyleFeatures
+from .lexicon import LexiconFeatures
+from .naming import is_signal, signal_name
 
 __all__ = ["Explanation", "Explainer", "explain", "explain_document", "DEFAULT_CUES", "CUE_ORDER"]
 
@@ -187,6 +189,8 @@ def _block(transformer) -> _Block:
     names = np.asarray(transformer.get_feature_names_out(), dtype=object)
     if isinstance(transformer, StyleFeatures):
         return _Block(names, _style_span_finder(names))
+    if isinstance(transformer, LexiconFeatures):
+        return _Block(names, transformer.find_spans)
     return _Block(_bracketed(names), None)
 
 

@@ -9,7 +9,9 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
-__all__ = ["StyleFeatures", "STYLE_PATTERNS", "CUE_WORDS", "signal_name", "is_signal"]
+from .naming import signal_name
+
+__all__ = ["StyleFeatures", "STYLE_PATTERNS", "CUE_WORDS"]
 
 # Signals given by cue words and phrases, matched case-insensitively as whole words.
 CUE_WORDS: dict[str, tuple[str, ...]] = {
@@ -56,16 +58,6 @@ STYLE_PATTERNS: dict[str, re.Pattern[str]] = {
     "exclamation": re.compile(_MARK_PATTERNS["exclamation"]),
     "number": re.compile(_MARK_PATTERNS["number"]),
 }
-
-
-def signal_name(key: str) -> str:
-    """A signal's feature name, as models, explanations and reports show it: ``first_person`` -> ``[first person]``."""
-    return f"[{key.replace('_', ' ')}]"
-
-
-def is_signal(name: str) -> bool:
-    """Whether a feature name is a signal's (bracketed) rather than a word n-gram."""
-    return name.startswith("[")
 
 
 _WORD = re.compile(r"\w+")

@@ -27,10 +27,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
+from . import __version__, tables
 from .atomic import PART_SUFFIX, atomic_output, check_writable, same_file
 from .batch import BatchOptions, BatchSummary, ChunkCounts, label_file
-from .csvstream import delimiter_for
 from .errors import DataError, FactopinionError, OptionError, OutputError
 from .model import Model
 
@@ -57,10 +56,10 @@ __all__ = [
     "worker_name",
 ]
 
-# What a folder given as an input contributes: its files whose names end (in any case) with one of these. The one
-# place to add formats: ".jsonl", ".ndjson", ".parquet", ".csv.gz", ... (compound suffixes work: names are matched
-# with ``endswith``). Files named explicitly, or matched by a glob, are taken whatever their extension.
-INPUT_SUFFIXES = (".csv", ".tsv", ".tab")
+# What a folder given as an input contributes: its files whose names end (in any case) with one of these: every
+# extension ``tables`` reads, and the text formats gzipped. Names are matched with ``endswith``, so compound
+# suffixes work. Files named explicitly, or matched by a glob, are taken whatever their extension.
+INPUT_SUFFIXES = tuple(tables.SUFFIXES) + tuple(f"{s}.gz" for s, kind in tables.SUFFIXES.items() if kind != "parquet")
 MANIFEST_SUFFIX = ".done"
 MANIFEST_FORMAT = 1
 # Options that do not change an output's bytes, left out of the fingerprint.
@@ -73,8 +72,8 @@ def is_input_name(name: str) -> bool:
 
 
 def _suffixes_text() -> str:
-    *rest, last = INPUT_SUFFIXES
-    return f"{', '.join(rest)} or {last}" if rest else last
+    *rest, last = tables.SUFFIXES
+    return f"{', '.join(rest)} or {last} file (gzipped or not)"
 
 
 def find_inputs(items: Iterable[str | os.PathLike[str]]) -> list[Path]:
@@ -95,7 +94,7 @@ def find_inputs(items: Iterable[str | os.PathLike[str]]) -> list[Path]:
                 raise DataError(f"cannot read the folder {name}: {err.strerror or err}") from None
             matches = [p for p in entries if is_input_name(p.name) and p.is_file()]
             if not matches:
-                raise DataError(f"{name}: no {_suffixes_text()} file in this folder")
+                raise DataError(f"{name}: no {_suffixes_text()} in this folder")
         elif path.exists():
             matches = [path]
         elif any(c in name for c in "*?["):
@@ -111,14 +110,13 @@ def find_inputs(items: Iterable[str | os.PathLike[str]]) -> list[Path]:
     return list(found.values())
 
 
-def batch_options(**options) -> tuple[BatchOptions, str | None]:
-    """``BatchOptions`` from keyword options, and the delimiter given (None: each file's own, from its name)."""
-    delimiter = options.pop("delimiter", None)
+def batch_options(**options) -> BatchOptions:
+    """``BatchOptions`` from keyword options, an unknown one named in an ``OptionError``."""
     fields = {f.name for f in dataclasses.fields(BatchOptions)}
     unknown = sorted(set(options) - fields)
     if unknown:
         raise OptionError(f"unknown option {unknown[0]!r}; the options are: {', '.join(sorted(fields))}")
-    return BatchOptions(**options), delimiter
+    return BatchOptions(**options)
 
 
 def model_fingerprint(model: Model) -> str:
@@ -203,7 +201,6 @@ def plan_jobs(
     options: BatchOptions,
     model_hash: str,
     *,
-    delimiter: str | None = None,
     resume: bool = False,
     force: bool = False,
 ) -> Plan:
@@ -224,8 +221,7 @@ def plan_jobs(
             raise OptionError(f"{other} and {source} would both be written to {destination}: label them separately")
         if same_file(source, destination):
             raise OptionError(f"{source} is in the output folder: its output would replace it")
-        file_options = dataclasses.replace(options, delimiter=delimiter_for(source, delimiter))
-        job = FileJob(source, destination, file_options, _fingerprint(file_options, model_hash), force or resume)
+        job = FileJob(source, destination, options, _fingerprint(options, model_hash), force or resume)
         if resume and is_complete(job):
             complete.append(job)
             continue
@@ -380,8 +376,14 @@ class RunSummary:
         return text
 
     def notes(self) -> list[str]:
-        """One line per file with skipped bad rows, and per failed file."""
-        lines = [f"{r.job.source}: {r.summary.skipped_line()}" for r in self.done if r.summary.skipped]
+        """The lines for standard error: each distinct warning once (with the first file that gave it), one line
+        per file with skipped bad rows, one per failed file."""
+        warnings: dict[str, Path] = {}
+        for result in self.done:
+            for warning in result.summary.warnings:
+                warnings.setdefault(warning, result.job.source)
+        lines = [f"{source}: {warning}" for warning, source in warnings.items()]
+        lines += [f"{r.job.source}: {r.summary.skipped_line()}" for r in self.done if r.summary.skipped]
         return lines + [f"failed: {f.message}" for f in self.failed]
 
 
@@ -426,7 +428,7 @@ def run_local(
 
 def _sentences_mode(plan: Plan) -> bool:
     jobs = plan.jobs or plan.complete
-    return bool(jobs) and jobs[0].options.sentences
+    return bool(jobs) and jobs[0].options.mode != "cell"
 
 
 def label_files(
@@ -440,12 +442,10 @@ def label_files(
     **options,
 ) -> RunSummary:
     """Label ``inputs`` (paths, globs, folders: see ``find_inputs``) into ``output_dir``, one output per input with
-    the same name, one file after another on this machine. ``options`` are ``BatchOptions``' fields; without
-    ``delimiter`` each file's comes from its name. See ``plan_jobs`` for ``resume`` and ``force``."""
-    batch, delimiter = batch_options(**options)
-    plan = plan_jobs(
-        inputs, output_dir, batch, model_fingerprint(model), delimiter=delimiter, resume=resume, force=force
-    )
+    the same name (and so the same format), one file after another on this machine. ``options`` are
+    ``BatchOptions``' fields, the same for every file (each file's format and delimiter come from its name unless
+    given). See ``plan_jobs`` for ``resume`` and ``force``."""
+    plan = plan_jobs(inputs, output_dir, batch_options(**options), model_fingerprint(model), resume=resume, force=force)
     return run_local(plan, model, progress=progress)
 
 

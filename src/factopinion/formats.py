@@ -17,19 +17,28 @@ __all__ = [
     "format_evaluation",
     "format_model_info",
     "format_training",
+    "page_lines",
     "terminal_safe",
     "write_document",
     "write_rows",
 ]
 
 FORMATS = ("table", "json", "nl", "csv", "tsv")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def terminal_safe(text: str) -> str:
     """``text`` with control characters (ESC and the rest: terminal escape sequences) shown as ``\\x1b`` escapes,
-    so data never drives the terminal it is shown on."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    so data never drives the terminal it is shown on; an undecodable byte of a file name (a lone surrogate, which
+    no UTF-8 output can hold) is shown as ``\\xff`` too."""
+    return _CONTROL.sub(_escape, text)
+
+
+def _escape(match: re.Match) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # the byte that Python's surrogateescape decoding stood in for
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def write_rows(rows: Iterable[dict], fields: Iterable[str], fmt: str, out: TextIO) -> None:
@@ -77,8 +86,19 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
+def page_lines(document: Document) -> list[str]:
+    """The title and the byline line (byline, date, address) of a document from a web page; none otherwise."""
+    page = document.page
+    if page is None:
+        return []
+    lines = [page.title] if page.title else []
+    about = " · ".join(part for part in (page.byline and f"by {page.byline}", page.date, page.url) if part)
+    return [terminal_safe(line) for line in (*lines, about) if line]
+
+
 def _table(document: Document) -> str:
-    lines = [f"{'#':>4}  {'label':<7}  {'opinion':>7}  sentence"]
+    heading = page_lines(document)
+    lines = [*heading, *([""] if heading else []), f"{'#':>4}  {'label':<7}  {'opinion':>7}  sentence"]
     for s in document.sentences:
         text = terminal_safe(" ".join(s.sentence.split()))
         lines.append(f"{s.index:>4}  {s.label:<7}  {s.opinion_probability:>7.3f}  {text}")

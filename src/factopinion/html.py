@@ -19,13 +19,19 @@ _STRONGEST = 0.5  # the share of the label's colour at probability 0 or 1
 _MARK_FROM = 0.1  # cue words move the log-odds at least this much to be marked in the sentence (all are listed)
 
 
-def render_html(document: Document, *, title: str = "Scored text") -> str:
+def render_html(document: Document, *, title: str | None = None) -> str:
     """The page for a scored ``document``. Sentences carry their cue words where the document was explained
-    (``explain.explain_document``)."""
+    (``explain.explain_document``). The title is ``title``, else the web page's, else "Scored text"; a document
+    from a web page shows its byline, date and address under it."""
     summary = document.summary
     body = "\n".join(_paragraphs(document))
+    page = document.page
+    title = title or (page.title if page is not None else None) or "Scored text"
+    about = [page.byline and f"By {page.byline}", page.date, page.url] if page is not None else []
+    byline = " · ".join(_escape(part) for part in about if part) or "Fact and opinion, sentence by sentence"
     return _PAGE.format(
         title=_escape(title),
+        byline=byline,
         version=_escape(__version__),
         css=_CSS,
         summary=_summary(summary, document.threshold),
@@ -225,7 +231,7 @@ _PAGE = """<!DOCTYPE html>
 <body>
 <header>
 <h1>{title}</h1>
-<p class="byline">Fact and opinion, sentence by sentence</p>
+<p class="byline">{byline}</p>
 {summary}
 {legend}
 </header>

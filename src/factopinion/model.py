@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import joblib
 import numpy as np
@@ -15,13 +17,46 @@ from .atomic import atomic_output
 from .document import LABELS, Document, ScoredSentence, label_for
 from .errors import ModelError, OutputError
 from .explain import Explainer, Explanation
-from .features import is_signal
-from .text import segment
+from .naming import is_signal
+from .text import Span, segment
 
-__all__ = ["Model", "read_model", "MODEL_FILE", "METADATA_FILE"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Model", "SentenceScores", "read_model", "MODEL_FILE", "METADATA_FILE"]
 
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
+Unit = Literal["sentence", "document", "cell"]
+
+
+@dataclass(frozen=True)
+class SentenceScores:
+    """The sentences of many texts, split as ``score`` splits them (headings skipped), and the opinion probability
+    of each: ``probabilities[bounds[i]:bounds[i + 1]]`` are those of ``spans[i]``, the sentences of text ``i``."""
+
+    spans: list[tuple[Span, ...]]
+    probabilities: np.ndarray
+    bounds: np.ndarray  # len(spans) + 1 offsets into probabilities
+
+    def counts(self) -> np.ndarray:
+        """Sentences per text."""
+        return np.diff(self.bounds)
+
+    def per_text(self, values: np.ndarray) -> np.ndarray:
+        """The sum of ``values`` (one per sentence) over each text's sentences."""
+        cumulative = np.concatenate([[0.0], np.cumsum(values, dtype=float)])
+        return cumulative[self.bounds[1:]] - cumulative[self.bounds[:-1]]
+
+    def documents(self, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per text: sentences, opinion sentences, their share and the mean opinion probability (NaN for a text
+        without sentences)."""
+        counts = self.counts()
+        opinion = np.rint(self.per_text(self.probabilities >= threshold)).astype(np.int64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(counts > 0, opinion / counts, np.nan)
+            mean = np.where(counts > 0, self.per_text(self.probabilities) / counts, np.nan)
+        return counts, opinion, share, mean
 
 
 class Model:
@@ -57,6 +92,78 @@ class Model:
             for i, (s, p) in enumerate(zip(parts.sentences, probabilities, strict=True))
         ]
         return Document(sentences, threshold, text, parts.paragraphs, parts.headings)
+
+    def sentence_scores(self, texts: Iterable[str]) -> SentenceScores:
+        """Split every text into sentences (as ``score`` does: headings are not sentences) and score them all in
+        one ``predict_proba`` call."""
+        spans = [segment(text).sentences if text else () for text in texts]
+        flat = [span.text for cell in spans for span in cell]
+        bounds = np.zeros(len(spans) + 1, dtype=np.int64)
+        np.cumsum([len(cell) for cell in spans], out=bounds[1:])
+        return SentenceScores(spans, self.opinion_probability(flat), bounds)
+
+    def label_series(self, series: Iterable, unit: Unit = "sentence", threshold: float = 0.5) -> pd.DataFrame:
+        """Label a pandas Series (or any sequence) of texts, vectorised: one ``predict_proba`` call for all of it.
+
+        ``unit="cell"``: each value as one unit (``label``, ``opinion_probability``), one row per value.
+        ``unit="document"``: each value split into sentences as ``score`` splits them; one row per value with
+        ``sentences``, ``opinion_sentences``, ``opinion_share`` and ``mean_opinion_probability``.
+        ``unit="sentence"``: one row per sentence (``sentence_index``, ``start``, ``end``, ``sentence``, ``label``,
+        ``opinion_probability``), the value's index label repeated, as ``Series.explode`` does; a value without
+        sentences keeps one row of missing values.
+
+        The result's index is the input's (a plain sequence gets a ``RangeIndex``). A missing value (None, NaN)
+        or a blank one gets missing results, never an error; other non-text values are read as ``str(value)``.
+        """
+        import pandas as pd
+
+        values = series if isinstance(series, pd.Series) else pd.Series(list(series), dtype=object)
+        missing = values.isna().to_numpy()
+        texts = ["" if gone else str(value) for value, gone in zip(values.tolist(), missing, strict=True)]
+        present = np.array([bool(text.strip()) for text in texts], dtype=bool)
+        index = values.index
+        if unit == "cell":
+            probability = np.full(len(texts), np.nan)
+            probability[present] = self.opinion_probability([t for t, p in zip(texts, present, strict=True) if p])
+            labels = np.where(probability >= threshold, "opinion", "fact").astype(object)
+            labels[~present] = None
+            return pd.DataFrame({"label": labels, "opinion_probability": np.round(probability, 6)}, index=index)
+        if unit not in ("sentence", "document"):
+            raise ValueError(f"unit must be 'sentence', 'document' or 'cell', not {unit!r}")
+        scores = self.sentence_scores(texts)
+        if unit == "document":
+            counts, opinion, share, mean = scores.documents(threshold)
+            return pd.DataFrame(
+                {
+                    "sentences": _integers(counts, present),
+                    "opinion_sentences": _integers(opinion, present),
+                    "opinion_share": np.where(present, share, np.nan),
+                    "mean_opinion_probability": np.where(present, np.round(mean, 6), np.nan),
+                },
+                index=index,
+            )
+        counts = scores.counts()
+        rows = np.repeat(np.arange(len(texts)), np.maximum(counts, 1))
+        has = np.repeat(counts > 0, np.maximum(counts, 1))
+        probability = np.full(len(rows), np.nan)
+        probability[has] = scores.probabilities
+        labels = np.where(probability >= threshold, "opinion", "fact").astype(object)
+        labels[~has] = None
+        probability = np.round(probability, 6)
+        numbers = np.full((3, len(rows)), -1, dtype=np.int64)
+        sentences: list[str | None] = [None] * len(rows)
+        at = np.flatnonzero(has)
+        flat = [span for cell in scores.spans for span in cell]
+        numbers[0, at] = np.concatenate([np.arange(n) for n in counts if n]) if flat else []
+        numbers[1, at] = [span.start for span in flat]
+        numbers[2, at] = [span.end for span in flat]
+        for k, span in zip(at.tolist(), flat, strict=True):
+            sentences[k] = span.text
+        columns = {name: _integers(numbers[i], has) for i, name in enumerate(("sentence_index", "start", "end"))}
+        return pd.DataFrame(
+            {**columns, "sentence": sentences, "label": labels, "opinion_probability": probability},
+            index=index.take(rows),
+        )
 
     def explain(self, sentences: Sequence[str]) -> list[Explanation]:
         """Why each sentence scores as it does: every term's contribution to its log-odds of opinion."""
@@ -99,6 +206,13 @@ class Model:
         return directory
 
 
+def _integers(values: np.ndarray, valid: np.ndarray):
+    """A nullable ``Int64`` pandas array: ``values`` where ``valid``, missing elsewhere."""
+    import pandas as pd
+
+    return pd.arrays.IntegerArray(np.asarray(values, dtype=np.int64), ~np.asarray(valid, dtype=bool))
+
+
 def read_model(path: str | Path) -> Model:
     """Load the model at ``path`` (a model folder or a ``.joblib`` file); a ``ModelError`` for anything that is not
     a usable factopinion model. A joblib file is code: load only models you trust."""
@@ -121,7 +235,9 @@ def read_model(path: str | Path) -> Model:
         raise ModelError(f"{model_file}: not a scikit-learn Pipeline (found {type(pipeline).__name__})")
     try:
         model = Model(pipeline, metadata)
-        model.predict_proba(["A smoke test: the model must score this sentence."])
+        smoke = model.predict_proba(["A smoke test: the model must score this sentence.", "What a disgrace!"])
+        if not np.isfinite(smoke).all() or not ((smoke >= 0) & (smoke <= 1)).all():
+            raise ModelError("its probabilities are not numbers between 0 and 1 (NaN or infinite weights?)")
     except ModelError as err:
         raise ModelError(f"{model_file}: {err}") from None
     except Exception as err:  # saved by other code: a pipeline that unpickles but cannot run here

@@ -129,9 +129,32 @@ def _is_heading(line: str) -> bool:
     return "\n" not in line and not line.endswith(tuple(_END_PUNCT)) and len(line.split()) <= 12
 
 
+class _Closing:
+    """Where the next ")" of a block is, for a bracket opened at a position: positions only grow, so each stretch of
+    the block is searched once (a search from each "(" to the block's end would make the splitter quadratic)."""
+
+    __slots__ = ("text", "end", "close", "before")
+
+    def __init__(self, text: str, end: int):
+        self.text, self.end = text, end
+        self.close = -2  # the first ")" at or after the last position asked about; -1: none before the block's end
+        self.before = 0  # the position after the last non-space character before ``close``
+
+    def after(self, pos: int) -> tuple[int, int]:
+        """The first ``)`` at or after ``pos`` (-1 for none), and where the text before it ends, spaces trimmed."""
+        if self.close != -1 and self.close < pos:
+            self.close = self.text.find(")", pos, self.end)
+            before = self.close
+            while before > pos and self.text[before - 1].isspace():
+                before -= 1
+            self.before = before
+        return self.close, self.before
+
+
 def _split_block(text: str, start: int, end: int):
     """Yield (start, end) of the sentences in text[start:end]."""
     sent_start = start
+    closing = _Closing(text, end)
     for match in _TERMINATOR.finditer(text, start, end):
         cut = match.end()
         nxt = cut
@@ -139,7 +162,7 @@ def _split_block(text: str, start: int, end: int):
             nxt += 1
         if nxt == cut or nxt >= end:  # no whitespace after it ("3.5", "U.S.-led") or end of block
             continue
-        if _is_boundary(text, sent_start, match, nxt, end):
+        if _is_boundary(text, sent_start, match, nxt, end, closing):
             trimmed = _trim(text, sent_start, cut)
             if trimmed:
                 yield trimmed
@@ -158,7 +181,7 @@ def _next_word(text: str, pos: int, end: int) -> str:
     return text[pos:stop]
 
 
-def _is_boundary(text: str, sent_start: int, match: re.Match, nxt: int, end: int) -> bool:
+def _is_boundary(text: str, sent_start: int, match: re.Match, nxt: int, end: int, closing: _Closing) -> bool:
     following = text[nxt]
     word = _next_word(text, nxt, end)
     starts_upper = following.isupper() or following.isdigit() or following in _OPENERS
@@ -166,8 +189,8 @@ def _is_boundary(text: str, sent_start: int, match: re.Match, nxt: int, end: int
         return False
     if following == "(":
         # A bracketed sentence "(It rained.)" stands alone; a bracketed note "(Source: …)" belongs to the sentence.
-        close = text.find(")", nxt, end)
-        return close != -1 and text[nxt:close].rstrip().endswith((".", "!", "?", "…"))
+        close, inside_end = closing.after(nxt)
+        return close != -1 and inside_end > nxt and text[inside_end - 1] in ".!?…"
     punct = match.group().rstrip("\"'”’»)]")
     if punct != ".":
         # "!", "?", "?!" or an ellipsis followed by a capitalised word.

@@ -1,0 +1,105 @@
+"""Lexicon signals: hand-computed rows, the vendored table, and a trained model that carries its table."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from factopinion import lexicon as lexicon_module
+from factopinion.lexicon import LEXICON_FILE, LEXICON_SIGNALS, LexiconFeatures, load_lexicon
+from factopinion.training import DEFAULT_PARAMS, build_pipeline
+
+ROOT = Path(__file__).resolve().parent.parent
+NAN = math.nan
+TABLE = {"shameful": (NAN, -0.6), "good": (0.6, 0.5), "new": (0.4, NAN), "plan": (0.0, 0.1)}
+
+
+def test_signals_by_hand():
+    features = LexiconFeatures(TABLE, tuple(LEXICON_SIGNALS), weight=1.0)
+    (row,) = features.transform(["A shameful, GOOD new plan."]).toarray()  # 5 tokens, 4 of them in the table
+    values = dict(zip(LEXICON_SIGNALS, row.tolist(), strict=True))
+    assert values["subjectivity"] == pytest.approx((0.6 + 0.4 + 0.0) / 3)
+    assert values["max_subjectivity"] == pytest.approx(0.6)
+    assert values["subjective_share"] == pytest.approx(1 / 5)  # "good"
+    assert values["valence"] == pytest.approx((0.6 + 0.5 + 0.1) / 3)
+    assert values["max_valence"] == pytest.approx(0.6)
+    assert values["evaluative_share"] == pytest.approx(2 / 5)  # "shameful", "good"
+    assert values["evaluative"] == 1.0
+    assert values["subjective_words"] == pytest.approx(1 / 3)
+    assert values["valenced_words"] == pytest.approx(2 / 3)
+    assert values["positive"] == pytest.approx(0.5)
+    assert values["negative"] == pytest.approx(0.6)
+
+
+def test_weight_scales_and_unknown_words_give_zeros():
+    features = LexiconFeatures(TABLE, ("max_subjectivity", "evaluative"), weight=0.5)
+    rows = features.transform(["It is good.", "Nothing here at all.", ""]).toarray()
+    assert rows.tolist() == [[0.3, 0.5], [0.0, 0.0], [0.0, 0.0]]
+    assert features.get_feature_names_out().tolist() == ["[max subjectivity]", "[evaluative]"]
+
+
+def test_tokenised_as_the_style_signals():
+    # lowercased \w+ tokens: "good" inside "good-looking" and "GOOD" count, "goodness" does not
+    features = LexiconFeatures(TABLE, ("max_subjectivity",))
+    rows = features.transform(["good-looking", "GOOD", "goodness", "good_will"]).toarray()
+    assert rows.ravel().tolist() == [0.6, 0.6, 0.0, 0.0]
+
+
+def test_spans_of_the_words_behind_each_signal():
+    features = LexiconFeatures(TABLE, ("max_subjectivity", "max_valence", "evaluative_share"))
+    sentence = "A shameful, GOOD new plan."
+    spans = features.find_spans(sentence)
+    assert {name: [sentence[a:b] for a, b in found] for name, found in spans.items()} == {
+        "[max subjectivity]": ["GOOD"],
+        "[max valence]": ["shameful"],
+        "[evaluative share]": ["shameful", "GOOD"],
+    }
+
+
+def test_unknown_signal_lists_the_valid_ones():
+    with pytest.raises(ValueError, match="unknown lexicon signals.*max_subjectivity"):
+        LexiconFeatures(TABLE, ("loudness",)).fit(["x"])
+
+
+def test_vendored_table():
+    table = load_lexicon()
+    assert len(table) > 8000
+    assert table["good"][0] == pytest.approx(0.6)  # TextBlob subjectivity
+    assert table["good"][1] == pytest.approx(0.475)  # VADER valence 1.9 / 4
+    assert math.isnan(table["shameful"][0]) and table["shameful"][1] < 0
+    assert all(isinstance(w, str) and w == w.lower() for w in table)
+    assert (LEXICON_FILE.parent / "LICENSE-VADER.txt").is_file()
+    assert "PDDL" in (LEXICON_FILE.parent / "README.md").read_text("utf-8")
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("textblob") is None or importlib.util.find_spec("vaderSentiment") is None,
+    reason="rebuilding the lexicon needs textblob and vaderSentiment (pip install textblob vaderSentiment)",
+)
+def test_vendored_table_matches_its_sources():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "build_lexicon.py"), "--check"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_trained_pipeline_carries_its_table_and_reads_no_file(monkeypatch, tmp_path):
+    texts = ["The plan is good and fair.", "The council met on Monday.", "What a shameful mess.", "Prices rose 3%."]
+    pipeline = build_pipeline(**{**DEFAULT_PARAMS, "min_df": 1, "max_df": 1.0}).fit(
+        texts * 3, ["opinion", "fact", "opinion", "fact"] * 3
+    )
+    part = dict(pipeline.named_steps["features"].transformer_list)["lexicon"]
+    assert isinstance(part.lexicon, dict) and len(part.lexicon) > 8000
+    expected = pipeline.predict_proba(texts)
+    monkeypatch.setattr(lexicon_module, "LEXICON_FILE", tmp_path / "missing.tsv")
+    lexicon_module._vendored.cache_clear()
+    try:
+        assert np.array_equal(pipeline.predict_proba(texts), expected)
+    finally:
+        lexicon_module._vendored.cache_clear()
