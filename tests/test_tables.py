@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factopinion import load_model
-from factopinion.batch import BatchOptions, label_file
+from factopinion.batch import SENTENCE_COLUMNS, BatchOptions, label_file
 from factopinion.errors import DataError
 from factopinion.tables import TableFormat, append_members, object_members, resolve_formats
 from factopinion.text import split_sentences
@@ -176,8 +176,8 @@ def json_lines(draw):
     separators and escaping."""
     objects = []
     for _ in range(draw(st.integers(1, 6))):
-        keys = draw(st.lists(st.text(max_size=6).filter(lambda k: k not in ("text", "label", "opinion_probability")),
-                             max_size=4, unique=True))  # fmt: skip
+        keys = draw(st.lists(st.text(max_size=6).filter(lambda k: k not in ("text", *SENTENCE_COLUMNS)),
+                             max_size=4, unique=True))  # fmt: skip  # no added column's name ("end" was drawn)
         members = [(key, draw(json_values)) for key in keys]
         members.insert(draw(st.integers(0, len(members))), ("text", draw(TEXT_VALUES)))
         objects.append(members)
