@@ -132,8 +132,28 @@ def model_options(function):
 force_option = click.option("--force", is_flag=True, help="Replace an existing output file.")
 
 
+@contextlib.contextmanager
+def _without(module: str) -> Iterator[None]:
+    """Make ``import MODULE`` fail while the block runs (unless it is imported already), and allow it again after.
+
+    scikit-learn imports pandas, where it is installed, only to keep a name for it (``sklearn.utils.fixes``);
+    loading and running a model never uses it, and it is a quarter of ``score``'s start-up. A model whose
+    unpickling needs pandas still gets it: the block covers only the import of scikit-learn itself.
+    """
+    if module in sys.modules:
+        yield
+        return
+    sys.modules[module] = None  # type: ignore[assignment]  # the import system's "not importable" marker
+    try:
+        yield
+    finally:
+        if sys.modules.get(module, "") is None:
+            del sys.modules[module]
+
+
 def get_model(model_path: Path | None) -> Model:
-    from .bundled import load_model
+    with _without("pandas"):
+        from .bundled import load_model
 
     return load_model(model_path, notify=lambda message: click.echo(f"factopinion: {message}", err=True))
 

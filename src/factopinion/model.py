@@ -6,6 +6,7 @@ import json
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import joblib
 import numpy as np
@@ -14,9 +15,11 @@ from sklearn.pipeline import Pipeline
 from .atomic import atomic_output
 from .document import LABELS, Document, ScoredSentence, label_for
 from .errors import ModelError, OutputError
-from .explain import Explainer, Explanation
 from .features import is_signal
 from .text import segment
+
+if TYPE_CHECKING:  # explain is imported when a sentence is explained, not for plain scoring
+    from .explain import Explanation
 
 __all__ = ["Model", "read_model", "MODEL_FILE", "METADATA_FILE"]
 
@@ -60,11 +63,15 @@ class Model:
 
     def explain(self, sentences: Sequence[str]) -> list[Explanation]:
         """Why each sentence scores as it does: every term's contribution to its log-odds of opinion."""
+        from .explain import Explainer
+
         return Explainer(self.pipeline).explain(sentences)
 
     def describe(self, *, source: str, top: int = 15) -> dict:
         """A JSON-ready description of the model (loaded from ``source``): metadata, features and its ``top``
         strongest terms per label (all of them for 0)."""
+        from .explain import Explainer
+
         explainer = Explainer(self.pipeline)
         names = [str(name) for name in explainer.names]
         strongest = explainer.strongest_terms(top or len(names))
