@@ -39,7 +39,9 @@ except ImportError:  # pragma: no cover - depends on the machine
 # The same install commands as the README's "## Tests" section (tests/test_readme.py checks it).
 INSTALL_BROWSER = "apt-get install chromium chromium-driver"
 INSTALL_SELENIUM = 'pip install ".[test]"'
-SKIP_REASON = f"headless browser test: needs Chromium and chromedriver ({INSTALL_BROWSER}) and selenium ({INSTALL_SELENIUM})"
+SKIP_REASON = (
+    f"headless browser test: needs Chromium and chromedriver ({INSTALL_BROWSER}) and selenium ({INSTALL_SELENIUM})"
+)
 
 pytestmark = pytest.mark.skipif(BROWSER is None or DRIVER is None or webdriver is None, reason=SKIP_REASON)
 

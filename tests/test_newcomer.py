@@ -166,7 +166,11 @@ def test_evaluate_refuses_the_label_column_as_the_text_column(tmp_path):
 
 @pytest.mark.parametrize(
     "args",
-    [["score", "--json", "--csv", ENGLISH], ["score", "--nl", "--tsv", ENGLISH], ["model", "info", "--json", "--table"]],
+    [
+        ["score", "--json", "--csv", ENGLISH],
+        ["score", "--nl", "--tsv", ENGLISH],
+        ["model", "info", "--json", "--table"],
+    ],
 )
 def test_two_format_flags_are_a_usage_error(args):
     result = invoke(args)
@@ -179,7 +183,9 @@ def test_top_0_and_cues_0_both_mean_all():
     explained = json.loads(invoke(["score", "--json", "--explain", "--cues", "0", ENGLISH]).stdout)
     assert explained["explain"]["cues_per_label"] == "all"
     five = json.loads(invoke(["score", "--json", "--explain", ENGLISH]).stdout)
-    assert sum(map(len, explained["sentences"][1]["cues"].values())) > sum(map(len, five["sentences"][1]["cues"].values()))
+    assert sum(map(len, explained["sentences"][1]["cues"].values())) > sum(
+        map(len, five["sentences"][1]["cues"].values())
+    )
 
 
 # -- Ctrl-C -----------------------------------------------------------------------------------------------------------
@@ -259,3 +265,59 @@ def test_a_one_column_file_without_other_delimiters_gets_the_usual_error(tmp_pat
     source.write_text("notes\nIt rained.\n", "utf-8")
     result = invoke(["label", str(source)])
     assert result.exit_code == 1 and "no text or sentence column; give --text-column, one of: notes" in result.stderr
+
+
+# -- label's progress ----------------------------------------------------------------------------------------------
+
+
+def news_csv(path: Path, rows: int) -> Path:
+    with path.open("w", encoding="utf-8") as f:
+        f.write("id,text\n")
+        for i in range(rows):
+            f.write(
+                f'{i},"The mayor said on day {i} that the plan would go ahead, and critics called it a disgrace."\n'
+            )
+    return path
+
+
+def test_label_shows_a_bar_with_rows_for_a_file_on_a_terminal(terminal, tmp_path):
+    source = news_csv(tmp_path / "news.csv", 50)
+    result = invoke(["label", str(source), "-o", str(tmp_path / "out.csv")])
+    assert result.exit_code == 0, result.stderr
+    assert "labeling" in result.stderr and "100%" in result.stderr and "50 rows" in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("factopinion: 50 rows: 50 labeled, 0 empty, ")
+
+
+def test_label_counts_rows_and_bytes_read_from_a_pipe_on_a_terminal(terminal, tmp_path):
+    source = news_csv(tmp_path / "news.csv", 50)
+    result = invoke(["label", "-", "-o", str(tmp_path / "out.csv")], input=source.read_bytes())
+    assert result.exit_code == 0, result.stderr
+    progress = result.stderr.split("\n")[0]
+    assert progress.startswith(f"\rlabeling: 50 rows, {source.stat().st_size / 1000:.1f} kB read, ")
+    assert "%" not in progress and "eta" not in progress.lower()  # no end to estimate the time left against
+
+
+def test_label_shows_no_progress_with_quiet_or_off_a_terminal(terminal, tmp_path, monkeypatch):
+    source = news_csv(tmp_path / "news.csv", 5)
+    assert invoke(["label", "-", "-o", str(tmp_path / "a.csv"), "-q"], input=source.read_bytes()).stderr == ""
+    monkeypatch.undo()
+    result = invoke(["label", "-", "-o", str(tmp_path / "b.csv")], input=source.read_bytes())
+    assert result.stderr.startswith("factopinion: 5 rows: 5 labeled")
+
+
+def test_progress_follows_the_rows_written_not_the_bytes_read_ahead(tmp_path, model):
+    """The time left is estimated from progress: counting bytes as they are read (a megabyte ahead, before any
+    row is labeled) made the first estimates far too low."""
+    from factopinion.batch import BatchOptions, label_file
+    from factopinion.csvstream import BLOCK_BYTES
+
+    source = news_csv(tmp_path / "news.csv", 30_000)
+    calls: list[tuple[int, int]] = []
+    options = BatchOptions(chunk_rows=1000, jobs=1)
+    label_file(source, tmp_path / "out.csv", model, options, progress=lambda b, r: calls.append((b, r)))
+    size = source.stat().st_size
+    assert size > 2 * BLOCK_BYTES
+    assert sum(b for b, _ in calls) == size and sum(r for _, r in calls) == 30_000
+    lines = source.read_bytes().split(b"\n")
+    assert calls[0] == (sum(len(line) + 1 for line in lines[1:1001]), 1000)  # the first chunk's rows, exactly
+    assert calls[0][0] < BLOCK_BYTES / 10

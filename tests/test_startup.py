@@ -45,7 +45,13 @@ def imported_by(args: list[str], tmp_path: Path, env: dict[str, str] | None = No
 
 @pytest.mark.parametrize(
     ("args", "env"),
-    [(["--help"], None), (["--version"], None), (["score", "--help"], None), (["label", "--help"], None), ([], COMPLETION)],
+    [
+        (["--help"], None),
+        (["--version"], None),
+        (["score", "--help"], None),
+        (["label", "--help"], None),
+        ([], COMPLETION),
+    ],
     ids=["--help", "--version", "score --help", "label --help", "completion"],
 )
 def test_help_version_and_completion_import_nothing_heavy(args, env, tmp_path):
@@ -69,9 +75,8 @@ def test_without_blocks_an_import_only_inside_its_block():
     with _without("json"):  # already imported: nothing changes
         import json as again
     assert again is json
-    with _without("factopinion_no_such_module"):
-        with pytest.raises(ImportError):
-            import factopinion_no_such_module  # noqa: F401
+    with _without("factopinion_no_such_module"), pytest.raises(ImportError):
+        import factopinion_no_such_module  # noqa: F401
     assert "factopinion_no_such_module" not in sys.modules
 
 

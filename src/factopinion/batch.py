@@ -30,12 +30,16 @@ __all__ = [
     "BatchOptions",
     "BatchSummary",
     "ChunkCounts",
+    "Progress",
     "ROW_COLUMNS",
     "SENTENCE_COLUMNS",
     "label_stream",
     "label_file",
     "score_texts",
 ]
+
+# Told, as each chunk is written, the input bytes and rows it held (see label_stream).
+Progress = Callable[[int, int], None]
 
 # The columns each mode adds, in order.
 ROW_COLUMNS = ("label", "opinion_probability")
@@ -332,12 +336,13 @@ def label_stream(
     options: BatchOptions | None = None,
     *,
     name: str = "input",
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
 ) -> BatchSummary:
     """Read CSV/TSV bytes from ``source``, write them with the added columns to ``sink``, return a summary.
 
-    ``progress`` is called with the number of input bytes read since its last call. Raises ``DataError`` for
-    input that cannot be used (naming the line).
+    ``progress`` is called as each chunk is written with the input bytes and rows it held (so it follows the
+    work done, not the reading ahead), and at the end with the bytes of the rest (header, blank lines, skipped
+    rows). Raises ``DataError`` for input that cannot be used (naming the line).
     """
     options = options or BatchOptions()
     started = time.perf_counter()
@@ -354,25 +359,28 @@ def label_stream(
     summary = BatchSummary(sentences_mode=options.sentences)
     reported = 0
 
-    def report() -> None:
+    def write(item: tuple[Future, int]) -> None:
         nonlocal reported
-        if progress is not None and reader.bytes_read > reported:
-            progress(reader.bytes_read - reported)
-            reported = reader.bytes_read
+        future, size = item
+        rows = _write(future, writer, summary)
+        if progress is not None:
+            progress(size, rows)
+            reported += size
 
     chunks = reader.chunks(column, max(1, options.chunk_rows))
     head = [c for c in (next(chunks, None), next(chunks, None)) if c is not None]
     labeler = _Labeler(task, _jobs(options.jobs) if len(head) > 1 else 1)  # a small input never starts a pool
-    pending: deque[Future] = deque()
+    pending: deque[tuple[Future, int]] = deque()
     try:
         for chunk in chain(head, chunks):
-            pending.append(labeler.submit(chunk))
-            report()
+            size = _input_bytes(chunk, reader.encoding) if progress is not None else 0
+            pending.append((labeler.submit(chunk), size))
             while len(pending) > labeler.max_pending:
-                _write(pending.popleft(), writer, summary)
+                write(pending.popleft())
         while pending:
-            _write(pending.popleft(), writer, summary)
-        report()
+            write(pending.popleft())
+        if progress is not None and reader.bytes_read > reported:
+            progress(reader.bytes_read - reported, 0)
     finally:
         labeler.close()
     writer.close()
@@ -381,10 +389,21 @@ def label_stream(
     return summary
 
 
-def _write(future: Future, writer: RecordWriter, summary: BatchSummary) -> None:
+def _write(future: Future, writer: RecordWriter, summary: BatchSummary) -> int:
+    """Write a labeled chunk and count it in; its number of input rows."""
     text, counts = future.result()
     writer.write(text)
     summary.add(counts)
+    return counts.rows
+
+
+def _input_bytes(chunk: Chunk, encoding: str) -> int:
+    """How many bytes of input the chunk's records were (for progress; in characters if they do not encode)."""
+    text = "".join(chunk.records)
+    try:
+        return len(text.encode(encoding, "surrogateescape"))
+    except (UnicodeError, LookupError):
+        return len(text)
 
 
 def label_file(
@@ -394,7 +413,7 @@ def label_file(
     options: BatchOptions | None = None,
     *,
     overwrite: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
 ) -> BatchSummary:
     """Label ``source`` (a path or binary stream) into ``destination`` (a path, written atomically, or a binary
     stream). The input file is only read; a destination that is the input is refused."""

@@ -14,7 +14,8 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -24,6 +25,9 @@ from . import __version__
 from .errors import FactopinionError, OptionError, OutputExists
 
 if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
+
+    from .batch import Progress
     from .document import Document
     from .model import Model
 
@@ -441,14 +445,75 @@ def _input_size(source: Path | BinaryIO) -> int | None:
 
 
 @contextlib.contextmanager
-def batch_progress(source: Path | BinaryIO, quiet: bool) -> Iterator[Callable[[int], None] | None]:
-    """A progress bar by bytes of input on standard error, when that is a terminal (and not ``quiet``)."""
-    size = None if quiet or not sys.stderr.isatty() else _input_size(source)
-    if size is None:
+def batch_progress(source: Path | BinaryIO, quiet: bool) -> Iterator[Progress | None]:
+    """Progress on standard error, when that is a terminal (and not ``quiet``): for input of known size, a bar by
+    bytes with the time left; for a pipe (no end to measure against), the rows and bytes labeled so far."""
+    if quiet or not sys.stderr.isatty():
         yield None
         return
-    with click.progressbar(length=size, label="labeling", file=sys.stderr) as bar:
-        yield bar.update
+    size = _input_size(source)
+    if size is None:
+        counter = _RunningCount(sys.stderr)
+        try:
+            yield counter.update
+        finally:
+            counter.close()
+        return
+    bar: ProgressBar[int] = click.progressbar(
+        length=size,
+        label="labeling",
+        file=sys.stderr,
+        item_show_func=lambda done: None if done is None else f"{done:,} rows",
+    )
+    rows = 0
+
+    def update(n_bytes: int, n_rows: int) -> None:
+        nonlocal rows
+        rows += n_rows
+        bar.update(n_bytes, current_item=rows)
+
+    with bar:
+        yield update
+
+
+class _RunningCount:
+    """A one-line count of the rows and bytes labeled, redrawn in place at most five times a second."""
+
+    def __init__(self, stream, interval: float = 0.2):
+        self._clock = time.monotonic
+        self._stream, self._interval = stream, interval
+        self._started = self._clock()
+        self._drawn = float("-inf")
+        self.rows = self.bytes = 0
+
+    def update(self, n_bytes: int, n_rows: int) -> None:
+        self.rows += n_rows
+        self.bytes += n_bytes
+        if self._clock() - self._drawn >= self._interval:
+            self._draw()
+
+    def _draw(self) -> None:
+        self._drawn = self._clock()
+        seconds = self._drawn - self._started
+        line = f"labeling: {self.rows:,} rows, {_size(self.bytes)} read, {seconds:.0f} s"
+        self._stream.write(f"\r{line}\x1b[K")
+        self._stream.flush()
+
+    def close(self) -> None:
+        if self.rows or self.bytes:
+            self._draw()
+            self._stream.write("\n")
+            self._stream.flush()
+
+
+def _size(n_bytes: int) -> str:
+    """``n_bytes`` for people: 512 B, 3.4 kB, 1.2 MB, 2.0 GB."""
+    value, unit = float(n_bytes), "B"
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":
+            break
+        value /= 1000
+    return f"{n_bytes} B" if unit == "B" else f"{value:.1f} {unit}"
 
 
 @contextlib.contextmanager

@@ -87,7 +87,7 @@ _DELIMITERS = ",;\t|"  # looked for in a one-column header that holds no text co
 def _delimiter_hint(header: list[str], name: str) -> str | None:
     """The error for a header read as one column that holds another likely delimiter (a semicolon CSV read with
     commas, a TSV read as CSV): it names the delimiter seen most in it and the option that sets it."""
-    if len(header) != 1 or not (seen := max(_DELIMITERS, key=header[0].count)) in header[0]:
+    if len(header) != 1 or (seen := max(_DELIMITERS, key=header[0].count)) not in header[0]:
         return None
     shown = header[0] if len(header[0]) <= 60 else header[0][:57] + "..."
     what, option = ("tab", "tab") if seen == "\t" else (f"{seen!r}", f"'{seen}'")
