@@ -321,3 +321,42 @@ def test_progress_follows_the_rows_written_not_the_bytes_read_ahead(tmp_path, mo
     lines = source.read_bytes().split(b"\n")
     assert calls[0] == (sum(len(line) + 1 for line in lines[1:1001]), 1000)  # the first chunk's rows, exactly
     assert calls[0][0] < BLOCK_BYTES / 10
+
+
+# -- label and other languages -----------------------------------------------------------------------------------
+
+
+def test_label_counts_rows_that_are_not_english_and_warns_once(tmp_path):
+    source = tmp_path / "mixed.csv"
+    source.write_text(f'id,text\n1,"{GERMAN}"\n2,"{ENGLISH}"\n3,\n4,"{GERMAN}"\n5,Gut\n', "utf-8")
+    result = invoke(["label", str(source), "-o", str(tmp_path / "out.csv")])
+    assert result.exit_code == 0
+    warning, summary = result.stderr.splitlines()
+    assert warning == "factopinion: 2 rows do not look like English: the model is trained on English news only"
+    assert summary.startswith("factopinion: 5 rows: 4 labeled, 1 empty, ") and ", 2 not English, " in summary
+    quiet = invoke(["label", str(source), "-o", str(tmp_path / "quiet.csv"), "-q"])
+    assert quiet.stderr.splitlines() == [warning]  # a warning, not progress: --quiet keeps it
+    english = invoke(["label", "-", "-q"], input=f'text\n"{ENGLISH}"\n')
+    assert english.stderr == ""
+
+
+def test_past_the_first_thousand_rows_the_count_is_estimated_from_a_sample(tmp_path, model):
+    from factopinion.batch import LANGUAGE_ALL_ROWS, LANGUAGE_STRIDE, BatchOptions, label_file
+
+    source = tmp_path / "mixed.csv"
+    numbers = range(1, 3001)
+    with source.open("w", encoding="utf-8") as f:
+        f.write("id,text\n")
+        for n in numbers:
+            f.write(f'{n},"{GERMAN if n % 3 == 0 else ENGLISH}"\n')
+    checked = [n for n in numbers if n <= LANGUAGE_ALL_ROWS or n % LANGUAGE_STRIDE == 0]
+    expected = round(sum(n % 3 == 0 for n in checked) * 3000 / len(checked))
+    for chunk_rows in (100, 4000):
+        summary = label_file(source, tmp_path / f"out{chunk_rows}.csv", model, BatchOptions(chunk_rows=chunk_rows))
+        assert summary.language_checked == len(checked)
+        assert summary.not_english_rows == expected and abs(expected - 1000) < 30
+        assert f", about {expected:,} not English, " in summary.line()
+        assert summary.not_english_line() == (
+            f"about {expected:,} rows do not look like English (from one row in 8 after the first 1,000): "
+            "the model is trained on English news only"
+        )

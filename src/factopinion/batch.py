@@ -23,6 +23,7 @@ from .atomic import atomic_output, same_file
 from .csvstream import BadRecord, CellFormat, Chunk, RecordReader, RecordWriter, find_text_column
 from .document import label_for
 from .errors import DataError, OptionError
+from .language import ENGLISH_ONLY, looks_english
 from .model import Model
 from .text import split_sentences
 
@@ -40,6 +41,10 @@ __all__ = [
 
 # Told, as each chunk is written, the input bytes and rows it held (see label_stream).
 Progress = Callable[[int, int], None]
+
+# Rows whose language is checked: all of the first LANGUAGE_ALL_ROWS, then one in LANGUAGE_STRIDE.
+LANGUAGE_ALL_ROWS = 1000
+LANGUAGE_STRIDE = 8
 
 # The columns each mode adds, in order.
 ROW_COLUMNS = ("label", "opinion_probability")
@@ -90,13 +95,17 @@ class BatchOptions:
 
 @dataclass(frozen=True, slots=True)
 class ChunkCounts:
-    """What labeling one chunk counted: input rows, rows with text, rows without, sentences, opinion units."""
+    """What labeling one chunk counted: input rows, rows with text, rows without, sentences, opinion units, and
+    and of the rows whose language was checked (see ``_language_counts``), how many and how many do not look like
+    English (``language.looks_english``)."""
 
     rows: int = 0
     labeled: int = 0
     empty: int = 0
     sentences: int = 0
     opinion: int = 0
+    language_checked: int = 0
+    not_english: int = 0
 
 
 @dataclass
@@ -109,6 +118,8 @@ class BatchSummary:
     empty: int = 0
     sentences: int = 0
     opinion: int = 0
+    language_checked: int = 0
+    not_english: int = 0
     blank_lines: int = 0
     skipped: list[BadRecord] = field(default_factory=list)
     seconds: float = 0.0
@@ -120,6 +131,8 @@ class BatchSummary:
         self.empty += counts.empty
         self.sentences += counts.sentences
         self.opinion += counts.opinion
+        self.language_checked += counts.language_checked
+        self.not_english += counts.not_english
 
     @property
     def opinion_share(self) -> float:
@@ -128,14 +141,41 @@ class BatchSummary:
 
     def line(self) -> str:
         """The one-line summary printed at the end of a run."""
-        units = f", {self.sentences:,} sentences" if self.sentences_mode else ""
+        units = f", {_plural(self.sentences, 'sentence')}" if self.sentences_mode else ""
+        foreign = f", {self._not_english_text()} not English" if self.not_english else ""
         text = (
-            f"{self.rows:,} rows{units}: {self.labeled:,} labeled, {self.empty:,} empty, "
-            f"{self.opinion_share:.1%} opinion, {self.seconds:.1f} s"
+            f"{_plural(self.rows, 'row')}{units}: {self.labeled:,} labeled, {self.empty:,} empty, "
+            f"{self.opinion_share:.1%} opinion{foreign}, {self.seconds:.1f} s"
         )
         if self.blank_lines:
             text += f" ({self.blank_lines:,} blank lines dropped)"
         return text
+
+    @property
+    def not_english_rows(self) -> int:
+        """Rows with text that does not look like English: counted where every row was checked, else estimated
+        from the rows checked."""
+        if not self.language_checked:
+            return 0
+        return round(self.not_english * self.labeled / self.language_checked)
+
+    @property
+    def not_english_estimated(self) -> bool:
+        return self.language_checked < self.labeled
+
+    def _not_english_text(self) -> str:
+        return f"{'about ' if self.not_english_estimated else ''}{self.not_english_rows:,}"
+
+    def not_english_line(self) -> str | None:
+        """The warning, once per run, for rows that do not look like English; None where there are none."""
+        if not self.not_english:
+            return None
+        n = self.not_english_rows
+        rows = "row does" if n == 1 and not self.not_english_estimated else "rows do"
+        sample = (
+            f" (from one row in {LANGUAGE_STRIDE} after the first {LANGUAGE_ALL_ROWS:,})" * self.not_english_estimated
+        )
+        return f"{self._not_english_text()} {rows} not look like English{sample}: {ENGLISH_ONLY}"
 
     def skipped_line(self, limit: int = 20) -> str:
         """The count and lines of the skipped records, for standard error."""
@@ -145,6 +185,10 @@ class BatchSummary:
         count = len(self.skipped)
         rows, lines = ("row", "line") if count == 1 and "-" not in shown else ("rows", "lines")
         return f"skipped {count:,} bad {rows} at {lines} {shown}{more} ({'; '.join(reasons)})"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 # -- columns -------------------------------------------------------------------------------------------------------
@@ -268,8 +312,24 @@ def _label_chunk(task: _Task, chunk: Chunk) -> tuple[str, ChunkCounts]:
         records, values = chunk.records, results
         labeled = sum(1 for label, _ in results if label)
         opinion = sum(1 for label, _ in results if label == "opinion")
-    counts = ChunkCounts(len(chunk.records), labeled, len(chunk.records) - labeled, sentences, opinion)
+    checked, not_english = _language_counts(chunk)
+    counts = ChunkCounts(
+        len(chunk.records), labeled, len(chunk.records) - labeled, sentences, opinion, checked, not_english
+    )
     return _format(task, records, values), counts
+
+
+def _language_counts(chunk: Chunk) -> tuple[int, int]:
+    """How many of the chunk's cells with text were checked for their language, and how many of those do not look
+    like English: every one among the first ``LANGUAGE_ALL_ROWS`` rows, then one row in ``LANGUAGE_STRIDE`` (a
+    tenth of scoring a sentence is too much to spend on each of millions). Chosen by row number, so the figures
+    do not depend on --jobs or --chunk-size."""
+    checked = not_english = 0
+    for number, text in zip(chunk.numbers, chunk.texts, strict=True):
+        if (number <= LANGUAGE_ALL_ROWS or number % LANGUAGE_STRIDE == 0) and text.strip():
+            checked += 1
+            not_english += looks_english(text) is False
+    return checked, not_english
 
 
 def _format(task: _Task, records: list[str], values: list[list[str]]) -> str:

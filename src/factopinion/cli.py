@@ -603,6 +603,8 @@ def label(input_path, output, text_column, sentences, delimiter, encoding, renam
         summary = label_file(source, destination, model, options, overwrite=force, progress=progress)
     if summary.skipped:
         click.echo(f"factopinion: {summary.skipped_line()}", err=True)
+    if warning := summary.not_english_line():
+        click.echo(f"factopinion: {warning}", err=True)
     if not quiet:
         click.echo(f"factopinion: {summary.line()}", err=True)
 
