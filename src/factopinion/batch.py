@@ -276,7 +276,7 @@ def score_texts(model: Model, texts: list[str], threshold: float, sentences: boo
     list of ``(start, end, label, probability)`` per cell, one per sentence (empty for a cell without any).
     """
     if sentences:
-        spans = [split_sentences(text, headings=True) for text in texts]
+        spans = [split_sentences(text) for text in texts]  # the sentences score finds: headings left out
         flat = [span.text for cell in spans for span in cell]
         scored = iter(_labels(model, flat, threshold))
         return [[(span.start, span.end, *next(scored)) for span in cell] for cell in spans]

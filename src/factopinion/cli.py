@@ -243,7 +243,10 @@ def _refuse_names(text: str) -> None:
     help="Write a self-contained HTML page of the text, each sentence shaded by its opinion probability "
     "('-' for standard output).",
 )
-@click.option("--title", help="The HTML page's title (default: the file name, else 'Scored text').")
+@click.option(
+    "--title",
+    help="The HTML page's title (default: the heading the text opens with, else the file name, else 'Scored text').",
+)
 @force_option
 def score(texts, files, model_path, threshold, fmt, explain, cues, html_path, title, force):
     """Split text into sentences and label each one fact or opinion.
@@ -282,7 +285,8 @@ def score(texts, files, model_path, threshold, fmt, explain, cues, html_path, ti
 
         document = explain_document(model.pipeline, document, cues)
     if html_path:
-        _write_page(document, html_path, title or (Path(file).name if file else "Scored text"), force)
+        title = title or document.headline or (Path(file).name if file else "Scored text")
+        _write_page(document, html_path, title, force)
         if html_path == "-" or not ctx.meta["format_given"]:
             return
     from .formats import write_document

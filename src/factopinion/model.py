@@ -59,7 +59,15 @@ class Model:
             ScoredSentence(i, s.start, s.end, s.text, label_for(p, threshold), round(float(p), 6))
             for i, (s, p) in enumerate(zip(parts.sentences, probabilities, strict=True))
         ]
-        return Document(sentences, threshold, text, parts.paragraphs, parts.headings)
+        return Document(
+            sentences,
+            threshold,
+            text,
+            parts.paragraphs,
+            parts.headings,
+            bylines=parts.bylines,
+            datelines=parts.datelines,
+        )
 
     def explain(self, sentences: Sequence[str]) -> list[Explanation]:
         """Why each sentence scores as it does: every term's contribution to its log-odds of opinion."""
