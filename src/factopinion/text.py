@@ -35,6 +35,7 @@ _TERMINATOR = re.compile(r"(?:\.{3}|…|[.!?])+[\"'”’»)\]]*")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 _OPENERS = "\"'“‘«([¿¡"
 _END_PUNCT = ".!?…:;\"'”’»)]"
+_END_PUNCTUATION = tuple(_END_PUNCT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,11 +121,11 @@ def _blocks(text: str, start: int, end: int) -> Iterator[tuple[int, int, Kind | 
     """Yield (start, end, kind) for a (trimmed) paragraph: the lines on top of it that stand alone (bylines, a
     heading above a byline or above the text, each of several short unpunctuated lines), then a dateline that
     opens its text, then the text (kind "text", to be split into sentences)."""
+    known, kind = False, None  # the kind of the line at start, where the previous round found it
     while True:
         newline = text.find("\n", start, end)
         if newline == -1:  # the paragraph's last line
-            line = text[start:end]
-            kind: Kind | None = "byline" if _is_byline(line) else "heading" if _is_heading(line) else None
+            kind = kind if known else _line_kind(text[start:end])
             if kind is not None:
                 yield start, end, kind
                 return
@@ -132,25 +133,24 @@ def _blocks(text: str, start: int, end: int) -> Iterator[tuple[int, int, Kind | 
         line_end = newline
         while text[line_end - 1].isspace():
             line_end -= 1
+        kind = kind if known else _line_kind(text[start:line_end])
+        if kind is None:
+            break
         rest = newline + 1
         while text[rest].isspace():  # the paragraph is trimmed: a line with text follows
             rest += 1
-        line = text[start:line_end]
         next_newline = text.find("\n", rest, end)
         next_line = text[rest : end if next_newline == -1 else next_newline].rstrip()
-        if _is_byline(line):
-            yield start, line_end, "byline"
-        elif not _is_heading(line):
-            break
-        elif _is_byline(next_line) or (_is_heading(next_line) and _opens_unit(next_line)):
-            yield start, line_end, "heading"  # a title above a byline, or one of several unpunctuated lines
-        elif next_line[:1].isupper() and len(line) < 0.6 * len(next_line):
-            yield start, line_end, "heading"  # a title or photo caption above the text
+        following = _line_kind(next_line)
+        if kind == "byline" or following == "byline" or following == "heading" and _opens_unit(next_line):
+            yield start, line_end, kind  # a byline, a title above one, or one of several unpunctuated lines
+        elif next_line[:1].isupper() and line_end - start < 0.6 * len(next_line):
+            yield start, line_end, kind  # a title or photo caption above the text
             start = rest
             break
         else:
             break
-        start = rest
+        start, known, kind = rest, True, following
     dateline = _dateline_end(text, start, end)
     if dateline is not None:
         yield start, dateline, "dateline"
@@ -162,7 +162,12 @@ def _blocks(text: str, start: int, end: int) -> Iterator[tuple[int, int, Kind | 
 
 def _is_heading(line: str) -> bool:
     """A short single line without end punctuation: a headline, section heading or photo title."""
-    return "\n" not in line and not line.endswith(tuple(_END_PUNCT)) and len(line.split()) <= 12
+    return "\n" not in line and not line.endswith(_END_PUNCTUATION) and len(line.split()) <= 12
+
+
+def _line_kind(line: str) -> Kind | None:
+    """What a line standing alone would be: a byline, a heading, or neither (text)."""
+    return "byline" if _is_byline(line) else "heading" if _is_heading(line) else None
 
 
 def _opens_unit(line: str) -> bool:
@@ -176,6 +181,8 @@ _BYLINE_WORDS = frozenset("and & in for of the at de da di du van von der den la
 def _is_byline(line: str) -> bool:
     """A line that says who wrote the story: "By", then names (capitalised words, "and", "in", ...), with no end
     punctuation, as in "By Maria Duarte" or "BY MARIA DUARTE AND TOM LEE, Reuters"."""
+    if line[:2] not in ("By", "BY"):
+        return False
     words = line.split()
     if not 2 <= len(words) <= 12 or words[0] not in ("By", "BY") or "\n" in line:
         return False
