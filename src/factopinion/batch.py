@@ -248,6 +248,23 @@ class _Task:
 
 
 _worker_task: _Task | None = None
+# Stopping the workers at once (Ctrl-C): the parent sends STOP_SIGNAL; a chunk being labeled raises _Stopped, and
+# so does every chunk after it. A worker is never killed: one killed while sending its result would leave half a
+# message in the pipe, and the pool's reader waiting for the rest for ever.
+STOP_SIGNAL = getattr(signal, "SIGUSR1", None)
+_stopping = False
+_in_chunk = False
+
+
+class _Stopped(Exception):
+    """A worker's chunk abandoned because the run is being stopped."""
+
+
+def _stop(signum, frame) -> None:
+    global _stopping
+    _stopping = True
+    if _in_chunk:
+        raise _Stopped
 
 
 def _init_worker(task: _Task) -> None:
@@ -255,6 +272,8 @@ def _init_worker(task: _Task) -> None:
     _worker_task = task
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if STOP_SIGNAL is not None:
+        signal.signal(STOP_SIGNAL, _stop)
     _exit_with_parent()
 
 
@@ -265,8 +284,15 @@ def _exit_with_parent() -> None:
 
 
 def _label_in_worker(chunk: Chunk) -> tuple[str, ChunkCounts]:
+    global _in_chunk
     assert _worker_task is not None, "the worker was not initialised"
-    return _label_chunk(_worker_task, chunk)
+    if _stopping:
+        raise _Stopped
+    _in_chunk = True
+    try:
+        return _label_chunk(_worker_task, chunk)
+    finally:
+        _in_chunk = False
 
 
 def score_texts(model: Model, texts: list[str], threshold: float, sentences: bool) -> list:
@@ -372,9 +398,16 @@ class _Labeler:
         future.set_result(_label_chunk(self.task, chunk))
         return future
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+    def close(self, *, abort: bool = False) -> None:
+        """Stop the pool once the chunks in progress are done, or, with ``abort`` (an error, Ctrl-C, a signal), at
+        once: the workers abandon the chunks whose output will never be written (see ``STOP_SIGNAL``)."""
+        if self._pool is None:
+            return
+        if abort and STOP_SIGNAL is not None:
+            for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+                with contextlib.suppress(OSError, TypeError):
+                    os.kill(process.pid, STOP_SIGNAL)
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 # -- the run -------------------------------------------------------------------------------------------------------
@@ -441,8 +474,10 @@ def label_stream(
             write(pending.popleft())
         if progress is not None and reader.bytes_read > reported:
             progress(reader.bytes_read - reported, 0)
-    finally:
-        labeler.close()
+    except BaseException:  # an error, Ctrl-C or a signal: nothing more will be written
+        labeler.close(abort=True)
+        raise
+    labeler.close()
     writer.close()
     summary.blank_lines, summary.skipped = reader.blank_lines, reader.skipped
     summary.seconds = time.perf_counter() - started
