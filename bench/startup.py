@@ -59,7 +59,10 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=7, help="runs per command; the best is kept (default 7)")
     args = parser.parse_args()
     command = factopinion_command()
-    print(f"command: {' '.join(command)}; best of {args.repeat} runs; {os.cpu_count()} cores")
+    where = subprocess.run(
+        [sys.executable, "-c", "import factopinion; print(factopinion.__file__)"], capture_output=True, text=True
+    ).stdout.strip()
+    print(f"command: {' '.join(command)} ({where}); best of {args.repeat} runs; {os.cpu_count()} cores")
     times = {}
     # Interleaved rounds, so a burst of load on the machine hits every command alike.
     for _ in range(args.repeat):

@@ -69,6 +69,15 @@ def test_score_imports_scikit_learn_but_not_pandas(tmp_path):
     assert probe["pandas_importable"]  # kept out of the import of scikit-learn only, not forbidden afterwards
 
 
+@pytest.mark.slow
+def test_label_imports_no_pandas_either(tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("text\nOfficials said the bridge would reopen in May.\n", "utf-8")
+    probe = imported_by(["label", str(source), "-q"], tmp_path)
+    assert probe["stdout"].startswith("text,label,opinion_probability\n")
+    assert "sklearn" in probe["loaded"] and "pandas" not in probe["loaded"]
+
+
 def test_without_blocks_an_import_only_inside_its_block():
     from factopinion.cli import _without
 

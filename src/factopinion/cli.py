@@ -583,8 +583,10 @@ def label(input_path, output, text_column, sentences, delimiter, encoding, renam
       cat export.csv | factopinion label - --column label=voice | head
     """
     from .atomic import check_writable
-    from .batch import BatchOptions, label_file
     from .csvstream import delimiter_for
+
+    with _without("pandas"):  # batch imports scikit-learn (see get_model)
+        from .batch import BatchOptions, label_file
 
     options = BatchOptions(
         text_column=text_column,
