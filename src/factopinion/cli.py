@@ -141,7 +141,7 @@ def _without(module: str) -> Iterator[None]:
     """Make ``import MODULE`` fail while the block runs (unless it is imported already), and allow it again after.
 
     scikit-learn imports pandas, where it is installed, only to keep a name for it (``sklearn.utils.fixes``);
-    loading and running a model never uses it, and it is a quarter of ``score``'s start-up. A model whose
+    loading and running a model never uses it, and it is a fifth of ``score``'s start-up. A model whose
     unpickling needs pandas still gets it: the block covers only the import of scikit-learn itself.
     """
     if module in sys.modules:
