@@ -51,7 +51,9 @@ def main(article: Path, out: Path, focus: str = "It should also promote") -> Non
             height = driver.execute_script("return document.documentElement.scrollHeight")
             driver.set_window_size(900, height + 200)
             driver.execute_script(
-                "[...document.querySelectorAll('.s')].find(e => e.textContent.startsWith(arguments[0])).focus()", focus
+                "[...document.querySelectorAll('.s')]"
+                ".find(e => e.querySelector('.st').textContent.startsWith(arguments[0])).focus()",
+                focus,
             )
             driver.save_screenshot(str(out))
         finally:

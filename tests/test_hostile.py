@@ -281,7 +281,7 @@ def test_a_model_tolerates_metadata_of_any_shape(model, metadata):
 def test_a_cached_model_with_list_metadata_is_rebuilt(tmp_path, monkeypatch, model):
     monkeypatch.setattr(bundled_module, "bundled_model_dir", lambda: tmp_path / "nothing")
     monkeypatch.setenv("FACTOPINION_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(bundled_module, "train_default", lambda *a, **k: model)
+    monkeypatch.setattr("factopinion.training.train_default", lambda *a, **k: model)
     said: list[str] = []
     load_model(notify=said.append)  # rebuilds, and caches
     (cached,) = (tmp_path / "cache").glob("model-*")
@@ -294,7 +294,7 @@ def test_a_cached_model_with_list_metadata_is_rebuilt(tmp_path, monkeypatch, mod
 @pytest.mark.parametrize("cache", ["under-a-file", "read-only"])
 def test_an_unwritable_cache_does_not_stop_the_rebuild(tmp_path, monkeypatch, model, cache):
     monkeypatch.setattr(bundled_module, "bundled_model_dir", lambda: tmp_path / "nothing")
-    monkeypatch.setattr(bundled_module, "train_default", lambda *a, **k: model)
+    monkeypatch.setattr("factopinion.training.train_default", lambda *a, **k: model)
     if cache == "under-a-file":
         (tmp_path / "file").write_text("")
         monkeypatch.setenv("FACTOPINION_CACHE_DIR", str(tmp_path / "file" / "cache"))
@@ -382,7 +382,7 @@ def test_an_input_that_shrinks_while_read_is_an_error(tmp_path, monkeypatch, mod
     source = many_rows(tmp_path / "in.csv")
     out = tmp_path / "out.csv"
 
-    def truncate(_read: int) -> None:
+    def truncate(_read: int, _rows: int = 0) -> None:
         os.truncate(source, 4096)
 
     with pytest.raises(DataError, match=r"shrank while it was read: [\d,]+ bytes at the start, only 4,096"):

@@ -14,7 +14,6 @@ import sklearn
 from .datasets import data_files, files_sha256
 from .errors import ModelError, OutputError
 from .model import METADATA_FILE, MODEL_FILE, Model, read_model
-from .training import train_default
 
 __all__ = ["bundled_model_dir", "bundled_data_dir", "cache_dir", "load_model"]
 
@@ -72,6 +71,8 @@ def load_model(path: str | Path | None = None, *, notify: Callable[[str], None] 
         except ModelError:
             pass
     notify(f"the bundled model is unusable ({reason}); rebuilding it from the bundled data into {target}")
+    from .training import train_default  # only here: training imports pandas, which scoring never needs
+
     model = train_default(data_dir, cv_folds=0)
     try:
         model.save(target)

@@ -17,7 +17,8 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -27,6 +28,9 @@ from . import __version__
 from .errors import FactopinionError, OptionError, OutputError, OutputExists
 
 if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
+
+    from .batch import Progress
     from .document import Document, PageInfo
     from .model import Model
 
@@ -200,8 +204,28 @@ def model_options(function):
 force_option = click.option("--force", is_flag=True, help="Replace an existing output file.")
 
 
+@contextlib.contextmanager
+def _without(module: str) -> Iterator[None]:
+    """Make ``import MODULE`` fail while the block runs (unless it is imported already), and allow it again after.
+
+    scikit-learn imports pandas, where it is installed, only to keep a name for it (``sklearn.utils.fixes``);
+    loading and running a model never uses it, and it is a fifth of ``score``'s start-up. A model whose
+    unpickling needs pandas still gets it: the block covers only the import of scikit-learn itself.
+    """
+    if module in sys.modules:
+        yield
+        return
+    sys.modules[module] = None  # type: ignore[assignment]  # the import system's "not importable" marker
+    try:
+        yield
+    finally:
+        if sys.modules.get(module, "") is None:
+            del sys.modules[module]
+
+
 def get_model(model_path: Path | None) -> Model:
-    from .bundled import load_model
+    with _without("pandas"):
+        from .bundled import load_model
 
     return load_model(model_path, notify=lambda message: click.echo(f"factopinion: {message}", err=True))
 
@@ -357,7 +381,9 @@ def _refuse_names(text: str) -> None:
     "('-' for standard output).",
 )
 @click.option(
-    "--title", help="The HTML page's title (default: the web page's title, else the file name, else 'Scored text')."
+    "--title",
+    help="The HTML page's title (default: the web page's title, else the heading the text opens with, else the file "
+    "name, else 'Scored text').",
 )
 @force_option
 def score(texts, files, url, input_format, timeout, model_path, threshold, fmt, explain, cues, html_path, title,
@@ -405,7 +431,9 @@ def score(texts, files, url, input_format, timeout, model_path, threshold, fmt, 
 
         document = explain_document(model.pipeline, document, cues)
     if html_path:
-        _write_page(document, html_path, title or (Path(file).name if file and page is None else None), force)
+        if not title and page is None:
+            title = document.headline or (Path(file).name if file else None)
+        _write_page(document, html_path, title, force)
         if html_path == "-" or not ctx.meta["format_given"]:
             return
     from .formats import write_document
@@ -582,14 +610,75 @@ def _input_size(source: Path | BinaryIO) -> int | None:
 
 
 @contextlib.contextmanager
-def batch_progress(source: Path | BinaryIO, quiet: bool) -> Iterator[Callable[[int], None] | None]:
-    """A progress bar by bytes of input on standard error, when that is a terminal (and not ``quiet``)."""
-    size = None if quiet or not sys.stderr.isatty() else _input_size(source)
-    if size is None:
+def batch_progress(source: Path | BinaryIO, quiet: bool) -> Iterator[Progress | None]:
+    """Progress on standard error, when that is a terminal (and not ``quiet``): for input of known size, a bar by
+    bytes with the time left; for a pipe (no end to measure against), the rows and bytes labeled so far."""
+    if quiet or not sys.stderr.isatty():
         yield None
         return
-    with click.progressbar(length=size, label="labeling", file=sys.stderr) as bar:
-        yield bar.update
+    size = _input_size(source)
+    if size is None:
+        counter = _RunningCount(sys.stderr)
+        try:
+            yield counter.update
+        finally:
+            counter.close()
+        return
+    bar: ProgressBar[int] = click.progressbar(
+        length=size,
+        label="labeling",
+        file=sys.stderr,
+        item_show_func=lambda done: None if done is None else f"{done:,} rows",
+    )
+    rows = 0
+
+    def update(n_bytes: int, n_rows: int) -> None:
+        nonlocal rows
+        rows += n_rows
+        bar.update(n_bytes, current_item=rows)
+
+    with bar:
+        yield update
+
+
+class _RunningCount:
+    """A one-line count of the rows and bytes labeled, redrawn in place at most five times a second."""
+
+    def __init__(self, stream, interval: float = 0.2):
+        self._clock = time.monotonic
+        self._stream, self._interval = stream, interval
+        self._started = self._clock()
+        self._drawn = float("-inf")
+        self.rows = self.bytes = 0
+
+    def update(self, n_bytes: int, n_rows: int) -> None:
+        self.rows += n_rows
+        self.bytes += n_bytes
+        if self._clock() - self._drawn >= self._interval:
+            self._draw()
+
+    def _draw(self) -> None:
+        self._drawn = self._clock()
+        seconds = self._drawn - self._started
+        line = f"labeling: {self.rows:,} rows, {_size(self.bytes)} read, {seconds:.0f} s"
+        self._stream.write(f"\r{line}\x1b[K")
+        self._stream.flush()
+
+    def close(self) -> None:
+        if self.rows or self.bytes:
+            self._draw()
+            self._stream.write("\n")
+            self._stream.flush()
+
+
+def _size(n_bytes: int) -> str:
+    """``n_bytes`` for people: 512 B, 3.4 kB, 1.2 MB, 2.0 GB."""
+    value, unit = float(n_bytes), "B"
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":
+            break
+        value /= 1000
+    return f"{n_bytes} B" if unit == "B" else f"{value:.1f} {unit}"
 
 
 @contextlib.contextmanager
@@ -698,8 +787,10 @@ def label(input_path, output, text_column, sentences, documents, keep, table_for
       cat export.csv | factopinion label - --column label=voice | head
     """
     from .atomic import check_writable
-    from .batch import BatchOptions, label_file
     from .csvstream import delimiter_for
+
+    with _without("pandas"):  # batch imports scikit-learn (see get_model)
+        from .batch import BatchOptions, label_file
 
     options = BatchOptions(
         text_column=text_column,
@@ -728,6 +819,8 @@ def label(input_path, output, text_column, sentences, documents, keep, table_for
         summary = label_file(source, destination, model, options, overwrite=force, progress=progress, notify=notify)
     if summary.skipped:
         click.echo(f"factopinion: {summary.skipped_line()}", err=True)
+    if warning := summary.not_english_line():
+        click.echo(f"factopinion: {warning}", err=True)
     if not quiet:
         click.echo(f"factopinion: {summary.line()}", err=True)
 

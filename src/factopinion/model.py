@@ -16,12 +16,13 @@ from sklearn.pipeline import Pipeline
 from .atomic import atomic_output
 from .document import LABELS, Document, ScoredSentence, label_for
 from .errors import ModelError, OutputError
-from .explain import Explainer, Explanation
 from .naming import is_signal
 from .text import Span, segment
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # explain is imported when a sentence is explained, not for plain scoring
     import pandas as pd
+
+    from .explain import Explanation
 
 __all__ = ["Model", "SentenceScores", "read_model", "MODEL_FILE", "METADATA_FILE"]
 
@@ -91,7 +92,15 @@ class Model:
             ScoredSentence(i, s.start, s.end, s.text, label_for(p, threshold), round(float(p), 6))
             for i, (s, p) in enumerate(zip(parts.sentences, probabilities, strict=True))
         ]
-        return Document(sentences, threshold, text, parts.paragraphs, parts.headings)
+        return Document(
+            sentences,
+            threshold,
+            text,
+            parts.paragraphs,
+            parts.headings,
+            bylines=parts.bylines,
+            datelines=parts.datelines,
+        )
 
     def sentence_scores(self, texts: Iterable[str]) -> SentenceScores:
         """Split every text into sentences (as ``score`` does: headings are not sentences) and score them all in
@@ -167,11 +176,15 @@ class Model:
 
     def explain(self, sentences: Sequence[str]) -> list[Explanation]:
         """Why each sentence scores as it does: every term's contribution to its log-odds of opinion."""
+        from .explain import Explainer
+
         return Explainer(self.pipeline).explain(sentences)
 
     def describe(self, *, source: str, top: int = 15) -> dict:
         """A JSON-ready description of the model (loaded from ``source``): metadata, features and its ``top``
         strongest terms per label (all of them for 0)."""
+        from .explain import Explainer
+
         explainer = Explainer(self.pipeline)
         names = [str(name) for name in explainer.names]
         strongest = explainer.strongest_terms(top or len(names))
