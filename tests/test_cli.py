@@ -117,7 +117,14 @@ def test_unreadable_and_corrupt_inputs(tmp_path):
     bad_model = tmp_path / "model.joblib"
     bad_model.write_bytes(b"\x80\x04garbage")
     result = invoke(["score", "--model", str(bad_model), TEXT])
+    assert result.exit_code == 1 and result.output.startswith("Error: ") and "refusing to unpickle" in result.output
+    result = invoke(["score", "--model", str(bad_model), "--trust-model-code", TEXT])
     assert result.exit_code == 1 and result.output.startswith("Error: ") and "not a loadable model" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    bad_data = tmp_path / "model.json"
+    bad_data.write_text('{"format": "factopinion-model", "format_version": 1, "sha256": "00", "model": {}}')
+    result = invoke(["score", "--model", str(tmp_path), TEXT])
+    assert result.exit_code == 1 and "does not match the SHA-256 it records" in result.output
     assert len(result.output.strip().splitlines()) == 1
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "factopinion"
 LAYERS = [
     {"errors", "text"},
-    {"encoding", "language", "document", "features"},
-    {"explain", "csvstream", "atomic", "evaluation"},
+    {"encoding", "language", "document", "features", "scorer"},
+    {"explain", "export", "csvstream", "atomic", "evaluation"},
     {"model", "datasets", "formats", "html"},
     {"training", "batch"},
     {"bundled"},

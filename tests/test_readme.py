@@ -24,7 +24,9 @@ def code_blocks(text: str) -> list[str]:
 
 
 def test_the_cli_reference_matches_help():
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "cli_reference.py"), "--check"], capture_output=True)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "cli_reference.py"), "--check"], capture_output=True
+    )
     assert result.returncode == 0, result.stderr.decode()
 
 

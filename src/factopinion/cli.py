@@ -103,12 +103,20 @@ def output_options(*formats: str, default: str = "table"):
     return decorator
 
 
-model_path_option = click.option(
-    "--model",
-    "model_path",
-    type=click.Path(exists=True, path_type=Path),
-    help="A trained model folder or .joblib file (only load models you trust). Default: the bundled model.",
-)
+def model_path_option(function):
+    """``--model`` and ``--trust-model-code``, passed to the command as ``model_path`` and ``trust_model_code``."""
+    function = click.option(
+        "--trust-model-code",
+        is_flag=True,
+        help="Let --model load a pickled scikit-learn model (.joblib). Unpickling runs any code the file holds, "
+        "with your permissions: only for files you made or trust.",
+    )(function)
+    return click.option(
+        "--model",
+        "model_path",
+        type=click.Path(exists=True, path_type=Path),
+        help="A trained model folder or its model.json (plain data, safe to load). Default: the bundled model.",
+    )(function)
 
 
 def _threshold(ctx, param, value: float) -> float:
@@ -132,10 +140,14 @@ def model_options(function):
 force_option = click.option("--force", is_flag=True, help="Replace an existing output file.")
 
 
-def get_model(model_path: Path | None) -> Model:
+def get_model(model_path: Path | None, trust_model_code: bool = False) -> Model:
     from .bundled import load_model
 
-    return load_model(model_path, notify=lambda message: click.echo(f"factopinion: {message}", err=True))
+    return load_model(
+        model_path,
+        trust_code=trust_model_code,
+        notify=lambda message: click.echo(f"factopinion: {message}", err=True),
+    )
 
 
 @click.group(cls=_Group, context_settings=CONTEXT_SETTINGS)
@@ -221,7 +233,7 @@ def _refuse_names(text: str) -> None:
 )
 @click.option("--title", help="The HTML page's title (default: the file name, else 'Scored text').")
 @force_option
-def score(texts, files, model_path, threshold, fmt, explain, cues, html_path, title, force):
+def score(texts, files, model_path, trust_model_code, threshold, fmt, explain, cues, html_path, title, force):
     """Split text into sentences and label each one fact or opinion.
 
     TEXTS are scored as one document (joined by blank lines); with no TEXTS, or '-', standard input is read.
@@ -249,14 +261,14 @@ def score(texts, files, model_path, threshold, fmt, explain, cues, html_path, ti
     warning = english_warning(text)
     if warning:
         click.echo(f"factopinion: {warning}", err=True)
-    model = get_model(model_path)
+    model = get_model(model_path, trust_model_code)
     document = model.score(text, threshold=threshold)
     if not document.sentences:
         raise DataError("no sentences to score: the input has only headings or punctuation")
     if explain or html_path:
         from .explain import explain_document
 
-        document = explain_document(model.pipeline, document, cues)
+        document = explain_document(model, document, cues)
     if html_path:
         _write_page(document, html_path, title or (Path(file).name if file else "Scored text"), force)
         if html_path == "-" or not ctx.meta["format_given"]:
@@ -327,7 +339,8 @@ label_column_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("model"),
     show_default=True,
-    help="Folder to write model.joblib and metadata.json into.",
+    help="Folder to write model.json (the model as data), model.joblib (its scikit-learn pipeline) and "
+    "metadata.json into.",
 )
 @click.option(
     "--seed",
@@ -352,7 +365,7 @@ def train(data, with_default_data, text_column, label_column, out, seed, cv_fold
     from .bundled import bundled_data_dir
     from .datasets import data_files
     from .formats import format_training
-    from .model import METADATA_FILE, MODEL_FILE
+    from .model import DATA_FILE, METADATA_FILE, MODEL_FILE
     from .training import DEFAULT_SEED, train_default
     from .training import train as train_files
 
@@ -361,7 +374,7 @@ def train(data, with_default_data, text_column, label_column, out, seed, cv_fold
         raise click.BadParameter("use 0 (no cross-validation) or at least 2", param_hint="--cv-folds")
     if out.exists() and not out.is_dir():
         raise click.BadParameter(f"{out} is a file, not a folder", param_hint="--out")
-    for name in (MODEL_FILE, METADATA_FILE):
+    for name in (DATA_FILE, MODEL_FILE, METADATA_FILE):
         check_writable(out / name, overwrite=force)
     if data:
         files = list(dict.fromkeys(p.resolve() for p in data))
@@ -380,7 +393,7 @@ def train(data, with_default_data, text_column, label_column, out, seed, cv_fold
 @label_column_option
 @model_options
 @output_options("table", "json")
-def evaluate(file, text_column, label_column, model_path, threshold, fmt):
+def evaluate(file, text_column, label_column, model_path, trust_model_code, threshold, fmt):
     """Score a labeled CSV/TSV file and report accuracy, precision, recall, F1 and the confusion matrix.
 
     Label values fact/opinion, OBJ/SUBJ and 0/1 are understood; CheckThat! TSV files are read as they are.
@@ -393,7 +406,7 @@ def evaluate(file, text_column, label_column, model_path, threshold, fmt):
     frame = read_labeled(file, text_column=text_column, label_column=label_column)
     if frame.empty:
         raise DataError(f"{file}: no labeled sentences")
-    predicted = get_model(model_path).predict(frame["sentence"].tolist(), threshold=threshold)
+    predicted = get_model(model_path, trust_model_code).predict(frame["sentence"].tolist(), threshold=threshold)
     report = {"file": str(file), "threshold": threshold, **classification_report(frame["label"].tolist(), predicted)}
     click.echo(json.dumps(report, indent=2) + "\n" if fmt == "json" else format_evaluation(report), nl=False)
 
@@ -480,7 +493,7 @@ def signals_as_exit() -> Iterator[None]:
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
 @model_options
 def label(input_path, output, text_column, sentences, delimiter, encoding, renames, replace_columns, skip_bad_rows,
-          force, jobs, chunk_size, quiet, model_path, threshold):  # fmt: skip
+          force, jobs, chunk_size, quiet, model_path, trust_model_code, threshold):  # fmt: skip
     """Label every row of a CSV/TSV file fact or opinion, keeping every input column unchanged.
 
     INPUT is a CSV or TSV file, or '-' for standard input. Adds the columns label and opinion_probability
@@ -513,7 +526,7 @@ def label(input_path, output, text_column, sentences, delimiter, encoding, renam
     destination: Path | BinaryIO = sys.stdout.buffer if output == "-" else Path(output)
     if isinstance(destination, Path):
         check_writable(destination, overwrite=force)
-    model = get_model(model_path)
+    model = get_model(model_path, trust_model_code)
     with signals_as_exit(), batch_progress(source, quiet) as progress:
         summary = label_file(source, destination, model, options, overwrite=force, progress=progress)
     if summary.skipped:
@@ -536,12 +549,12 @@ def model_group():
     "--top", type=click.IntRange(min=0), default=15, show_default=True, help="Terms to list per label (0 for all)."
 )
 @output_options("table", "json")
-def info(model_path, top, fmt):
+def info(model_path, trust_model_code, top, fmt):
     """Show a model's metadata and the terms it weighs most toward fact and toward opinion."""
     from .bundled import bundled_model_dir
     from .formats import format_model_info
 
-    report = get_model(model_path).describe(source=str(model_path or bundled_model_dir()), top=top)
+    report = get_model(model_path, trust_model_code).describe(source=str(model_path or bundled_model_dir()), top=top)
     click.echo(
         json.dumps(report, indent=2, ensure_ascii=False) + "\n" if fmt == "json" else format_model_info(report),
         nl=False,
