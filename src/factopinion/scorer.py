@@ -16,6 +16,7 @@ is validated before use; anything wrong is one ``ModelError``.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import re
@@ -97,7 +98,7 @@ class _Fields:
 
     def strings(self, key: str, default: Any = ...) -> Any:
         value = self.get(key, (list,), default)
-        if value is not None and not all(isinstance(v, str) for v in value):
+        if value is not None and not set(map(type, value)) <= {str}:
             raise ModelError(f"{self.where}: {key!r} must be a list of strings")
         return value
 
@@ -369,7 +370,7 @@ def _dedup(rows: np.ndarray, columns: np.ndarray, width: int) -> Triplets:
     """The distinct (row, column) pairs, in row then column order, and how often each occurs."""
     if not len(rows):
         return _EMPTY_INT, _EMPTY_INT, _EMPTY_INT
-    keys = np.sort(rows.astype(np.int64) * width + columns)
+    keys = np.sort(rows.astype(np.int64) * width + columns, kind="stable")  # quick on rows already in runs
     first = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
     counts = np.diff(np.append(first, len(keys)))
     distinct = keys[first]
@@ -418,8 +419,7 @@ class TfidfWords(Block):
         if idf is not None and (len(idf) != len(terms) or not (idf > 0).all()):
             raise ModelError(f"{where}: the IDF weights must be positive, one per term")
         self.tokenizer = _Tokenizer(pattern, lowercase, strip_accents)
-        self.index = dict(zip(terms, range(len(terms)), strict=True))
-        if len(self.index) != len(terms):
+        if len(set(terms)) != len(terms):
             raise ModelError(f"{where}: a term occurs twice in the vocabulary")
         self.idf, self.ngram_range, self.binary, self.sublinear_tf, self.norm = (
             idf,
@@ -429,30 +429,41 @@ class TfidfWords(Block):
             norm,
         )
         self.stop_words = frozenset(stop_words) if stop_words is not None else None
-        # every split of a term at one of its spaces: (words before, words after, column)
-        spaced = [(t, column) for column, t in enumerate(terms) if " " in t]
-        self.splits = [(t[:i], t[i + 1 :], column) for t, column in spaced for i in _spaces(t)]
+        # every split of a term at one of its spaces (most have one: a word pair): words before, after, column
+        spaced = [column for column, t in enumerate(terms) if " " in t]
+        pairs = [column for column in spaced if terms[column].count(" ") == 1]
+        halves = list(map(str.partition, (terms[column] for column in pairs), repeat(" ")))
+        self.firsts, self.seconds = [h[0] for h in halves], [h[2] for h in halves]
+        self.split_columns = pairs
+        for column in set(spaced) - set(pairs):
+            term = terms[column]
+            for i in (i for i, c in enumerate(term) if c == " "):
+                self.firsts.append(term[:i])
+                self.seconds.append(term[i + 1 :])
+                self.split_columns.append(column)
+        self.unigrams = [column for column, t in enumerate(terms) if " " not in t]
+
+    @functools.cached_property
+    def index(self) -> dict[str, int]:
+        """term -> column, for n-grams of three words or more and for explanations (built when first needed)."""
+        return dict(zip(self.names, range(len(self.names)), strict=True))
 
     def lookups(self) -> Iterable[str]:
-        yield from (t for t in self.names if " " not in t)
-        for first, second, _ in self.splits:
-            yield first
-            yield second
-        yield from self.stop_words or ()
+        return chain(map(self.names.__getitem__, self.unigrams), self.firsts, self.seconds, self.stop_words or ())
 
     def bind(self, dictionary: Dictionary) -> None:
-        single = [(t, column) for column, t in enumerate(self.names) if " " not in t]
-        self.unigram = dictionary.table(-1)
-        self.unigram[dictionary.ids(t for t, _ in single)] = [column for _, column in single]
+        self.unigram = dictionary.table(-1)  # id -> the column of the word as a term of its own
+        self.unigram[dictionary.ids(map(self.names.__getitem__, self.unigrams))] = self.unigrams
         self.bigrams = _PairTable(
             dictionary,
-            dictionary.ids(first for first, _, _ in self.splits),
-            dictionary.ids(second for _, second, _ in self.splits),
-            np.array([column for _, _, column in self.splits], dtype=np.intp),
+            dictionary.ids(self.firsts),
+            dictionary.ids(self.seconds),
+            np.array(self.split_columns, dtype=np.intp),
         )
         self.stopped = dictionary.table(False, bool)
         if self.stop_words:
             self.stopped[dictionary.ids(self.stop_words)] = True
+        del self.firsts, self.seconds, self.split_columns, self.unigrams  # in the tables now
 
     def triplets(self, batch: Batch) -> Triplets:
         tokens = batch.tokens(self.tokenizer)
@@ -562,10 +573,6 @@ class TfidfWords(Block):
             weight=fields.number("weight", 1.0),
             name=fields.text("name", "words"),
         )
-
-
-def _spaces(text: str) -> list[int]:
-    return [i for i, c in enumerate(text) if c == " "]
 
 
 class StyleSignals(Block):
@@ -729,7 +736,11 @@ class LexiconSignals(Block):
             raise ModelError(f"lexicon block {name!r}: one subjectivity and one valence per word are needed")
         self.definitions, self.words, self.strong = signals, words, strong
         self.subjectivity, self.valence = subjectivity, valence
-        self.index = dict(zip(words, range(len(words)), strict=True))
+
+    @functools.cached_property
+    def index(self) -> dict[str, int]:
+        """word -> its row of the table, for explanations (built when first needed)."""
+        return dict(zip(self.words, range(len(self.words)), strict=True))
 
     def lookups(self) -> Iterable[str]:
         return self.words
