@@ -76,6 +76,7 @@ def _tuned_pipelines(sentences: list[str]) -> list[Pipeline]:
         ),
         FeatureUnion([("words", TfidfVectorizer(strip_accents="ascii", token_pattern=TOKEN_PATTERN, norm=None))]),
         TfidfVectorizer(ngram_range=(1, 2), token_pattern=TOKEN_PATTERN, sublinear_tf=True, stop_words="english"),
+        TfidfVectorizer(ngram_range=(1, 3), token_pattern=r"(?u)\w+ \w+|\w+", min_df=2),  # tokens with spaces
     ]
     return [Pipeline([("features", v), ("classifier", LogisticRegression(C=3.0, max_iter=500))]).fit(sentences, labels) for v in variants]  # fmt: skip
 
@@ -196,6 +197,7 @@ TEXT = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(TEXT, min_size=1, max_size=6))
 def test_any_text_is_scored_exactly(bundled, pipeline, tuned, sentences):

@@ -441,7 +441,6 @@ class TfidfWords(Block):
                 self.firsts.append(term[:i])
                 self.seconds.append(term[i + 1 :])
                 self.split_columns.append(column)
-        self.unigrams = [column for column, t in enumerate(terms) if " " not in t]
 
     @functools.cached_property
     def index(self) -> dict[str, int]:
@@ -449,11 +448,12 @@ class TfidfWords(Block):
         return dict(zip(self.names, range(len(self.names)), strict=True))
 
     def lookups(self) -> Iterable[str]:
-        return chain(map(self.names.__getitem__, self.unigrams), self.firsts, self.seconds, self.stop_words or ())
+        # every term, as one token could hold it (a token pattern may match spaces), and the words of the pairs
+        return chain(self.names, self.firsts, self.seconds, self.stop_words or ())
 
     def bind(self, dictionary: Dictionary) -> None:
-        self.unigram = dictionary.table(-1)  # id -> the column of the word as a term of its own
-        self.unigram[dictionary.ids(map(self.names.__getitem__, self.unigrams))] = self.unigrams
+        self.unigram = dictionary.table(-1)  # id -> the column of the token as a term of its own
+        self.unigram[dictionary.ids(self.names)] = np.arange(len(self.names))
         self.bigrams = _PairTable(
             dictionary,
             dictionary.ids(self.firsts),
@@ -463,7 +463,7 @@ class TfidfWords(Block):
         self.stopped = dictionary.table(False, bool)
         if self.stop_words:
             self.stopped[dictionary.ids(self.stop_words)] = True
-        del self.firsts, self.seconds, self.split_columns, self.unigrams  # in the tables now
+        del self.firsts, self.seconds, self.split_columns  # in the tables now
 
     def triplets(self, batch: Batch) -> Triplets:
         tokens = batch.tokens(self.tokenizer)
