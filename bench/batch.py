@@ -162,9 +162,8 @@ def main() -> None:
         print(f"  pipeline predict_proba, 1 process:  {predict_s:7.1f} s {len(present) / predict_s:10,.0f} rows/s")
         print(f"  model.json scorer, 1 process:       {data_s:7.1f} s {len(present) / data_s:10,.0f} rows/s")
         print(f"  pandas read+write (floor):          {pandas_s:7.1f} s {n / pandas_s:10,.0f} rows/s")
-        print(
-            f"  label / pipeline predict_proba throughput: {predict_s / label_s * n / len(present):.2f}x (target >= 2.5x)"
-        )
+        speedup = predict_s / label_s * n / len(present)
+        print(f"  label / pipeline predict_proba throughput: {speedup:.2f}x (target >= 2.5x)")
         print(f"  label time / pandas I/O time:              {label_s / pandas_s:.2f}x (target <= 3x)")
         print(f"  peak RSS of the process tree:              {peak_mb:,.0f} MiB  (input {size_mb:,.0f} MiB)")
     finally:
