@@ -370,11 +370,13 @@ def _dedup(rows: np.ndarray, columns: np.ndarray, width: int) -> Triplets:
     """The distinct (row, column) pairs, in row then column order, and how often each occurs."""
     if not len(rows):
         return _EMPTY_INT, _EMPTY_INT, _EMPTY_INT
-    keys = np.sort(rows.astype(np.int64) * width + columns, kind="stable")  # quick on rows already in runs
+    keys = rows * width + columns
+    keys.sort(kind="stable")  # quick here: the rows come in runs
     first = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-    counts = np.diff(np.append(first, len(keys)))
+    counts = np.diff(first, append=len(keys))
     distinct = keys[first]
-    return (distinct // width).astype(np.intp), (distinct % width).astype(np.intp), counts
+    rows = distinct // width
+    return rows, distinct - rows * width, counts
 
 
 class TfidfWords(Block):
@@ -605,9 +607,11 @@ class StyleSignals(Block):
 
     def bind(self, dictionary: Dictionary) -> None:
         width = len(self.names)
-        self.cues = dictionary.table(False, bool, width)  # id -> the signals it is a cue word of
-        for word, columns in self.word_columns.items():
-            self.cues[dictionary.index[word], columns] = True
+        self.cue_of = dictionary.table(-1)  # id -> its row of ``cues``, the signals it is a cue word of
+        self.cues = np.zeros((len(self.word_columns), width), dtype=bool)
+        for i, (word, columns) in enumerate(self.word_columns.items()):
+            self.cue_of[dictionary.index[word]] = i
+            self.cues[i, columns] = True
         pairs = list(self.pair_columns.items())
         marks = np.zeros((len(pairs), width), dtype=bool)
         for i, (_, columns) in enumerate(pairs):
@@ -620,8 +624,10 @@ class StyleSignals(Block):
         found_rows, found_columns = [], []
         if self.word_columns or self.pair_columns:
             words = batch.words
-            at, columns = np.nonzero(self.cues[words.ids])
-            found_rows.append(words.rows[at])
+            cue = self.cue_of[words.ids]
+            at = np.flatnonzero(cue >= 0)
+            hit, columns = np.nonzero(self.cues[cue[at]])
+            found_rows.append(words.rows[at[hit]])
             found_columns.append(columns)
             if self.pair_columns:
                 firsts, seconds, pair_rows = words.pairs()
