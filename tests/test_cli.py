@@ -189,6 +189,10 @@ def test_train_default_data(tmp_path):
     meta = json.loads((tmp_path / "m" / "metadata.json").read_text())
     assert meta["seed"] == 3 and meta["cross_validation"]["folds"] == 2
     assert any(f["name"] == "seed.csv" for f in meta["training_data"]["files"])
+    data = json.loads((tmp_path / "m" / "model.json").read_bytes())
+    assert data["format"] == "factopinion-model" and data["model"]["about"]["training_data_sha256"]
+    scored = invoke(["score", "--model", str(tmp_path / "m" / "model.json"), "--json", "It rained on Monday."])
+    assert scored.exit_code == 0 and json.loads(scored.output)["summary"]["sentences"] == 1
 
 
 def test_train_with_default_data_adds_the_bundled_corpus(tmp_path):
@@ -196,6 +200,7 @@ def test_train_with_default_data_adds_the_bundled_corpus(tmp_path):
     data.write_text("sentence,label\nThe mill reopened on Monday.,fact\nThe mill is a treasure.,opinion\n", "utf-8")
     out = tmp_path / "m"
     invoke(["train", "--data", str(data), "--with-default-data", "--out", str(out), "--cv-folds", "0"])
+    assert sorted(p.name for p in out.iterdir()) == ["metadata.json", "model.joblib", "model.json"]
     files = json.loads((out / "metadata.json").read_text())["training_data"]["files"]
     corpus = data_files(bundled_data_dir())
     assert [f["name"] for f in files] == ["mine.csv", *(p.name for p in corpus)]

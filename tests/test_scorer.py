@@ -275,6 +275,7 @@ BAD_FILES = [
     (lambda raw: _rewritten(raw, _set("blocks/0/ngram_range", [2, 1])), "bad n-gram range"),
     (lambda raw: _rewritten(raw, _set("blocks/1/signals/0/pairs", [["a"]])), "two-word lists"),
     (lambda raw: _rewritten(raw, _set("blocks/1/signals/1/flags", "x")), "'flags' has the wrong type"),
+    (lambda raw: _rewritten(raw, _set("blocks/1/signals/1/flags", 128)), "unsupported regular expression flags"),
     (lambda raw: _rewritten(raw, _set("intercept", "1")), "'intercept' has the wrong type"),
     (lambda raw: _rewritten(raw, _set("blocks", {})), "'blocks' has the wrong type"),
     (lambda raw: _rewritten(raw, _set("classes", ["ham", "spam"])), "not a fact/opinion model"),

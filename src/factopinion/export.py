@@ -104,7 +104,7 @@ def _check(pipeline: Any, scorer: LinearScorer) -> None:
 
 def _tfidf(vectorizer: TfidfVectorizer, name: str, weight: float, coef: np.ndarray) -> Block:
     custom = [option for option in ("preprocessor", "tokenizer") if getattr(vectorizer, option) is not None]
-    if vectorizer.analyzer != "word" or custom or callable(vectorizer.strip_accents):
+    if vectorizer.analyzer != "word" or custom or callable(vectorizer.strip_accents) or vectorizer.input != "content":
         raise ModelError(
             f"cannot export this model as data: its {name!r} vectorizer uses a custom or character analyzer"
         )

@@ -117,8 +117,8 @@ class _Fields:
         if len(raw) != 8 * size:
             raise ModelError(f"{field.where}: {len(raw) // 8} values where {size} are needed")
         values = np.frombuffer(raw, dtype="<f8").astype(np.float64)
-        if finite and not np.isfinite(values).all():
-            raise ModelError(f"{field.where}: values must be finite numbers")
+        if np.isinf(values).any() or finite and np.isnan(values).any():
+            raise ModelError(f"{field.where}: values must be finite numbers{'' if finite else ' or NaN'}")
         return values
 
 
@@ -126,7 +126,12 @@ def _array(values: np.ndarray) -> dict:
     return {"dtype": "<f8", "base64": base64.b64encode(np.asarray(values, dtype="<f8").tobytes()).decode("ascii")}
 
 
+_FLAGS = re.IGNORECASE | re.MULTILINE | re.DOTALL | re.UNICODE | re.VERBOSE | re.ASCII  # not DEBUG, LOCALE
+
+
 def _compile(pattern: str, flags: int, where: str) -> re.Pattern[str]:
+    if flags & ~_FLAGS:
+        raise ModelError(f"{where}: unsupported regular expression flags {flags}")
     try:
         return re.compile(pattern, flags)
     except (re.error, ValueError, TypeError, OverflowError) as err:
