@@ -952,7 +952,7 @@ class LinearScorer:
             np.concatenate([rows for rows, _, _ in parts] + [_EMPTY_INT]),
             np.concatenate(
                 [columns + offset for (_, columns, _), offset in zip(parts, self.offsets, strict=False)] + [_EMPTY_INT]
-            ),  # fmt: skip
+            ),
             np.concatenate([values for _, _, values in parts] + [_EMPTY_FLOAT]),
         )
 
