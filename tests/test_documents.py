@@ -219,12 +219,12 @@ def test_label_series_cells_and_plain_sequences(model):
 
 def test_label_series_calls_predict_proba_once(model, monkeypatch):
     calls = []
-    original = type(model).predict_proba
+    original = type(model).opinion_probability
 
     def counting(self, sentences):
         calls.append(len(sentences))
         return original(self, sentences)
 
-    monkeypatch.setattr(type(model), "predict_proba", counting)
+    monkeypatch.setattr(type(model), "opinion_probability", counting)
     model.label_series(pd.Series([ARTICLES[1][2]] * 50), unit="document")
     assert calls == [200]

@@ -192,7 +192,7 @@ def test_top_0_and_cues_0_both_mean_all():
 
 
 def test_ctrl_c_exits_130_without_a_traceback(monkeypatch):
-    def interrupted(model_path):
+    def interrupted(*args):
         raise KeyboardInterrupt
 
     monkeypatch.setattr("factopinion.cli.get_model", interrupted)

@@ -62,11 +62,10 @@ def test_help_version_and_completion_import_nothing_heavy(args, env, tmp_path):
 
 
 @pytest.mark.slow
-def test_score_imports_scikit_learn_but_not_pandas(tmp_path):
+def test_score_imports_neither_scikit_learn_nor_pandas(tmp_path):
     probe = imported_by(["score", "--json", "Officials said the bridge would reopen in May."], tmp_path)
     assert json.loads(probe["stdout"])["summary"]["sentences"] == 1
-    assert "sklearn" in probe["loaded"] and "pandas" not in probe["loaded"]
-    assert probe["pandas_importable"]  # kept out of the import of scikit-learn only, not forbidden afterwards
+    assert "sklearn" not in probe["loaded"] and "pandas" not in probe["loaded"]  # the model is read as data
 
 
 @pytest.mark.slow
@@ -75,18 +74,7 @@ def test_label_imports_no_pandas_either(tmp_path):
     source.write_text("text\nOfficials said the bridge would reopen in May.\n", "utf-8")
     probe = imported_by(["label", str(source), "-q"], tmp_path)
     assert probe["stdout"].startswith("text,label,opinion_probability\n")
-    assert "sklearn" in probe["loaded"] and "pandas" not in probe["loaded"]
-
-
-def test_without_blocks_an_import_only_inside_its_block():
-    from factopinion.cli import _without
-
-    with _without("json"):  # already imported: nothing changes
-        import json as again
-    assert again is json
-    with _without("factopinion_no_such_module"), pytest.raises(ImportError):
-        import factopinion_no_such_module  # noqa: F401
-    assert "factopinion_no_such_module" not in sys.modules
+    assert "sklearn" not in probe["loaded"] and "pandas" not in probe["loaded"]
 
 
 def test_python_dash_m_factopinion_runs_the_command_line():

@@ -175,12 +175,20 @@ def output_options(*formats: str, default: str = "table"):
     return decorator
 
 
-model_path_option = click.option(
-    "--model",
-    "model_path",
-    type=click.Path(exists=True, path_type=Path),
-    help="A trained model folder or .joblib file (only load models you trust). Default: the bundled model.",
-)
+def model_path_option(function):
+    """``--model`` and ``--trust-model-code``, passed to the command as ``model_path`` and ``trust_model_code``."""
+    function = click.option(
+        "--trust-model-code",
+        is_flag=True,
+        help="Let --model load a pickled scikit-learn model (.joblib). Unpickling runs any code the file holds, "
+        "with your permissions: only for files you made or trust.",
+    )(function)
+    return click.option(
+        "--model",
+        "model_path",
+        type=click.Path(exists=True, path_type=Path),
+        help="A trained model folder or its model.json (plain data, safe to load). Default: the bundled model.",
+    )(function)
 
 
 def _threshold(ctx, param, value: float) -> float:
@@ -204,30 +212,14 @@ def model_options(function):
 force_option = click.option("--force", is_flag=True, help="Replace an existing output file.")
 
 
-@contextlib.contextmanager
-def _without(module: str) -> Iterator[None]:
-    """Make ``import MODULE`` fail while the block runs (unless it is imported already), and allow it again after.
+def get_model(model_path: Path | None, trust_model_code: bool = False) -> Model:
+    from .bundled import load_model
 
-    scikit-learn imports pandas, where it is installed, only to keep a name for it (``sklearn.utils.fixes``);
-    loading and running a model never uses it, and it is a fifth of ``score``'s start-up. A model whose
-    unpickling needs pandas still gets it: the block covers only the import of scikit-learn itself.
-    """
-    if module in sys.modules:
-        yield
-        return
-    sys.modules[module] = None  # type: ignore[assignment]  # the import system's "not importable" marker
-    try:
-        yield
-    finally:
-        if sys.modules.get(module, "") is None:
-            del sys.modules[module]
-
-
-def get_model(model_path: Path | None) -> Model:
-    with _without("pandas"):
-        from .bundled import load_model
-
-    return load_model(model_path, notify=lambda message: click.echo(f"factopinion: {message}", err=True))
+    return load_model(
+        model_path,
+        trust_code=trust_model_code,
+        notify=lambda message: click.echo(f"factopinion: {message}", err=True),
+    )
 
 
 @click.group(cls=_Group, context_settings=CONTEXT_SETTINGS)
@@ -386,8 +378,8 @@ def _refuse_names(text: str) -> None:
     "name, else 'Scored text').",
 )
 @force_option
-def score(texts, files, url, input_format, timeout, model_path, threshold, fmt, explain, cues, html_path, title,
-          force):  # fmt: skip
+def score(texts, files, url, input_format, timeout, model_path, trust_model_code, threshold, fmt, explain, cues,
+          html_path, title, force):  # fmt: skip
     """Split text into sentences and label each one fact or opinion.
 
     TEXTS are scored as one document (joined by blank lines); with no TEXTS, or '-', standard input is read.
@@ -420,7 +412,7 @@ def score(texts, files, url, input_format, timeout, model_path, threshold, fmt, 
     warning = english_warning(text)
     if warning:
         click.echo(f"factopinion: {warning}", err=True)
-    model = get_model(model_path)
+    model = get_model(model_path, trust_model_code)
     document = model.score(text, threshold=threshold)
     if page is not None:
         document = dataclasses.replace(document, page=page)
@@ -429,7 +421,7 @@ def score(texts, files, url, input_format, timeout, model_path, threshold, fmt, 
     if explain or html_path:
         from .explain import explain_document
 
-        document = explain_document(model.pipeline, document, cues)
+        document = explain_document(model, document, cues)
     if html_path:
         if not title and page is None:
             title = document.headline or (Path(file).name if file else None)
@@ -512,7 +504,8 @@ quoting_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("model"),
     show_default=True,
-    help="Folder to write model.joblib and metadata.json into.",
+    help="Folder to write model.json (the model as data), model.joblib (its scikit-learn pipeline) and "
+    "metadata.json into.",
 )
 @click.option(
     "--seed",
@@ -537,7 +530,7 @@ def train(data, with_default_data, text_column, label_column, quoting, out, seed
     from .bundled import bundled_data_dir
     from .datasets import data_files
     from .formats import format_training
-    from .model import METADATA_FILE, MODEL_FILE
+    from .model import DATA_FILE, METADATA_FILE, MODEL_FILE
     from .training import DEFAULT_SEED, train_default
     from .training import train as train_files
 
@@ -546,7 +539,7 @@ def train(data, with_default_data, text_column, label_column, quoting, out, seed
         raise click.BadParameter("use 0 (no cross-validation) or at least 2", param_hint="--cv-folds")
     if out.exists() and not out.is_dir():
         raise click.BadParameter(f"{out} is a file, not a folder", param_hint="--out")
-    for name in (MODEL_FILE, METADATA_FILE):
+    for name in (DATA_FILE, MODEL_FILE, METADATA_FILE):
         check_writable(out / name, overwrite=force)
     if data:
         files = list(dict.fromkeys(p.resolve() for p in data))
@@ -569,7 +562,7 @@ def train(data, with_default_data, text_column, label_column, quoting, out, seed
 @quoting_option
 @model_options
 @output_options("table", "json")
-def evaluate(file, text_column, label_column, quoting, model_path, threshold, fmt):
+def evaluate(file, text_column, label_column, quoting, model_path, trust_model_code, threshold, fmt):
     """Score a labeled CSV/TSV file and report accuracy, precision, recall, F1 and the confusion matrix.
 
     Label values fact/opinion, OBJ/SUBJ and 0/1 are understood; CheckThat! TSV files are read as they are.
@@ -582,7 +575,7 @@ def evaluate(file, text_column, label_column, quoting, model_path, threshold, fm
     frame = read_labeled(file, text_column=text_column, label_column=label_column, quoting=quoting)
     if frame.empty:
         raise DataError(f"{file}: no labeled sentences")
-    predicted = get_model(model_path).predict(frame["sentence"].tolist(), threshold=threshold)
+    predicted = get_model(model_path, trust_model_code).predict(frame["sentence"].tolist(), threshold=threshold)
     report = {"file": str(file), "threshold": threshold, **classification_report(frame["label"].tolist(), predicted)}
     click.echo(json.dumps(report, indent=2) + "\n" if fmt == "json" else format_evaluation(report), nl=False)
 
@@ -769,7 +762,7 @@ def keep_columns(value: str | None) -> tuple[str, ...] | None:
 @model_options
 def label(input_path, output, text_column, sentences, documents, keep, table_format, html_column, delimiter,
           encoding, quoting, renames, replace_columns, skip_bad_rows, force, jobs, chunk_size, quiet, model_path,
-          threshold):  # fmt: skip
+          trust_model_code, threshold):  # fmt: skip
     """Label every row of a table fact or opinion, keeping every input column unchanged.
 
     INPUT is a CSV, TSV, JSON Lines (.jsonl, .ndjson) or Parquet file, gzipped (.gz) or not, or '-' for
@@ -787,10 +780,8 @@ def label(input_path, output, text_column, sentences, documents, keep, table_for
       cat export.csv | factopinion label - --column label=voice | head
     """
     from .atomic import check_writable
+    from .batch import BatchOptions, label_file
     from .csvstream import delimiter_for
-
-    with _without("pandas"):  # batch imports scikit-learn (see get_model)
-        from .batch import BatchOptions, label_file
 
     options = BatchOptions(
         text_column=text_column,
@@ -813,7 +804,7 @@ def label(input_path, output, text_column, sentences, documents, keep, table_for
     destination: str | BinaryIO = sys.stdout.buffer if output == "-" else output  # a str keeps a trailing "/"
     if isinstance(destination, str):
         check_writable(destination, overwrite=force)
-    model = get_model(model_path)
+    model = get_model(model_path, trust_model_code)
     notify = None if quiet else (lambda message: click.echo(f"factopinion: {message}", err=True))
     with batch_progress(source, quiet) as progress:
         summary = label_file(source, destination, model, options, overwrite=force, progress=progress, notify=notify)
@@ -839,12 +830,12 @@ def model_group():
     "--top", type=click.IntRange(min=0), default=15, show_default=True, help="Terms to list per label (0 for all)."
 )
 @output_options("table", "json")
-def info(model_path, top, fmt):
+def info(model_path, trust_model_code, top, fmt):
     """Show a model's metadata and the terms it weighs most toward fact and toward opinion."""
     from .bundled import bundled_model_dir
     from .formats import format_model_info
 
-    report = get_model(model_path).describe(source=str(model_path or bundled_model_dir()), top=top)
+    report = get_model(model_path, trust_model_code).describe(source=str(model_path or bundled_model_dir()), top=top)
     click.echo(
         json.dumps(report, indent=2, ensure_ascii=False) + "\n" if fmt == "json" else format_model_info(report),
         nl=False,
