@@ -58,7 +58,7 @@ def main() -> None:
         "score + explain": lambda: explain_document(model, model.score(text)),
         "explain only": lambda: explain_document(model, document),
         "render HTML only": lambda: render_html(explained),
-        "score + explain + HTML": lambda: render_html(explain_document(model.pipeline, model.score(text))),
+        "score + explain + HTML": lambda: render_html(explain_document(model, model.score(text))),
     }
     results = {name: measure(step, args.repeat) for name, step in steps.items()}
     ref_time, ref_peak = results["score (reference)"]

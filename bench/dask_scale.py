@@ -1,7 +1,7 @@
 """Benchmark ``factopinion label --output-dir`` on this machine and on Dask: N files x M rows labeled one file
 after another on the local worker pool, then on a Dask LocalCluster of 1 and of 2 workers, in the same run.
 
-    python bench/dask_scale.py                        # 8 files x 50,000 rows
+    python bench/dask_scale.py                        # 8 files x 200,000 rows
     python bench/dask_scale.py --files 16 --rows 20000
     python bench/dask_scale.py --workers 1 2 4        # on a machine with more cores
 
@@ -87,7 +87,7 @@ def tiny_files(folder: Path, count: int) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--files", type=int, default=8, help="input files (default 8)")
-    parser.add_argument("--rows", type=int, default=50_000, help="rows per file (default 50,000)")
+    parser.add_argument("--rows", type=int, default=200_000, help="rows per file (default 200,000)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="Dask worker counts (default 1 2)")
     parser.add_argument("--tiny", type=int, default=100, help="one-row files for the per-file overhead (default 100)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each measurement, the fastest kept (default 1)")

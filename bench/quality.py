@@ -31,7 +31,7 @@ from sklearn.pipeline import Pipeline
 
 from factopinion import evaluation as ev
 from factopinion import load_model
-from factopinion.bundled import bundled_data_dir, bundled_model_dir
+from factopinion.bundled import bundled_data_dir, bundled_model_dir, bundled_pipeline
 from factopinion.datasets import data_files, read_labeled, read_labeled_files
 from factopinion.explain import Explainer
 from factopinion.model import METADATA_FILE
@@ -91,7 +91,7 @@ def is_function_cue(term: str) -> bool:
 def function_word_share(model, sentences: list[str], threshold: float = 0.5, top: int = 3) -> tuple[float, int]:
     """The share of function-word cues among the ``top`` opinion cues of each sentence predicted opinion, as
     ``--explain`` shows them; and how many cues that is."""
-    explanations = Explainer(model.pipeline).explain(sentences)
+    explanations = Explainer(model).explain(sentences)
     cues = [c.term for e in explanations if e.opinion_probability >= threshold for c in e.toward("opinion", top)]
     return (sum(map(is_function_cue, cues)) / len(cues) if cues else float("nan")), len(cues)
 
@@ -193,7 +193,7 @@ def main() -> int:
     figures["sentences_per_second"] = round(speed)
     figures["sentences_per_cpu_second"] = round(cpu_speed)
     figures["speed_ratio_to_word_1_2_gram_reference"] = round(speed / reference_speed, 3)
-    calibration = getattr(model.pipeline.steps[-1][1], "calibration_", None)
+    calibration = getattr(bundled_pipeline().steps[-1][1], "calibration_", None)
     figures["calibration"] = calibration
 
     print(f"default model: {bundled_model_dir()}; calibration: {calibration or 'none'}")

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def main(article: Path, out: Path, focus: str = "It should also promote") -> None:
     text = article.read_text("utf-8")
     model = load_model()
-    page = render_html(explain_document(model.pipeline, model.score(text)), title=article.name)
+    page = render_html(explain_document(model, model.score(text)), title=article.name)
     with tempfile.TemporaryDirectory() as folder:
         html = Path(folder) / "seed.html"
         save_html(page, html)
@@ -51,7 +51,9 @@ def main(article: Path, out: Path, focus: str = "It should also promote") -> Non
             height = driver.execute_script("return document.documentElement.scrollHeight")
             driver.set_window_size(900, height + 200)
             driver.execute_script(
-                "[...document.querySelectorAll('.s')].find(e => e.textContent.startsWith(arguments[0])).focus()", focus
+                "[...document.querySelectorAll('.s')]"
+                ".find(e => e.querySelector('.st').textContent.startsWith(arguments[0])).focus()",
+                focus,
             )
             driver.save_screenshot(str(out))
         finally:

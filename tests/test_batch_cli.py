@@ -302,8 +302,8 @@ def test_progress_bar_only_on_a_terminal(articles, monkeypatch):
     with batch_progress(articles, quiet=True) as progress:
         assert progress is None
     with batch_progress(articles, quiet=False) as progress:
-        progress(articles.stat().st_size)
-    assert "100%" in _Terminal.written
+        progress(articles.stat().st_size, 4)
+    assert "100%" in _Terminal.written and "4 rows" in _Terminal.written
 
 
 class _Terminal(io.StringIO):

@@ -47,12 +47,17 @@ def test_an_interrupted_run_leaves_no_output_file(big_csv, tmp_path, signum):
     try:
         wait_for_partial_output(tmp_path, process)
         process.send_signal(signum)
+        sent = time.monotonic()
         process.wait(timeout=60)
+        stopped_after = time.monotonic() - sent
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
     assert process.returncode != 0
+    if signum == signal.SIGINT:  # Ctrl-C: the exit code shells expect, promptly
+        assert process.returncode == 130
+        assert stopped_after < 2.0, f"took {stopped_after:.2f} s to stop"
     assert not out.exists()
     leftovers = [p.name for p in tmp_path.iterdir()]
     if signum != signal.SIGKILL:  # a SIGKILL cannot be cleaned up after: only the hidden temporary file may remain

@@ -122,7 +122,14 @@ def test_unreadable_and_corrupt_inputs(tmp_path):
     bad_model = tmp_path / "model.joblib"
     bad_model.write_bytes(b"\x80\x04garbage")
     result = invoke(["score", "--model", str(bad_model), TEXT])
+    assert result.exit_code == 1 and result.output.startswith("Error: ") and "refusing to unpickle" in result.output
+    result = invoke(["score", "--model", str(bad_model), "--trust-model-code", TEXT])
     assert result.exit_code == 1 and result.output.startswith("Error: ") and "not a loadable model" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    bad_data = tmp_path / "model.json"
+    bad_data.write_text('{"format": "factopinion-model", "format_version": 1, "sha256": "00", "model": {}}')
+    result = invoke(["score", "--model", str(tmp_path), TEXT])
+    assert result.exit_code == 1 and "does not match the SHA-256 it records" in result.output
     assert len(result.output.strip().splitlines()) == 1
 
 
@@ -187,6 +194,10 @@ def test_train_default_data(tmp_path):
     meta = json.loads((tmp_path / "m" / "metadata.json").read_text())
     assert meta["seed"] == 3 and meta["cross_validation"]["folds"] == 2
     assert any(f["name"] == "seed.csv" for f in meta["training_data"]["files"])
+    data = json.loads((tmp_path / "m" / "model.json").read_bytes())
+    assert data["format"] == "factopinion-model" and data["model"]["about"]["training_data_sha256"]
+    scored = invoke(["score", "--model", str(tmp_path / "m" / "model.json"), "--json", "It rained on Monday."])
+    assert scored.exit_code == 0 and json.loads(scored.output)["summary"]["sentences"] == 1
 
 
 def test_train_with_default_data_adds_the_bundled_corpus(tmp_path):
@@ -194,6 +205,7 @@ def test_train_with_default_data_adds_the_bundled_corpus(tmp_path):
     data.write_text("sentence,label\nThe mill reopened on Monday.,fact\nThe mill is a treasure.,opinion\n", "utf-8")
     out = tmp_path / "m"
     invoke(["train", "--data", str(data), "--with-default-data", "--out", str(out), "--cv-folds", "0"])
+    assert sorted(p.name for p in out.iterdir()) == ["metadata.json", "model.joblib", "model.json"]
     files = json.loads((out / "metadata.json").read_text())["training_data"]["files"]
     corpus = data_files(bundled_data_dir())
     assert [f["name"] for f in files] == ["mine.csv", *(p.name for p in corpus)]

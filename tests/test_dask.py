@@ -131,7 +131,7 @@ def test_a_bad_file_is_reported_while_the_others_finish(client, tmp_path):
 
 @pytest.mark.slow
 def test_a_worker_killed_mid_run_is_replaced_and_the_output_is_the_same(tmp_path):
-    inputs = write_inputs(tmp_path / "in", 4, rows=12_000)  # about a second of labeling each
+    inputs = write_inputs(tmp_path / "in", 4, rows=100_000)  # about a second of labeling each
     killed: dict[str, object] = {}
 
     def kill_a_busy_worker(connected) -> None:

@@ -79,7 +79,7 @@ def test_opinion_share_is_the_mean_of_the_sentence_labels_for_the_same_rows(arti
         assert float(row["mean_opinion_probability"]) == pytest.approx(np.mean(probabilities), abs=2e-6)
 
 
-def test_documents_skip_headings_as_score_does_while_sentences_keep_them(tmp_path, model):
+def test_documents_and_sentences_find_the_sentences_score_finds(tmp_path, model):
     text = "Bus fares\n\nThe council said on Tuesday it would raise bus fares. This plan is a disgrace."
     path = write_csv(tmp_path / "h.csv", [["text"], [text]])
     (document,) = read_csv(label(path, "--documents").stdout)
@@ -87,8 +87,7 @@ def test_documents_skip_headings_as_score_does_while_sentences_keep_them(tmp_pat
     assert int(document["sentences"]) == len(scored.sentences) == 2
     assert float(document["opinion_share"]) == scored.summary["opinion_share"]
     sentences = read_csv(label(path, "--sentences").stdout)
-    assert [s["sentence"] for s in sentences][0] == "Bus fares"  # --sentences labels the heading too
-    assert len(sentences) == 3
+    assert [s["sentence"] for s in sentences] == [s.sentence for s in scored.sentences]  # the heading is left out
 
 
 def test_documents_column_names_threshold_and_replace(articles):
@@ -191,13 +190,14 @@ def test_label_series_documents_align_with_the_index_and_agree_with_score(model)
         np.mean([s.opinion_probability for s in scored.sentences]), abs=1e-6
     )
     assert frame.loc[["b", "c", "d"], "sentences"].isna().all()  # missing and blank: missing results
-    assert frame.loc["e", "sentences"] == 0 and np.isnan(frame.loc["e", "opinion_share"])  # only headings
+    # a text of short lines only is scored line by line, as score does
+    assert frame.loc["e", "sentences"] == len(model.score(SERIES["e"]).sentences) == 2
     assert str(frame["sentences"].dtype) == "Int64"
 
 
 def test_label_series_sentences_repeat_the_index_like_explode(model):
     frame = model.label_series(SERIES, unit="sentence")
-    assert list(frame.index) == ["a", "a", "b", "c", "d", "e", "f"]
+    assert list(frame.index) == ["a", "a", "b", "c", "d", "e", "e", "f"]
     first = frame.loc["a"]
     assert list(first["label"]) == [s.label for s in model.score(SERIES["a"]).sentences]
     assert list(first["sentence_index"]) == [0, 1]
@@ -219,12 +219,12 @@ def test_label_series_cells_and_plain_sequences(model):
 
 def test_label_series_calls_predict_proba_once(model, monkeypatch):
     calls = []
-    original = type(model).predict_proba
+    original = type(model).opinion_probability
 
     def counting(self, sentences):
         calls.append(len(sentences))
         return original(self, sentences)
 
-    monkeypatch.setattr(type(model), "predict_proba", counting)
+    monkeypatch.setattr(type(model), "opinion_probability", counting)
     model.label_series(pd.Series([ARTICLES[1][2]] * 50), unit="document")
     assert calls == [200]

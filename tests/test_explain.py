@@ -17,7 +17,7 @@ from sklearn.preprocessing import MaxAbsScaler
 from sklearn.tree import DecisionTreeClassifier
 
 from factopinion import Document, Model, ModelError, load_model
-from factopinion.bundled import bundled_data_dir
+from factopinion.bundled import bundled_data_dir, bundled_pipeline
 from factopinion.document import Cue
 from factopinion.explain import Explainer, explain, explain_document
 from factopinion.features import StyleFeatures
@@ -39,6 +39,16 @@ EXTRA_SENTENCES = [
 @pytest.fixture(scope="module")
 def bundled() -> Model:
     return load_model(notify=lambda message: None)
+
+
+@pytest.fixture(scope="module")
+def reference(bundled) -> Pipeline:
+    """The pipeline the bundled model was exported from (its SHA-256 checked before it is unpickled)."""
+    return bundled_pipeline()
+
+
+def _pipeline(model: Model, reference: Pipeline) -> Pipeline:
+    return model.pipeline if model.pipeline is not None else reference
 
 
 @pytest.fixture(scope="module")
@@ -65,9 +75,9 @@ def tuned(sentences) -> Model:
     return Model(pipeline.fit(sentences, labels))
 
 
-def _check_exact(model: Model, sentences: list[str]) -> None:
-    explanations = explain(model.pipeline, sentences)
-    log_odds = model.pipeline.decision_function(sentences)
+def _check_exact(model: Model, sentences: list[str], pipeline: Pipeline | None = None) -> None:
+    explanations = explain(model, sentences)
+    log_odds = (pipeline or model.pipeline).decision_function(sentences)
     probabilities = model.opinion_probability(sentences)
     assert len(explanations) == len(sentences)
     for explanation, expected, probability in zip(explanations, log_odds, probabilities, strict=True):
@@ -77,9 +87,11 @@ def _check_exact(model: Model, sentences: list[str]) -> None:
         assert explanation.opinion_probability == pytest.approx(probability, abs=1e-12)
 
 
-def test_contributions_and_intercept_reproduce_the_log_odds(bundled, sentences):
+def test_contributions_and_intercept_reproduce_the_log_odds(bundled, reference, sentences):
     sample = random.Random(7).sample(sentences, 30) + EXTRA_SENTENCES
-    _check_exact(bundled, sample)
+    _check_exact(bundled, sample, reference)
+    scored = bundled.as_data().log_odds(sample)
+    assert [e.log_odds for e in explain(bundled, sample)] == pytest.approx(scored.tolist(), abs=1e-12)
 
 
 def test_contributions_are_exact_for_a_model_with_other_settings(tuned, sentences):
@@ -95,12 +107,14 @@ def test_a_model_without_style_features_is_explained(sentences):
     assert names and not any(name.startswith("[") for name in names)
 
 
-def test_a_pipeline_with_a_scaler_step_is_explained_without_spans(sentences):
+def test_a_pipeline_the_exporter_does_not_know_scores_but_is_not_explained(sentences):
     labels = ["opinion" if i % 2 else "fact" for i in range(len(sentences))]
     pipeline = Pipeline([("words", TfidfVectorizer()), ("scale", MaxAbsScaler()), ("classifier", LogisticRegression())])
     model = Model(pipeline.fit(sentences, labels))
-    _check_exact(model, sentences[:10])
-    assert all(cue.spans == () for e in model.explain(sentences[:10]) for cue in e.terms)
+    assert model.scorer is None and "expected features then a classifier" in model.unexported
+    np.testing.assert_array_equal(model.predict_proba(sentences[:5]), pipeline.predict_proba(sentences[:5]))
+    with pytest.raises(ModelError, match="cannot explain this model: cannot export"):
+        model.explain(sentences[:1])
 
 
 def _tokens(vectorizer: TfidfVectorizer, text: str) -> list[str]:
@@ -109,9 +123,9 @@ def _tokens(vectorizer: TfidfVectorizer, text: str) -> list[str]:
 
 
 @pytest.mark.parametrize("fixture", ["bundled", "tuned"])
-def test_word_spans_point_at_the_terms_in_the_sentence(fixture, request, sentences):
+def test_word_spans_point_at_the_terms_in_the_sentence(fixture, request, reference, sentences):
     model = request.getfixturevalue(fixture)
-    vectorizer = model.pipeline.named_steps["features"].transformer_list[0][1]
+    vectorizer = _pipeline(model, reference).named_steps["features"].transformer_list[0][1]
     checked = 0
     for explanation in model.explain(sentences):
         for cue in explanation.terms:
@@ -198,7 +212,7 @@ def test_explain_document_adds_cues_and_log_odds(bundled):
     assert 0 < len(row["cues"]["opinion"]) <= 2 and len(row["cues"]["fact"]) <= 2
     assert row["cues"]["opinion"][0]["text"] == "should"  # the word, or the [modal] signal it triggers
     assert explained.to_dict()["explain"] == {
-        "intercept": pytest.approx(Explainer(bundled.pipeline).intercept, abs=1e-6),
+        "intercept": pytest.approx(Explainer(bundled).intercept, abs=1e-6),
         "cues_per_label": 2,
     }
     assert "cues" not in document.to_dict()["sentences"][0]  # the original is left as it was
@@ -212,14 +226,14 @@ def test_all_cues_add_up_in_the_json_form(bundled):
         assert total == pytest.approx(row["log_odds"], abs=1e-4)
 
 
-def test_strongest_terms(bundled):
-    strongest = Explainer(bundled.pipeline).strongest_terms(10)
+def test_strongest_terms(bundled, reference):
+    strongest = Explainer(bundled).strongest_terms(10)
     assert len(strongest["opinion"]) == len(strongest["fact"]) == 10
     opinion = [w for _, w in strongest["opinion"]]
     fact = [w for _, w in strongest["fact"]]
     assert opinion == sorted(opinion, reverse=True) and min(opinion) > 0
     assert fact == sorted(fact) and max(fact) < 0
-    coef = bundled.pipeline.named_steps["classifier"].coef_.ravel()
+    coef = reference.named_steps["classifier"].coef_.ravel()
     assert opinion[0] == pytest.approx(coef.max()) and fact[0] == pytest.approx(coef.min())
 
 
@@ -257,12 +271,13 @@ SENTENCE_TEXT = st.lists(
 @pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(sentence=SENTENCE_TEXT)
-def test_any_text_is_explained_exactly_with_true_spans(bundled, tuned, sentence):
+def test_any_text_is_explained_exactly_with_true_spans(bundled, reference, tuned, sentence):
     for model in (bundled, tuned):
+        pipeline = _pipeline(model, reference)
         (explanation,) = model.explain([sentence])
         total = explanation.intercept + sum(cue.contribution for cue in explanation.terms)
-        assert total == pytest.approx(model.pipeline.decision_function([sentence])[0], abs=1e-9)
-        vectorizer = model.pipeline.named_steps["features"].transformer_list[0][1]
+        assert total == pytest.approx(pipeline.decision_function([sentence])[0], abs=1e-9)
+        vectorizer = pipeline.named_steps["features"].transformer_list[0][1]
         for cue in explanation.terms:
             for start, end in cue.spans:
                 assert 0 <= start <= end <= len(sentence)

@@ -128,9 +128,13 @@ def test_model_info_with_a_model_path(run, tmp_path):
 
 def test_model_info_with_a_broken_model_is_a_one_line_error(tmp_path):
     (tmp_path / "model.joblib").write_bytes(b"not a model")
-    result = invoke(["model", "info", "--model", str(tmp_path)])
+    result = invoke(["model", "info", "--model", str(tmp_path), "--trust-model-code"])
     assert result.exit_code == 1
     assert result.output.startswith("Error: ") and "not a loadable model" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    (tmp_path / "model.json").write_text("{not json")
+    result = invoke(["model", "info", "--model", str(tmp_path)])
+    assert result.exit_code == 1 and "not a factopinion model file" in result.output
     assert len(result.output.strip().splitlines()) == 1
 
 

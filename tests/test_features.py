@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -55,6 +57,13 @@ def test_each_signal_fires_on_its_cue_and_is_scaled():
 def test_cue_phrases_need_adjacent_words():
     (row,) = StyleFeatures(("attribution",)).transform(["He pointed at the map and then out of the window."]).toarray()
     assert row.tolist() == [0.0]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from(list("ab '\"“”‘’«» \n\t\u00a0\u2003.,")), max_size=10))
+def test_the_quotation_pattern_is_its_plainer_form(text):
+    plainer = re.compile(r"[“”\"‘«»]|(?:^|\s)'|'(?=\s|$)")
+    assert (STYLE_PATTERNS["quotation"].search(text) is None) == (plainer.search(text) is None)
 
 
 def test_unknown_signal_lists_the_valid_ones():

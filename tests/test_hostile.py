@@ -25,10 +25,10 @@ import pytest
 from click.testing import CliRunner
 
 from factopinion import bundled as bundled_module
-from factopinion.bundled import bundled_model_dir, load_model
+from factopinion.bundled import bundled_model_dir, bundled_pipeline, load_model
 from factopinion.cli import _Group, cli, signals_as_exit
 from factopinion.errors import DataError, FactopinionError, ModelError, OptionError, OutputError, OutputExists
-from factopinion.model import METADATA_FILE, MODEL_FILE, Model
+from factopinion.model import DATA_FILE, METADATA_FILE, MODEL_FILE, Model
 
 COMMAND = [sys.executable, "-m", "factopinion.cli"]
 ROWS = "id,text\n1,The council said on Tuesday it would raise fares.\n2,This plan is a disgrace.\n"
@@ -275,26 +275,26 @@ def test_signals_become_system_exit_while_the_run_lasts(name):
 
 @pytest.mark.parametrize("metadata", [[], "text", 3, None, {"training_data": []}])
 def test_a_model_tolerates_metadata_of_any_shape(model, metadata):
-    assert Model(model.pipeline, metadata).metadata == (metadata if isinstance(metadata, dict) else {})
+    assert Model(model.scorer, metadata).metadata == (metadata if isinstance(metadata, dict) else {})
 
 
-def test_a_cached_model_with_list_metadata_is_rebuilt(tmp_path, monkeypatch, model):
+def test_a_cached_model_with_list_metadata_still_loads(tmp_path, monkeypatch, model):
     monkeypatch.setattr(bundled_module, "bundled_model_dir", lambda: tmp_path / "nothing")
     monkeypatch.setenv("FACTOPINION_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(bundled_module, "train_default", lambda *a, **k: model)
+    monkeypatch.setattr("factopinion.training.train_default", lambda *a, **k: model)
     said: list[str] = []
     load_model(notify=said.append)  # rebuilds, and caches
     (cached,) = (tmp_path / "cache").glob("model-*")
     (cached / METADATA_FILE).write_text("[]")
     said.clear()
     assert load_model(notify=said.append).predict(["What a shameful decision!"]) == ["opinion"]
-    assert len(said) == 1 and "rebuilding" in said[0]
+    assert said == []  # the model is its model.json: metadata of another shape is ignored, not a reason to rebuild
 
 
 @pytest.mark.parametrize("cache", ["under-a-file", "read-only"])
 def test_an_unwritable_cache_does_not_stop_the_rebuild(tmp_path, monkeypatch, model, cache):
     monkeypatch.setattr(bundled_module, "bundled_model_dir", lambda: tmp_path / "nothing")
-    monkeypatch.setattr(bundled_module, "train_default", lambda *a, **k: model)
+    monkeypatch.setattr("factopinion.training.train_default", lambda *a, **k: model)
     if cache == "under-a-file":
         (tmp_path / "file").write_text("")
         monkeypatch.setenv("FACTOPINION_CACHE_DIR", str(tmp_path / "file" / "cache"))
@@ -382,7 +382,7 @@ def test_an_input_that_shrinks_while_read_is_an_error(tmp_path, monkeypatch, mod
     source = many_rows(tmp_path / "in.csv")
     out = tmp_path / "out.csv"
 
-    def truncate(_read: int) -> None:
+    def truncate(_read: int, _rows: int = 0) -> None:
         os.truncate(source, 4096)
 
     with pytest.raises(DataError, match=r"shrank while it was read: [\d,]+ bytes at the start, only 4,096"):
@@ -763,7 +763,7 @@ def test_a_worker_killed_mid_run_is_one_line_and_leaves_no_file(tmp_path, monkey
 def test_model_info_on_metadata_of_an_unexpected_shape(model, metadata):
     from factopinion.formats import format_model_info
 
-    report = Model(model.pipeline, metadata).describe(source="m", top=2)
+    report = Model(model.scorer, metadata).describe(source="m", top=2)
     table = format_model_info(report)
     assert "strongest terms toward opinion" in table and "\x1b" not in table
     json.dumps(report)
@@ -772,7 +772,7 @@ def test_model_info_on_metadata_of_an_unexpected_shape(model, metadata):
 def test_model_info_on_list_metadata_from_the_command_line(tmp_path):
     folder = tmp_path / "model"
     folder.mkdir()
-    shutil.copy(bundled_model_dir() / MODEL_FILE, folder / MODEL_FILE)
+    shutil.copy(bundled_model_dir() / DATA_FILE, folder / DATA_FILE)
     (folder / METADATA_FILE).write_text("[]")
     for fmt in ("--table", "--json"):
         result = run("model", "info", "--model", str(folder), "--top", "2", fmt)
@@ -784,12 +784,14 @@ def test_a_model_whose_probabilities_are_nan_is_refused_at_load(tmp_path, model)
 
     import numpy as np
 
-    pipeline = copy.deepcopy(model.pipeline)
+    pipeline = copy.deepcopy(bundled_pipeline())
     pipeline.named_steps["classifier"].coef_[:] = np.nan
     path = tmp_path / "nan.joblib"
     joblib.dump(pipeline, path)
     for args in (["score", "It rained."], ["model", "info"], ["evaluate", str(training_file(tmp_path / "d.csv"))]):
-        one_line_error(run(*args, "--model", str(path)), 1, "probabilities are not numbers between 0 and 1")
+        one_line_error(
+            run(*args, "--model", str(path), "--trust-model-code"), 1, "probabilities are not numbers between 0 and 1"
+        )
 
 
 # -- one line: odd input ------------------------------------------------------------------------------------------

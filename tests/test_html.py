@@ -202,7 +202,7 @@ def test_score_html_writes_the_page_and_leaves_stdout_empty(tmp_path, model):
     assert result.stderr == f"factopinion: wrote {out} (5 sentences, {opinion} opinion)\n"
     reader = read(out.read_text("utf-8"))
     assert len(reader.sentences) == 5
-    assert "<title>story.txt: fact and opinion</title>" in out.read_text("utf-8")
+    assert "<title>Council votes on budget: fact and opinion</title>" in out.read_text("utf-8")  # its headline
     assert source.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["story.html", "story.txt"]
 
@@ -213,7 +213,7 @@ def test_score_html_dash_writes_the_page_to_stdout():
     assert result.stdout.startswith("<!DOCTYPE html>") and result.stdout.rstrip().endswith("</html>")
     reader = read(result.stdout)
     assert len(reader.sentences) == 5
-    assert "<title>Scored text: fact and opinion</title>" in result.stdout
+    assert "<title>Council votes on budget: fact and opinion</title>" in result.stdout
     assert all(e["tip"].count(",") <= 2 for e in reader.sentences if "toward" in e["tip"])
 
 

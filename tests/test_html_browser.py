@@ -36,11 +36,14 @@ try:
 except ImportError:  # pragma: no cover - depends on the machine
     webdriver = None
 
-pytestmark = pytest.mark.skipif(
-    BROWSER is None or DRIVER is None or webdriver is None,
-    reason="headless browser test: needs chromium and chromedriver (Debian packages chromium, chromium-driver) "
-    "and selenium (pip install -e '.[test]')",
+# The same install commands as the README's "## Tests" section (tests/test_readme.py checks it).
+INSTALL_BROWSER = "apt-get install chromium chromium-driver"
+INSTALL_SELENIUM = 'pip install ".[test]"'
+SKIP_REASON = (
+    f"headless browser test: needs Chromium and chromedriver ({INSTALL_BROWSER}) and selenium ({INSTALL_SELENIUM})"
 )
+
+pytestmark = pytest.mark.skipif(BROWSER is None or DRIVER is None or webdriver is None, reason=SKIP_REASON)
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +114,7 @@ def test_the_page_runs_no_script_and_loads_nothing(browser, page):
     assert browser.execute_script("return document.scripts.length") == 0
     assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0
     assert any('<script>alert("x")</script>' in e["text"] for e in sentence_elements(browser))
-    assert browser.title == "story.txt: fact and opinion"
+    assert browser.title == "Council votes on budget: fact and opinion"  # the heading the text opens with
 
 
 def test_tab_moves_through_the_sentences_and_shows_their_tooltips(browser, page):
@@ -144,6 +147,37 @@ def test_hovering_a_sentence_shows_its_tooltip_and_marks_its_cue_words(browser, 
     ActionChains(browser).move_by_offset(0, 0).move_to_element(browser.find_element(By.TAG_NAME, "h1")).perform()
 
 
+# For each sentence, focused in turn: whether its tooltip overlaps the sentence itself, or any text after it (the
+# next line), and whether it stays inside the page's width.
+TOOLTIP_PLACEMENT = """
+const problems = [];
+const width = document.documentElement.clientWidth;
+const end = document.querySelector('main').lastChild;
+for (const s of document.querySelectorAll('.s')) {
+  s.focus();
+  const tip = s.querySelector('.tip').getBoundingClientRect();
+  const overlaps = (r) => r.width > 0 && r.height > 0 && r.right > tip.left && r.left < tip.right
+    && r.bottom > tip.top && r.top < tip.bottom;
+  const after = document.createRange();
+  after.setStartAfter(s);
+  after.setEndAfter(end);
+  if ([...s.querySelector('.st').getClientRects()].some(overlaps)) problems.push(s.id + ' hides its sentence');
+  if ([...after.getClientRects()].some(overlaps)) problems.push(s.id + ' hides the text after it');
+  if (tip.left < 0 || tip.right > width || tip.height === 0) problems.push(s.id + ' is off the page');
+  s.blur();
+}
+return problems;
+"""
+LONG_TEXT = "\n\n".join(
+    " ".join(
+        f"The council said on Tuesday that the {n}th plan to rebuild the old market hall by the river would cost "
+        f"far more than the {m} million pounds it had set aside, officials told reporters."
+        for m in range(4)
+    )
+    for n in range(3)
+)
+
+
 def test_in_print_tooltips_are_hidden_and_opinion_is_marked_in_words(browser, page):
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
     try:
@@ -169,6 +203,15 @@ def test_screenshot(browser, page, tmp_path):
     assert_png(shot, browser.execute_script("return window.innerWidth * window.devicePixelRatio"))
 
 
+# (after the tests of the `page` fixture's page: this one loads another)
+def test_a_tooltip_hides_neither_its_sentence_nor_the_text_after_it(browser, tmp_path):
+    (tmp_path / "long.txt").write_text(LONG_TEXT, "utf-8")
+    write_page(tmp_path / "long.txt", tmp_path / "long.html")
+    browser.get((tmp_path / "long.html").as_uri())
+    assert len(sentence_elements(browser)) == 12
+    assert browser.execute_script(TOOLTIP_PLACEMENT) == []
+
+
 @pytest.mark.skipif(not SEED.is_file(), reason=f"{SEED} is not here (the project's shared/ folder)")
 def test_the_seed_article_in_the_browser(browser, tmp_path):
     sentences = write_page(SEED, tmp_path / "seed.html")
@@ -183,6 +226,7 @@ def test_the_seed_article_in_the_browser(browser, tmp_path):
             .filter(e => h.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_FOLLOWING).map(e => e.dataset.label);"""
     )
     assert alliance_labels and alliance_labels.count("opinion") >= 2 / 3 * len(alliance_labels)
+    assert browser.execute_script(TOOLTIP_PLACEMENT) == []
     shot = tmp_path / "seed.png"
     assert browser.save_screenshot(str(shot))
     assert_png(shot, browser.execute_script("return window.innerWidth * window.devicePixelRatio"))

@@ -7,8 +7,8 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "factopinion"
 LAYERS = [
     {"errors", "text", "naming"},
-    {"encoding", "language", "document", "features", "lexicon", "calibration"},
-    {"explain", "csvstream", "atomic", "evaluation", "web"},
+    {"encoding", "language", "document", "features", "lexicon", "calibration", "scorer"},
+    {"explain", "export", "csvstream", "atomic", "evaluation", "web"},
     {"model", "datasets", "formats", "html", "tables"},
     {"training", "batch"},
     {"bundled", "fileset"},

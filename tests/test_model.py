@@ -9,7 +9,8 @@ from factopinion import ModelError, load_model
 from factopinion import bundled as bundled_module
 from factopinion.bundled import bundled_data_dir, bundled_model_dir
 from factopinion.datasets import read_labeled
-from factopinion.model import METADATA_FILE, MODEL_FILE
+from factopinion.model import DATA_FILE, METADATA_FILE, MODEL_FILE
+from factopinion.scorer import FORMAT_VERSION
 from factopinion.training import build_pipeline, train
 
 
@@ -27,7 +28,7 @@ def test_predict_proba_follows_scikit_learn_conventions(model):
     proba = model.predict_proba(sentences)
     assert proba.shape == (2, 2)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
-    assert list(model.pipeline.classes_) == ["fact", "opinion"]
+    assert model.classes == ["fact", "opinion"] and model.pipeline is None  # scored from its data
     assert model.predict(sentences) == ["fact", "opinion"]
     assert model.predict(sentences, threshold=0.0) == ["opinion", "opinion"]
 
@@ -90,39 +91,56 @@ def test_cross_validation_keeps_pairs_together(tmp_path):
 def test_foreign_or_corrupt_model_files_give_clear_errors(tmp_path):
     corrupt = tmp_path / "corrupt.joblib"
     corrupt.write_bytes(b"this is not a pickle")
-    with pytest.raises(ModelError, match="not a loadable model"):
+    with pytest.raises(ModelError, match="refusing to unpickle"):
         load_model(corrupt)
+    with pytest.raises(ModelError, match="not a loadable model"):
+        load_model(corrupt, trust_code=True)
     foreign = tmp_path / "foreign.joblib"
     joblib.dump({"weights": [1, 2, 3]}, foreign)
     with pytest.raises(ModelError, match="not a scikit-learn Pipeline"):
-        load_model(foreign)
+        load_model(foreign, trust_code=True)
     wrong_classes = tmp_path / "classes.joblib"
     joblib.dump(build_pipeline(min_df=1, max_df=1.0).fit(["a b", "c d"], ["x", "y"]), wrong_classes)
     with pytest.raises(ModelError, match="not a fact/opinion model"):
-        load_model(wrong_classes)
+        load_model(wrong_classes, trust_code=True)
+
+
+def test_a_scikit_learn_upgrade_does_not_rebuild_the_bundled_model(tmp_path, monkeypatch):
+    other = tmp_path / "bundled"
+    shutil.copytree(bundled_model_dir(), other)
+    meta = json.loads((other / METADATA_FILE).read_text())
+    meta["sklearn_version"] = "0.0.1"
+    (other / METADATA_FILE).write_text(json.dumps(meta))
+    (other / MODEL_FILE).write_bytes(b"a pickle that must never be loaded")
+    monkeypatch.setattr(bundled_module, "bundled_model_dir", lambda: other)
+    said = []
+    model = load_model(notify=said.append)
+    assert said == [] and model.pipeline is None and model.metadata["sklearn_version"] == "0.0.1"
 
 
 @pytest.mark.slow
-def test_mismatched_bundled_model_is_rebuilt_into_the_cache(tmp_path, monkeypatch):
-    stale = tmp_path / "bundled"
-    shutil.copytree(bundled_model_dir(), stale)
-    meta = json.loads((stale / METADATA_FILE).read_text())
-    meta["sklearn_version"] = "0.0.1"
-    (stale / METADATA_FILE).write_text(json.dumps(meta))
-    monkeypatch.setattr(bundled_module, "bundled_model_dir", lambda: stale)
+def test_a_damaged_bundled_model_is_rebuilt_into_the_cache(tmp_path, monkeypatch):
+    damaged = tmp_path / "bundled"
+    shutil.copytree(bundled_model_dir(), damaged)
+    raw = bytearray((damaged / DATA_FILE).read_bytes())
+    raw[len(raw) // 2] ^= 1
+    (damaged / DATA_FILE).write_bytes(bytes(raw))
+    monkeypatch.setattr(bundled_module, "bundled_model_dir", lambda: damaged)
     monkeypatch.setenv("FACTOPINION_CACHE_DIR", str(tmp_path / "cache"))
     said = []
     rebuilt = load_model(notify=said.append)
-    assert len(said) == 1 and "rebuilding" in said[0] and "0.0.1" in said[0]
+    assert len(said) == 1 and "rebuilding" in said[0] and "SHA-256" in said[0]
     assert rebuilt.predict(["The minister resigned on Friday.", "What a shameful, cowardly decision!"]) == [
         "fact",
         "opinion",
     ]
-    cached = list((tmp_path / "cache").glob(f"model-sklearn-*/{MODEL_FILE}"))
-    assert len(cached) == 1
+    (cached,) = (tmp_path / "cache").glob(f"model-v{FORMAT_VERSION}-*/{DATA_FILE}")
+    assert (cached.parent / MODEL_FILE).is_file()
+    (cached.parent / MODEL_FILE).write_bytes(b"planted: never unpickled")
     said.clear()
-    load_model(notify=said.append)  # the second time the cached rebuild is used silently
-    assert said == []
+    again = load_model(notify=said.append)  # the second time the cached rebuild is used silently, as data
+    assert said == [] and again.pipeline is None
+    np.testing.assert_allclose(again.predict_proba(["It rained."]), rebuilt.predict_proba(["It rained."]), atol=1e-12)
 
 
 @pytest.mark.slow
@@ -131,7 +149,7 @@ def test_missing_bundled_model_is_rebuilt(tmp_path, monkeypatch):
     monkeypatch.setenv("FACTOPINION_CACHE_DIR", str(tmp_path / "cache"))
     said = []
     assert load_model(notify=said.append).predict(["Is this really the best we can do?"]) == ["opinion"]
-    assert "model file missing" in said[0]
+    assert "no such model file" in said[0]
 
 
 def test_model_that_unpickles_but_cannot_run_is_refused(tmp_path):
@@ -142,4 +160,4 @@ def test_model_that_unpickles_but_cannot_run_is_refused(tmp_path):
     broken = tmp_path / "broken.joblib"
     joblib.dump(pipeline, broken)
     with pytest.raises(ModelError, match="does not run with this version"):
-        load_model(broken)
+        load_model(broken, trust_code=True)

@@ -42,3 +42,12 @@ def test_ci_runs_the_readme_test_block():
     assert "readme_block Tests" in ci
     (block,) = code_blocks(section("Tests"))
     assert "python -m pytest" in block and "pip install" in block
+
+
+def test_the_browser_tests_skip_message_gives_the_readmes_install_commands():
+    from test_html_browser import INSTALL_BROWSER, INSTALL_SELENIUM, SKIP_REASON
+
+    tests = section("Tests")
+    assert f"`{INSTALL_BROWSER}`" in tests
+    assert INSTALL_SELENIUM in code_blocks(tests)[0]
+    assert INSTALL_BROWSER in SKIP_REASON and INSTALL_SELENIUM in SKIP_REASON

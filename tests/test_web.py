@@ -184,7 +184,7 @@ def test_the_html_view_shows_title_and_byline(tmp_path):
     assert result.exit_code == 0, result.output
     page = out.read_text("utf-8")
     assert "<h1>Council votes to close Eastside library</h1>" in page
-    assert '<p class="byline">By Jane Doe · 2024-03-05</p>' in page
+    assert '<p class="subtitle">By Jane Doe · 2024-03-05</p>' in page
     assert page.count('class="s fact"') == 5
     titled = tmp_path / "titled.html"
     invoke(["score", "--file", PAGES / "news.html", "--html", titled, "--title", "Mine"])

@@ -41,6 +41,7 @@ from .csvstream import (
 )
 from .document import label_for
 from .errors import DataError, OptionError, WorkerDied
+from .language import ENGLISH_ONLY, looks_english
 from .model import Model
 from .text import segment, split_sentences
 
@@ -49,6 +50,7 @@ __all__ = [
     "BatchSummary",
     "ChunkCounts",
     "DOCUMENT_COLUMNS",
+    "Progress",
     "ROW_COLUMNS",
     "SENTENCE_COLUMNS",
     "multi_sentence_advice",
@@ -56,6 +58,13 @@ __all__ = [
     "label_file",
     "score_texts",
 ]
+
+# Told, as each chunk is written, the input bytes and rows it held (see label_stream).
+Progress = Callable[[int, int], None]
+
+# Rows whose language is checked: all of the first LANGUAGE_ALL_ROWS, then one in LANGUAGE_STRIDE.
+LANGUAGE_ALL_ROWS = 1000
+LANGUAGE_STRIDE = 8
 
 # The columns each mode adds, in order, and the type of each (for the typed formats: JSON Lines, Parquet).
 ROW_COLUMNS = ("label", "opinion_probability")
@@ -157,13 +166,17 @@ class BatchOptions:
 
 @dataclass(frozen=True, slots=True)
 class ChunkCounts:
-    """What labeling one chunk counted: input rows, rows with text, rows without, sentences, opinion units."""
+    """What labeling one chunk counted: input rows, rows with text, rows without, sentences, opinion units, and
+    and of the rows whose language was checked (see ``_language_counts``), how many and how many do not look like
+    English (``language.looks_english``)."""
 
     rows: int = 0
     labeled: int = 0
     empty: int = 0
     sentences: int = 0
     opinion: int = 0
+    language_checked: int = 0
+    not_english: int = 0
 
 
 @dataclass
@@ -176,6 +189,8 @@ class BatchSummary:
     empty: int = 0
     sentences: int = 0
     opinion: int = 0
+    language_checked: int = 0
+    not_english: int = 0
     blank_lines: int = 0
     skipped: list[BadRecord] = field(default_factory=list)
     seconds: float = 0.0
@@ -188,6 +203,8 @@ class BatchSummary:
         self.empty += counts.empty
         self.sentences += counts.sentences
         self.opinion += counts.opinion
+        self.language_checked += counts.language_checked
+        self.not_english += counts.not_english
 
     @property
     def opinion_share(self) -> float:
@@ -196,14 +213,41 @@ class BatchSummary:
 
     def line(self) -> str:
         """The one-line summary printed at the end of a run."""
-        units = f", {self.sentences:,} sentences" if self.sentences_mode else ""
+        units = f", {_plural(self.sentences, 'sentence')}" if self.sentences_mode else ""
+        foreign = f", {self._not_english_text()} not English" if self.not_english else ""
         text = (
-            f"{self.rows:,} rows{units}: {self.labeled:,} labeled, {self.empty:,} empty, "
-            f"{self.opinion_share:.1%} opinion, {self.seconds:.1f} s"
+            f"{_plural(self.rows, 'row')}{units}: {self.labeled:,} labeled, {self.empty:,} empty, "
+            f"{self.opinion_share:.1%} opinion{foreign}, {self.seconds:.1f} s"
         )
         if self.blank_lines:
             text += f" ({self.blank_lines:,} blank lines dropped)"
         return text
+
+    @property
+    def not_english_rows(self) -> int:
+        """Rows with text that does not look like English: counted where every row was checked, else estimated
+        from the rows checked."""
+        if not self.language_checked:
+            return 0
+        return round(self.not_english * self.labeled / self.language_checked)
+
+    @property
+    def not_english_estimated(self) -> bool:
+        return self.language_checked < self.labeled
+
+    def _not_english_text(self) -> str:
+        return f"{'about ' if self.not_english_estimated else ''}{self.not_english_rows:,}"
+
+    def not_english_line(self) -> str | None:
+        """The warning, once per run, for rows that do not look like English; None where there are none."""
+        if not self.not_english:
+            return None
+        n = self.not_english_rows
+        rows = "row does" if n == 1 and not self.not_english_estimated else "rows do"
+        sample = (
+            f" (from one row in {LANGUAGE_STRIDE} after the first {LANGUAGE_ALL_ROWS:,})" * self.not_english_estimated
+        )
+        return f"{self._not_english_text()} {rows} not look like English{sample}: {ENGLISH_ONLY}"
 
     def skipped_line(self, limit: int = 20) -> str:
         """The count and lines of the skipped records, for standard error."""
@@ -213,6 +257,10 @@ class BatchSummary:
         count = len(self.skipped)
         rows, lines = ("row", "line") if count == 1 and "-" not in shown else ("rows", "lines")
         return f"skipped {count:,} bad {rows} at {lines} {shown}{more} ({'; '.join(reasons)})"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 # -- columns -------------------------------------------------------------------------------------------------------
@@ -277,6 +325,23 @@ class _Task:
 
 
 _worker_task: _Task | None = None
+# Stopping the workers at once (Ctrl-C): the parent sends STOP_SIGNAL; a chunk being labeled raises _Stopped, and
+# so does every chunk after it. A worker is never killed: one killed while sending its result would leave half a
+# message in the pipe, and the pool's reader waiting for the rest for ever.
+STOP_SIGNAL = getattr(signal, "SIGUSR1", None)
+_stopping = False
+_in_chunk = False
+
+
+class _Stopped(Exception):
+    """A worker's chunk abandoned because the run is being stopped."""
+
+
+def _stop(signum, frame) -> None:
+    global _stopping
+    _stopping = True
+    if _in_chunk:
+        raise _Stopped
 
 
 def _init_worker(task: _Task) -> None:
@@ -284,6 +349,8 @@ def _init_worker(task: _Task) -> None:
     _worker_task = task
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if STOP_SIGNAL is not None:
+        signal.signal(STOP_SIGNAL, _stop)
     _exit_with_parent()
 
 
@@ -294,8 +361,15 @@ def _exit_with_parent() -> None:
 
 
 def _label_in_worker(chunk: Chunk) -> tuple[object, ChunkCounts]:
+    global _in_chunk
     assert _worker_task is not None, "the worker was not initialised"
-    return _label_chunk(_worker_task, chunk)
+    if _stopping:
+        raise _Stopped
+    _in_chunk = True
+    try:
+        return _label_chunk(_worker_task, chunk)
+    finally:
+        _in_chunk = False
 
 
 def score_texts(model: Model, texts: list[str], threshold: float, sentences: bool) -> list:
@@ -305,7 +379,7 @@ def score_texts(model: Model, texts: list[str], threshold: float, sentences: boo
     list of ``(start, end, label, probability)`` per cell, one per sentence (empty for a cell without any).
     """
     if sentences:
-        spans = [split_sentences(text, headings=True) for text in texts]
+        spans = [split_sentences(text) for text in texts]  # the sentences score finds: headings left out
         flat = [span.text for cell in spans for span in cell]
         scored = iter(_labels(model, flat, threshold))
         return [[(span.start, span.end, *next(scored)) for span in cell] for cell in spans]
@@ -392,6 +466,13 @@ class _SentenceRows:
 
 
 def _label_chunk(task: _Task, chunk: Chunk) -> tuple[object, ChunkCounts]:
+    """The chunk's output (see ``_chunk_output``) and its counts, with those of its rows' languages."""
+    output, counts = _chunk_output(task, chunk)
+    checked, not_english = _language_counts(chunk)
+    return output, dataclasses.replace(counts, language_checked=checked, not_english=not_english)
+
+
+def _chunk_output(task: _Task, chunk: Chunk) -> tuple[object, ChunkCounts]:
     """The chunk's output and its counts (rows, labeled, empty, sentences, opinion). The output is, for a CSV/TSV
     sink, a list of pieces: formatted text and (past ``OUTPUT_BUDGET``) sentence rows still to format; without
     ``task.cells`` (a ``tables`` sink), the record and added values of each output row."""
@@ -447,6 +528,28 @@ def _formatted(task: _Task, pieces: list[str | _SentenceRows]) -> Iterator[str]:
             yield _format(task, [piece.record] * len(values), values)
 
 
+def _input_bytes(chunk: Chunk, encoding: str) -> int:
+    """How many bytes of input the chunk's records were (for progress; in characters if they do not encode)."""
+    text = "".join(chunk.records)
+    try:
+        return len(text.encode(encoding, "surrogateescape"))
+    except (UnicodeError, LookupError):
+        return len(text)
+
+
+def _language_counts(chunk: Chunk) -> tuple[int, int]:
+    """How many of the chunk's cells with text were checked for their language, and how many of those do not look
+    like English: every one among the first ``LANGUAGE_ALL_ROWS`` rows, then one row in ``LANGUAGE_STRIDE`` (a
+    tenth of scoring a sentence is too much to spend on each of millions). Chosen by row number, so the figures
+    do not depend on --jobs or --chunk-size."""
+    checked = not_english = 0
+    for number, text in zip(chunk.numbers, chunk.texts, strict=True):
+        if (number <= LANGUAGE_ALL_ROWS or number % LANGUAGE_STRIDE == 0) and text.strip():
+            checked += 1
+            not_english += looks_english(text) is False
+    return checked, not_english
+
+
 def _format(task: _Task, records: list[str], values: list[list[str]]) -> str:
     """Each record with its added values: appended to its own text, or, keeping or replacing columns, as a new
     row."""
@@ -500,9 +603,16 @@ class _Labeler:
         future.set_result(_label_chunk(self.task, chunk))
         return future
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+    def close(self, *, abort: bool = False) -> None:
+        """Stop the pool once the chunks in progress are done, or, with ``abort`` (an error, Ctrl-C, a signal), at
+        once: the workers abandon the chunks whose output will never be written (see ``STOP_SIGNAL``)."""
+        if self._pool is None:
+            return
+        if abort and STOP_SIGNAL is not None:
+            for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+                with contextlib.suppress(OSError, TypeError):
+                    os.kill(process.pid, STOP_SIGNAL)
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 # -- the run -------------------------------------------------------------------------------------------------------
@@ -524,13 +634,15 @@ def label_stream(
     options: BatchOptions | None = None,
     *,
     name: str = "input",
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
     notify: Callable[[str], None] | None = None,
 ) -> BatchSummary:
     """Read CSV/TSV bytes from ``source``, write them with the added columns to ``sink``, return a summary.
 
-    ``progress`` is called with the number of input bytes read since its last call; ``notify`` with a warning
-    (also kept in the summary). Raises ``DataError`` for input that cannot be used (naming the line).
+    ``progress`` is called as each chunk is written with the input bytes and rows it held (so it follows the
+    work done, not the reading ahead), and at the end with the bytes of the rest (header, blank lines, skipped
+    rows); ``notify`` with a warning (also kept in the summary). Raises ``DataError`` for input that cannot be
+    used (naming the line).
     """
     options = options or BatchOptions()
     started = time.perf_counter()
@@ -558,19 +670,22 @@ def label_stream(
     summary = BatchSummary(sentences_mode=options.mode != "cell")
     reported = 0
 
-    def report() -> None:
+    chunks = (
+        (chunk, _input_bytes(chunk, reader.encoding) if progress is not None else 0)
+        for chunk in reader.chunks(column, max(1, options.chunk_rows))
+    )
+
+    def write(pieces, size, counts: ChunkCounts) -> None:
         nonlocal reported
-        if progress is not None and reader.bytes_read > reported:
-            progress(reader.bytes_read - reported)
-            reported = reader.bytes_read
-
-    chunks = ((chunk, None) for chunk in reader.chunks(column, max(1, options.chunk_rows)))
-
-    def write(pieces, _) -> None:
         for text in _formatted(task, pieces):
             writer.write(text)
+        if progress is not None:
+            progress(size, counts.rows)
+            reported += size
 
-    _pump(chunks, task, options, summary, write, report, notify)
+    _pump(chunks, task, options, summary, write, notify)
+    if progress is not None and reader.bytes_read > reported:
+        progress(reader.bytes_read - reported, 0)
     writer.close()
     summary.blank_lines, summary.skipped = reader.blank_lines, reader.skipped
     summary.seconds = time.perf_counter() - started
@@ -582,12 +697,12 @@ def _pump(
     task: _Task,
     options: BatchOptions,
     summary: BatchSummary,
-    write: Callable[[object, object], None],
-    report: Callable[[], None],
+    write: Callable[[object, object, ChunkCounts], None],
     notify: Callable[[str], None] | None,
 ) -> None:
     """Label the chunks in order and ``write`` each one's output with the object it came with (the input rows a
-    ``tables`` sink needs). In cell mode, the first chunk decides whether to advise another mode."""
+    ``tables`` sink needs, or the input bytes a progress bar counts) and its counts. In cell mode, the first chunk
+    decides whether to advise another mode. An error, Ctrl-C or a signal stops the workers at once."""
     head = [item for item in (next(items, None), next(items, None)) if item is not None]
     if head and options.mode == "cell" and (advice := multi_sentence_advice(head[0][0].texts)):
         summary.warnings.append(advice)
@@ -599,22 +714,23 @@ def _pump(
     def flush_one() -> None:
         future, context = pending.popleft()
         output, counts = future.result()
-        write(output, context)
+        write(output, context, counts)
         summary.add(counts)
 
     try:
         for chunk, context in chain(head, items):
             pending.append((labeler.submit(chunk), context))
-            report()
             while len(pending) > labeler.max_pending:
                 flush_one()
         while pending:
             flush_one()
-        report()
     except BrokenProcessPool:
+        labeler.close(abort=True)
         raise WorkerDied() from None
-    finally:
-        labeler.close()
+    except BaseException:  # an error, Ctrl-C or a signal: nothing more will be written
+        labeler.close(abort=True)
+        raise
+    labeler.close()
 
 
 def _kept(header: list[str], keep: Iterable[str] | None, name: str) -> tuple[int, ...] | None:
@@ -638,7 +754,7 @@ def label_file(
     options: BatchOptions | None = None,
     *,
     overwrite: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
     notify: Callable[[str], None] | None = None,
 ) -> BatchSummary:
     """Label ``source`` (a path or binary stream) into ``destination`` (a path, written atomically, or a binary
@@ -692,7 +808,7 @@ def _label_formats(
     options: BatchOptions,
     formats: tuple[tables.TableFormat, tables.TableFormat],
     name: str,
-    progress: Callable[[int], None] | None,
+    progress: Progress | None,
     notify: Callable[[str], None] | None,
 ) -> BatchSummary:
     """CSV/TSV into the same dialect through ``label_stream``; every other pair of formats through ``tables``."""
@@ -708,7 +824,9 @@ def _label_formats(
         stream = tables.open_input(counter, source_format, name)
         delimiter = source_format.delimiter(options.delimiter)
         if source_format.delimited and sink_format.delimited and sink_format.delimiter(options.delimiter) == delimiter:
-            report = None if progress is None else (lambda _: progress(counter.take()))
+            report = progress
+            if progress is not None and tables.is_compressed(stream):  # the file's bytes, not the text's
+                report = lambda _, rows: progress(counter.take(), rows)  # noqa: E731
             options = dataclasses.replace(options, delimiter=delimiter)
             return label_stream(stream, out, model, options, name=name, progress=report, notify=notify)
         if source_format.kind == "jsonl":
@@ -742,7 +860,7 @@ def _label_tables(
     model: Model,
     options: BatchOptions,
     sink_format: tables.TableFormat,
-    progress: Callable[[int], None] | None,
+    progress: Progress | None,
     notify: Callable[[str], None] | None,
     position: Callable[[], int],
 ) -> BatchSummary:
@@ -772,18 +890,17 @@ def _label_tables(
     summary = BatchSummary(sentences_mode=options.mode != "cell")
     reported = 0
 
-    def report() -> None:
+    def write(output, block, counts: ChunkCounts) -> None:
         nonlocal reported
-        if progress is not None and (now := position()) > reported:
-            progress(now - reported)
-            reported = now
-
-    def write(output, block) -> None:
         rows, values = output
         sink_writer.write(block, rows, values)
+        if progress is not None:
+            now = position()
+            progress(max(0, now - reported), counts.rows)
+            reported = max(reported, now)
 
     chunks = reader.chunks(text_column, max(1, options.chunk_rows), reserved)
-    _pump(chunks, task, options, summary, write, report, notify)
+    _pump(chunks, task, options, summary, write, notify)
     sink_writer.close()
     summary.blank_lines, summary.skipped = reader.blank_lines, reader.skipped
     summary.seconds = time.perf_counter() - started

@@ -1,22 +1,24 @@
 """The default model that ships with the package: where it and its training data live, and what happens when it
-cannot be used (it is rebuilt from the bundled data into the user's cache)."""
+cannot be used (it is rebuilt from the bundled data into the user's cache).
+
+The default model, and a rebuilt one in the cache, are read from their data files (``model.json``) only: their
+pickles are never loaded, so a scikit-learn upgrade does not force a rebuild and a file planted in the cache cannot
+run code."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-
-import sklearn
+from typing import Any
 
 from .datasets import data_files, files_sha256
 from .errors import ModelError, OutputError
-from .model import METADATA_FILE, MODEL_FILE, Model, read_model
-from .training import train_default
+from .model import DATA_FILE, Model, read_model, read_pipeline
+from .scorer import FORMAT_VERSION
 
-__all__ = ["bundled_model_dir", "bundled_data_dir", "cache_dir", "load_model"]
+__all__ = ["bundled_model_dir", "bundled_data_dir", "bundled_pipeline", "cache_dir", "load_model"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -48,30 +50,35 @@ def _notify_stderr(message: str) -> None:
     print(f"factopinion: {message}", file=sys.stderr)
 
 
-def load_model(path: str | Path | None = None, *, notify: Callable[[str], None] = _notify_stderr) -> Model:
-    """Load the model at ``path`` (a model folder or a ``.joblib`` file), or the bundled default model.
+def load_model(
+    path: str | Path | None = None,
+    *,
+    trust_code: bool = False,
+    notify: Callable[[str], None] = _notify_stderr,
+) -> Model:
+    """Load the model at ``path`` (see ``model.read_model``; a pickled model needs ``trust_code``), or the bundled
+    default model.
 
-    A joblib file is code: load only models you trust. If the bundled model was saved by another scikit-learn
-    version, or is missing, it is rebuilt from the bundled data into ``cache_dir()`` and ``notify`` is told.
+    The default model is read from its ``model.json``. If that is missing or unusable, the model is rebuilt from
+    the bundled data into ``cache_dir()`` (and read from there next time), and ``notify`` is told.
     """
     if path is not None:
-        return read_model(path)
-    bundled = bundled_model_dir()
-    reason = _unusable_reason(bundled)
-    if reason is None:
-        try:
-            return read_model(bundled)
-        except ModelError as err:
-            reason = str(err)
+        return read_model(path, trust_code=trust_code)
+    try:
+        return read_model(bundled_model_dir() / DATA_FILE)
+    except ModelError as err:
+        reason = str(err)
     data_dir = bundled_data_dir()
     fingerprint = files_sha256(data_files(data_dir), data_dir)[:12]
-    target = cache_dir() / f"model-sklearn-{sklearn.__version__}-{fingerprint}"
-    if _unusable_reason(target) is None:
+    target = cache_dir() / f"model-v{FORMAT_VERSION}-{fingerprint}"
+    if (target / DATA_FILE).is_file():
         try:
-            return read_model(target)
+            return read_model(target / DATA_FILE)
         except ModelError:
             pass
     notify(f"the bundled model is unusable ({reason}); rebuilding it from the bundled data into {target}")
+    from .training import train_default  # only here: training imports pandas, which scoring never needs
+
     model = train_default(data_dir, cv_folds=0)
     try:
         model.save(target)
@@ -80,14 +87,7 @@ def load_model(path: str | Path | None = None, *, notify: Callable[[str], None] 
     return model
 
 
-def _unusable_reason(directory: Path) -> str | None:
-    if not (directory / MODEL_FILE).is_file():
-        return "model file missing"
-    try:
-        metadata = json.loads((directory / METADATA_FILE).read_text("utf-8"))
-    except (OSError, ValueError):
-        return "metadata missing"
-    saved = metadata.get("sklearn_version") if isinstance(metadata, dict) else None
-    if saved != sklearn.__version__:
-        return f"saved with scikit-learn {saved}, {sklearn.__version__} installed"
-    return None
+def bundled_pipeline() -> Any:
+    """The bundled model's scikit-learn pipeline (``model.joblib``), unpickled only once its SHA-256 matches the one
+    ``model.json`` records (for retraining, inspection and the exactness tests; scoring never needs it)."""
+    return read_pipeline(bundled_model_dir())

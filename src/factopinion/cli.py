@@ -17,7 +17,8 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -27,6 +28,9 @@ from . import __version__
 from .errors import FactopinionError, OptionError, OutputError, OutputExists
 
 if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
+
+    from .batch import Progress
     from .document import Document, PageInfo
     from .fileset import RunSummary
     from .model import Model
@@ -172,12 +176,20 @@ def output_options(*formats: str, default: str = "table"):
     return decorator
 
 
-model_path_option = click.option(
-    "--model",
-    "model_path",
-    type=click.Path(exists=True, path_type=Path),
-    help="A trained model folder or .joblib file (only load models you trust). Default: the bundled model.",
-)
+def model_path_option(function):
+    """``--model`` and ``--trust-model-code``, passed to the command as ``model_path`` and ``trust_model_code``."""
+    function = click.option(
+        "--trust-model-code",
+        is_flag=True,
+        help="Let --model load a pickled scikit-learn model (.joblib). Unpickling runs any code the file holds, "
+        "with your permissions: only for files you made or trust.",
+    )(function)
+    return click.option(
+        "--model",
+        "model_path",
+        type=click.Path(exists=True, path_type=Path),
+        help="A trained model folder or its model.json (plain data, safe to load). Default: the bundled model.",
+    )(function)
 
 
 def _threshold(ctx, param, value: float) -> float:
@@ -201,10 +213,14 @@ def model_options(function):
 force_option = click.option("--force", is_flag=True, help="Replace an existing output file.")
 
 
-def get_model(model_path: Path | None) -> Model:
+def get_model(model_path: Path | None, trust_model_code: bool = False) -> Model:
     from .bundled import load_model
 
-    return load_model(model_path, notify=lambda message: click.echo(f"factopinion: {message}", err=True))
+    return load_model(
+        model_path,
+        trust_code=trust_model_code,
+        notify=lambda message: click.echo(f"factopinion: {message}", err=True),
+    )
 
 
 @click.group(cls=_Group, context_settings=CONTEXT_SETTINGS)
@@ -358,11 +374,13 @@ def _refuse_names(text: str) -> None:
     "('-' for standard output).",
 )
 @click.option(
-    "--title", help="The HTML page's title (default: the web page's title, else the file name, else 'Scored text')."
+    "--title",
+    help="The HTML page's title (default: the web page's title, else the heading the text opens with, else the file "
+    "name, else 'Scored text').",
 )
 @force_option
-def score(texts, files, url, input_format, timeout, model_path, threshold, fmt, explain, cues, html_path, title,
-          force):  # fmt: skip
+def score(texts, files, url, input_format, timeout, model_path, trust_model_code, threshold, fmt, explain, cues,
+          html_path, title, force):  # fmt: skip
     """Split text into sentences and label each one fact or opinion.
 
     TEXTS are scored as one document (joined by blank lines); with no TEXTS, or '-', standard input is read.
@@ -395,7 +413,7 @@ def score(texts, files, url, input_format, timeout, model_path, threshold, fmt, 
     warning = english_warning(text)
     if warning:
         click.echo(f"factopinion: {warning}", err=True)
-    model = get_model(model_path)
+    model = get_model(model_path, trust_model_code)
     document = model.score(text, threshold=threshold)
     if page is not None:
         document = dataclasses.replace(document, page=page)
@@ -404,9 +422,11 @@ def score(texts, files, url, input_format, timeout, model_path, threshold, fmt, 
     if explain or html_path:
         from .explain import explain_document
 
-        document = explain_document(model.pipeline, document, cues)
+        document = explain_document(model, document, cues)
     if html_path:
-        _write_page(document, html_path, title or (Path(file).name if file and page is None else None), force)
+        if not title and page is None:
+            title = document.headline or (Path(file).name if file else None)
+        _write_page(document, html_path, title, force)
         if html_path == "-" or not ctx.meta["format_given"]:
             return
     from .formats import write_document
@@ -485,7 +505,8 @@ quoting_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("model"),
     show_default=True,
-    help="Folder to write model.joblib and metadata.json into.",
+    help="Folder to write model.json (the model as data), model.joblib (its scikit-learn pipeline) and "
+    "metadata.json into.",
 )
 @click.option(
     "--seed",
@@ -510,7 +531,7 @@ def train(data, with_default_data, text_column, label_column, quoting, out, seed
     from .bundled import bundled_data_dir
     from .datasets import data_files
     from .formats import format_training
-    from .model import METADATA_FILE, MODEL_FILE
+    from .model import DATA_FILE, METADATA_FILE, MODEL_FILE
     from .training import DEFAULT_SEED, train_default
     from .training import train as train_files
 
@@ -519,7 +540,7 @@ def train(data, with_default_data, text_column, label_column, quoting, out, seed
         raise click.BadParameter("use 0 (no cross-validation) or at least 2", param_hint="--cv-folds")
     if out.exists() and not out.is_dir():
         raise click.BadParameter(f"{out} is a file, not a folder", param_hint="--out")
-    for name in (MODEL_FILE, METADATA_FILE):
+    for name in (DATA_FILE, MODEL_FILE, METADATA_FILE):
         check_writable(out / name, overwrite=force)
     if data:
         files = list(dict.fromkeys(p.resolve() for p in data))
@@ -542,7 +563,7 @@ def train(data, with_default_data, text_column, label_column, quoting, out, seed
 @quoting_option
 @model_options
 @output_options("table", "json")
-def evaluate(file, text_column, label_column, quoting, model_path, threshold, fmt):
+def evaluate(file, text_column, label_column, quoting, model_path, trust_model_code, threshold, fmt):
     """Score a labeled CSV/TSV file and report accuracy, precision, recall, F1 and the confusion matrix.
 
     Label values fact/opinion, OBJ/SUBJ and 0/1 are understood; CheckThat! TSV files are read as they are.
@@ -555,7 +576,7 @@ def evaluate(file, text_column, label_column, quoting, model_path, threshold, fm
     frame = read_labeled(file, text_column=text_column, label_column=label_column, quoting=quoting)
     if frame.empty:
         raise DataError(f"{file}: no labeled sentences")
-    predicted = get_model(model_path).predict(frame["sentence"].tolist(), threshold=threshold)
+    predicted = get_model(model_path, trust_model_code).predict(frame["sentence"].tolist(), threshold=threshold)
     report = {"file": str(file), "threshold": threshold, **classification_report(frame["label"].tolist(), predicted)}
     click.echo(json.dumps(report, indent=2) + "\n" if fmt == "json" else format_evaluation(report), nl=False)
 
@@ -583,14 +604,75 @@ def _input_size(source: Path | BinaryIO) -> int | None:
 
 
 @contextlib.contextmanager
-def batch_progress(source: Path | BinaryIO, quiet: bool) -> Iterator[Callable[[int], None] | None]:
-    """A progress bar by bytes of input on standard error, when that is a terminal (and not ``quiet``)."""
-    size = None if quiet or not sys.stderr.isatty() else _input_size(source)
-    if size is None:
+def batch_progress(source: Path | BinaryIO, quiet: bool) -> Iterator[Progress | None]:
+    """Progress on standard error, when that is a terminal (and not ``quiet``): for input of known size, a bar by
+    bytes with the time left; for a pipe (no end to measure against), the rows and bytes labeled so far."""
+    if quiet or not sys.stderr.isatty():
         yield None
         return
-    with click.progressbar(length=size, label="labeling", file=sys.stderr) as bar:
-        yield bar.update
+    size = _input_size(source)
+    if size is None:
+        counter = _RunningCount(sys.stderr)
+        try:
+            yield counter.update
+        finally:
+            counter.close()
+        return
+    bar: ProgressBar[int] = click.progressbar(
+        length=size,
+        label="labeling",
+        file=sys.stderr,
+        item_show_func=lambda done: None if done is None else f"{done:,} rows",
+    )
+    rows = 0
+
+    def update(n_bytes: int, n_rows: int) -> None:
+        nonlocal rows
+        rows += n_rows
+        bar.update(n_bytes, current_item=rows)
+
+    with bar:
+        yield update
+
+
+class _RunningCount:
+    """A one-line count of the rows and bytes labeled, redrawn in place at most five times a second."""
+
+    def __init__(self, stream, interval: float = 0.2):
+        self._clock = time.monotonic
+        self._stream, self._interval = stream, interval
+        self._started = self._clock()
+        self._drawn = float("-inf")
+        self.rows = self.bytes = 0
+
+    def update(self, n_bytes: int, n_rows: int) -> None:
+        self.rows += n_rows
+        self.bytes += n_bytes
+        if self._clock() - self._drawn >= self._interval:
+            self._draw()
+
+    def _draw(self) -> None:
+        self._drawn = self._clock()
+        seconds = self._drawn - self._started
+        line = f"labeling: {self.rows:,} rows, {_size(self.bytes)} read, {seconds:.0f} s"
+        self._stream.write(f"\r{line}\x1b[K")
+        self._stream.flush()
+
+    def close(self) -> None:
+        if self.rows or self.bytes:
+            self._draw()
+            self._stream.write("\n")
+            self._stream.flush()
+
+
+def _size(n_bytes: int) -> str:
+    """``n_bytes`` for people: 512 B, 3.4 kB, 1.2 MB, 2.0 GB."""
+    value, unit = float(n_bytes), "B"
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":
+            break
+        value /= 1000
+    return f"{n_bytes} B" if unit == "B" else f"{value:.1f} {unit}"
 
 
 @contextlib.contextmanager
@@ -711,7 +793,7 @@ def keep_columns(value: str | None) -> tuple[str, ...] | None:
 @model_options
 def label(inputs, output, output_dir, text_column, sentences, documents, keep, table_format, html_column, delimiter,
           encoding, quoting, renames, replace_columns, skip_bad_rows, force, resume, jobs, chunk_size, dask_address,
-          dask_workers, retries, quiet, model_path, threshold):  # fmt: skip
+          dask_workers, retries, quiet, model_path, trust_model_code, threshold):  # fmt: skip
     """Label every row of a table fact or opinion, keeping every input column unchanged.
 
     INPUT is a CSV, TSV, JSON Lines (.jsonl, .ndjson) or Parquet file, gzipped (.gz) or not, or '-' for
@@ -756,7 +838,7 @@ def label(inputs, output, output_dir, text_column, sentences, documents, keep, t
     if output_dir is not None:
         _check_many_options(ctx, output, force, resume, jobs, dask_address, dask_workers)
         _label_many(inputs, output_dir, settings, force, resume, jobs, dask_address, dask_workers, retries, quiet,
-                    model_path)  # fmt: skip
+                    model_path, trust_model_code)  # fmt: skip
         return
     _check_single_options(ctx, inputs, resume, dask_address, dask_workers)
     from .atomic import check_writable
@@ -770,12 +852,14 @@ def label(inputs, output, output_dir, text_column, sentences, documents, keep, t
     destination: str | BinaryIO = sys.stdout.buffer if output == "-" else output  # a str keeps a trailing "/"
     if isinstance(destination, str):
         check_writable(destination, overwrite=force)
-    model = get_model(model_path)
+    model = get_model(model_path, trust_model_code)
     notify = None if quiet else (lambda message: click.echo(f"factopinion: {message}", err=True))
     with batch_progress(source, quiet) as progress:
         summary = label_file(source, destination, model, options, overwrite=force, progress=progress, notify=notify)
     if summary.skipped:
         click.echo(f"factopinion: {summary.skipped_line()}", err=True)
+    if warning := summary.not_english_line():
+        click.echo(f"factopinion: {warning}", err=True)
     if not quiet:
         click.echo(f"factopinion: {summary.line()}", err=True)
 
@@ -809,13 +893,13 @@ def _check_many_options(ctx: click.Context, output, force, resume, jobs, dask_ad
 
 
 def _label_many(inputs, output_dir, settings, force, resume, jobs, dask_address, dask_workers, retries, quiet,
-                model_path) -> None:  # fmt: skip
+                model_path, trust_model_code) -> None:  # fmt: skip
     """``label --output-dir``: every input to DIR/NAME, here (one file after another) or on Dask."""
     from .errors import DataError
 
     try:
         summary = _run_many(inputs, output_dir, settings, force, resume, jobs, dask_address, dask_workers, retries,
-                            quiet, model_path)  # fmt: skip
+                            quiet, model_path, trust_model_code)  # fmt: skip
     except OutputExists as err:
         message = f"{_one_line(str(err))} (use --resume to skip complete outputs, or --force to relabel every input)"
         raise click.ClickException(message) from None
@@ -829,10 +913,10 @@ def _label_many(inputs, output_dir, settings, force, resume, jobs, dask_address,
 
 
 def _run_many(inputs, output_dir, settings, force, resume, jobs, dask_address, dask_workers, retries, quiet,
-              model_path) -> RunSummary:  # fmt: skip
+              model_path, trust_model_code) -> RunSummary:  # fmt: skip
     if dask_address:
         from .dask import label_files as label_on_dask  # first: without Dask, fail before loading the model
-    model = get_model(model_path)
+    model = get_model(model_path, trust_model_code)
     terminal = not quiet and sys.stderr.isatty()
     if dask_address:
         return label_on_dask(inputs, output_dir, dask_address, model=model, workers=dask_workers, retries=retries,
@@ -846,13 +930,26 @@ def _run_many(inputs, output_dir, settings, force, resume, jobs, dask_address, d
 
 
 @contextlib.contextmanager
-def _files_progress(size: int) -> Iterator[Callable[[int], None] | None]:
-    """A progress bar by bytes of all the inputs, on standard error (none for a size of 0)."""
+def _files_progress(size: int) -> Iterator[Progress | None]:
+    """A progress bar by bytes of all the inputs, with the rows labeled, on standard error (none for a size of 0)."""
     if not size:
         yield None
         return
-    with click.progressbar(length=size, label="labeling", file=sys.stderr) as bar:
-        yield bar.update
+    bar: ProgressBar[int] = click.progressbar(
+        length=size,
+        label="labeling",
+        file=sys.stderr,
+        item_show_func=lambda done: None if done is None else f"{done:,} rows",
+    )
+    rows = 0
+
+    def update(n_bytes: int, n_rows: int) -> None:
+        nonlocal rows
+        rows += n_rows
+        bar.update(n_bytes, current_item=rows)
+
+    with bar:
+        yield update
 
 
 # -- model info -------------------------------------------------------------------------------------------------------
@@ -869,12 +966,12 @@ def model_group():
     "--top", type=click.IntRange(min=0), default=15, show_default=True, help="Terms to list per label (0 for all)."
 )
 @output_options("table", "json")
-def info(model_path, top, fmt):
+def info(model_path, trust_model_code, top, fmt):
     """Show a model's metadata and the terms it weighs most toward fact and toward opinion."""
     from .bundled import bundled_model_dir
     from .formats import format_model_info
 
-    report = get_model(model_path).describe(source=str(model_path or bundled_model_dir()), top=top)
+    report = get_model(model_path, trust_model_code).describe(source=str(model_path or bundled_model_dir()), top=top)
     click.echo(
         json.dumps(report, indent=2, ensure_ascii=False) + "\n" if fmt == "json" else format_model_info(report),
         nl=False,

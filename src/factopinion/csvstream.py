@@ -136,14 +136,31 @@ def find_text_column(header: list[str], wanted: str | None, name: str, *, exclud
     if wanted is None:
         wanted = next((c for c in TEXT_COLUMNS if c in header and c != exclude), None)
         if wanted is None:
-            raise DataError(f"{name}: no text or sentence column; give --text-column, one of: {columns}")
+            hint = _delimiter_hint(header, name)
+            raise DataError(hint or f"{name}: no text or sentence column; give --text-column, one of: {columns}")
     if wanted == exclude:
         raise DataError(f"{name}: {wanted!r} is the label column; give the text column with --text-column")
     if wanted not in header:
-        raise DataError(f"{name}: no column {wanted!r}; the columns are: {columns}")
+        raise DataError(_delimiter_hint(header, name) or f"{name}: no column {wanted!r}; the columns are: {columns}")
     if header.count(wanted) > 1:
         raise DataError(f"{name}: the header has {header.count(wanted)} columns named {wanted!r}")
     return wanted
+
+
+_DELIMITERS = ",;\t|"  # looked for in a one-column header that holds no text column
+
+
+def _delimiter_hint(header: list[str], name: str) -> str | None:
+    """The error for a header read as one column that holds another likely delimiter (a semicolon CSV read with
+    commas, a TSV read as CSV): it names the delimiter seen most in it and the option that sets it."""
+    if len(header) != 1 or (seen := max(_DELIMITERS, key=header[0].count)) not in header[0]:
+        return None
+    shown = header[0] if len(header[0]) <= 60 else header[0][:57] + "..."
+    what, option = ("tab", "tab") if seen == "\t" else (f"{seen!r}", f"'{seen}'")
+    return (
+        f"{name}: the header is one column, {shown!r}; the delimiter seen most in it is {what}: "
+        f"give --delimiter {option}"
+    )
 
 
 @dataclass(frozen=True, slots=True)

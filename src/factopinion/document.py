@@ -106,9 +106,10 @@ class PageInfo:
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """A scored text: its sentences and their summary, and the text itself with its paragraphs and headings (the
-    short unpunctuated lines that are not scored). ``page`` is set for the main text extracted from a web page;
-    the offsets then refer to that text."""
+    """A scored text: its sentences and their summary, and the text itself with its paragraphs and the units that
+    are not scored: headings (short unpunctuated lines), bylines ("By Maria Duarte") and datelines ("LONDON,
+    March 3 (Reuters) —"). ``page`` is set for the main text extracted from a web page; the offsets then refer to
+    that text."""
 
     sentences: list[ScoredSentence]
     threshold: float
@@ -117,6 +118,17 @@ class Document:
     headings: tuple[Span, ...] = ()
     explained: ExplainSettings | None = None
     page: PageInfo | None = None
+    bylines: tuple[Span, ...] = ()
+    datelines: tuple[Span, ...] = ()
+
+    @property
+    def headline(self) -> str | None:
+        """The heading the text opens with (before any sentence, byline or dateline), if it opens with one."""
+        if not self.headings:
+            return None
+        first = self.headings[0].start
+        others = [units[0].start for units in (self.sentences, self.bylines, self.datelines) if units]
+        return self.headings[0].text if all(first < start for start in others) else None
 
     @property
     def opinion_count(self) -> int:

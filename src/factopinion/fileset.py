@@ -29,7 +29,7 @@ from pathlib import Path
 
 from . import __version__, tables
 from .atomic import PART_SUFFIX, atomic_output, check_writable, same_file
-from .batch import BatchOptions, BatchSummary, ChunkCounts, label_file
+from .batch import BatchOptions, BatchSummary, ChunkCounts, Progress, label_file
 from .errors import DataError, FactopinionError, OptionError, OutputError
 from .model import Model
 
@@ -120,11 +120,14 @@ def batch_options(**options) -> BatchOptions:
 
 
 def model_fingerprint(model: Model) -> str:
-    """A hash of the model's fitted state: the same for the same model in any process or on any machine.
+    """A hash of what decides the model's predictions: the same for the same model in any process or on any machine.
 
-    Each estimator is hashed as its class and its attributes, less those that hold process-specific values (a
-    scikit-learn vectorizer keeps the ``id()`` of its stop-word list), which hashing the pickled pipeline as it
-    is would include."""
+    For a model with a data form (any model ``label`` can explain or save), the SHA-256 of that data as its model
+    file would hold it, less the ``about`` notes. For a pipeline without one, each estimator as its class and its
+    attributes, less those that hold process-specific values (a scikit-learn vectorizer keeps the ``id()`` of its
+    stop-word list), which hashing the pickled pipeline as it is would include."""
+    if model.scorer is not None:
+        return hashlib.sha256(model.scorer.to_json(about={})).hexdigest()
     import joblib
 
     return str(joblib.hash(_estimator_state(model.pipeline)))
@@ -315,7 +318,7 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def label_job(job: FileJob, model: Model, *, progress: Callable[[int], None] | None = None) -> FileResult:
+def label_job(job: FileJob, model: Model, *, progress: Progress | None = None) -> FileResult:
     """Label one file: its output written atomically, then its manifest. Raises ``DataError`` for an input that
     cannot be used or that changed while it was labeled (its output is then removed)."""
     with contextlib.suppress(FileNotFoundError):
@@ -357,10 +360,10 @@ class RunSummary:
     def total(self) -> BatchSummary:
         """The labeled files' counts added up, with the run's wall-clock time."""
         total = BatchSummary(sentences_mode=self.sentences_mode, seconds=self.seconds)
+        counted = [f.name for f in dataclasses.fields(ChunkCounts)]  # what a summary adds up, by name
         for result in self.done:
-            s = result.summary
-            total.add(ChunkCounts(s.rows, s.labeled, s.empty, s.sentences, s.opinion))
-            total.blank_lines += s.blank_lines
+            total.add(ChunkCounts(**{name: getattr(result.summary, name) for name in counted}))
+            total.blank_lines += result.summary.blank_lines
         return total
 
     def line(self) -> str:
@@ -377,13 +380,15 @@ class RunSummary:
 
     def notes(self) -> list[str]:
         """The lines for standard error: each distinct warning once (with the first file that gave it), one line
-        per file with skipped bad rows, one per failed file."""
+        per file with skipped bad rows, the rows that do not look like English, one line per failed file."""
         warnings: dict[str, Path] = {}
         for result in self.done:
             for warning in result.summary.warnings:
                 warnings.setdefault(warning, result.job.source)
         lines = [f"{source}: {warning}" for warning, source in warnings.items()]
         lines += [f"{r.job.source}: {r.summary.skipped_line()}" for r in self.done if r.summary.skipped]
+        foreign = self.total.not_english_line()  # once for the run, as a single file's run says it
+        lines += [foreign] if foreign else []
         return lines + [f"failed: {f.message}" for f in self.failed]
 
 
@@ -405,7 +410,7 @@ def run_local(
     plan: Plan,
     model: Model,
     *,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
     on_result: Callable[[FileResult | FileFailure], None] | None = None,
 ) -> RunSummary:
     """Label ``plan``'s files one after another in this process (each on the local worker pool of its options'
@@ -438,7 +443,7 @@ def label_files(
     *,
     resume: bool = False,
     force: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
     **options,
 ) -> RunSummary:
     """Label ``inputs`` (paths, globs, folders: see ``find_inputs``) into ``output_dir``, one output per input with

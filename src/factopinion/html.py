@@ -64,11 +64,14 @@ def _escape(value: object) -> str:
 
 
 def _paragraphs(document: Document):
-    """Each paragraph of the document's text as HTML: headings as headings, sentences as focusable shaded spans,
-    and any other text of the paragraph as it is."""
+    """Each paragraph of the document's text as HTML: headings as headings, bylines and datelines as such,
+    sentences as focusable shaded spans, and any other text of the paragraph as it is."""
     text = document.text
-    items: list[tuple[int, int, ScoredSentence | None]] = sorted(
-        [(s.start, s.end, s) for s in document.sentences] + [(h.start, h.end, None) for h in document.headings],
+    items: list[tuple[int, int, str, ScoredSentence | None]] = sorted(
+        [(s.start, s.end, "sentence", s) for s in document.sentences]
+        + [(h.start, h.end, "heading", None) for h in document.headings]
+        + [(b.start, b.end, "byline", None) for b in document.bylines]
+        + [(d.start, d.end, "dateline", None) for d in document.datelines],
         key=lambda item: (item[0], item[1]),
     )
     cursor, i = 0, 0
@@ -78,23 +81,32 @@ def _paragraphs(document: Document):
         while i < len(items) and items[i][0] < p_end:
             mine.append(items[i])
             i += 1
-        if len(mine) == 1 and mine[0][2] is None and (mine[0][0], mine[0][1]) == (p_start, p_end):
-            yield f'<h2 class="heading">{_escape(text[p_start:p_end])}</h2>'
+        if len(mine) == 1 and mine[0][2] in _WHOLE_PARAGRAPH and (mine[0][0], mine[0][1]) == (p_start, p_end):
+            yield _WHOLE_PARAGRAPH[mine[0][2]].format(_escape(text[p_start:p_end]))
             cursor = p_end
             continue
         parts = []
-        for item_start, item_end, sentence in mine:
+        for item_start, item_end, kind, sentence in mine:
             parts.append(_escape(text[start:item_start]))
-            if sentence is None:
-                parts.append(f'<strong class="heading">{_escape(text[item_start:item_end])}</strong>')
-            else:
+            if sentence is not None:
                 parts.append(_sentence(sentence, document.threshold))
+            else:
+                parts.append(_IN_PARAGRAPH[kind].format(_escape(text[item_start:item_end])))
             start = max(start, item_end)
         parts.append(_escape(text[start:p_end]))
         cursor = max(start, p_end)
         content = "".join(parts).strip()
         if content:
             yield f"<p>{content}</p>"
+
+
+# How a unit that is not a sentence is shown: as a paragraph of its own, or within a paragraph.
+_WHOLE_PARAGRAPH = {"heading": '<h2 class="heading">{}</h2>', "byline": '<p class="byline">{}</p>'}
+_IN_PARAGRAPH = {
+    "heading": '<strong class="heading">{}</strong>',
+    "byline": '<span class="byline">{}</span>',
+    "dateline": '<span class="dateline">{}</span>',
+}
 
 
 def _sentence(s: ScoredSentence, threshold: float) -> str:
@@ -104,8 +116,8 @@ def _sentence(s: ScoredSentence, threshold: float) -> str:
         f'<span class="s {s.label}" id="s-{s.index}" tabindex="0" data-index="{s.index}" data-label="{s.label}" '
         f'data-probability="{probability}" style="background-color:{shade(s.opinion_probability, threshold)}" '
         f'aria-describedby="tip-{s.index}">'
-        f'<span class="st">{_marked(s.sentence, cues)}</span>'
-        f'<span class="tip" role="tooltip" id="tip-{s.index}">{_tooltip(s, probability, cues)}</span></span>'
+        f'<span class="tip" role="tooltip" id="tip-{s.index}">{_tooltip(s, probability, cues)}</span>'
+        f'<span class="st">{_marked(s.sentence, cues)}</span></span>'
     )
 
 
@@ -178,7 +190,7 @@ body { margin: 0 auto; max-width: 46rem; padding: 1.5rem 1rem 4rem; color: var(-
 header { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; font-size: .95rem;
   border-bottom: 1px solid #ddd; margin-bottom: 1.5rem; padding-bottom: 1rem; }
 h1 { font-size: 1.5rem; line-height: 1.3; margin: 0 0 .25rem; }
-.byline { color: var(--muted); margin: 0 0 .75rem; }
+.subtitle { color: var(--muted); margin: 0 0 .75rem; }
 .summary p { margin: 0 0 .4rem; }
 .bar { display: flex; height: .9rem; border-radius: .45rem; overflow: hidden; border: 1px solid #bbb; }
 .bar-fact { background: var(--fact); } .bar-opinion { background: var(--opinion); }
@@ -190,16 +202,24 @@ main p { position: relative; margin: 0 0 1.1rem; }
 h2.heading { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; font-size: 1.2rem;
   margin: 2rem 0 .8rem; }
 strong.heading { display: block; font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; }
+.byline { display: block; color: var(--muted); font: italic .95rem/1.5 system-ui, -apple-system, "Segoe UI", Roboto,
+  Arial, sans-serif; }
+p.byline { margin: 0 0 1.1rem; }
+.dateline { font-variant: small-caps; font-weight: 700; color: var(--muted); }
 .s { border-radius: .2rem; padding: .1rem 0; box-decoration-break: clone; -webkit-box-decoration-break: clone;
   cursor: help; }
 .s.opinion { border-bottom: 2px solid #b65b00; }
 .s:hover, .s:focus { outline: 2px solid var(--ink); outline-offset: 1px; }
 .s:focus-visible { outline: 3px solid #000; }
-.tip { display: none; position: absolute; left: 0; right: 0; z-index: 2; margin-top: .35rem; padding: .5rem .7rem;
-  background: #fff; color: var(--ink); border: 1px solid #888; border-radius: .35rem;
+/* The tooltip sits above the sentence's first line, across the paragraph, so it hides neither the sentence nor
+   the text after it: it comes first in the sentence's markup and is placed where it would be inline (the top of
+   that line, across the paragraph, which is its positioned ancestor), then moved up by its own height. */
+.s { scroll-margin-top: 9rem; }
+.tip { display: none; position: absolute; left: 0; right: 0; z-index: 2; transform: translateY(calc(-100% - .35rem));
+  padding: .5rem .7rem; background: #fff; color: var(--ink); border: 1px solid #888; border-radius: .35rem;
   box-shadow: 0 .2rem .8rem rgb(0 0 0 / .2); pointer-events: none;
   font: .9rem/1.5 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; }
-.s:hover > .tip, .s:focus > .tip { display: block; }
+.s:hover > .tip, .s:focus > .tip { display: inline; }
 .tip-label { text-transform: uppercase; letter-spacing: .04em; }
 .tip small { color: var(--muted); }
 .s:hover .cue-opinion, .s:focus .cue-opinion, .cue-key.cue-opinion { color: #8a3f00;
@@ -231,7 +251,7 @@ _PAGE = """<!DOCTYPE html>
 <body>
 <header>
 <h1>{title}</h1>
-<p class="byline">{byline}</p>
+<p class="subtitle">{byline}</p>
 {summary}
 {legend}
 </header>

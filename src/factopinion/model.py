@@ -1,32 +1,40 @@
-"""A trained model: one scikit-learn Pipeline with its metadata; scoring text with it, and saving and reading it."""
+"""A trained model and its metadata: scoring text with it, and saving and reading it.
+
+A model folder holds ``model.json`` (the model as data: ``scorer``), ``metadata.json`` (how it was trained, its
+figures) and ``model.joblib`` (the scikit-learn pipeline it was exported from, for retraining and inspection).
+Scoring reads ``model.json`` only, with NumPy: no scikit-learn, and nothing that can run code. A pickled pipeline
+runs whatever code it holds when it is loaded, so it is loaded only when asked for explicitly (``trust_code``), and
+a pickle that ``model.json`` records is first checked against the SHA-256 recorded there.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import joblib
 import numpy as np
-from sklearn.pipeline import Pipeline
 
 from .atomic import atomic_output
 from .document import LABELS, Document, ScoredSentence, label_for
 from .errors import ModelError, OutputError
 from .explain import Explainer, Explanation
-from .naming import is_signal
+from .scorer import DATA_FILE, LinearScorer, read_scorer
 from .text import Span, segment
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Model", "SentenceScores", "read_model", "MODEL_FILE", "METADATA_FILE"]
+__all__ = ["Model", "SentenceScores", "read_model", "read_pipeline", "DATA_FILE", "MODEL_FILE", "METADATA_FILE"]
 
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
+_SMOKE_TEST = ["A smoke test: the model must score this sentence.", "What a disgrace!"]
 Unit = Literal["sentence", "document", "cell"]
 
 
@@ -60,23 +68,59 @@ class SentenceScores:
 
 
 class Model:
-    """A trained fact/opinion classifier: a scikit-learn ``Pipeline`` whose classes are ``fact`` and ``opinion``."""
+    """A trained fact/opinion classifier, from its data (a ``scorer.LinearScorer``) or from a fitted scikit-learn
+    ``Pipeline`` whose classes are ``fact`` and ``opinion``.
 
-    def __init__(self, pipeline: Pipeline, metadata: dict | None = None):
-        classes = list(getattr(pipeline, "classes_", []))
+    A pipeline is exported to data at once (``export``), and the data form scores; a pipeline that cannot be
+    exported (another classifier, a transformer kind the exporter does not know) scores through scikit-learn, and
+    cannot be explained or saved. ``pipeline`` is None for a model read from its data file.
+    """
+
+    def __init__(self, model: Any, metadata: dict | None = None):
+        self.metadata = metadata if isinstance(metadata, dict) else {}
+        self.pipeline: Any = None
+        self.scorer: LinearScorer | None = None
+        self.unexported: str | None = None  # why a pipeline has no data form
+        if isinstance(model, LinearScorer):
+            self.scorer = model
+            classes = model.classes
+        else:
+            self.pipeline = model
+            classes = [str(c) for c in getattr(model, "classes_", [])]
         if classes != list(LABELS):
             raise ModelError(f"not a fact/opinion model (its classes are {classes or 'unknown'})")
-        self.pipeline = pipeline
-        self.metadata = metadata if isinstance(metadata, dict) else {}
+        if self.scorer is None:
+            from .export import export_pipeline
+
+            try:
+                self.scorer = export_pipeline(model)
+            except ModelError as err:
+                self.unexported = str(err)
+            except Exception as err:  # a pipeline too broken to walk; scoring it will say so
+                self.unexported = f"it cannot be exported ({type(err).__name__}: {err})"
+
+    @property
+    def classes(self) -> list[str]:
+        return list(LABELS)
+
+    def as_data(self, purpose: str = "use") -> LinearScorer:
+        """The model as data (what it scores with); a ``ModelError`` naming ``purpose`` where it has none."""
+        if self.scorer is None:
+            raise ModelError(f"cannot {purpose} this model: {self.unexported}")
+        return self.scorer
 
     def predict_proba(self, sentences: Sequence[str]) -> np.ndarray:
         """Class probabilities, one row per sentence, columns ``fact`` and ``opinion`` (scikit-learn's order)."""
+        if self.scorer is not None:
+            return self.scorer.predict_proba(list(sentences))
         return self.pipeline.predict_proba(list(sentences))
 
     def opinion_probability(self, sentences: Sequence[str]) -> np.ndarray:
         """The probability that each sentence is opinion."""
         if not len(sentences):
             return np.zeros(0)
+        if self.scorer is not None:
+            return self.scorer.opinion_probability(list(sentences))
         return self.predict_proba(sentences)[:, 1]
 
     def predict(self, sentences: Sequence[str], threshold: float = 0.5) -> list[str]:
@@ -91,7 +135,15 @@ class Model:
             ScoredSentence(i, s.start, s.end, s.text, label_for(p, threshold), round(float(p), 6))
             for i, (s, p) in enumerate(zip(parts.sentences, probabilities, strict=True))
         ]
-        return Document(sentences, threshold, text, parts.paragraphs, parts.headings)
+        return Document(
+            sentences,
+            threshold,
+            text,
+            parts.paragraphs,
+            parts.headings,
+            bylines=parts.bylines,
+            datelines=parts.datelines,
+        )
 
     def sentence_scores(self, texts: Iterable[str]) -> SentenceScores:
         """Split every text into sentences (as ``score`` does: headings are not sentences) and score them all in
@@ -167,23 +219,20 @@ class Model:
 
     def explain(self, sentences: Sequence[str]) -> list[Explanation]:
         """Why each sentence scores as it does: every term's contribution to its log-odds of opinion."""
-        return Explainer(self.pipeline).explain(sentences)
+        return Explainer(self.as_data("explain")).explain(sentences)
 
     def describe(self, *, source: str, top: int = 15) -> dict:
         """A JSON-ready description of the model (loaded from ``source``): metadata, features and its ``top``
         strongest terms per label (all of them for 0)."""
-        explainer = Explainer(self.pipeline)
-        names = [str(name) for name in explainer.names]
-        strongest = explainer.strongest_terms(top or len(names))
+        scorer = self.as_data("describe")
+        explainer = Explainer(scorer)
+        strongest = explainer.strongest_terms(top or len(scorer.names))
+        signals = scorer.signal_names
         return {
             "source": source,
-            "classes": [str(c) for c in self.pipeline.classes_],
-            "features": {
-                "total": int(explainer.coef.size),
-                "terms": sum(1 for name in names if not is_signal(name)),
-                "signals": [name for name in names if is_signal(name)],
-            },
-            "intercept": round(explainer.intercept, 6),
+            "classes": self.classes,
+            "features": {"total": len(scorer.names), "terms": len(scorer.names) - len(signals), "signals": signals},
+            "intercept": round(scorer.intercept, 6),
             "strongest": {
                 label: [{"term": term, "coefficient": round(weight, 6)} for term, weight in items]
                 for label, items in strongest.items()
@@ -192,14 +241,32 @@ class Model:
         }
 
     def save(self, directory: str | Path, *, overwrite: bool = True) -> Path:
-        """Write ``model.joblib`` and ``metadata.json`` into ``directory``, each atomically."""
+        """Write ``model.json``, ``metadata.json`` and, for a model with a pipeline, ``model.joblib`` into
+        ``directory``, each atomically; ``model.json`` records the pickle's SHA-256."""
+        scorer = self.as_data("save")
         directory = Path(directory)
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise OutputError(f"cannot create {directory}: {err.strerror or err}") from None
-        with atomic_output(directory / MODEL_FILE, overwrite=overwrite) as f:
-            joblib.dump(self.pipeline, f, compress=3)
+        about: dict[str, Any] = {key: value for key, value in scorer.about.items() if key != "pipeline"}
+        for key in ("factopinion_version", "sklearn_version"):
+            if key in self.metadata:
+                about[key] = self.metadata[key]
+        training = self.metadata.get("training_data")
+        if isinstance(training, dict) and "sha256" in training:
+            about["training_data_sha256"] = training["sha256"]
+        if self.pipeline is not None:
+            import joblib
+
+            buffer = io.BytesIO()
+            joblib.dump(self.pipeline, buffer, compress=3)
+            pickled = buffer.getvalue()
+            with atomic_output(directory / MODEL_FILE, overwrite=overwrite) as f:
+                f.write(pickled)
+            about["pipeline"] = {"file": MODEL_FILE, "sha256": hashlib.sha256(pickled).hexdigest()}
+        with atomic_output(directory / DATA_FILE, overwrite=overwrite) as f:
+            f.write(scorer.to_json(about))
         text = json.dumps(self.metadata, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         with atomic_output(directory / METADATA_FILE, overwrite=overwrite) as f:
             f.write(text.encode("utf-8"))
@@ -213,33 +280,92 @@ def _integers(values: np.ndarray, valid: np.ndarray):
     return pd.arrays.IntegerArray(np.asarray(values, dtype=np.int64), ~np.asarray(valid, dtype=bool))
 
 
-def read_model(path: str | Path) -> Model:
-    """Load the model at ``path`` (a model folder or a ``.joblib`` file); a ``ModelError`` for anything that is not
-    a usable factopinion model. A joblib file is code: load only models you trust."""
-    path = Path(path)
-    directory, model_file = (path, path / MODEL_FILE) if path.is_dir() else (path.parent, path)
-    metadata_path = directory / METADATA_FILE
+def _metadata(directory: Path) -> dict:
+    path = directory / METADATA_FILE
     try:
-        metadata = json.loads(metadata_path.read_text("utf-8")) if metadata_path.is_file() else {}
+        return json.loads(path.read_text("utf-8")) if path.is_file() else {}
     except (OSError, ValueError) as err:
-        raise ModelError(f"{metadata_path}: unreadable metadata ({err})") from None
+        raise ModelError(f"{path}: unreadable metadata ({err})") from None
+
+
+def _checked(model: Model, where: Path) -> Model:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pipeline = joblib.load(model_file)
-    except FileNotFoundError:
-        raise ModelError(f"{model_file}: no such model file") from None
-    except Exception as err:  # unpickling can raise almost anything on a foreign or corrupt file
-        raise ModelError(f"{model_file}: not a loadable model ({type(err).__name__}: {err})".strip()) from None
-    if not isinstance(pipeline, Pipeline):
-        raise ModelError(f"{model_file}: not a scikit-learn Pipeline (found {type(pipeline).__name__})")
-    try:
-        model = Model(pipeline, metadata)
-        smoke = model.predict_proba(["A smoke test: the model must score this sentence.", "What a disgrace!"])
+        smoke = model.predict_proba(_SMOKE_TEST)
         if not np.isfinite(smoke).all() or not ((smoke >= 0) & (smoke <= 1)).all():
             raise ModelError("its probabilities are not numbers between 0 and 1 (NaN or infinite weights?)")
     except ModelError as err:
-        raise ModelError(f"{model_file}: {err}") from None
-    except Exception as err:  # saved by other code: a pipeline that unpickles but cannot run here
-        raise ModelError(f"{model_file}: the model does not run with this version ({type(err).__name__})") from None
+        raise ModelError(f"{where}: {err}") from None
+    except Exception as err:  # saved by other code: a model that loads but cannot run here
+        raise ModelError(f"{where}: the model does not run with this version ({type(err).__name__})") from None
     return model
+
+
+def read_model(path: str | Path, *, trust_code: bool = False) -> Model:
+    """Load the model at ``path``: a model folder (its ``model.json``), a ``model.json`` file, or, with
+    ``trust_code``, a pickled pipeline (a ``.joblib`` file, or a folder with only ``model.joblib``).
+
+    Anything that is not a usable factopinion model is a ``ModelError``. Without ``trust_code`` a pickle is never
+    unpickled: unpickling runs whatever code the file holds.
+    """
+    path = Path(path)
+    if path.is_dir():
+        directory, data, pickled = path, path / DATA_FILE, path / MODEL_FILE
+        if not data.is_file() and not pickled.is_file():
+            raise ModelError(f"{path}: no model here (no {DATA_FILE})")
+    else:
+        directory, data, pickled = path.parent, path, path
+    if data.suffix.lower() == ".json" and (data.is_file() or not path.is_dir()):
+        return _checked(Model(read_scorer(data), _metadata(directory)), data)
+    if not pickled.is_file():
+        raise ModelError(f"{pickled}: no such model file")
+    if not trust_code:
+        raise ModelError(
+            f"refusing to unpickle {pickled}: a pickled model can run any code when it is loaded; "
+            f"use a model folder with {DATA_FILE}, or pass --trust-model-code if you trust this file"
+        )
+    return _checked(Model(_unpickle(pickled, _recorded_sha256(pickled)), _metadata(directory)), pickled)
+
+
+def read_pipeline(directory: str | Path) -> Any:
+    """The scikit-learn pipeline saved beside a ``model.json`` (``model.joblib``), unpickled only after its bytes
+    match the SHA-256 that ``model.json`` records for it; a ``ModelError`` otherwise."""
+    directory = Path(directory)
+    pickled = directory / MODEL_FILE
+    expected = _recorded_sha256(pickled)
+    if expected is None:
+        raise ModelError(f"{directory / DATA_FILE} records no SHA-256 for {MODEL_FILE}: refusing to unpickle it")
+    return _unpickle(pickled, expected)
+
+
+def _recorded_sha256(pickled: Path) -> str | None:
+    """The SHA-256 that the ``model.json`` beside ``pickled`` records for it, if there is one."""
+    data = pickled.parent / DATA_FILE
+    if not data.is_file():
+        return None
+    record = read_scorer(data).about.get("pipeline")
+    if isinstance(record, dict) and record.get("file") == pickled.name and isinstance(record.get("sha256"), str):
+        return record["sha256"]
+    return None
+
+
+def _unpickle(pickled: Path, expected_sha256: str | None) -> Any:
+    try:
+        raw = pickled.read_bytes()
+    except FileNotFoundError:
+        raise ModelError(f"{pickled}: no such model file") from None
+    except OSError as err:
+        raise ModelError(f"{pickled}: cannot read it ({err.strerror or err})") from None
+    if expected_sha256 is not None and hashlib.sha256(raw).hexdigest() != expected_sha256:
+        raise ModelError(f"{pickled} does not match the SHA-256 recorded in {DATA_FILE}: refusing to unpickle it")
+    import joblib
+    from sklearn.pipeline import Pipeline
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pipeline = joblib.load(io.BytesIO(raw))  # the bytes checked, not the file again
+    except Exception as err:  # unpickling can raise almost anything on a foreign or corrupt file
+        raise ModelError(f"{pickled}: not a loadable model ({type(err).__name__}: {err})".strip()) from None
+    if not isinstance(pipeline, Pipeline):
+        raise ModelError(f"{pickled}: not a scikit-learn Pipeline (found {type(pipeline).__name__})")
+    return pipeline

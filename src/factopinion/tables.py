@@ -191,6 +191,11 @@ def open_input(stream: Any, fmt: TableFormat, name: str) -> Any:
     return stream
 
 
+def is_compressed(stream: Any) -> bool:
+    """Whether ``stream`` (from ``open_input``) decompresses its input (its progress is then its file's bytes)."""
+    return isinstance(stream, _Gunzip)
+
+
 class _GzipSink:
     """Writes gzip-compressed bytes into a binary stream, reproducibly (no file name, no time stamp)."""
 

@@ -8,9 +8,11 @@ input size (a 10 MB single line is fine) and every sentence is an exact slice ``
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal
 
-__all__ = ["Segments", "Span", "segment", "split_sentences", "split_paragraphs"]
+__all__ = ["Kind", "Segments", "Span", "segment", "split_sentences", "split_paragraphs"]
 
 # Abbreviations that (almost) never end a sentence: a following capitalised word continues the sentence.
 _TITLES = frozenset(
@@ -33,6 +35,7 @@ _TERMINATOR = re.compile(r"(?:\.{3}|…|[.!?])+[\"'”’»)\]]*")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 _OPENERS = "\"'“‘«([¿¡"
 _END_PUNCT = ".!?…:;\"'”’»)]"
+_END_PUNCTUATION = tuple(_END_PUNCT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,44 +59,54 @@ def split_paragraphs(text: str) -> list[tuple[int, int]]:
 
 @dataclass(frozen=True, slots=True)
 class Segments:
-    """A text cut into paragraphs (offsets), sentences and headings, each in text order."""
+    """A text cut into paragraphs (offsets), sentences, headings, bylines ("By Maria Duarte") and datelines
+    ("LONDON, March 3 (Reuters) —"), each in text order."""
 
     paragraphs: tuple[tuple[int, int], ...]
     sentences: tuple[Span, ...]
     headings: tuple[Span, ...]
+    bylines: tuple[Span, ...] = ()
+    datelines: tuple[Span, ...] = ()
+
+
+# What a unit of text is; only sentences are scored.
+Kind = Literal["sentence", "heading", "byline", "dateline"]
 
 
 def segment(text: str) -> Segments:
-    """Split ``text`` into paragraphs, sentences and headings in one pass."""
+    """Split ``text`` into paragraphs, sentences, headings, bylines and datelines in one pass."""
     paragraphs = split_paragraphs(text)
-    sentences: list[Span] = []
-    headings: list[Span] = []
-    for span, is_heading in _units(text, paragraphs):
-        (headings if is_heading else sentences).append(span)
-    return Segments(tuple(paragraphs), tuple(sentences), tuple(headings))
+    found: dict[str, list[Span]] = {"sentence": [], "heading": [], "byline": [], "dateline": []}
+    for span, kind in _units(text, paragraphs):
+        found[kind].append(span)
+    return Segments(
+        tuple(paragraphs),
+        tuple(found["sentence"]),
+        tuple(found["heading"]),
+        tuple(found["byline"]),
+        tuple(found["dateline"]),
+    )
 
 
 def split_sentences(text: str, *, headings: bool = False) -> list[Span]:
-    """Split ``text`` into sentences. Headings (short lines without end punctuation) are left out unless
-    ``headings`` is true."""
-    return [span for span, is_heading in _units(text, split_paragraphs(text)) if headings or not is_heading]
+    """Split ``text`` into sentences. Headings (short lines without end punctuation), bylines and datelines are
+    left out unless ``headings`` is true."""
+    return [span for span, kind in _units(text, split_paragraphs(text)) if headings or kind == "sentence"]
 
 
-def _units(text: str, paragraphs: list[tuple[int, int]]):
-    """Yield (span, is_heading) for every sentence and heading of ``text``, in order. A text that is one short
-    line on its own ("Great service") is a sentence, not a heading."""
-    if len(paragraphs) == 1 and "\n" not in text[paragraphs[0][0] : paragraphs[0][1]]:
-        start, end = paragraphs[0]
-        if _is_heading(text[start:end]) and any(c.isalnum() for c in text[start:end]):
-            yield Span(start, end, text[start:end]), False
-            return
+def _units(text: str, paragraphs: list[tuple[int, int]]) -> list[tuple[Span, Kind]]:
+    """Every unit of ``text`` with its kind, in order. A text without a sentence, such as one short line given on
+    its own ("Great service") or a few unpunctuated lines, is made of sentences: its lines."""
+    units: list[tuple[Span, Kind]] = []
     for p_start, p_end in paragraphs:
-        for l_start, l_end, is_heading in _blocks(text, p_start, p_end):
-            if is_heading:
-                yield Span(l_start, l_end, text[l_start:l_end]), True
+        for b_start, b_end, kind in _blocks(text, p_start, p_end):
+            if kind != "text":
+                units.append((Span(b_start, b_end, text[b_start:b_end]), kind))
                 continue
-            for s, e in _split_block(text, l_start, l_end):
-                yield Span(s, e, text[s:e]), False
+            units.extend((Span(s, e, text[s:e]), "sentence") for s, e in _split_block(text, b_start, b_end))
+    if any(kind == "sentence" for _, kind in units):
+        return units
+    return [(span, "sentence" if any(c.isalnum() for c in span.text) else kind) for span, kind in units]
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -104,29 +117,113 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
     return (start, end) if start < end else None
 
 
-def _blocks(text: str, start: int, end: int):
-    """Yield (start, end, is_heading) for a paragraph: a heading paragraph, or an optional heading line (a title
-    or photo caption) on top of the paragraph's text, then the text."""
-    if _is_heading(text[start:end]):
-        yield start, end, True
-        return
-    newline = text.find("\n", start, end)
-    if newline != -1:
-        first = _trim(text, start, newline)
-        rest = _trim(text, newline + 1, end)
-        if first and rest:
-            next_line = text[rest[0] : rest[1]].split("\n", 1)[0]
-            heading = text[first[0] : first[1]]
-            if _is_heading(heading) and next_line[:1].isupper() and len(heading) < 0.6 * len(next_line):
-                yield first[0], first[1], True
-                yield rest[0], rest[1], False
+def _blocks(text: str, start: int, end: int) -> Iterator[tuple[int, int, Kind | Literal["text"]]]:
+    """Yield (start, end, kind) for a (trimmed) paragraph: the lines on top of it that stand alone (bylines, a
+    heading above a byline or above the text, each of several short unpunctuated lines), then a dateline that
+    opens its text, then the text (kind "text", to be split into sentences)."""
+    known, kind = False, None  # the kind of the line at start, where the previous round found it
+    while True:
+        newline = text.find("\n", start, end)
+        if newline == -1:  # the paragraph's last line
+            kind = kind if known else _line_kind(text[start:end])
+            if kind is not None:
+                yield start, end, kind
                 return
-    yield start, end, False
+            break
+        line_end = newline
+        while text[line_end - 1].isspace():
+            line_end -= 1
+        kind = kind if known else _line_kind(text[start:line_end])
+        if kind is None:
+            break
+        rest = newline + 1
+        while text[rest].isspace():  # the paragraph is trimmed: a line with text follows
+            rest += 1
+        next_newline = text.find("\n", rest, end)
+        next_line = text[rest : end if next_newline == -1 else next_newline].rstrip()
+        following = _line_kind(next_line)
+        if kind == "byline" or following == "byline" or following == "heading" and _opens_unit(next_line):
+            yield start, line_end, kind  # a byline, a title above one, or one of several unpunctuated lines
+        elif next_line[:1].isupper() and line_end - start < 0.6 * len(next_line):
+            yield start, line_end, kind  # a title or photo caption above the text
+            start = rest
+            break
+        else:
+            break
+        start, known, kind = rest, True, following
+    dateline = _dateline_end(text, start, end)
+    if dateline is not None:
+        yield start, dateline, "dateline"
+        start = dateline
+        while text[start].isspace():
+            start += 1
+    yield start, end, "text"
 
 
 def _is_heading(line: str) -> bool:
     """A short single line without end punctuation: a headline, section heading or photo title."""
-    return "\n" not in line and not line.endswith(tuple(_END_PUNCT)) and len(line.split()) <= 12
+    return "\n" not in line and not line.endswith(_END_PUNCTUATION) and len(line.split()) <= 12
+
+
+def _line_kind(line: str) -> Kind | None:
+    """What a line standing alone would be: a byline, a heading, or neither (text)."""
+    return "byline" if _is_byline(line) else "heading" if _is_heading(line) else None
+
+
+def _opens_unit(line: str) -> bool:
+    return line[:1].isupper() or line[:1].isdigit() or line[:1] in _OPENERS
+
+
+# Words of a byline besides names: "By Maria Duarte and Tom Lee in London", "By the Associated Press".
+_BYLINE_WORDS = frozenset("and & in for of the at de da di du van von der den la le al bin y | · - — –".split())
+
+
+def _is_byline(line: str) -> bool:
+    """A line that says who wrote the story: "By", then names (capitalised words, "and", "in", ...), with no end
+    punctuation, as in "By Maria Duarte" or "BY MARIA DUARTE AND TOM LEE, Reuters"."""
+    if line[:2] not in ("By", "BY"):
+        return False
+    words = line.split()
+    if not 2 <= len(words) <= 12 or words[0] not in ("By", "BY") or "\n" in line:
+        return False
+    if line.endswith(tuple("!?…:;\"'”’»")) or line.endswith(".") and len(words[-1]) > 3:  # "Jr." is fine
+        return False
+    names = [name for word in words[1:] if (name := word.strip(","))]
+    if not names or not (names[0][:1].isupper() or names[0] == "the"):
+        return False
+    return all(w[:1].isupper() or w.lower() in _BYLINE_WORDS for w in names) and any(w[:1].isupper() for w in names)
+
+
+# A dateline opening a story: a place in capitals ("LONDON", "NEW YORK") or capitalised before a news agency,
+# then maybe a date or region (", March 3", ", Calif."), maybe the agency ("(Reuters)"), then a dash.
+_DATELINE = re.compile(
+    r"(?P<place>[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3})"
+    r"(?:, [\w.'’-]+(?: [\w.'’-]+){0,3}){0,2}"
+    r"(?: ?\((?P<agency>[^()\n]{1,40})\))?"
+    r" ?(?:—|–|--?)(?=\s)"
+)
+_AGENCIES = frozenset(
+    """reuters ap afp upi dpa ansa efe pa ani ians pti xinhua tass kyodo yonhap bloomberg cnn bbc aap cp apa
+    belga bernama anadolu interfax itar-tass ria novosti the associated press agence france-presse""".split()
+)
+
+
+def _dateline_end(text: str, start: int, end: int) -> int | None:
+    """Where a dateline that opens ``text[start:end]`` ends (after its dash), if one does and a sentence follows."""
+    match = _DATELINE.match(text, start, min(end, start + 200))
+    if match is None:
+        return None
+    place, agency = match.group("place"), match.group("agency")
+    in_capitals = place.upper() == place and sum(c.isalpha() for c in place) >= 2
+    known_agency = agency is not None and all(w in _AGENCIES for w in agency.lower().replace("/", " ").split())
+    if not (in_capitals or known_agency):
+        return None
+    following = match.end()
+    while following < end and text[following].isspace():
+        following += 1
+    if following >= end or not _opens_unit(text[following]):
+        return None
+    return match.end()
 
 
 class _Closing:

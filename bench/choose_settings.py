@@ -1,6 +1,6 @@
 """How the default model's settings were chosen for real news, re-runnable in one command (about two minutes):
 
-    python bench/select.py [--data DIR ...] [--shared DIR] [--only TEXT]
+    python bench/choose_settings.py [--data DIR ...] [--shared DIR] [--only TEXT]
 
 1. Feature candidates, each trained once on the corpus (never on CheckThat!); ranked by train_en AUC.
 2. Temperature x prior grid on the raw log-odds (z/T + logit(prior), as NewsCalibratedLogisticRegression folds

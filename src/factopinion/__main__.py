@@ -1,0 +1,5 @@
+"""``python -m factopinion``: the command line, as the ``factopinion`` console script runs it."""
+
+from .cli import main
+
+main()
