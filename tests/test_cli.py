@@ -200,6 +200,7 @@ def test_train_default_data(tmp_path):
     assert scored.exit_code == 0 and json.loads(scored.output)["summary"]["sentences"] == 1
 
 
+@pytest.mark.slow
 def test_train_with_default_data_adds_the_bundled_corpus(tmp_path):
     data = tmp_path / "mine.csv"
     data.write_text("sentence,label\nThe mill reopened on Monday.,fact\nThe mill is a treasure.,opinion\n", "utf-8")
