@@ -200,6 +200,7 @@ def test_train_default_data(tmp_path):
     assert scored.exit_code == 0 and json.loads(scored.output)["summary"]["sentences"] == 1
 
 
+@pytest.mark.slow
 def test_train_with_default_data_adds_the_bundled_corpus(tmp_path):
     data = tmp_path / "mine.csv"
     data.write_text("sentence,label\nThe mill reopened on Monday.,fact\nThe mill is a treasure.,opinion\n", "utf-8")
@@ -239,3 +240,25 @@ def test_train_on_too_little_data_is_a_clear_error(tmp_path, rows, folds, messag
 def test_version_and_help():
     assert invoke(["--version"]).output.startswith("factopinion, version ")
     assert "fact or opinion" in invoke(["score", "--help"]).output
+
+
+def test_evaluate_reports_calibration_the_threshold_sweep_and_errors(tmp_path, model):
+    rows = [("The council met on Tuesday.", "fact"), ("This plan is a disgrace.", "opinion"),
+            ("Police said 12 people were detained.", "opinion"), ("What a shameful decision!", "fact")]  # fmt: skip
+    path = tmp_path / "gold.csv"
+    path.write_text("sentence,label\n" + "".join(f'"{s}",{label}\n' for s, label in rows), encoding="utf-8")
+    report = json.loads(invoke(["evaluate", str(path), "--json", "--errors"]).output)
+    calibration = report["calibration"]
+    assert set(calibration) >= {"auc", "ece", "brier", "base_rate_brier", "threshold_sweep"}
+    assert calibration["base_rate_brier"] == pytest.approx(0.25)
+    assert [row["threshold"] for row in calibration["threshold_sweep"]] == pytest.approx([i / 10 for i in range(1, 10)])
+    wrong = report["errors"]
+    probabilities = model.opinion_probability([s for s, _ in rows])
+    expected = [i for i, (_, gold) in enumerate(rows) if (probabilities[i] >= 0.5) != (gold == "opinion")]
+    assert sorted(e["index"] for e in wrong) == expected
+    assert all(e["opinion_probability"] == pytest.approx(probabilities[e["index"]]) for e in wrong)
+    confidence = [abs(e["opinion_probability"] - 0.5) for e in wrong]
+    assert confidence == sorted(confidence, reverse=True)
+    table = invoke(["evaluate", str(path), "--errors", "1"]).output
+    assert "AUC" in table and "base rate alone" in table and "macro-F1   " in table
+    assert table.count("gold ") == 1

@@ -92,6 +92,7 @@ def test_no_near_duplicates(corpus):
     assert near == []
 
 
+@pytest.mark.slow
 def test_nothing_from_the_checkthat_data(corpus, checkthat_dir):
     external = []
     for path in sorted(checkthat_dir.glob("*.tsv")):
@@ -101,6 +102,7 @@ def test_nothing_from_the_checkthat_data(corpus, checkthat_dir):
     assert [(corpus["sentence"].iloc[i], external[j]) for i, j in close] == []
 
 
+@pytest.mark.slow
 def test_readme_statistics_are_current():
     readme = (ROOT / "data" / "README.md").read_text(encoding="utf-8")
     if not (ROOT / "scripts" / "corpus_stats.py").is_file():

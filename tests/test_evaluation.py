@@ -69,6 +69,7 @@ def test_threshold_sweep():
     assert rows[0]["macro_f1"] == pytest.approx((0 + 2 / 3) / 2)  # everything opinion
 
 
+@pytest.mark.slow
 def test_bootstrap_interval_is_deterministic_and_brackets_the_figure():
     rng = np.random.default_rng(1)
     y = rng.integers(0, 2, 300)

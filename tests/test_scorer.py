@@ -98,6 +98,7 @@ def _assert_exact(scorer: LinearScorer, pipeline: Pipeline, sentences: list[str]
 # -- exactness ---------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_bundled_model_file_reproduces_the_pipeline_on_all_of_data(bundled, pipeline, corpus):
     _assert_exact(bundled.as_data(), pipeline, corpus)
     np.testing.assert_allclose(bundled.as_data().log_odds(corpus), pipeline.decision_function(corpus), atol=1e-9)
@@ -110,6 +111,7 @@ def test_the_bundled_model_file_reproduces_the_pipeline_on_the_shared_sets(bundl
         _assert_exact(bundled.as_data(), pipeline, sentences)
 
 
+@pytest.mark.slow
 def test_other_settings_are_reproduced(tuned, corpus):
     sample = random.Random(2).sample(corpus, 300) + PROBES
     for pipeline, scorer in tuned:
@@ -206,6 +208,7 @@ def test_any_text_is_scored_exactly(bundled, pipeline, tuned, sentences):
         _assert_exact(scorer, other, sentences)
 
 
+@pytest.mark.slow
 def test_big_batches_are_scored_in_chunks_exactly(bundled, corpus):
     scorer = bundled.as_data()
     many = corpus * 3  # more than one chunk

@@ -167,7 +167,7 @@ class BatchOptions:
 @dataclass(frozen=True, slots=True)
 class ChunkCounts:
     """What labeling one chunk counted: input rows, rows with text, rows without, sentences, opinion units, and
-    and of the rows whose language was checked (see ``_language_counts``), how many and how many do not look like
+    how many rows had their language checked (see ``_language_counts``) and how many of those do not look like
     English (``language.looks_english``)."""
 
     rows: int = 0

@@ -131,6 +131,25 @@ def format_evaluation(report: dict) -> str:
         f"{'fact':<9}{ff:>8}{fo:>9}",
         f"{'opinion':<9}{of:>8}{oo:>9}",
     ]
+    calibration = report.get("calibration")
+    if calibration:
+        lines += [
+            "",
+            f"AUC       {calibration['auc']:.3f}",
+            f"ECE       {calibration['ece']:.3f}  (10 bins)",
+            f"Brier     {calibration['brier']:.3f}  (the base rate alone: {calibration['base_rate_brier']:.3f})",
+            f"opinion   {calibration['predicted_opinion_share']:.1%} predicted, "
+            f"{calibration['gold_opinion_share']:.1%} gold",
+            "",
+            "threshold  " + " ".join(f"{row['threshold']:>5.1f}" for row in calibration["threshold_sweep"]),
+            "macro-F1   " + " ".join(f"{row['macro_f1']:>5.3f}" for row in calibration["threshold_sweep"]),
+        ]
+    if "errors" in report:
+        lines += ["", f"misclassified ({len(report['errors'])} shown, most confidently wrong first):"]
+        lines += [
+            f"  {e['opinion_probability']:.3f}  gold {e['gold']:<7}  {terminal_safe(' '.join(e['sentence'].split()))}"
+            for e in report["errors"]
+        ]
     return "\n".join(lines) + "\n"
 
 
