@@ -634,6 +634,13 @@ def batch_progress(source: Path | BinaryIO, quiet: bool) -> Iterator[Progress | 
         finally:
             counter.close()
         return
+    with _bytes_bar(size) as update:
+        yield update
+
+
+@contextlib.contextmanager
+def _bytes_bar(size: int) -> Iterator[Progress]:
+    """A progress bar on standard error by input bytes (of ``size``), showing the rows labeled."""
     bar: ProgressBar[int] = click.progressbar(
         length=size,
         label="labeling",
@@ -951,20 +958,7 @@ def _files_progress(size: int) -> Iterator[Progress | None]:
     if not size:
         yield None
         return
-    bar: ProgressBar[int] = click.progressbar(
-        length=size,
-        label="labeling",
-        file=sys.stderr,
-        item_show_func=lambda done: None if done is None else f"{done:,} rows",
-    )
-    rows = 0
-
-    def update(n_bytes: int, n_rows: int) -> None:
-        nonlocal rows
-        rows += n_rows
-        bar.update(n_bytes, current_item=rows)
-
-    with bar:
+    with _bytes_bar(size) as update:
         yield update
 
 

@@ -24,7 +24,7 @@ from .atomic import atomic_output
 from .document import LABELS, Document, ScoredSentence, label_for
 from .errors import ModelError, OutputError
 from .explain import Explainer, Explanation
-from .scorer import DATA_FILE, LinearScorer, read_scorer
+from .scorer import DATA_FILE, LinearScorer, read_model_bytes, read_scorer
 from .text import Span, segment
 
 if TYPE_CHECKING:
@@ -349,12 +349,7 @@ def _recorded_sha256(pickled: Path) -> str | None:
 
 
 def _unpickle(pickled: Path, expected_sha256: str | None) -> Any:
-    try:
-        raw = pickled.read_bytes()
-    except FileNotFoundError:
-        raise ModelError(f"{pickled}: no such model file") from None
-    except OSError as err:
-        raise ModelError(f"{pickled}: cannot read it ({err.strerror or err})") from None
+    raw = read_model_bytes(pickled)
     if expected_sha256 is not None and hashlib.sha256(raw).hexdigest() != expected_sha256:
         raise ModelError(f"{pickled} does not match the SHA-256 recorded in {DATA_FILE}: refusing to unpickle it")
     import joblib

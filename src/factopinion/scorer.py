@@ -1020,13 +1020,17 @@ def _header(digest: str) -> bytes:
     return f'{{"format":"{FORMAT}","format_version":{FORMAT_VERSION},"sha256":"{digest}","model":'.encode()
 
 
-def read_scorer(path: str | Path) -> LinearScorer:
-    """Read the model file at ``path`` (a ``model.json``)."""
-    path = Path(path)
+def read_model_bytes(path: Path) -> bytes:
+    """The bytes of a model file; a ``ModelError`` where it is missing or unreadable."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise ModelError(f"{path}: no such model file") from None
     except OSError as err:
         raise ModelError(f"{path}: cannot read it ({err.strerror or err})") from None
-    return LinearScorer.from_json(raw, str(path))
+
+
+def read_scorer(path: str | Path) -> LinearScorer:
+    """Read the model file at ``path`` (a ``model.json``)."""
+    path = Path(path)
+    return LinearScorer.from_json(read_model_bytes(path), str(path))
