@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import contextlib
 import json
 import os
 import shlex
 import shutil
 import signal
+import socket
+import socketserver
 import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -293,6 +297,56 @@ def cases() -> list[Case]:
              one_line(1, "not UTF-8"), env={"PYTHONIOENCODING": "utf-8:strict"}))  # fmt: skip
     add(Case("--threshold nan", lambda d: ["score", "It rained.", "--threshold", "nan"],
              lambda r, d: (r.code == 2 and "Traceback" not in r.stderr) or fail(r.stderr)))  # fmt: skip
+    c += round_two()
+    return c
+
+
+# -- round two (issue 20) ------------------------------------------------------------------------------------------
+
+PAGE = (
+    b"<html><head><title>Fares</title></head><body><article>"
+    + (b"<p>The council said on Tuesday it would raise fares.</p>" * 40)
+    + b"</article></body></html>"
+)
+
+
+def local_server(serve: Callable[[socket.socket], None]) -> str:
+    """The address of a page on a TCP server on 127.0.0.1, started here, that hands each connection to ``serve``."""
+
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self) -> None:
+            self.request.recv(65536)
+            with contextlib.suppress(OSError):
+                serve(self.request)
+
+    class Server(socketserver.ThreadingTCPServer):
+        daemon_threads = True
+
+        def handle_error(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+            pass
+
+    server = Server(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/page.html"
+
+
+def cut_short(conn: socket.socket) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n%s" % (len(PAGE) * 2, PAGE))
+
+
+def trickle(conn: socket.socket) -> None:
+    for byte in b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + PAGE:
+        conn.sendall(bytes([byte]))
+        time.sleep(0.1)
+
+
+def round_two() -> list[Case]:
+    c: list[Case] = []
+    add = c.append
+    add(Case("1. --url: a download cut short", lambda d: ["score", "--url", local_server(cut_short)],
+             one_line(1, "incomplete")))  # fmt: skip
+    add(Case("6. --url --timeout 2: a server sending a byte every 0.1 s", lambda d: ["score", "--url",
+             local_server(trickle), "--timeout", "2"], one_line(1), timeout=30))  # fmt: skip
     return c
 
 
@@ -415,6 +469,7 @@ def main() -> int:
     # the cases run in folders of their own: a relative PYTHONPATH (src) must still find the same package
     paths = [os.path.abspath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     os.environ["PYTHONPATH"] = os.pathsep.join(paths)
+    os.environ["no_proxy"] = ",".join(filter(None, [os.environ.get("no_proxy"), "127.0.0.1"]))  # its own servers
     import factopinion
 
     print(f"factopinion {factopinion.__version__} from {Path(factopinion.__file__).parent}")

@@ -6,6 +6,7 @@ Outputs are never pointed at the machine's real /dev nodes: devices are twins ma
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import errno
 import io
@@ -895,3 +896,87 @@ def test_a_signal_just_after_the_temporary_file_is_made_leaves_nothing(tmp_path,
         file.write(b"x")
         time.sleep(5)
     assert list(tmp_path.iterdir()) == []
+
+
+# -- Round two (issue 20): web pages, URLs, JSON Lines, Parquet, many files, resume, Dask, model files ----------------
+
+
+PAGE = (
+    b"<html><head><title>Fares</title></head><body><article>"
+    + b"<p>The council said on Tuesday it would raise fares.</p>" * 40
+    + b"</article></body></html>"
+)
+
+
+@pytest.fixture
+def raw_server():
+    """A TCP server on 127.0.0.1 whose every connection is handed to ``serve(conn)``, in a thread of its own."""
+    import socketserver
+    import threading
+
+    handlers: list = []
+
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self):
+            self.request.recv(65536)
+            with contextlib.suppress(OSError):
+                handlers[0](self.request)
+
+    class Server(socketserver.ThreadingTCPServer):
+        daemon_threads = True
+        allow_reuse_address = True
+
+        def handle_error(self, request, client_address):
+            pass
+
+    server = Server(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def start(serve) -> str:
+        handlers.append(serve)
+        return f"http://127.0.0.1:{server.server_address[1]}/page.html"
+
+    yield start
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def direct(monkeypatch):
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+
+
+@pytest.mark.parametrize("framing", ["content-length", "chunked"])
+def test_a_download_cut_short_is_an_error_not_a_page(raw_server, direct, framing):
+    """Item 1: an early close is never scored as the whole page."""
+
+    def serve(conn):
+        if framing == "content-length":
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n" % (len(PAGE) * 2))
+            conn.sendall(PAGE)
+        else:
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n")
+            conn.sendall(b"%x\r\n%s\r\n" % (len(PAGE), PAGE))  # no terminating zero-length chunk
+
+    result = run("score", "--url", raw_server(serve))
+    one_line_error(result, 1, "incomplete" if framing == "content-length" else "closed the connection")
+
+
+@pytest.mark.parametrize("where", ["headers", "body"])
+def test_timeout_bounds_a_server_that_trickles(raw_server, direct, where):
+    """Item 6: --timeout bounds the whole exchange, however slowly a server sends its headers or its body."""
+
+    def serve(conn):
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n" % len(PAGE)
+        if where == "body":
+            conn.sendall(head)
+        for byte in (head if where == "headers" else b"") + PAGE:
+            conn.sendall(bytes([byte]))
+            time.sleep(0.05)
+
+    started = time.monotonic()
+    result = run("score", "--url", raw_server(serve), "--timeout", "1")
+    one_line_error(result, 1, "1 s")
+    assert time.monotonic() - started < 3
