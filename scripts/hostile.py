@@ -59,6 +59,7 @@ class Case:
     env: dict | None = None
     timeout: float = 120
     measure: bool = False  # report the peak RSS of the run (of its largest process) on stderr
+    raw: bool = False  # the arguments are the whole command (not factopinion's)
 
 
 def write(folder: Path, name: str, text: str | bytes) -> Path:
@@ -347,7 +348,44 @@ def round_two() -> list[Case]:
              one_line(1, "incomplete")))  # fmt: skip
     add(Case("6. --url --timeout 2: a server sending a byte every 0.1 s", lambda d: ["score", "--url",
              local_server(trickle), "--timeout", "2"], one_line(1), timeout=30))  # fmt: skip
+    big_page = PAGE.replace(b"</article>", b"<p>" + b"word " * 2_200_000 + b"</p></article>")
+    add(Case("7. score --file: an 11 MB page", lambda d: ["score", "--file", str(write(d, "big.html", big_page))],
+             one_line(1, "over the limit")))  # fmt: skip
+    for name, code in (("SIGTERM", 143), ("SIGINT", 130)):
+        add(Case(f"7. {name} while the page extraction is stuck in one C call", lambda d, n=name: signalled(
+                 [sys.executable, "-c", STUCK, "score", "--file", str(write(d, "p.html", PAGE))], n, 2.5),
+                 exits(code, within=4.5), raw=True))  # fmt: skip
+    for charset in ("undefined", "punycode"):
+        add(Case(f"15. <meta charset={charset}>", lambda d, c=charset: ["score", "--file", str(write(d, "p.html",
+                 PAGE.replace(b"<head>", f"<head><meta charset={c}>".encode())))], ok()))  # fmt: skip
     return c
+
+
+# A page extraction that holds Python in one C call for seconds (as libxml2 does on a large page).
+STUCK = (
+    "import os, sys, trafilatura; "
+    "trafilatura.bare_extraction = lambda *a, **k: os.system('exec sleep 6 </dev/null >/dev/null 2>&1'); "
+    "from factopinion.cli import main; sys.argv[0] = 'factopinion'; main()"
+)
+
+
+def signalled(command: list[str], name: str, after: float) -> list[str]:
+    """A command that runs ``command``, sends it the signal ``name`` after ``after`` seconds and exits as it did."""
+    driver = (
+        "import signal, subprocess, sys, time; "
+        "p = subprocess.Popen(sys.argv[3:], preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)); "
+        "time.sleep(float(sys.argv[2])); p.send_signal(getattr(signal, sys.argv[1])); "
+        "code = p.wait(); sys.exit(128 - code if code < 0 else code)"
+    )
+    return [sys.executable, "-c", driver, name, str(after), *command]
+
+
+def exits(code: int, within: float) -> Callable[[Run, Path], None]:
+    def check(run: Run, folder: Path) -> None:
+        assert run.code == code and "Traceback" not in run.stderr, f"exit {run.code}: {run.stderr.strip()[-300:]}"
+        assert run.seconds < within, f"{run.seconds:.1f} s"
+
+    return check
 
 
 def fail(message: str) -> bool:
@@ -412,7 +450,7 @@ def run_case(case: Case, root: Path) -> tuple[str, str]:
         args = case.make(folder)
     except Skip as why:
         return "skip", str(why)
-    command = args if args[: len(FACTOPINION)] == FACTOPINION else [*FACTOPINION, *args]
+    command = args if case.raw or args[: len(FACTOPINION)] == FACTOPINION else [*FACTOPINION, *args]
     if case.shell:
         command = ["bash", "-c", " ".join(shlex.quote(a) if a != ">&-" else a for a in command)]
     if case.measure:

@@ -980,3 +980,61 @@ def test_timeout_bounds_a_server_that_trickles(raw_server, direct, where):
     result = run("score", "--url", raw_server(serve), "--timeout", "1")
     one_line_error(result, 1, "1 s")
     assert time.monotonic() - started < 3
+
+
+def test_a_page_over_the_limit_is_refused_from_a_file_standard_input_or_a_cell(tmp_path, monkeypatch):
+    """Item 7: files, standard input and --html-column cells have the page size limit --url has."""
+    from factopinion import web
+
+    monkeypatch.setattr(web, "MAX_BYTES", 100_000)
+    page = PAGE.replace(b"</article>", b"<p>" + b"x" * 100_000 + b"</p></article>")
+    (tmp_path / "big.html").write_bytes(page)
+    one_line_error(run("score", "--file", str(tmp_path / "big.html")), 1, "over the limit of 100,000")
+    one_line_error(run("score", "--format", "html", input=page), 1, "over the limit of 100,000")
+    cells = tmp_path / "pages.csv"
+    cells.write_text("id,html\n1," + json.dumps(page.decode()).replace("\\", "") + "\n")
+    one_line_error(run("label", str(cells), "--documents", "--html-column", "html"), 1, "over the limit of 100,000")
+
+
+# An extraction that holds Python in one C call for seconds, as libxml2 does on a large page: signals wait for it.
+STUCK_EXTRACTION = (
+    "import os, sys, trafilatura; "
+    "trafilatura.bare_extraction = lambda *a, **k: os.system('exec sleep 6 </dev/null >/dev/null 2>&1'); "
+    "from factopinion.cli import main; sys.argv[0] = 'factopinion'; main()"
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "code"), [("SIGTERM", 128 + signal.SIGTERM), ("SIGINT", 130)])
+def test_a_signal_stops_a_page_extraction_at_once(tmp_path, name, code):
+    """Item 7: a signal during a long extraction ends the run at once (the extraction is in a child process)."""
+    (tmp_path / "page.html").write_bytes(PAGE)
+    with open(tmp_path / "stderr", "wb") as stderr:  # a file: the stuck call's own child may hold a pipe open
+        process = subprocess.Popen([sys.executable, "-c", STUCK_EXTRACTION, "score", "--file", str(tmp_path / "page.html")],
+                                   stdout=subprocess.DEVNULL, stderr=stderr,
+                                   preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
+        time.sleep(2.5)  # the imports take about a second; then the extraction is stuck for six
+        sent = time.monotonic()
+        process.send_signal(getattr(signal, name))
+        try:
+            process.wait(timeout=10)
+        finally:
+            process.kill()
+    assert time.monotonic() - sent < 1.5, name
+    errors = (tmp_path / "stderr").read_text()
+    assert process.returncode == code and "Traceback" not in errors, (process.returncode, errors)
+
+
+@pytest.mark.parametrize("charset", ["undefined", "punycode", "rot13", "no-such-codec"])
+def test_a_page_naming_a_charset_that_is_not_a_text_encoding_is_read(tmp_path, raw_server, direct, charset):
+    """Item 15: a <meta charset> or a Content-Type naming a codec that decodes nothing, or not text, is passed over."""
+    page = PAGE.replace(b"<head>", f'<head><meta charset="{charset}">'.encode())
+    (tmp_path / "page.html").write_bytes(page)
+    for result in (
+        run("score", "--file", str(tmp_path / "page.html")),
+        run("score", "--format", "html", input=page),
+        run("score", "--url", raw_server(lambda conn: conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=%s\r\nContent-Length: %d\r\n\r\n%s" % (charset.encode(), len(page), page)))),
+    ):  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert "raise fares" in result.stdout

@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import http.client
 import logging
+import multiprocessing as mp
 import re
+import signal
 import socket
 import ssl
 import threading
@@ -19,10 +21,12 @@ import time
 import urllib.request
 import zlib
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from . import __version__
 from .document import PageInfo
+from .encoding import text_codec
 from .errors import DataError, OptionError
 
 __all__ = [
@@ -60,13 +64,14 @@ def looks_like_html(text: str) -> bool:
 
 def decode_html(raw: bytes, charset: str | None = None) -> str:
     """A page's bytes as text: in the charset given (by HTTP), else the one its ``<meta>`` names, else UTF-8,
-    else Windows-1252 (the web's usual legacy encoding), which decodes anything."""
+    else Windows-1252 (the web's usual legacy encoding), which decodes anything. A named charset that is not a
+    text encoding with a lossless round trip (``undefined``, ``punycode``, ``rot13``, ...) is passed over."""
     meta = _META_CHARSET.search(raw[:4096])
     for candidate in (charset, meta.group(1).decode("ascii", "replace") if meta else None, "utf-8-sig"):
         if candidate:
             try:
-                return raw.decode(candidate)
-            except (LookupError, UnicodeDecodeError):
+                return raw.decode(text_codec(candidate).name)
+            except (DataError, UnicodeError):
                 continue
     return raw.decode("cp1252", errors="replace")
 
@@ -83,16 +88,64 @@ def _quiet_loggers() -> None:
 def extract_page(html: str, *, url: str | None = None, source: str = "the page") -> tuple[str, PageInfo]:
     """The article of an HTML page: its main text (one paragraph per block, separated by blank lines, so headings
     stand alone and are not scored; a leading copy of the title is dropped) and its title, byline and date.
-    A ``DataError`` where trafilatura finds no article text."""
-    text, page = _extract(html, url)
+    A ``DataError`` where trafilatura finds no article text, or the page is over ``MAX_BYTES`` characters.
+
+    The extraction runs in a child process: it is one long call into libxml2, during which Python cannot act on a
+    signal, so Ctrl-C or SIGTERM stop the child at once rather than wait for it."""
+    _check_size(html, source)
+    text, page = _in_child(html, url, source)
     if not text:
         raise DataError(f"{source}: no article text found in the page")
     return text, page
 
 
-def page_text(html: str) -> str:
-    """The main text of an HTML page, as ``extract_page`` gives it; empty where there is none."""
+def page_text(html: str, source: str = "the page") -> str:
+    """The main text of an HTML page, as ``extract_page`` gives it (in this process); empty where there is none."""
+    _check_size(html, source)
     return _extract(html, None)[0]
+
+
+def _check_size(html: str, source: str) -> None:
+    if len(html) > MAX_BYTES:
+        raise DataError(f"{source}: the page is {len(html):,} characters, over the limit of {MAX_BYTES:,}")
+
+
+def _in_child(html: str, url: str | None, source: str) -> tuple[str, PageInfo]:
+    """``_extract`` in a child process, killed if this process is interrupted: forked where this process has no other
+    thread, else forked from a server process that has trafilatura loaded (started once)."""
+    import trafilatura  # noqa: F401 - loaded once here, not in every child
+
+    context: Any = mp.get_context("fork" if threading.active_count() == 1 else "forkserver")
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload([__name__, "trafilatura"])
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_extract_to, args=(sender, html, url), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        outcome = receiver.recv()
+    except EOFError:
+        raise DataError(f"{source}: the page extraction ended without a result (exit {child.exitcode})") from None
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receiver.close()
+    if isinstance(outcome, str):
+        raise DataError(f"{source}: cannot extract the page's text ({outcome})")
+    return outcome
+
+
+def _extract_to(sender: Any, html: str, url: str | None) -> None:
+    """The child's side of ``_in_child``: the parent decides about signals (it kills this process)."""
+    for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"):
+        signal.signal(getattr(signal, name), signal.SIG_IGN if name == "SIGINT" else signal.SIG_DFL)
+    try:
+        outcome: object = _extract(html, url)
+    except Exception as err:  # noqa: BLE001 - one line for the parent to report
+        outcome = f"{type(err).__name__}: {err}"
+    sender.send(outcome)
+    sender.close()
 
 
 def _extract(html: str, url: str | None) -> tuple[str, PageInfo]:
