@@ -124,12 +124,13 @@ def within(seconds: float) -> Callable[[Run, Path], None]:
     return check
 
 
-def training(folder: Path, extra: str = "") -> Path:
-    rows = [f"sentence,label{extra}"]
-    for i in range(12):
-        rows += [f"The council approved budget number {i} on Tuesday.,fact{extra and ',x'}",
-                 f"Budget number {i} is a shameful waste of money.,opinion{extra and ',y'}"]  # fmt: skip
-    return write(folder, "data.csv", "\n".join(rows) + "\n")
+def training(folder: Path, extra: str = "", rows: int = 12) -> Path:
+    folder.mkdir(exist_ok=True)
+    lines = [f"sentence,label{extra}"]
+    for i in range(rows):
+        lines += [f"The council approved budget number {i} on Tuesday.,fact{extra and ',x'}",
+                  f"Budget number {i} is a shameful waste of money.,opinion{extra and ',y'}"]  # fmt: skip
+    return write(folder, "data.csv", "\n".join(lines) + "\n")
 
 
 def nan_model(folder: Path) -> Path:
@@ -358,7 +359,28 @@ def round_two() -> list[Case]:
     for charset in ("undefined", "punycode"):
         add(Case(f"15. <meta charset={charset}>", lambda d, c=charset: ["score", "--file", str(write(d, "p.html",
                  PAGE.replace(b"<head>", f"<head><meta charset={c}>".encode())))], ok()))  # fmt: skip
+    add(Case("3. train --out m --force, m/model.json a link to the training data", lambda d: ["train", "--data",
+             str(linked_model_dir(d)), "--out", str(d / "m"), "--force", "--cv-folds", "0"],
+             one_line(1, "over its training data")))  # fmt: skip
+    add(Case("24. train --data a/data.csv --data b/data.csv", lambda d: ["train", "--data", str(training(d / "a")),
+             "--data", str(training(d / "b", rows=5)), "--out", str(d / "m"), "--cv-folds", "0"],
+             ok(rows_recorded([24, 10]))))  # fmt: skip
     return c
+
+
+def linked_model_dir(folder: Path) -> Path:
+    data = training(folder)
+    (folder / "m").mkdir()
+    (folder / "m" / "model.json").symlink_to(data)
+    return data
+
+
+def rows_recorded(rows: list[int]) -> Callable[[Run, Path], None]:
+    def check(run: Run, folder: Path) -> None:
+        files = json.loads((folder / "m" / "metadata.json").read_text())["training_data"]["files"]
+        assert [f["rows"] for f in files] == rows, files
+
+    return check
 
 
 # A page extraction that holds Python in one C call for seconds (as libxml2 does on a large page).

@@ -1038,3 +1038,29 @@ def test_a_page_naming_a_charset_that_is_not_a_text_encoding_is_read(tmp_path, r
     ):  # fmt: skip
         assert result.exit_code == 0, result.output
         assert "raise fares" in result.stdout
+
+
+@pytest.mark.parametrize("name", [MODEL_FILE, DATA_FILE, METADATA_FILE])
+def test_train_never_writes_the_model_over_its_training_data(tmp_path, name):
+    """Item 3: a file of --out that is a link to a --data file is refused, whichever of the model's files it is."""
+    data = training_file(tmp_path / "data.csv")
+    before = data.read_bytes()
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / name).symlink_to(data)
+    result = run("train", "--data", str(data), "--out", str(tmp_path / "m"), "--force", "--cv-folds", "0")
+    one_line_error(result, 1, "over its training data")
+    assert data.read_bytes() == before
+
+
+def test_train_counts_the_rows_of_files_that_share_a_name(tmp_path):
+    """Item 24: the row count of each --data file is its own, not that of every file with its base name."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    training_file(tmp_path / "a" / "x.csv")
+    lines = training_file(tmp_path / "b" / "x.csv").read_text().splitlines()
+    (tmp_path / "b" / "x.csv").write_text("\n".join(lines[:11]) + "\n")
+    result = run("train", "--data", str(tmp_path / "a" / "x.csv"), "--data", str(tmp_path / "b" / "x.csv"),
+                 "--out", str(tmp_path / "m"), "--cv-folds", "0")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    files = json.loads((tmp_path / "m" / METADATA_FILE).read_text())["training_data"]["files"]
+    assert [f["rows"] for f in files] == [24, 10]
