@@ -365,7 +365,40 @@ def round_two() -> list[Case]:
     add(Case("24. train --data a/data.csv --data b/data.csv", lambda d: ["train", "--data", str(training(d / "a")),
              "--data", str(training(d / "b", rows=5)), "--out", str(d / "m"), "--cv-folds", "0"],
              ok(rows_recorded([24, 10]))))  # fmt: skip
+    add(Case("14. model.json with ngram_range [1, 2**70], score --explain", lambda d: ["score", "--model", str(
+             model_with(d, lambda m: m["blocks"][0].update(ngram_range=[1, 2**70]))), "--explain", "It is a disgrace."],
+             ok(), timeout=60))  # fmt: skip
+    add(Case("14. score --model: 100 MB of JSON that is not a model", lambda d: ["score", "--model",
+             str(write(d, "big.json", b'{"items": [' + b"1," * 50_000_000 + b"1]}")), "It rained."],
+             ok_and(one_line(1, "not a factopinion model"), peak_under(500)), measure=True))  # fmt: skip
+    for command in (["score", "It rained."], ["model", "info"]):
+        add(Case(f"19. {command[0]} {command[1][:4]}: a 401-digit intercept", lambda d, c=command: [*c, "--model",
+                 str(model_with(d, lambda m: m.update(intercept=10**400)))], one_line(1, "intercept")))  # fmt: skip
     return c
+
+
+def ok_and(*checks: Callable[[Run, Path], None]) -> Callable[[Run, Path], None]:
+    def check(run: Run, folder: Path) -> None:
+        for each in checks:
+            each(run, folder)
+
+    return check
+
+
+def model_with(folder: Path, change: Callable[[dict], object]) -> Path:
+    """A copy of the shipped model folder with its model changed by ``change`` (the SHA-256 redone)."""
+    import hashlib
+
+    from factopinion.bundled import bundled_model_dir
+    from factopinion.scorer import FORMAT, FORMAT_VERSION
+
+    (folder / "m").mkdir()
+    document = json.loads((bundled_model_dir() / "model.json").read_bytes())
+    change(document["model"])
+    encoded = json.dumps(document["model"], ensure_ascii=False, separators=(",", ":")).encode()
+    header = f'{{"format":"{FORMAT}","format_version":{FORMAT_VERSION},"sha256":"{hashlib.sha256(encoded).hexdigest()}"'
+    write(folder / "m", "model.json", header.encode() + b',"model":' + encoded + b"}\n")
+    return folder / "m"
 
 
 def linked_model_dir(folder: Path) -> Path:

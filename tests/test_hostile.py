@@ -1064,3 +1064,67 @@ def test_train_counts_the_rows_of_files_that_share_a_name(tmp_path):
     assert result.exit_code == 0, result.stderr
     files = json.loads((tmp_path / "m" / METADATA_FILE).read_text())["training_data"]["files"]
     assert [f["rows"] for f in files] == [24, 10]
+
+
+def model_with(folder: Path, change) -> Path:
+    """A copy of the shipped model folder with its model.json's model changed by ``change`` (the SHA-256 redone)."""
+    import hashlib
+
+    from factopinion.scorer import FORMAT, FORMAT_VERSION
+
+    folder.mkdir()
+    shutil.copy(bundled_model_dir() / METADATA_FILE, folder / METADATA_FILE)
+    document = json.loads((bundled_model_dir() / DATA_FILE).read_bytes())
+    change(document["model"])
+    encoded = json.dumps(document["model"], ensure_ascii=False, separators=(",", ":")).encode()
+    digest = hashlib.sha256(encoded).hexdigest()
+    header = f'{{"format":"{FORMAT}","format_version":{FORMAT_VERSION},"sha256":"{digest}","model":'
+    (folder / DATA_FILE).write_bytes(header.encode() + encoded + b"}\n")
+    return folder
+
+
+def test_a_huge_ngram_range_in_a_model_file_does_not_loop(tmp_path):
+    """Item 14: the n-gram loops are bounded by the sentence, not by the model file's numbers."""
+    model = model_with(tmp_path / "m", lambda m: m["blocks"][0].update(ngram_range=[1, 2**70]))
+    done = subprocess.run([*COMMAND, "score", "--model", str(model), "--explain", "The plan is a disgrace."],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "disgrace" in done.stdout
+
+
+MEASURED = (
+    "import resource, subprocess, sys; done = subprocess.run(sys.argv[1:]); "
+    "print('peak-rss-kib', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+    "sys.exit(done.returncode)"
+)
+
+
+@pytest.mark.slow
+def test_a_large_file_that_is_not_a_model_is_refused_before_it_is_parsed(tmp_path):
+    """Item 14: a model file's header is checked before the rest is read."""
+    big = tmp_path / "big.json"
+    with open(big, "wb") as f:
+        f.write(b'{"items": [')
+        for _ in range(100):
+            f.write(b"1," * 500_000)
+        f.write(b"1]}")
+    done = subprocess.run([sys.executable, "-c", MEASURED, *COMMAND, "score", "--model", str(big), "It rained."],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    process_error(done, 1, "not a factopinion model file")
+    peak_mib = int(done.stderr.rsplit("peak-rss-kib ", 1)[1].split()[0]) / 1024
+    assert peak_mib < 500, peak_mib
+
+
+def test_a_model_file_over_the_size_limit_is_refused(tmp_path, monkeypatch):
+    """Item 14: sizes are checked on load."""
+    from factopinion import scorer
+
+    monkeypatch.setattr(scorer, "MAX_MODEL_BYTES", 100_000)
+    one_line_error(run("score", "--model", str(bundled_model_dir()), "It rained."), 1, "over 100,000 bytes")
+
+
+@pytest.mark.parametrize("command", [["score", "It rained."], ["model", "info"], ["label", "-"]])
+def test_a_model_whose_intercept_overflows_a_float_is_one_line(tmp_path, command):
+    """Item 19: a 401-digit intercept is a bad model, not an OverflowError."""
+    model = model_with(tmp_path / "m", lambda m: m.update(intercept=10**400))
+    one_line_error(run(*command, "--model", str(model), input=ROWS), 1, "intercept")

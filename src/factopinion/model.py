@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["Model", "SentenceScores", "read_model", "read_pipeline", "DATA_FILE", "MODEL_FILE", "METADATA_FILE"]
 
 MODEL_FILE = "model.joblib"
+MAX_METADATA_BYTES = 16 * 2**20  # metadata.json is a few kilobytes
 METADATA_FILE = "metadata.json"
 _SMOKE_TEST = ["A smoke test: the model must score this sentence.", "What a disgrace!"]
 Unit = Literal["sentence", "document", "cell"]
@@ -282,9 +283,11 @@ def _integers(values: np.ndarray, valid: np.ndarray):
 
 def _metadata(directory: Path) -> dict:
     path = directory / METADATA_FILE
+    if not path.is_file():
+        return {}
     try:
-        return json.loads(path.read_text("utf-8")) if path.is_file() else {}
-    except (OSError, ValueError) as err:
+        return json.loads(read_model_bytes(path, limit=MAX_METADATA_BYTES).decode("utf-8"))
+    except (ValueError, RecursionError) as err:
         raise ModelError(f"{path}: unreadable metadata ({err})") from None
 
 

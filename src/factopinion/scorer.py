@@ -91,7 +91,10 @@ class _Fields:
         return self.get(key, (str,), default)
 
     def number(self, key: str, default: Any = ...) -> float:
-        value = float(self.get(key, (int, float), default))
+        try:
+            value = float(self.get(key, (int, float), default))
+        except OverflowError:  # a whole number of hundreds of digits
+            value = float("inf")
         if not np.isfinite(value):
             raise ModelError(f"{self.where}: {key!r} is not a finite number")
         return value
@@ -536,7 +539,7 @@ class TfidfWords(Block):
         words = [token for token, _, _ in tokens]
         found: Spans = {}
         min_n, max_n = self.ngram_range
-        for n in range(min_n, max_n + 1):
+        for n in range(min_n, min(max_n, len(tokens)) + 1):
             for i in range(len(tokens) - n + 1):
                 term = words[i] if n == 1 else " ".join(words[i : i + n])
                 if term in self.index:
@@ -1020,17 +1023,31 @@ def _header(digest: str) -> bytes:
     return f'{{"format":"{FORMAT}","format_version":{FORMAT_VERSION},"sha256":"{digest}","model":'.encode()
 
 
-def read_model_bytes(path: Path) -> bytes:
-    """The bytes of a model file; a ``ModelError`` where it is missing or unreadable."""
+MAX_MODEL_BYTES = 256 * 2**20  # the shipped model.json is 0.6 MB; a model a thousand times larger still fits
+_HEADER_START = f'{{"format":"{FORMAT}",'.encode()
+
+
+def read_model_bytes(path: Path, *, start: bytes = b"", limit: int | None = None) -> bytes:
+    """The bytes of a model file: a ``ModelError`` where it is missing or unreadable, or over ``limit`` bytes
+    (``MAX_MODEL_BYTES`` by default). With ``start``, a file longer than 4 KiB must begin with it, checked before
+    the rest is read (a shorter one is read whole, for the parser to say what is wrong with it)."""
+    limit = MAX_MODEL_BYTES if limit is None else limit
     try:
-        return path.read_bytes()
+        with open(path, "rb") as f:
+            raw = f.read(4096)
+            if len(raw) == 4096 and not raw.startswith(start):
+                raise ModelError(f"{path}: not a factopinion model file (it does not start as one)")
+            raw += f.read(limit + 1 - len(raw))
     except FileNotFoundError:
         raise ModelError(f"{path}: no such model file") from None
     except OSError as err:
         raise ModelError(f"{path}: cannot read it ({err.strerror or err})") from None
+    if len(raw) > limit:
+        raise ModelError(f"{path}: over {limit:,} bytes, more than a model file holds; not read further")
+    return raw
 
 
 def read_scorer(path: str | Path) -> LinearScorer:
     """Read the model file at ``path`` (a ``model.json``)."""
     path = Path(path)
-    return LinearScorer.from_json(read_model_bytes(path), str(path))
+    return LinearScorer.from_json(read_model_bytes(path, start=_HEADER_START), str(path))
