@@ -374,7 +374,13 @@ def round_two() -> list[Case]:
     for command in (["score", "It rained."], ["model", "info"]):
         add(Case(f"19. {command[0]} {command[1][:4]}: a 401-digit intercept", lambda d, c=command: [*c, "--model",
                  str(model_with(d, lambda m: m.update(intercept=10**400)))], one_line(1, "intercept")))  # fmt: skip
+    add(Case("20. evaluate --json on a file of one class", lambda d: ["evaluate", "--json", str(write(d, "one.csv",
+             "sentence,label\nThe council met.,fact\nThe fare rose.,fact\n"))], ok(strict_json)))  # fmt: skip
     return c
+
+
+def strict_json(run: Run, folder: Path) -> None:
+    json.loads(run.stdout, parse_constant=lambda name: fail(f"{name} in the JSON"))
 
 
 def ok_and(*checks: Callable[[Run, Path], None]) -> Callable[[Run, Path], None]:

@@ -1128,3 +1128,13 @@ def test_a_model_whose_intercept_overflows_a_float_is_one_line(tmp_path, command
     """Item 19: a 401-digit intercept is a bad model, not an OverflowError."""
     model = model_with(tmp_path / "m", lambda m: m.update(intercept=10**400))
     one_line_error(run(*command, "--model", str(model), input=ROWS), 1, "intercept")
+
+
+def test_evaluate_json_on_one_class_writes_null_not_nan(tmp_path):
+    """Item 20: JSON output is strict JSON: a figure that is not a number (the AUC of one class) is null."""
+    path = tmp_path / "one-class.csv"
+    path.write_text("sentence,label\nThe council met on Tuesday.,fact\nThe bus fare rose by ten cents.,fact\n")
+    result = run("evaluate", str(path), "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout, parse_constant=lambda name: pytest.fail(f"{name} in the JSON"))
+    assert report["calibration"]["auc"] is None

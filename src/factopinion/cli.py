@@ -12,7 +12,6 @@ import dataclasses
 import errno
 import functools
 import io
-import json
 import os
 import re
 import signal
@@ -583,7 +582,7 @@ def evaluate(file, text_column, label_column, quoting, model_path, trust_model_c
     Label values fact/opinion, OBJ/SUBJ and 0/1 are understood; CheckThat! TSV files are read as they are.
     """
     from .datasets import read_labeled
-    from .document import label_for
+    from .document import json_text, label_for
     from .errors import DataError
     from .evaluation import classification_report, misclassified, probability_report
     from .formats import format_evaluation
@@ -598,7 +597,7 @@ def evaluate(file, text_column, label_column, quoting, model_path, trust_model_c
     report["calibration"] = probability_report(gold, probabilities, threshold)
     if errors is not None:
         report["errors"] = misclassified(sentences, gold, probabilities, threshold)[: errors or None]
-    click.echo(json.dumps(report, indent=2) + "\n" if fmt == "json" else format_evaluation(report), nl=False)
+    click.echo(json_text(report, indent=2) + "\n" if fmt == "json" else format_evaluation(report), nl=False)
 
 
 # -- label ------------------------------------------------------------------------------------------------------------
@@ -983,11 +982,12 @@ def model_group():
 def info(model_path, trust_model_code, top, fmt):
     """Show a model's metadata and the terms it weighs most toward fact and toward opinion."""
     from .bundled import bundled_model_dir
+    from .document import json_text
     from .formats import format_model_info
 
     report = get_model(model_path, trust_model_code).describe(source=str(model_path or bundled_model_dir()), top=top)
     click.echo(
-        json.dumps(report, indent=2, ensure_ascii=False) + "\n" if fmt == "json" else format_model_info(report),
+        json_text(report, indent=2, ensure_ascii=False) + "\n" if fmt == "json" else format_model_info(report),
         nl=False,
     )
 

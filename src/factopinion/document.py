@@ -3,13 +3,17 @@ text, paragraphs and headings. Typed until ``formats`` or ``html`` renders them.
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from .naming import is_signal
 from .text import Span
 
-__all__ = ["LABELS", "SCORED_FIELDS", "Cue", "Document", "ExplainSettings", "PageInfo", "ScoredSentence", "label_for"]
+__all__ = ["LABELS", "SCORED_FIELDS", "Cue", "Document", "ExplainSettings", "PageInfo", "ScoredSentence", "json_text",
+           "label_for"]  # fmt: skip
 
 LABELS = ("fact", "opinion")  # scikit-learn's class order: predict_proba's columns
 SCORED_FIELDS = ("index", "start", "end", "sentence", "label", "opinion_probability")
@@ -156,3 +160,19 @@ class Document:
             data["page"] = self.page.to_dict()
             data["text"] = self.text
         return data
+
+
+def json_text(value: Any, **options: Any) -> str:
+    """``value`` as strict JSON: a number that is not finite (an AUC of one class, a mean of nothing) is ``null``,
+    never the ``NaN`` or ``Infinity`` that Python writes and JSON parsers refuse."""
+    return json.dumps(_finite(value), allow_nan=False, **options)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from .atomic import atomic_output
-from .document import LABELS, Document, ScoredSentence, label_for
+from .document import LABELS, Document, ScoredSentence, json_text, label_for
 from .errors import ModelError, OutputError
 from .explain import Explainer, Explanation
 from .scorer import DATA_FILE, LinearScorer, read_model_bytes, read_scorer
@@ -268,7 +268,7 @@ class Model:
             about["pipeline"] = {"file": MODEL_FILE, "sha256": hashlib.sha256(pickled).hexdigest()}
         with atomic_output(directory / DATA_FILE, overwrite=overwrite) as f:
             f.write(scorer.to_json(about))
-        text = json.dumps(self.metadata, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        text = json_text(self.metadata, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         with atomic_output(directory / METADATA_FILE, overwrite=overwrite) as f:
             f.write(text.encode("utf-8"))
         return directory
