@@ -396,7 +396,7 @@ def model_with(folder: Path, change: Callable[[dict], object]) -> Path:
     import hashlib
 
     from factopinion.bundled import bundled_model_dir
-    from factopinion.scorer import FORMAT, FORMAT_VERSION
+    from factopinion.engine.scorer import FORMAT, FORMAT_VERSION
 
     (folder / "m").mkdir()
     document = json.loads((bundled_model_dir() / "model.json").read_bytes())
