@@ -376,7 +376,21 @@ def round_two() -> list[Case]:
                  str(model_with(d, lambda m: m.update(intercept=10**400)))], one_line(1, "intercept")))  # fmt: skip
     add(Case("20. evaluate --json on a file of one class", lambda d: ["evaluate", "--json", str(write(d, "one.csv",
              "sentence,label\nThe council met.,fact\nThe fare rose.,fact\n"))], ok(strict_json)))  # fmt: skip
+    add(Case("26. the suite's Ctrl-C test run as a background job (`pytest ... &`)", background_test, ok(), raw=True,
+             timeout=300))  # fmt: skip
     return c
+
+
+def background_test(folder: Path) -> list[str]:
+    test = Path(__file__).resolve().parent.parent / "tests" / "test_batch_process.py"
+    if not test.is_file():
+        raise Skip("needs the tests of a checkout")
+    node = f"{test}::test_an_interrupted_run_leaves_no_output_file[2]"
+    return [
+        "bash",
+        "-c",
+        f"{shlex.join([sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', node])} & wait $!",
+    ]
 
 
 def strict_json(run: Run, folder: Path) -> None:

@@ -3,6 +3,7 @@ lives (if it does: tests that need it skip without it)."""
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,13 @@ def invoke(args: list[str], input: bytes | str | None = None, **kwargs) -> Resul
     escapes the command is re-raised, as it would be a traceback for a user."""
     kwargs.setdefault("catch_exceptions", False)
     return CliRunner().invoke(cli, [str(a) for a in args], input=input, **kwargs)
+
+
+def as_in_the_foreground() -> None:
+    """A ``preexec_fn`` for a child that a test interrupts with SIGINT: Ctrl-C's default action, as in a shell's
+    foreground job. A job started with ``&`` ignores SIGINT, and its children inherit that: without this, a test
+    of Ctrl-C passes in the foreground and fails in the background."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.fixture(name="invoke")
