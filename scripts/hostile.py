@@ -378,7 +378,47 @@ def round_two() -> list[Case]:
              "sentence,label\nThe council met.,fact\nThe fare rose.,fact\n"))], ok(strict_json)))  # fmt: skip
     add(Case("26. the suite's Ctrl-C test run as a background job (`pytest ... &`)", background_test, ok(), raw=True,
              timeout=300))  # fmt: skip
+    add(Case("4. label .x.csv.done x.csv --output-dir out", lambda d: ["label", str(write(d, ".x.csv.done", ROWS)),
+             str(write(d, "x.csv", ROWS)), "--output-dir", str(d / "out")], one_line(2, "rename it")))  # fmt: skip
+    add(Case("9. --resume with a /dev/zero twin as the manifest", lambda d: ["label", str(zero_manifest(d)),
+             "--output-dir", str(d / "out"), "--resume"], ok(peak_under(1000)), measure=True, timeout=60))  # fmt: skip
+    add(Case('9. --resume with a manifest of "input": [0]', lambda d: ["label", str(list_manifest(d)),
+             "--output-dir", str(d / "out"), "--resume"], ok()))  # fmt: skip
+    add(Case("10. label 'in/**/*.csv' with two links to . in in/", lambda d: ["label", str(looped(d) / "**" / "*.csv"),
+             "--output-dir", str(d / "out")], ok(), timeout=60))  # fmt: skip
+    add(Case("23. label -o a 250-character name", lambda d: ["label", str(write(d, "in.csv", ROWS)), "-o",
+             str(d / ("o" * 246 + ".csv"))], ok()))  # fmt: skip
     return c
+
+
+def labeled_once(folder: Path) -> Path:
+    source = write(folder, "in.csv", ROWS)
+    subprocess.run([*FACTOPINION, "label", str(source), "--output-dir", str(folder / "out")], check=True,
+                   capture_output=True)  # fmt: skip
+    return source
+
+
+def zero_manifest(folder: Path) -> Path:
+    source = labeled_once(folder)
+    (folder / "out" / ".in.csv.done").unlink()
+    twin(folder / "out", ".in.csv.done", 5)
+    return source
+
+
+def list_manifest(folder: Path) -> Path:
+    source = labeled_once(folder)
+    manifest = folder / "out" / ".in.csv.done"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "input": [0]}))
+    return source
+
+
+def looped(folder: Path) -> Path:
+    (folder / "in" / "sub").mkdir(parents=True)
+    write(folder / "in", "a.csv", ROWS)
+    write(folder / "in" / "sub", "b.csv", ROWS)
+    (folder / "in" / "one").symlink_to(".")
+    (folder / "in" / "two").symlink_to(".")
+    return folder / "in"
 
 
 def background_test(folder: Path) -> list[str]:

@@ -1151,3 +1151,73 @@ def test_the_ctrl_c_tests_pass_in_a_background_job():
                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN), capture_output=True,
                           text=True, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stdout[-2000:]
+
+
+def test_an_output_never_takes_the_name_of_another_outputs_manifest(tmp_path):
+    """Item 4: label .x.csv.done x.csv --output-dir out would replace the first output by the second's manifest."""
+    (tmp_path / ".x.csv.done").write_text(ROWS)
+    (tmp_path / "x.csv").write_text(ROWS)
+    result = run("label", str(tmp_path / ".x.csv.done"), str(tmp_path / "x.csv"), "--output-dir", str(tmp_path / "out"))
+    one_line_error(result, 2, "rename it")
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize("length", [250, 255])
+def test_an_output_with_a_long_name_is_written(tmp_path, rows_csv, length):
+    """Item 23: the hidden temporary file and manifest of a name near the 255-byte limit fit within it."""
+    out = tmp_path / ("o" * (length - 4) + ".csv")
+    result = run("label", str(rows_csv), "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert out.read_text().startswith("id,text,label")
+    (tmp_path / "in").mkdir()
+    shutil.copy(rows_csv, tmp_path / "in" / out.name)
+    result = run("label", str(tmp_path / "in" / out.name), "--output-dir", str(tmp_path / "many"))
+    assert result.exit_code == 0, result.stderr
+    result = run("label", str(tmp_path / "in" / out.name), "--output-dir", str(tmp_path / "many"), "--resume")
+    assert result.exit_code == 0 and "1 file already complete" in result.stderr, result.stderr
+    assert sorted(p.name for p in (tmp_path / "many").iterdir() if not p.name.startswith(".")) == [out.name]
+
+
+@pytest.mark.parametrize("manifest", ["device", "fifo", "huge", "list-fields", "deep"])
+def test_resume_reads_any_manifest_within_bounds(tmp_path, rows_csv, manifest):
+    """Item 9: a manifest is read only if it is a regular file within a size bound, and its fields are checked:
+    any other is no manifest (the file is labeled again)."""
+    out = tmp_path / "out"
+    assert run("label", str(rows_csv), "--output-dir", str(out)).exit_code == 0
+    done = out / ".in.csv.done"
+    recorded = json.loads(done.read_text())
+    done.unlink()
+    if manifest == "device":
+        device_twin(done, 5)  # /dev/zero
+    elif manifest == "fifo":
+        os.mkfifo(done)
+    elif manifest == "huge":
+        done.write_bytes(b" " * (2 << 20) + json.dumps(recorded).encode())
+    elif manifest == "list-fields":
+        done.write_text(json.dumps({**recorded, "input": [0], "output": "x"}))
+    else:
+        done.write_text("[" * 100_000 + "]" * 100_000)
+    done_run = subprocess.run([*COMMAND, "label", str(rows_csv), "--output-dir", str(out), "--resume"],
+                              capture_output=True, text=True, timeout=60, preexec_fn=memory_limit(2 << 30))  # fmt: skip
+    assert done_run.returncode == 0 and "Traceback" not in done_run.stderr, done_run.stderr
+    assert json.loads(done.read_text())["input"]["size"] == rows_csv.stat().st_size  # labeled again
+
+
+def memory_limit(size: int):
+    """A ``preexec_fn`` that bounds the child's address space."""
+    import resource
+
+    return lambda: resource.setrlimit(resource.RLIMIT_AS, (size, size))
+
+
+def test_glob_does_not_follow_links_into_loops(tmp_path):
+    """Item 10: ** does not go into links to folders, so two links to . cannot make 2**depth paths."""
+    (tmp_path / "in" / "sub").mkdir(parents=True)
+    (tmp_path / "in" / "a.csv").write_text(ROWS)
+    (tmp_path / "in" / "sub" / "b.csv").write_text(ROWS)
+    (tmp_path / "in" / "one").symlink_to(".")
+    (tmp_path / "in" / "two").symlink_to(".")
+    done = subprocess.run([*COMMAND, "label", str(tmp_path / "in" / "**" / "*.csv"), "--output-dir", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")) == ["a.csv", "b.csv"]

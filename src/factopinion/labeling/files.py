@@ -22,13 +22,14 @@ import hashlib
 import json
 import os
 import socket
+import stat
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
-from ..atomic import PART_SUFFIX, atomic_output, check_writable, same_file
+from ..atomic import atomic_output, check_writable, hidden_name, is_part_of, same_file
 from ..errors import DataError, FactopinionError, OptionError, OutputError
 from ..model import Model
 from ..tables import registry as tables
@@ -63,6 +64,7 @@ __all__ = [
 INPUT_SUFFIXES = tuple(tables.SUFFIXES) + tuple(f"{s}.gz" for s, kind in tables.SUFFIXES.items() if kind != "parquet")
 MANIFEST_SUFFIX = ".done"
 MANIFEST_FORMAT = 1
+MAX_MANIFEST_BYTES = 1 << 20  # a manifest is about a kilobyte
 # Options that do not change an output's bytes, left out of the fingerprint.
 _NOT_IN_FINGERPRINT = frozenset({"jobs", "chunk_rows"})
 
@@ -99,9 +101,7 @@ def find_inputs(items: Iterable[str | os.PathLike[str]]) -> list[Path]:
         elif path.exists():
             matches = [path]
         elif any(c in name for c in "*?["):
-            import glob
-
-            matches = [Path(p) for p in sorted(glob.glob(name, recursive=True)) if os.path.isfile(p)]
+            matches = [Path(p) for p in sorted(_glob(name)) if os.path.isfile(p)]
             if not matches:
                 raise DataError(f"no file matches {name}")
         else:
@@ -109,6 +109,42 @@ def find_inputs(items: Iterable[str | os.PathLike[str]]) -> list[Path]:
         for match in matches:
             found.setdefault(os.path.realpath(match), match)
     return list(found.values())
+
+
+def _glob(pattern: str) -> list[str]:
+    """The paths ``pattern`` matches, as ``glob.glob(pattern, recursive=True)``, except that ``**`` does not go
+    into links to folders (as bash's globstar): two links to ``.`` would make its paths double at every level."""
+    import fnmatch
+    import glob
+
+    if "**" not in pattern:
+        return glob.glob(pattern)
+    parts = pattern.split(os.sep)
+    fixed = next(i for i, part in enumerate(parts) if glob.has_magic(part))
+    root = os.sep.join(parts[:fixed]) or ("/" if pattern.startswith(os.sep) else "")
+    rest = parts[fixed:]
+
+    def matches(names: list[str], wanted: list[str]) -> bool:
+        if not wanted:
+            return not names
+        if wanted[0] == "**":
+            return matches(names, wanted[1:]) or (bool(names) and not names[0].startswith(".") and matches(
+                names[1:], wanted))  # fmt: skip
+        return (
+            bool(names)
+            and (not names[0].startswith(".") or wanted[0].startswith("."))
+            and fnmatch.fnmatchcase(names[0], wanted[0])
+            and matches(names[1:], wanted[1:])
+        )
+
+    found = []
+    for folder, folders, files in os.walk(root or ".", followlinks=False):
+        relative = os.path.relpath(folder, root or ".")
+        prefix = [] if relative == os.curdir else relative.split(os.sep)
+        for entry in files + folders:
+            if matches([*prefix, entry], rest):
+                found.append(os.path.join(folder, entry) if root else os.path.join(*prefix, entry))
+    return found
 
 
 def batch_options(**options) -> BatchOptions:
@@ -154,7 +190,7 @@ def _estimator_state(value: object) -> object:
 def manifest_path(destination: Path) -> Path:
     """Where the manifest of an output lives: ``.NAME.done`` beside it (hidden, so globs and folder inputs skip
     it)."""
-    return destination.with_name(f".{destination.name}{MANIFEST_SUFFIX}")
+    return destination.with_name(hidden_name(destination.name, MANIFEST_SUFFIX))
 
 
 @dataclass(frozen=True)
@@ -199,6 +235,11 @@ def _fingerprint(options: BatchOptions, model_hash: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _is_companion(entry: str, name: str) -> bool:
+    """Whether ``entry`` is a name that labeling into ``name`` writes beside it: its manifest or a temporary file."""
+    return entry == hidden_name(name, MANIFEST_SUFFIX) or is_part_of(entry, name)
+
+
 def plan_jobs(
     inputs: Iterable[str | os.PathLike[str]],
     output_dir: str | os.PathLike[str],
@@ -217,12 +258,22 @@ def plan_jobs(
         raise OutputError(f"{folder} is not a folder")
     sources = find_inputs(inputs)
     owners: dict[str, Path] = {}
+    for source in sources:
+        other = owners.setdefault(source.name, source)
+        if other is not source:
+            raise OptionError(
+                f"{other} and {source} would both be written to {folder / source.name}: label them separately"
+            )
+    for source in sources:  # an output named as another's manifest or temporary file would be replaced by it
+        owner = next((o for name, o in owners.items() if _is_companion(source.name, name)), None)
+        if owner is not None:
+            raise OptionError(
+                f"{source}'s output would take the name of a file that labeling {owner} writes beside its output "
+                f"({folder / source.name}): rename it, or label them into separate folders"
+            )
     jobs, complete = [], []
     for source in sources:
         destination = folder / source.name
-        other = owners.setdefault(source.name, source)
-        if other is not source:
-            raise OptionError(f"{other} and {source} would both be written to {destination}: label them separately")
         if same_file(source, destination):
             raise OptionError(f"{source} is in the output folder: its output would replace it")
         job = FileJob(source, destination, options, _fingerprint(options, model_hash), force or resume)
@@ -250,11 +301,22 @@ def _sha256(path: Path) -> str:
 
 
 def _read_manifest(job: FileJob) -> dict | None:
+    """The manifest of ``job``'s output, if it is a regular file of at most ``MAX_MANIFEST_BYTES`` holding one of
+    this format, with an object for its input and its output; None otherwise (the output is then not complete)."""
+    path = manifest_path(job.destination)
     try:
-        manifest = json.loads(manifest_path(job.destination).read_text("utf-8"))
-    except (OSError, ValueError):
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a device or FIFO would never end, or never answer
+            return None
+        with open(path, "rb") as f:
+            raw = f.read(MAX_MANIFEST_BYTES + 1)
+        manifest = json.loads(raw) if len(raw) <= MAX_MANIFEST_BYTES else None
+    except (OSError, ValueError, RecursionError):
         return None
-    return manifest if isinstance(manifest, dict) and manifest.get("format") == MANIFEST_FORMAT else None
+    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
+        return None
+    if not all(isinstance(manifest.get(part), dict) for part in ("input", "output")):
+        return None
+    return manifest
 
 
 def is_complete(job: FileJob) -> bool:
@@ -262,7 +324,7 @@ def is_complete(job: FileJob) -> bool:
     manifest = _read_manifest(job)
     if manifest is None or manifest.get("fingerprint") != job.fingerprint:
         return False
-    recorded_input, recorded_output = manifest.get("input") or {}, manifest.get("output") or {}
+    recorded_input, recorded_output = manifest["input"], manifest["output"]
     try:
         output, source = os.stat(job.destination), os.stat(job.source)
     except OSError:
@@ -306,10 +368,9 @@ def _remove_stale_parts(destination: Path) -> None:
     """Remove the temporary files of ``destination`` that writers killed mid-file (``kill -9``, a lost Dask
     worker) left behind: ``atomic`` names them ``.NAME.<random>.part``. Called once this run has published the
     output, so any that remain belong to no live writer of it."""
-    prefix = f".{destination.name}."
     with contextlib.suppress(OSError):
         for entry in os.scandir(destination.parent):
-            if entry.name.startswith(prefix) and entry.name.endswith(PART_SUFFIX) and entry.is_file():
+            if is_part_of(entry.name, destination.name) and entry.is_file():
                 with contextlib.suppress(OSError):
                     os.unlink(entry.path)
 
