@@ -188,7 +188,7 @@ def cases() -> list[Case]:
     for delimiter in (".", "-", "a", "7", " "):
         add(Case(f"--delimiter {delimiter!r}", lambda d, x=delimiter: ["label", str(write(d, "in.txt", f"id{x}text\n"
                  f"1{x}It rained.\n")), "--delimiter", x], one_line(2, "delimiter")))  # fmt: skip
-    add(Case("--skip-bad-rows: a continuation line is not a row", lambda d: ["label", str(write(d, "in.csv",
+    add(Case("5. --skip-bad-rows: a continuation is not a row", lambda d: ["label", str(write(d, "in.csv",
              'id,text,n\n1,"He said "stop\nnow",x,5\n2,Fine.,6\n')), "--skip-bad-rows"],
              ok(stdout_lines(2), lambda r, d: "lines 2-3" in r.stderr or fail(r.stderr))))  # fmt: skip
     # encodings

@@ -61,9 +61,12 @@ def delimiter_for(path: str | Path, delimiter: str | None = None) -> str:
 
 QUOTINGS = ("auto", "csv", "none")  # --quoting: decide from the data, quotes as in CSV, quotes taken literally
 # A sample in which every quote character sits in a properly quoted field: one that starts with a quote, ends with
-# one before a tab or a line break, and doubles the quotes inside. Possessive, so it is linear.
-_QUOTED_FIELDS = re.compile(r'(?:(?:"[^"]*+(?:""[^"]*+)*+"|[^\t\r\n"]*+)(?:\t|\r\n|\n|\r|\Z))*+')
-_OPEN_FIELD = re.compile(r'"[^"]*+(?:""[^"]*+)*+\Z')  # a quoted field that a sample's end cuts
+# one before a tab or a line break, and doubles the quotes inside.
+# No possessive quantifiers (*+): early 3.11 releases match them wrongly (Debian 12's 3.11.2 finds a clean field of
+# 3 characters at the start of 'now",x', 3.11.7 none). None is needed: a field's alternatives cannot both match, so
+# nothing backtracks far.
+_QUOTED_FIELDS = re.compile(r'(?:(?:"[^"]*(?:""[^"]*)*"|[^\t\r\n"]*)(?:\t|\r\n|\n|\r|\Z))*')
+_OPEN_FIELD = re.compile(r'"[^"]*(?:""[^"]*)*\Z')  # a quoted field that a sample's end cuts
 
 
 def quoting_for(mode: str) -> Literal[0, 3] | None:
@@ -230,8 +233,8 @@ class RecordReader:
         self._line_iter = self._lines(first, blocks)
         self._dialect = {"delimiter": delimiter, "quoting": self.quoting, "strict": True}
         self._reader = csv.reader(self._line_iter, **self._dialect)  # type: ignore[arg-type]
-        field = f'"[^"]*+(?:""[^"]*+)*+"|[^{re.escape(delimiter)}\r\n"]*+'
-        self._clean_fields = re.compile(f"(?:(?:{field})(?:{re.escape(delimiter)}|\r\n|\n|\r|\\Z))*+")
+        field = f'"[^"]*(?:""[^"]*)*"|[^{re.escape(delimiter)}\r\n"]*'
+        self._clean_fields = re.compile(f"(?:(?:{field})(?:{re.escape(delimiter)}|\r\n|\n|\r|\\Z))*")
         self._first_line = self._last_line = 0
         self._reading_header = True
         header = self._next_record()
@@ -369,15 +372,20 @@ class RecordReader:
         """
         larger = "field larger than" in str(err)
         if self.quoting != csv.QUOTE_NONE and not self._reading_header and (self.skip_bad or larger):
-            inside = sum(line.count('"') for line in self._record_lines()) % 2 == 1
-            while (line := next(self._line_iter, None)) is not None:
+            # The record's extent is found here, from its first line, whatever lines the csv reader consumed
+            # before it gave up (that differs between Python releases): those are looked at again first.
+            first, *consumed = self._record_lines()
+            self._last_line = self._first_line
+            inside = first.count('"') % 2 == 1
+            following = chain(consumed, self._line_iter)
+            while (line := next(following, None)) is not None:
                 if not inside and self._starts_cleanly(line):
                     self._line_base = self._last_line  # the csv reader goes on from this line
-                    self._reader = csv.reader(chain([line], self._line_iter), **self._dialect)  # type: ignore[arg-type]
+                    self._reader = csv.reader(chain([line], following), **self._dialect)  # type: ignore[arg-type]
                     break
                 inside = line.count('"') % 2 == 0  # inside a cell at its start (or taken to be): odd quotes close it
                 self._last_line += 1
-                del self._blocks_kept[:-1]
+                del self._blocks_kept[:-1]  # the lines still to look at again are in ``consumed``
             if inside:
                 return "unbalanced quote: a quoted field opens here and never closes"
         if larger:
