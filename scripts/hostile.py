@@ -388,7 +388,51 @@ def round_two() -> list[Case]:
              "--output-dir", str(d / "out")], ok(), timeout=60))  # fmt: skip
     add(Case("23. label -o a 250-character name", lambda d: ["label", str(write(d, "in.csv", ROWS)), "-o",
              str(d / ("o" * 246 + ".csv"))], ok()))  # fmt: skip
+    connect_2s = {"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"}
+    add(Case("11. --dask tcp://a server that accepts and never answers", lambda d: ["label", str(write(d, "in.csv",
+             ROWS)), "--output-dir", str(d / "out"), "--dask", dask_address(silent)], one_line(1, "did not answer"),
+             env=connect_2s, timeout=60))  # fmt: skip
+    add(Case("12. a file's Dask task run again after it finished", lambda d: [sys.executable, "-c", TWICE,
+             str(write(d, "in.csv", ROWS)), str(d / "out")], ok(), raw=True))  # fmt: skip
+    add(Case("13. Ctrl-C to the whole group during --dask local", lambda d: signalled([*FACTOPINION, "label",
+             str(write(d, "big.csv", big_rows())), "--output-dir", str(d / "out"), "--dask", "local",
+             "--dask-workers", "2"], "SIGINT", 6, group=True), ok_and(exits(130, 60), quiet), raw=True))  # fmt: skip
+    for scheme in ("tls", "ucx"):
+        add(Case(f"18. --dask {scheme}://", lambda d, s=scheme: ["label", str(write(d, "in.csv", ROWS)), "--output-dir",
+                 str(d / "out"), "--dask", f"{s}://127.0.0.1:1"], one_line(1, "Dask scheduler")))  # fmt: skip
+    add(Case("18. --dask tcp://a server sending garbage", lambda d: ["label", str(write(d, "in.csv", ROWS)),
+             "--output-dir", str(d / "out"), "--dask", dask_address(garbage)], one_line(1, "Dask scheduler"),
+             env=connect_2s, timeout=60))  # fmt: skip
     return c
+
+
+# The same file job run twice, as Dask reruns a task whose worker died after it finished.
+TWICE = (
+    "import sys; from factopinion import load_model; from factopinion.labeling.files import *; "
+    "m = load_model(); (job,) = plan_jobs([sys.argv[1]], sys.argv[2], batch_options(), model_fingerprint(m)).jobs; "
+    "label_job(job, m); label_job(job, m); assert manifest_path(job.destination).exists()"
+)
+
+
+def silent(conn: socket.socket) -> None:
+    time.sleep(60)
+
+
+def garbage(conn: socket.socket) -> None:
+    conn.sendall(b"\xff" * 64 + b"garbage\r\n" * 100)
+
+
+def dask_address(serve: Callable[[socket.socket], None]) -> str:
+    return local_server(serve).replace("http://", "tcp://").removesuffix("/page.html")
+
+
+def big_rows() -> str:
+    return "id,text\n" + "".join(f"{i},The mayor said on day {i} it would go ahead. It is a disgrace!\n"
+                                 for i in range(150_000))  # fmt: skip
+
+
+def quiet(run: Run, folder: Path) -> None:
+    assert len(run.stderr.splitlines()) <= 1 and "Traceback" not in run.stderr, run.stderr[-300:]
 
 
 def labeled_once(folder: Path) -> Path:
@@ -484,15 +528,18 @@ STUCK = (
 )
 
 
-def signalled(command: list[str], name: str, after: float) -> list[str]:
-    """A command that runs ``command``, sends it the signal ``name`` after ``after`` seconds and exits as it did."""
+def signalled(command: list[str], name: str, after: float, group: bool = False) -> list[str]:
+    """A command that runs ``command`` (in a process group of its own with ``group``), sends it the signal ``name``
+    after ``after`` seconds (to the whole group, as a terminal does, with ``group``) and exits as it did."""
     driver = (
-        "import signal, subprocess, sys, time; "
-        "p = subprocess.Popen(sys.argv[3:], preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)); "
-        "time.sleep(float(sys.argv[2])); p.send_signal(getattr(signal, sys.argv[1])); "
+        "import os, signal, subprocess, sys, time; "
+        "p = subprocess.Popen(sys.argv[4:], preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL), "
+        "start_new_session=sys.argv[3] == '1'); "
+        "time.sleep(float(sys.argv[2])); sig = getattr(signal, sys.argv[1]); "
+        "os.killpg(p.pid, sig) if sys.argv[3] == '1' else p.send_signal(sig); "
         "code = p.wait(); sys.exit(128 - code if code < 0 else code)"
     )
-    return [sys.executable, "-c", driver, name, str(after), *command]
+    return [sys.executable, "-c", driver, name, str(after), "1" if group else "0", *command]
 
 
 def exits(code: int, within: float) -> Callable[[Run, Path], None]:

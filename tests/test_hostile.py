@@ -1221,3 +1221,75 @@ def test_glob_does_not_follow_links_into_loops(tmp_path):
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")) == ["a.csv", "b.csv"]
+
+
+def dask_label(tmp_path: Path, address: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    (tmp_path / "in.csv").write_text(ROWS)
+    return subprocess.run([*COMMAND, "label", str(tmp_path / "in.csv"), "--output-dir", str(tmp_path / "out"),
+                           "--dask", address], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **(env or {})})  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_dask_scheduler_that_never_answers_is_given_up_on(tmp_path, raw_server):
+    """Item 11: the connect timeout bounds the whole handshake, not only the TCP connection."""
+    pytest.importorskip("distributed")
+    address = raw_server(lambda conn: time.sleep(60)).replace("http://", "tcp://").removesuffix("/page.html")
+    started = time.monotonic()
+    done = dask_label(tmp_path, address, {"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"})
+    process_error(done, 1, "did not answer within 2 s")
+    assert time.monotonic() - started < 30
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scheme", ["tls", "ucx", "garbage"])
+def test_a_dask_address_that_cannot_work_is_one_line(tmp_path, raw_server, scheme):
+    """Item 18: tls:// without its settings, ucx:// without its package, a server sending garbage: one line."""
+    pytest.importorskip("distributed")
+    address = raw_server(lambda conn: conn.sendall(b"\xff" * 64 + b"garbage\r\n" * 100))
+    address = address.replace("http", "tcp" if scheme == "garbage" else scheme).removesuffix("/page.html")
+    done = dask_label(tmp_path, address, {"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "5s"})
+    process_error(done, 1, "Dask scheduler")
+
+
+def test_a_file_job_run_again_after_it_finished_is_idempotent(tmp_path, rows_csv, model):
+    """Item 12: Dask reruns a task whose worker died after it finished; the rerun keeps the output and manifest."""
+    from factopinion.labeling.files import batch_options, label_job, manifest_path, model_fingerprint, plan_jobs
+
+    plan = plan_jobs([rows_csv], tmp_path / "out", batch_options(), model_fingerprint(model))
+    (job,) = plan.jobs
+    first = label_job(job, model)
+    output, manifest = job.destination.read_bytes(), manifest_path(job.destination).read_bytes()
+    again = label_job(job, model)  # the same task, run a second time
+    assert (again.summary.rows, again.summary.labeled) == (first.summary.rows, first.summary.labeled) == (2, 2)
+    assert job.destination.read_bytes() == output and manifest_path(job.destination).read_bytes() == manifest
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("when", ["starting", "labeling"])
+def test_ctrl_c_during_dask_local_is_quiet(tmp_path, when):
+    """Item 13: Ctrl-C (SIGINT to the whole foreground group, workers included) during --dask local: exit 130 and
+    no Dask logging or tracebacks."""
+    pytest.importorskip("distributed")
+    big = tmp_path / "big.csv"
+    big.write_text("id,text\n" + "".join(f"{i},The mayor said on day {i} it would go ahead. It is a disgrace!\n"
+                                         for i in range(150_000)))  # fmt: skip
+    with open(tmp_path / "stderr", "wb") as stderr:
+        process = subprocess.Popen([*COMMAND, "label", str(big), "--output-dir", str(tmp_path / "out"), "--dask",
+                                    "local", "--dask-workers", "2"], stdout=subprocess.DEVNULL, stderr=stderr,
+                                   preexec_fn=as_in_the_foreground, start_new_session=True)  # fmt: skip
+        try:
+            if when == "starting":
+                time.sleep(2.5)
+            else:
+                deadline = time.monotonic() + 90
+                while not list((tmp_path / "out").glob(".big.csv.*.part")) and time.monotonic() < deadline:
+                    time.sleep(0.1)
+            os.killpg(process.pid, signal.SIGINT)  # as the terminal does
+            process.wait(timeout=60)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+    errors = (tmp_path / "stderr").read_text()
+    assert process.returncode == 130, errors
+    assert len(errors.splitlines()) <= 1 and "Traceback" not in errors, errors

@@ -33,6 +33,7 @@ from ..atomic import atomic_output, check_writable, hidden_name, is_part_of, sam
 from ..errors import DataError, FactopinionError, OptionError, OutputError
 from ..model import Model
 from ..tables import registry as tables
+from ..tables.csvstream import BadRecord
 from .batch import BatchOptions, BatchSummary, ChunkCounts, Progress, label_file
 
 __all__ = [
@@ -339,6 +340,32 @@ def is_complete(job: FileJob) -> bool:
         return False
 
 
+def _completed(job: FileJob) -> FileResult | None:
+    """The result recorded for ``job`` where its output is complete for it (``is_complete``), else None."""
+    if not is_complete(job) or (manifest := _read_manifest(job)) is None:
+        return None
+    counts = manifest.get("counts")
+    counts = counts if isinstance(counts, dict) else {}
+    number = {k: v for k, v in counts.items() if type(v) is int}
+    skipped = manifest.get("skipped")
+    summary = BatchSummary(
+        sentences_mode=job.options.mode != "cell",
+        rows=number.get("rows", 0),
+        labeled=number.get("labeled", 0),
+        empty=number.get("empty", 0),
+        sentences=number.get("sentences", 0),
+        opinion=number.get("opinion", 0),
+        blank_lines=number.get("blank_lines", 0),
+        skipped=[
+            BadRecord(item[0], item[1], item[2])
+            for item in (skipped if isinstance(skipped, list) else [])
+            if isinstance(item, list) and len(item) == 3 and [type(x) for x in item] == [int, int, str]
+        ],
+    )
+    worker = manifest.get("worker")
+    return FileResult(job, summary, worker if isinstance(worker, str) else "")
+
+
 def _write_manifest(job: FileJob, summary: BatchSummary, source: os.stat_result, sha256: str, worker: str) -> None:
     output = os.stat(job.destination)
     manifest = {
@@ -356,6 +383,7 @@ def _write_manifest(job: FileJob, summary: BatchSummary, source: os.stat_result,
             "blank_lines": summary.blank_lines,
             "skipped_rows": len(summary.skipped),
         },
+        "skipped": [[r.first_line, r.last_line, r.reason] for r in summary.skipped],
         "seconds": round(summary.seconds, 3),
         "worker": worker,
         "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -382,7 +410,13 @@ def worker_name() -> str:
 
 def label_job(job: FileJob, model: Model, *, progress: Progress | None = None) -> FileResult:
     """Label one file: its output written atomically, then its manifest. Raises ``DataError`` for an input that
-    cannot be used or that changed while it was labeled (its output is then removed)."""
+    cannot be used or that changed while it was labeled (its output is then removed).
+
+    Idempotent: a job that may not replace its output, whose output is complete for it (the same job run again, as
+    Dask reruns a task whose worker died after it finished), returns what its manifest records and writes nothing.
+    """
+    if not job.overwrite and (recorded := _completed(job)) is not None:
+        return recorded
     with contextlib.suppress(FileNotFoundError):
         os.unlink(manifest_path(job.destination))  # no claim of completeness while the output is replaced
     try:
