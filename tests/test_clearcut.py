@@ -19,10 +19,8 @@ CLEARCUT = EVAL / "clearcut.csv"
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from check_slice import jaccard, near, tokens  # noqa: E402  (the corpus checker's token overlap, one definition)
+from check_slice import NEAR_EVALUATION, jaccard, near, tokens  # noqa: E402  (the corpus checker's rule)
 from quality import FIXED_SENTENCES, clearcut_figures  # noqa: E402
-
-NEAR = 0.5  # the token Jaccard distance the corpus keeps from the CheckThat! evaluation sets
 
 
 def normalised(sentence: str) -> str:
@@ -115,7 +113,7 @@ def test_no_sentence_of_it_is_in_the_training_data(clearcut, training_sentences)
 
 @pytest.mark.slow
 def test_no_sentence_of_it_is_near_the_training_data(clearcut, training_sentences):
-    close = near([row["sentence"] for row in clearcut], training_sentences, NEAR)
+    close = near([row["sentence"] for row in clearcut], training_sentences, NEAR_EVALUATION)
     assert [(a, b, round(jaccard(tokens(a), tokens(b)), 2)) for a, b in close] == []
 
 
@@ -125,7 +123,7 @@ def test_nothing_from_the_checkthat_data(clearcut, checkthat_dir):
     for path in sorted(checkthat_dir.glob("*.tsv")):
         with open(path, encoding="utf-8", newline="") as f:
             external += [row["sentence"] for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)]
-    assert [a for a, _ in near([row["sentence"] for row in clearcut], external, NEAR)] == []
+    assert [a for a, _ in near([row["sentence"] for row in clearcut], external, NEAR_EVALUATION)] == []
 
 
 @pytest.mark.slow
