@@ -33,7 +33,7 @@ def _read(path: str, table_format: str | None) -> pd.DataFrame:
     try:
         if kind in ("csv", "tsv"):
             return pd.read_csv(
-                source,  # type: ignore[call-overload]
+                source,
                 sep="\t" if kind == "tsv" else ",",
                 dtype=str,
                 keep_default_na=False,
@@ -41,13 +41,13 @@ def _read(path: str, table_format: str | None) -> pd.DataFrame:
                 encoding="utf-8",
             )
         if kind == "jsonl":
-            return pd.read_json(source, lines=True, dtype=False, compression=compression)  # type: ignore[arg-type]
+            return pd.read_json(source, lines=True, dtype=False, compression=compression)
         if kind == "parquet":
             try:
                 import pyarrow  # noqa: F401
             except ImportError:
                 raise MissingExtra(f"reading Parquet needs pyarrow: {PARQUET_INSTALL}") from None
-            return pd.read_parquet(source)  # type: ignore[arg-type]
+            return pd.read_parquet(source)
     except (MissingExtra, FileNotFoundError, IsADirectoryError, PermissionError):
         raise
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as err:

@@ -90,11 +90,11 @@ def _time_chart(shares: pd.DataFrame, settings: ReportSettings) -> str:
         high = [_y(v, top) for v in rows["opinion_share_high"]]
         low = [_y(v, top) for v in rows["opinion_share_low"]]
         mid = [_y(v, top) for v in rows["opinion_share"]]
-        band = " ".join(f"{x:.1f},{y:.1f}" for x, y in [*zip(xs, high), *reversed(list(zip(xs, low)))])
-        line = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, mid))
+        band = " ".join(f"{x:.1f},{y:.1f}" for x, y in [*zip(xs, high, strict=True), *reversed(list(zip(xs, low, strict=True)))])
+        line = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, mid, strict=True))
         out.append(f'<polygon class=band points="{band}" fill="{colour}"><title>{_e(name)}</title></polygon>')
         out.append(f'<polyline class=line points="{line}" stroke="{colour}"/>')
-        for (_, row), x, y in zip(rows.iterrows(), xs, mid):
+        for (_, row), x, y in zip(rows.iterrows(), xs, mid, strict=True):
             tip = f"{name}, {row['period']}: {row['opinion_share']:.1%} ({row['articles']} articles)"
             out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"><title>{_e(tip)}</title></circle>')
         legend.append((name, colour))
@@ -121,9 +121,7 @@ def _dot_chart(shares: pd.DataFrame, settings: ReportSettings) -> str:
 
 
 def _svg(parts: Sequence[str], legend: Sequence[tuple[str, str]]) -> str:
-    keys = "".join(
-        f'<li><span class=key style="background:{colour}"></span>{_e(name)}</li>' for name, colour in legend
-    )
+    keys = "".join(f'<li><span class=key style="background:{colour}"></span>{_e(name)}</li>' for name, colour in legend)
     return (
         f'<svg viewBox="0 0 {_WIDTH} {_HEIGHT}" preserveAspectRatio="xMidYMid meet" '
         f'xmlns="http://www.w3.org/2000/svg">{"".join(parts)}</svg>' + (f"<ul class=legend>{keys}</ul>" if keys else "")

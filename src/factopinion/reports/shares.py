@@ -79,15 +79,16 @@ def articles_of(
         if not keys:
             raise DataError(f"{name}: sentence rows need the article column {settings.article_columns[0]!r}")
         labels = table["label"].astype("string").fillna("")
-        scored = labels.isin(["fact", "opinion"])
-        rows = table.loc[scored, list(dict.fromkeys(keys + needed))].copy()
-        rows["sentences"] = 1
-        rows["opinion_sentences"] = (labels[scored] == "opinion").astype(int)
+        rows = table[list(dict.fromkeys(keys + needed))].copy()
+        rows["sentences"] = labels.isin(["fact", "opinion"]).astype(int)
+        rows["opinion_sentences"] = (labels == "opinion").astype(int)
         aggregations = {column: "first" for column in needed if column not in keys}
         aggregations |= {"sentences": "sum", "opinion_sentences": "sum"}
-        articles = rows.groupby(keys, sort=False, dropna=False).agg(aggregations).reset_index()[
-            needed + list(DOCUMENT_COLUMNS)
-        ]
+        articles = (
+            rows.groupby(keys, sort=False, dropna=False)
+            .agg(aggregations)
+            .reset_index()[needed + list(DOCUMENT_COLUMNS)]
+        )
     else:
         raise DataError(
             f"{name}: not the output of label --documents (sentences, opinion_sentences) "
@@ -95,13 +96,13 @@ def articles_of(
         )
     empty = articles["sentences"] <= 0
     if empty.any() and notify is not None:
-        notify(f"{int(empty.sum())} articles without a scored sentence were left out")
+        notify(f"{_articles(int(empty.sum()))} without a scored sentence left out")
     articles = articles[~empty]
     if settings.period:
         articles = articles.assign(period=_periods(articles[settings.dates], settings.period))
         undated = articles["period"].isna()
         if undated.any() and notify is not None:
-            notify(f"{int(undated.sum())} articles without a readable {settings.dates!r} were left out")
+            notify(f"{_articles(int(undated.sum()))} without a readable {settings.dates!r} left out")
         articles = articles[~undated]
     for column in settings.by:
         articles[column] = articles[column].astype("string").fillna("")
@@ -247,6 +248,10 @@ def _periods(values: pd.Series, period: str) -> pd.Series:
         calendar = dates.dt.isocalendar()
         labels = calendar["year"].astype("string") + "-W" + calendar["week"].astype("string").str.zfill(2)
     return labels.where(dates.notna(), None)
+
+
+def _articles(n: int) -> str:
+    return f"{n:,} article" + ("" if n == 1 else "s")
 
 
 def _listing(names) -> str:
