@@ -90,7 +90,8 @@ def _time_chart(shares: pd.DataFrame, settings: ReportSettings) -> str:
         high = [_y(v, top) for v in rows["opinion_share_high"]]
         low = [_y(v, top) for v in rows["opinion_share_low"]]
         mid = [_y(v, top) for v in rows["opinion_share"]]
-        band = " ".join(f"{x:.1f},{y:.1f}" for x, y in [*zip(xs, high, strict=True), *reversed(list(zip(xs, low, strict=True)))])
+        outline = [*zip(xs, high, strict=True), *reversed(list(zip(xs, low, strict=True)))]
+        band = " ".join(f"{x:.1f},{y:.1f}" for x, y in outline)
         line = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, mid, strict=True))
         out.append(f'<polygon class=band points="{band}" fill="{colour}"><title>{_e(name)}</title></polygon>')
         out.append(f'<polyline class=line points="{line}" stroke="{colour}"/>')
