@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..atomic import atomic_output
 from ..errors import DataError, MissingExtra
-from ..tables import PARQUET_INSTALL, format_of
+from ..tables.registry import PARQUET_INSTALL, format_of
 
 __all__ = ["read_scores", "write_table"]
 
