@@ -28,6 +28,7 @@ LAYERS = [
     {"training.pipeline"},
     {"bundled"},
     {"labeling"},
+    {"reports"},
     {"cli"},
 ]
 # The layers inside a folder.
@@ -35,7 +36,13 @@ INSIDE = {
     "engine": [{"scorer"}, {"explain"}],
     "tables": [{"csvstream"}, {"registry"}],
     "labeling": [{"batch"}, {"files"}, {"dask"}],
-    "cli": [{"render"}, {"core", "options", "progress"}, {"score", "train", "evaluate", "label", "model"}, {"app"}],
+    "reports": [{"shares", "files"}, {"page"}],
+    "cli": [
+        {"render"},
+        {"core", "options", "progress"},
+        {"score", "train", "evaluate", "label", "report", "model"},
+        {"app"},
+    ],
 }
 LAYER_OF = {unit: n for n, units in enumerate(LAYERS) for unit in units}
 HEAVY = ("sklearn", "scipy", "pandas")
