@@ -32,7 +32,13 @@ LAYERS = [
 ]
 # The layers inside a folder.
 INSIDE = {
-    "engine": [{"scorer"}, {"explain"}],
+    "engine": [
+        {"fields", "analysis"},
+        {"blocks.base"},
+        {"blocks.tfidf", "blocks.style", "blocks.lexicon"},
+        {"scorer"},
+        {"explain"},
+    ],
     "tables": [{"csvstream"}, {"registry"}],
     "labeling": [{"batch"}, {"files"}, {"dask"}],
     "cli": [{"render"}, {"core", "options", "progress"}, {"score", "train", "evaluate", "label", "model"}, {"app"}],
