@@ -39,7 +39,7 @@ INSIDE = {
         {"scorer"},
         {"explain"},
     ],
-    "tables": [{"csvstream"}, {"registry"}],
+    "tables": [{"registry", "csvstream"}, {"streams", "columns"}, {"delimited", "jsonl", "parquet"}],
     "labeling": [{"batch"}, {"files"}, {"dask"}],
     "cli": [{"render"}, {"core", "options", "progress"}, {"score", "train", "evaluate", "label", "model"}, {"app"}],
 }

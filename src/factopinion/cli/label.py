@@ -9,12 +9,37 @@ from typing import TYPE_CHECKING, BinaryIO
 import click
 
 from ..errors import OutputExists
+from ..tables.registry import FORMATS, formats_listed
 from .core import Command, one_line
 from .options import get_model, model_options, quoting_option, text_column_option
 from .progress import batch_progress, files_progress
 
 if TYPE_CHECKING:
     from ..labeling.files import RunSummary
+
+
+# The command's help (its table formats are the registry's).
+HELP = """Label every row of a table fact or opinion, keeping every input column unchanged.
+
+    INPUT is a {formats} file, gzipped (.gz) or not, or '-' for
+    standard input. Adds the columns label and opinion_probability (empty for an empty cell); with
+    --sentences, one row per sentence with row, sentence_index, start, end and sentence too; with --documents,
+    one row per input row with sentences, opinion_sentences, opinion_share and mean_opinion_probability
+    instead. OUTPUT is written atomically: an interrupted run leaves no file behind.
+
+    With --output-dir, many INPUTs are labeled, each to DIR/NAME as it would be alone, one after another here or
+    in parallel on a Dask cluster (--dask); a file that fails is reported and the others finish.
+
+    \b
+    Examples:
+      factopinion label articles.csv -o labeled.csv
+      factopinion label articles.jsonl.gz --documents --keep id,title -o scores.parquet
+      factopinion label answers.tsv --text-column answer --sentences -o sentences.tsv
+      factopinion label pages.parquet --documents --html-column html -o pages-scored.parquet
+      cat export.csv | factopinion label - --column label=voice | head
+      factopinion label 'archive/*.csv' --output-dir labeled/ --resume
+      factopinion label archive/ --output-dir labeled/ --dask tcp://scheduler:8786
+    """
 
 
 def column_names(renames: tuple[str, ...]) -> dict[str, str]:
@@ -35,7 +60,7 @@ def keep_columns(value: str | None) -> tuple[str, ...] | None:
     return tuple(name.strip() for name in value.split(",") if name.strip())
 
 
-@click.command(cls=Command)
+@click.command(cls=Command, help=HELP.format(formats=formats_listed("or", suffixes=True)))
 @click.argument("inputs", metavar="INPUT...", nargs=-1, required=True)
 @click.option("-o", "--output", metavar="OUTPUT", help="Output file ('-': stdout, the default).")
 @click.option(
@@ -43,7 +68,7 @@ def keep_columns(value: str | None) -> tuple[str, ...] | None:
     metavar="DIR",
     type=click.Path(file_okay=False, path_type=Path),
     help="Label every INPUT into DIR, one output each with the input's name and format. INPUTs may then be "
-    "files, globs and folders (a folder: every CSV, TSV, JSON Lines and Parquet file in it, gzipped or not).",
+    f"files, globs and folders (a folder: every {formats_listed('and')} file in it, gzipped or not).",
 )
 @text_column_option
 @click.option("--sentences", is_flag=True, help="Split each cell into sentences: one output row per sentence.")
@@ -62,9 +87,9 @@ def keep_columns(value: str | None) -> tuple[str, ...] | None:
 @click.option(
     "--format",
     "table_format",
-    type=click.Choice(["csv", "tsv", "jsonl", "parquet"]),
+    type=click.Choice(list(FORMATS)),
     help="INPUT's format (default: from its extension, else CSV). OUTPUT's format is its extension's, else "
-    "INPUT's (CSV for Parquet); .gz compresses the text formats.",
+    f"INPUT's (CSV for {formats_listed('or', text=False)}); .gz compresses the text formats.",
 )
 @click.option(
     "--html-column",
@@ -119,27 +144,7 @@ def keep_columns(value: str | None) -> tuple[str, ...] | None:
 def label(inputs, output, output_dir, text_column, sentences, documents, keep, table_format, html_column, delimiter,
           encoding, quoting, renames, replace_columns, skip_bad_rows, force, resume, jobs, chunk_size, dask_address,
           dask_workers, retries, quiet, model_path, trust_model_code, threshold):  # fmt: skip
-    """Label every row of a table fact or opinion, keeping every input column unchanged.
-
-    INPUT is a CSV, TSV, JSON Lines (.jsonl, .ndjson) or Parquet file, gzipped (.gz) or not, or '-' for
-    standard input. Adds the columns label and opinion_probability (empty for an empty cell); with
-    --sentences, one row per sentence with row, sentence_index, start, end and sentence too; with --documents,
-    one row per input row with sentences, opinion_sentences, opinion_share and mean_opinion_probability
-    instead. OUTPUT is written atomically: an interrupted run leaves no file behind.
-
-    With --output-dir, many INPUTs are labeled, each to DIR/NAME as it would be alone, one after another here or
-    in parallel on a Dask cluster (--dask); a file that fails is reported and the others finish.
-
-    \b
-    Examples:
-      factopinion label articles.csv -o labeled.csv
-      factopinion label articles.jsonl.gz --documents --keep id,title -o scores.parquet
-      factopinion label answers.tsv --text-column answer --sentences -o sentences.tsv
-      factopinion label pages.parquet --documents --html-column html -o pages-scored.parquet
-      cat export.csv | factopinion label - --column label=voice | head
-      factopinion label 'archive/*.csv' --output-dir labeled/ --resume
-      factopinion label archive/ --output-dir labeled/ --dask tcp://scheduler:8786
-    """
+    """``factopinion label``: its help is ``HELP``."""
     from ..tables.csvstream import delimiter_for
 
     ctx = click.get_current_context()

@@ -33,6 +33,7 @@ from ..errors import DataError, OptionError, WorkerDied
 from ..language import ENGLISH_ONLY, looks_english
 from ..model import Model
 from ..tables import registry as tables
+from ..tables.columns import Columns
 from ..tables.csvstream import (
     BadRecord,
     CellFormat,
@@ -43,6 +44,7 @@ from ..tables.csvstream import (
     find_text_column,
     quoting_for,
 )
+from ..tables.streams import CountingReader, is_compressed, open_input, open_output
 from ..text import segment, split_sentences
 
 __all__ = [
@@ -813,29 +815,22 @@ def _label_formats(
 ) -> BatchSummary:
     """CSV/TSV into the same dialect through ``label_stream``; every other pair of formats through ``tables``."""
     source_format, sink_format = formats
-    counter = tables.CountingReader(source)
-    reader: _TableReader
-    with tables.open_output(sink, sink_format) as out:
-        if source_format.kind == "parquet":
-            parquet = tables.ParquetReader(_seekable(source, name), name=name, size=_size(source))
-            return _label_tables(
-                parquet, out, model, options, sink_format, progress, notify, lambda: parquet.bytes_read
-            )
-        stream = tables.open_input(counter, source_format, name)
+    counter = CountingReader(source)
+    read = functools.partial(tables.open_reader, name=name, delimiter=options.delimiter, encoding=options.encoding,
+                             skip_bad=options.skip_bad_rows, quoting=options.quoting)  # fmt: skip
+    with open_output(sink, sink_format) as out:
+        if not tables.FORMATS[source_format.kind].text:  # read as the file it is (Parquet: from its end)
+            whole = read(source, source_format)
+            return _label_tables(whole, out, model, options, sink_format, progress, notify, lambda: whole.bytes_read)
+        stream = open_input(counter, source_format, name)
         delimiter = source_format.delimiter(options.delimiter)
         if source_format.delimited and sink_format.delimited and sink_format.delimiter(options.delimiter) == delimiter:
             report = progress
-            if progress is not None and tables.is_compressed(stream):  # the file's bytes, not the text's
+            if progress is not None and is_compressed(stream):  # the file's bytes, not the text's
                 report = lambda _, rows: progress(counter.take(), rows)  # noqa: E731
             options = dataclasses.replace(options, delimiter=delimiter)
             return label_stream(stream, out, model, options, name=name, progress=report, notify=notify)
-        if source_format.kind == "jsonl":
-            reader = tables.JsonLinesReader(
-                stream, name=name, encoding=options.encoding, skip_bad=options.skip_bad_rows
-            )
-        else:
-            reader = tables.DelimitedReader(stream, name=name, delimiter=delimiter, encoding=options.encoding,
-                                            skip_bad=options.skip_bad_rows, quoting=options.quoting)  # fmt: skip
+        reader = read(stream, source_format)
         return _label_tables(reader, out, model, options, sink_format, progress, notify, lambda: counter.count)
 
 
@@ -872,7 +867,7 @@ def _label_tables(
     keep = _kept(reader.header, options.keep, name)
     header = reader.header if keep is None else [reader.header[i] for i in keep]
     layout = _Layout.plan(header, options.added_columns, options.column_names, options.replace_columns)
-    columns = tables.Columns(
+    columns = Columns(
         reader.header, keep, layout.names, [COLUMN_TYPES[f] for f in options.added_columns], layout.replaced,
         layout.appended, options.replace_columns,
     )  # fmt: skip
@@ -905,20 +900,3 @@ def _label_tables(
     summary.blank_lines, summary.skipped = reader.blank_lines, reader.skipped
     summary.seconds = time.perf_counter() - started
     return summary
-
-
-def _seekable(source: BinaryIO, name: str) -> BinaryIO:
-    try:
-        seekable = source.seekable()
-    except (AttributeError, ValueError, OSError):
-        seekable = False
-    if not seekable:
-        raise DataError(f"{name}: Parquet is read from the end of the file, not from a pipe: give the file's name")
-    return source
-
-
-def _size(source: BinaryIO) -> int | None:
-    try:
-        return os.fstat(source.fileno()).st_size
-    except (OSError, ValueError, AttributeError):
-        return None

@@ -60,7 +60,9 @@ __all__ = [
 # What a folder given as an input contributes: its files whose names end (in any case) with one of these: every
 # extension ``tables`` reads, and the text formats gzipped. Names are matched with ``endswith``, so compound
 # suffixes work. Files named explicitly, or matched by a glob, are taken whatever their extension.
-INPUT_SUFFIXES = tuple(tables.SUFFIXES) + tuple(f"{s}.gz" for s, kind in tables.SUFFIXES.items() if kind != "parquet")
+INPUT_SUFFIXES = tuple(tables.SUFFIXES) + tuple(
+    f"{s}.gz" for s, kind in tables.SUFFIXES.items() if tables.FORMATS[kind].text
+)
 MANIFEST_SUFFIX = ".done"
 MANIFEST_FORMAT = 1
 # Options that do not change an output's bytes, left out of the fingerprint.
