@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -15,7 +18,9 @@ from .options import get_model, model_options, quoting_option, text_column_optio
 from .progress import batch_progress, files_progress
 
 if TYPE_CHECKING:
+    from ..labeling.batch import BatchOptions
     from ..labeling.files import RunSummary
+    from ..model import Model
 
 
 # The command's help (its table formats are the registry's).
@@ -149,40 +154,46 @@ def label(inputs, output, output_dir, text_column, sentences, documents, keep, t
 
     ctx = click.get_current_context()
     delimiter = delimiter_for("", delimiter) if delimiter else None
-    settings = {
-        "text_column": text_column,
-        "sentences": sentences,
-        "documents": documents,
-        "keep": keep_columns(keep),
-        "format": table_format,
-        "html_column": html_column,
-        "threshold": threshold,
-        "delimiter": delimiter,
-        "encoding": encoding,
-        "quoting": quoting,
-        "column_names": column_names(renames),
-        "replace_columns": replace_columns,
-        "skip_bad_rows": skip_bad_rows,
-        "chunk_rows": chunk_size,
-    }
+    kept, renamed = keep_columns(keep), column_names(renames)
     if output_dir is not None:
         _check_many_options(ctx, output, force, resume, jobs, dask_address, dask_workers)
-        _label_many(inputs, output_dir, settings, force, resume, jobs, dask_address, dask_workers, retries, quiet,
-                    model_path, trust_model_code)  # fmt: skip
-        return
-    _check_single_options(ctx, inputs, resume, dask_address, dask_workers)
-    from ..atomic import check_writable
-    from ..labeling.batch import BatchOptions, label_file
+    else:
+        _check_single_options(ctx, inputs, resume, dask_address, dask_workers)
+        param = next(p for p in ctx.command.params if p.name == "inputs")
+        click.Path(exists=True, dir_okay=False, allow_dash=True).convert(inputs[0], param, ctx)
+    from ..labeling.batch import BatchOptions
 
-    param = next(p for p in ctx.command.params if p.name == "inputs")
-    input_path = click.Path(exists=True, dir_okay=False, allow_dash=True).convert(inputs[0], param, ctx)
+    options = BatchOptions(
+        text_column=text_column,
+        sentences=sentences,
+        documents=documents,
+        keep=kept,
+        format=table_format,
+        html_column=html_column,
+        threshold=threshold,
+        delimiter=delimiter,
+        encoding=encoding,
+        quoting=quoting,
+        column_names=renamed,
+        replace_columns=replace_columns,
+        skip_bad_rows=skip_bad_rows,
+        chunk_rows=chunk_size,
+        jobs=jobs or 0,
+    )
+    load = functools.partial(get_model, model_path, trust_model_code)
+    if output_dir is not None:
+        _label_many(inputs, options, _ManyFiles(output_dir, force, resume, dask_address, dask_workers, retries, quiet),
+                    load)  # fmt: skip
+        return
+    from ..atomic import check_writable
+    from ..labeling.batch import label_file
+
+    source: Path | BinaryIO = sys.stdin.buffer if inputs[0] == "-" else Path(inputs[0])
     output = output or "-"
-    options = BatchOptions(jobs=jobs or 0, **settings)
-    source: Path | BinaryIO = sys.stdin.buffer if input_path == "-" else Path(input_path)
     destination: str | BinaryIO = sys.stdout.buffer if output == "-" else output  # a str keeps a trailing "/"
     if isinstance(destination, str):
         check_writable(destination, overwrite=force)
-    model = get_model(model_path, trust_model_code)
+    model = load()
     notify = None if quiet else (lambda message: click.echo(f"factopinion: {message}", err=True))
     with batch_progress(source, quiet) as progress:
         summary = label_file(source, destination, model, options, overwrite=force, progress=progress, notify=notify)
@@ -222,38 +233,49 @@ def _check_many_options(ctx: click.Context, output, force, resume, jobs, dask_ad
         raise click.UsageError("--retries is for --dask")
 
 
-def _label_many(inputs, output_dir, settings, force, resume, jobs, dask_address, dask_workers, retries, quiet,
-                model_path, trust_model_code) -> None:  # fmt: skip
+@dataclass(frozen=True)
+class _ManyFiles:
+    """``label --output-dir DIR``: where the outputs go, which of them to redo, and where to label (here, or on
+    the Dask cluster at ``dask_address``)."""
+
+    output_dir: Path
+    force: bool
+    resume: bool
+    dask_address: str | None
+    dask_workers: int | None
+    retries: int
+    quiet: bool
+
+
+def _label_many(inputs, options: BatchOptions, many: _ManyFiles, load: Callable[[], Model]) -> None:
     """``label --output-dir``: every input to DIR/NAME, here (one file after another) or on Dask."""
     from ..errors import DataError
 
     try:
-        summary = _run_many(inputs, output_dir, settings, force, resume, jobs, dask_address, dask_workers, retries,
-                            quiet, model_path, trust_model_code)  # fmt: skip
+        summary = _run_many(inputs, options, many, load)
     except OutputExists as err:
         message = f"{one_line(str(err))} (use --resume to skip complete outputs, or --force to relabel every input)"
         raise click.ClickException(message) from None
     for note in summary.notes():
         click.echo(f"factopinion: {note}", err=True)
-    if not quiet:
+    if not many.quiet:
         click.echo(f"factopinion: {summary.line()}", err=True)
     if summary.failed:
         total = len(summary.failed) + len(summary.done)
         raise DataError(f"{len(summary.failed):,} of {total:,} files failed; their outputs were not written")
 
 
-def _run_many(inputs, output_dir, settings, force, resume, jobs, dask_address, dask_workers, retries, quiet,
-              model_path, trust_model_code) -> RunSummary:  # fmt: skip
-    if dask_address:
+def _run_many(inputs, options: BatchOptions, many: _ManyFiles, load: Callable[[], Model]) -> RunSummary:
+    if many.dask_address:
         from ..labeling.dask import label_files as label_on_dask  # first: without Dask, fail before loading the model
-    model = get_model(model_path, trust_model_code)
-    terminal = not quiet and sys.stderr.isatty()
-    if dask_address:
-        return label_on_dask(inputs, output_dir, dask_address, model=model, workers=dask_workers, retries=retries,
-                             resume=resume, force=force, progress=terminal, **settings)  # fmt: skip
-    from ..labeling.files import batch_options, model_fingerprint, plan_jobs, run_local, total_bytes
+    model = load()
+    terminal = not many.quiet and sys.stderr.isatty()
+    if many.dask_address:
+        return label_on_dask(inputs, many.output_dir, many.dask_address, model=model, workers=many.dask_workers,
+                             retries=many.retries, resume=many.resume, force=many.force, progress=terminal,
+                             options=options)  # fmt: skip
+    from ..labeling.files import model_fingerprint, plan_jobs, run_local, total_bytes
 
-    plan = plan_jobs(inputs, output_dir, batch_options(jobs=jobs or 0, **settings), model_fingerprint(model),
-                     resume=resume, force=force)  # fmt: skip
+    plan = plan_jobs(inputs, many.output_dir, options, model_fingerprint(model), resume=many.resume, force=many.force)
     with files_progress(total_bytes(plan.jobs) if terminal else 0) as progress:
         return run_local(plan, model, progress=progress)

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from ..atomic import atomic_output, same_file
-from ..document import label_for
+from ..document import COLUMN_TYPES, UNITS, Unit, check_threshold, label_for
 from ..errors import DataError, OptionError, WorkerDied
 from ..language import ENGLISH_ONLY, looks_english
 from ..model import Model
@@ -68,23 +68,10 @@ Progress = Callable[[int, int], None]
 LANGUAGE_ALL_ROWS = 1000
 LANGUAGE_STRIDE = 8
 
-# The columns each mode adds, in order, and the type of each (for the typed formats: JSON Lines, Parquet).
-ROW_COLUMNS = ("label", "opinion_probability")
-SENTENCE_COLUMNS = ("row", "sentence_index", "start", "end", "sentence", "label", "opinion_probability")
-DOCUMENT_COLUMNS = ("sentences", "opinion_sentences", "opinion_share", "mean_opinion_probability")
-COLUMN_TYPES = {
-    "label": "string",
-    "opinion_probability": "float",
-    "row": "int",
-    "sentence_index": "int",
-    "start": "int",
-    "end": "int",
-    "sentence": "string",
-    "sentences": "int",
-    "opinion_sentences": "int",
-    "opinion_share": "float",
-    "mean_opinion_probability": "float",
-}
+# The columns each mode adds, in order (``document.UNITS``).
+ROW_COLUMNS = UNITS["cell"].columns
+SENTENCE_COLUMNS = UNITS["sentence"].columns
+DOCUMENT_COLUMNS = UNITS["document"].columns
 ADVICE_MEDIAN = 3  # in cell mode, a median of this many sentences per cell or more gets a warning
 ADVICE_SAMPLE = 500  # cells of the first chunk counted for it
 
@@ -131,19 +118,8 @@ class BatchOptions:
             raise OptionError("give --text-column or --html-column, not both")
         if self.format is not None and self.format not in tables.FORMATS:
             raise OptionError(f"unknown format {self.format!r}; the formats are: {', '.join(tables.FORMATS)}")
-        added = self.added_columns
-        unknown = [name for name in self.column_names if name not in added]
-        if unknown:
-            mode = {"cell": "without --sentences or --documents"}.get(self.mode, f"with --{self.mode}")
-            raise OptionError(
-                f"no added column {unknown[0]!r} to rename {mode}; the added columns are: {', '.join(added)}"
-            )
-        names = [self.column_names.get(f, f) for f in added]
-        twice = next((name for name in names if names.count(name) > 1), None)
-        if twice is not None:
-            raise OptionError(f"two added columns would both be named {twice!r}")
-        if not 0.0 <= self.threshold <= 1.0:  # also refuses NaN
-            raise OptionError(f"the threshold must be between 0 and 1, not {self.threshold}")
+        self.unit.output_names(self.column_names, self.unit.described)
+        check_threshold(self.threshold)
         quoting_for(self.quoting)
         if self.delimiter is not None:
             check_delimiter(self.delimiter)
@@ -151,14 +127,19 @@ class BatchOptions:
             raise OptionError("chunk_rows must be at least 1 and jobs at least 0")
 
     @property
+    def unit(self) -> Unit:
+        """What is labeled as one: ``sentences`` and ``documents`` choose the unit, else each cell."""
+        return UNITS["sentence" if self.sentences else "document" if self.documents else "cell"]
+
+    @property
     def mode(self) -> str:
         """``cell``, ``sentences`` or ``documents``."""
-        return "sentences" if self.sentences else "documents" if self.documents else "cell"
+        return self.unit.mode
 
     @property
     def added_columns(self) -> tuple[str, ...]:
         """The columns this mode adds (before renaming)."""
-        return {"cell": ROW_COLUMNS, "sentences": SENTENCE_COLUMNS, "documents": DOCUMENT_COLUMNS}[self.mode]
+        return self.unit.columns
 
     @property
     def source_column(self) -> str | None:
