@@ -1293,3 +1293,67 @@ def test_ctrl_c_during_dask_local_is_quiet(tmp_path, when):
     errors = (tmp_path / "stderr").read_text()
     assert process.returncode == 130, errors
     assert len(errors.splitlines()) <= 1 and "Traceback" not in errors, errors
+
+
+@pytest.mark.parametrize("trailer", ["\r \n", "\r\t\n", " \r\n", "\t \r \n", "\n"])
+def test_json_lines_with_any_trailing_white_space_keep_their_bytes(tmp_path, trailer):
+    """Item 2: the closing brace is the last character before the trailing JSON white space, whatever it is."""
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(f'{{"id": 1, "text": "It rained."}}{trailer}'.encode())
+    result = run("label", str(source))
+    assert result.exit_code == 0, result.stderr
+    line = result.stdout_bytes.decode()
+    assert line.startswith('{"id": 1, "text": "It rained.", "label": "fact"') and line.endswith("}" + trailer)
+    json.loads(line)
+
+
+@pytest.mark.parametrize("source", ["zero-twin", "long-line"])
+def test_a_json_lines_line_without_end_stops_at_the_limit(tmp_path, monkeypatch, source):
+    """Item 8: JSON Lines has the CSV limits: a line past LINE_LIMIT stops the run, a row past FIELD_LIMIT is bad."""
+    from factopinion.tables import csvstream, jsonl
+
+    monkeypatch.setattr(jsonl, "LINE_LIMIT", 1 << 20)
+    path = device_twin(tmp_path / "zero", 5) if source == "zero-twin" else tmp_path / "long.jsonl"
+    if source == "long-line":
+        path.write_bytes(b'{"text": "' + b"x" * (3 << 20))
+    one_line_error(run("label", str(path), "--format", "jsonl"), 1, "no line break in 1,048,576 bytes")
+    monkeypatch.setattr(jsonl, "FIELD_LIMIT", 1000)
+    assert csvstream.FIELD_LIMIT > 1000
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"text": "It rained."}\n{"text": "' + "x" * 2000 + '"}\n{"text": "It is bad."}\n')
+    one_line_error(run("label", str(rows)), 1, "line 2: a row longer than the limit of 1,000 characters")
+    result = run("label", str(rows), "--skip-bad-rows")
+    assert result.exit_code == 0 and len(result.stdout.splitlines()) == 2, result.stderr
+
+
+@pytest.mark.slow
+def test_a_long_json_lines_line_is_read_in_linear_time(tmp_path):
+    """Item 8: 64 MiB without a line break is gathered in linear time (it was quadratic)."""
+    path = tmp_path / "long.jsonl"
+    path.write_bytes(b'{"text": "' + b"x" * (64 << 20) + b'"}')
+    started = time.monotonic()
+    done = subprocess.run([*COMMAND, "label", str(path), "-o", str(tmp_path / "out.jsonl")], capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    process_error(done, 1, "a row longer than the limit")
+    assert time.monotonic() - started < 60
+
+
+@pytest.mark.parametrize("skip", [False, True])
+def test_json_lines_nested_deeply_or_with_huge_integers(tmp_path, skip):
+    """Item 16: 100,000 nested arrays are a bad row, not a RecursionError; a 5,000-digit integer is valid JSON,
+    kept as written."""
+    big = "9" * 5000
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"text": "It rained.", "n": ' + big + "}\n" + '{"text": "x", "deep": ' + "[" * 100_000
+                      + "]" * 100_000 + "}\n" + '{"text": "It is bad.", "n": 1}\n')  # fmt: skip
+    result = run("label", str(source), *(["--skip-bad-rows"] if skip else []))
+    if not skip:
+        one_line_error(result, 1, "line 2: nested too deeply")
+        return
+    assert result.exit_code == 0, result.stderr
+    first, second = result.stdout.splitlines()
+    assert first.startswith('{"text": "It rained.", "n": ' + big + ', "label": "fact"')
+    assert second.startswith('{"text": "It is bad."')
+    csv_out = run("label", str(source), "--skip-bad-rows", "-o", str(tmp_path / "out.csv"))
+    assert csv_out.exit_code == 0, csv_out.stderr
+    assert big in (tmp_path / "out.csv").read_text()
