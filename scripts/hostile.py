@@ -403,7 +403,38 @@ def round_two() -> list[Case]:
     add(Case("18. --dask tcp://a server sending garbage", lambda d: ["label", str(write(d, "in.csv", ROWS)),
              "--output-dir", str(d / "out"), "--dask", dask_address(garbage)], one_line(1, "Dask scheduler"),
              env=connect_2s, timeout=60))  # fmt: skip
+    add(Case("2. JSON Lines rows ending in }\\r \\n", lambda d: ["label", str(write(d, "in.jsonl",
+             '{"text": "It rained."}\r \n{"text": "It is bad."}\r\t\n'))], ok(json_lines(2))))  # fmt: skip
+    add(Case("8. label /dev/zero twin --format jsonl", lambda d: ["label", str(twin(d, "zero", 5)), "--format", "jsonl",
+             "-o", str(d / "out.jsonl")], ok_and(one_line(1, "no line break"), peak_under(1500)), measure=True,
+             timeout=120))  # fmt: skip
+    add(Case("16. JSON Lines: 100,000 nested arrays", lambda d: ["label", str(write(d, "in.jsonl",
+             '{"text": "It rained."}\n{"text": "x", "a": ' + "[" * 100_000 + "]" * 100_000 + "}\n")), "--skip-bad-rows"],
+             ok(json_lines(1))))  # fmt: skip
+    add(Case("16. JSON Lines: a 5,000-digit integer", lambda d: ["label", str(write(d, "in.jsonl",
+             '{"text": "It rained.", "n": ' + "7" * 5000 + "}\n"))], ok(json_lines(1))))  # fmt: skip
+    add(Case("17. Parquet strings that are not UTF-8", lambda d: ["label", str(bad_parquet(d)), "-o",
+             str(d / "out.csv")], one_line(1, "not UTF-8")))  # fmt: skip
     return c
+
+
+def json_lines(n: int) -> Callable[[Run, Path], None]:
+    def check(run: Run, folder: Path) -> None:
+        lines = run.stdout.decode().split("\n")[:-1]
+        assert len(lines) == n and all("label" in json.loads(line, parse_int=str) for line in lines), run.stdout[:300]
+
+    return check
+
+
+def bad_parquet(folder: Path) -> Path:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise Skip("needs pyarrow") from None
+    raw = pa.array([b"It rained.", b"caf\xe9"], type=pa.binary())
+    pq.write_table(pa.table({"text": pa.Array.from_buffers(pa.string(), 2, raw.buffers())}), folder / "in.parquet")
+    return folder / "in.parquet"
 
 
 # The same file job run twice, as Dask reruns a task whose worker died after it finished.

@@ -1357,3 +1357,18 @@ def test_json_lines_nested_deeply_or_with_huge_integers(tmp_path, skip):
     csv_out = run("label", str(source), "--skip-bad-rows", "-o", str(tmp_path / "out.csv"))
     assert csv_out.exit_code == 0, csv_out.stderr
     assert big in (tmp_path / "out.csv").read_text()
+
+
+@pytest.mark.parametrize("column", ["text", "other"])
+def test_parquet_strings_that_are_not_utf8_are_one_line(tmp_path, column):
+    """Item 17: a Parquet string column holding invalid UTF-8 (the text column, or another one converted to CSV)."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    raw = pa.array([b"It rained.", b"caf\xe9 au lait", b"It is bad."], type=pa.binary())
+    broken = pa.Array.from_buffers(pa.string(), 3, raw.buffers())  # Arrow does not check; some writers do not
+    good = pa.array(["It rained.", "The fare rose.", "It is bad."])
+    pq.write_table(pa.table({"text": broken if column == "text" else good, "other": broken}), tmp_path / "in.parquet")
+    result = run("label", str(tmp_path / "in.parquet"), "-o", str(tmp_path / "out.csv"))
+    one_line_error(result, 1, f"row 2: the column {column!r} holds bytes that are not UTF-8")
+    assert not (tmp_path / "out.csv").exists()
