@@ -409,8 +409,8 @@ def round_two() -> list[Case]:
              "-o", str(d / "out.jsonl")], ok_and(one_line(1, "no line break"), peak_under(1500)), measure=True,
              timeout=120))  # fmt: skip
     add(Case("16. JSON Lines: 100,000 nested arrays", lambda d: ["label", str(write(d, "in.jsonl",
-             '{"text": "It rained."}\n{"text": "x", "a": ' + "[" * 100_000 + "]" * 100_000 + "}\n")), "--skip-bad-rows"],
-             ok(json_lines(1))))  # fmt: skip
+             '{"text": "It rained."}\n{"text": "x", "a": ' + "[" * 100_000 + "]" * 100_000 + "}\n")),
+             "--skip-bad-rows"], ok(json_lines(1))))  # fmt: skip
     add(Case("16. JSON Lines: a 5,000-digit integer", lambda d: ["label", str(write(d, "in.jsonl",
              '{"text": "It rained.", "n": ' + "7" * 5000 + "}\n"))], ok(json_lines(1))))  # fmt: skip
     add(Case("17. Parquet strings that are not UTF-8", lambda d: ["label", str(bad_parquet(d)), "-o",
