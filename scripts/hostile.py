@@ -415,7 +415,15 @@ def round_two() -> list[Case]:
              '{"text": "It rained.", "n": ' + "7" * 5000 + "}\n"))], ok(json_lines(1))))  # fmt: skip
     add(Case("17. Parquet strings that are not UTF-8", lambda d: ["label", str(bad_parquet(d)), "-o",
              str(d / "out.csv")], one_line(1, "not UTF-8")))  # fmt: skip
+    add(Case("21. a file that starts with 1 MiB of blank lines", lambda d: ["label", str(write(d, "in.csv",
+             "\n" * (1 << 20) + ROWS))], ok(stdout_lines(3))))  # fmt: skip
+    add(Case("22. --replace-columns with two columns named label", lambda d: ["label", str(write(d, "in.csv",
+             "label,text,label\nx,It rained.,y\n")), "--replace-columns"], ok(no_old_labels)))  # fmt: skip
     return c
+
+
+def no_old_labels(run: Run, folder: Path) -> None:
+    assert run.stdout.decode().splitlines()[1].count("fact") == 2, run.stdout[:200]
 
 
 def json_lines(n: int) -> Callable[[Run, Path], None]:

@@ -1372,3 +1372,30 @@ def test_parquet_strings_that_are_not_utf8_are_one_line(tmp_path, column):
     result = run("label", str(tmp_path / "in.parquet"), "-o", str(tmp_path / "out.csv"))
     one_line_error(result, 1, f"row 2: the column {column!r} holds bytes that are not UTF-8")
     assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize("blank", ["\n", "\r\n"])
+def test_a_file_that_starts_with_a_megabyte_of_blank_lines_has_a_header(tmp_path, blank):
+    """Item 21: blank lines before the header, however many, are not an empty file."""
+    source = tmp_path / "in.csv"
+    source.write_text(blank * ((1 << 20) // len(blank) + 10) + ROWS, newline="")
+    result = run("label", str(source))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "id,text,label,opinion_probability"
+    assert len(result.stdout.splitlines()) == 3
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_replace_columns_replaces_every_column_of_that_name(tmp_path, fmt):
+    """Item 22: --replace-columns with two columns (or keys) named label replaces both."""
+    source = tmp_path / f"in.{fmt}"
+    if fmt == "csv":
+        source.write_text("label,text,label\nx,It rained.,y\n")
+    else:
+        source.write_text('{"label": "x", "text": "It rained.", "label": "y"}\r \n')
+    result = run("label", str(source), "--replace-columns")
+    assert result.exit_code == 0, result.stderr
+    assert "x" not in result.stdout.replace("text", "") and '"y"' not in result.stdout and ",y" not in result.stdout
+    assert result.stdout.count("fact") == 2, result.stdout
+    if fmt == "jsonl":
+        assert result.stdout.endswith("}\r \n")

@@ -265,8 +265,8 @@ class _Layout:
         for k, out_name in enumerate(out_names):
             if out_name not in header:
                 appended.append(k)
-            elif replace:
-                replaced.append((header.index(out_name), k))
+            elif replace:  # every column of that name: a header may repeat one
+                replaced += [(position, k) for position, name in enumerate(header) if name == out_name]
             else:
                 raise DataError(
                     f"the input already has a column {out_name!r}; rename the added one "

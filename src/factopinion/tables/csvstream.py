@@ -224,8 +224,17 @@ class RecordReader:
         csv.field_size_limit(FIELD_LIMIT)
         blocks = self._blocks()
         first = next(blocks, "")
+        blank, blank_chars = [], 0  # blocks of blank lines before the header: the sample starts after them
+        while first and not first.strip():
+            blank.append(first)
+            blank_chars += len(first)
+            if blank_chars > LINE_LIMIT:
+                raise DataError(f"{name}: no header row in the first {LINE_LIMIT:,} characters, only blank lines")
+            first = next(blocks, "")
         if not first.strip():
             raise DataError(f"{name} is empty: there is no header row")
+        if blank:
+            first, self.complete = "".join(blank) + first, False
         chosen = quoting_for(quoting)
         self.quoting = detect_quoting(first, delimiter, complete=self.complete) if chosen is None else chosen
         # Reading TSV with quotes on the evidence of the first block: each later multi-line record is checked too.

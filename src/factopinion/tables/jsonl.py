@@ -274,15 +274,16 @@ class JsonLinesSink:
             if row != previous:
                 members, previous = object_members(line), row
             new = dict(zip(names, typed, strict=True))
-            pairs = []
+            pairs, used = [], set()
             for key, raw_key, raw_value in members:
-                if key in new and replace:
-                    pairs.append(f"{raw_key}: {new.pop(key)}")
+                if key in new and replace:  # every member of that name: an object may repeat a key
+                    pairs.append(f"{raw_key}: {new[key]}")
+                    used.add(key)
                 elif kept is None or key in kept:
                     pairs.append(f"{raw_key}: {raw_value}")
-            pairs += [f"{json.dumps(name, ensure_ascii=False)}: {value}" for name, value in new.items()]
-            body = line.rstrip("\r\n")
-            yield "{" + ", ".join(pairs) + "}" + (line[len(body) :] or "\n")
+            pairs += [f"{json.dumps(name, ensure_ascii=False)}: {v}" for name, v in new.items() if name not in used]
+            after = line[len(line.rstrip(" \t\r\n")) :]
+            yield "{" + ", ".join(pairs) + "}" + (after if after.endswith("\n") else after + "\n")
 
     def close(self) -> None:
         self._writer.close()
