@@ -419,6 +419,9 @@ def round_two() -> list[Case]:
              "\n" * (1 << 20) + ROWS))], ok(stdout_lines(3))))  # fmt: skip
     add(Case("22. --replace-columns with two columns named label", lambda d: ["label", str(write(d, "in.csv",
              "label,text,label\nx,It rained.,y\n")), "--replace-columns"], ok(no_old_labels)))  # fmt: skip
+    add(Case("25. label a TSV whose rows lack the optional trailing field, --pad-short-rows", lambda d: ["label",
+             str(write(d, "in.tsv", "sentence\tgold\tnote\nIt rained.\tOBJ\nWe win.\tSUBJ\tn\n")),
+             "--pad-short-rows"], ok(stdout_lines(3))))  # fmt: skip
     return c
 
 

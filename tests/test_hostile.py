@@ -1399,3 +1399,22 @@ def test_replace_columns_replaces_every_column_of_that_name(tmp_path, fmt):
     assert result.stdout.count("fact") == 2, result.stdout
     if fmt == "jsonl":
         assert result.stdout.endswith("}\r \n")
+
+
+@pytest.mark.parametrize("to", [".tsv", ".jsonl"])
+def test_short_rows_are_read_with_pad_short_rows_and_named_without(tmp_path, to):
+    """Item 25: rows short of trailing fields (as in dev_en.tsv, which evaluate reads) are refused with an error that
+    names --pad-short-rows, and read with it: the missing cells empty, the input's bytes kept."""
+    source = tmp_path / "in.tsv"
+    source.write_text('sentence\tgold\tx\tnote\nIt rained.\tOBJ\t1\n"We will win"\tSUBJ\t2\tn\n')
+    one_line_error(run("label", str(source)), 1, "line 2: 3 fields where the header has 4; --pad-short-rows")
+    result = run("label", str(source), "--pad-short-rows", "-o", str(tmp_path / f"out{to}"))
+    assert result.exit_code == 0, result.stderr
+    out = (tmp_path / f"out{to}").read_text()
+    if to == ".tsv":
+        lines = out.splitlines()
+        assert lines[1].startswith("It rained.\tOBJ\t1\t\tfact\t") and lines[2].startswith(
+            '"We will win"\tSUBJ\t2\tn\t'
+        )
+    else:
+        assert json.loads(out.splitlines()[0])["note"] == ""

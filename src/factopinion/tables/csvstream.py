@@ -202,13 +202,14 @@ class RecordReader:
     """
 
     def __init__(self, stream: BinaryIO, *, name: str, delimiter: str = ",", encoding: str = "utf-8",
-                 skip_bad: bool = False, quoting: str = "auto"):  # fmt: skip
+                 skip_bad: bool = False, quoting: str = "auto", pad_short: bool = False):  # fmt: skip
         self.encoding = text_codec(encoding).name  # made exact (byte order, mark) by the first bytes read
         self._encoding_asked = encoding
         check_delimiter(delimiter)
         self.name = name
         self.delimiter = delimiter
         self.skip_bad = skip_bad
+        self.pad_short = pad_short  # a record short of trailing fields gets them, empty (delimiters added)
         self.skipped: list[BadRecord] = []
         self.blank_lines = 0
         self.bytes_read = 0
@@ -435,14 +436,21 @@ class RecordReader:
             cells = self._next_record()
             if cells is None:
                 break
+            missing = 0
             if len(cells) != width:
                 if not cells and width > 1:
                     self.blank_lines += 1
                     continue
-                if cells or width != 1:
-                    self._bad(f"{len(cells)} fields where the header has {width}")
+                if cells and self.pad_short and len(cells) < width:
+                    missing = width - len(cells)
+                    cells += [""] * missing
+                elif cells or width != 1:
+                    hint = "; --pad-short-rows reads it with the missing trailing fields empty" if cells and len(
+                        cells) < width else ""  # fmt: skip
+                    self._bad(f"{len(cells)} fields where the header has {width}{hint}")
                     continue
-                cells = [""]  # a blank line in a one-column file is an empty cell
+                else:
+                    cells = [""]  # a blank line in a one-column file is an empty cell
             self._rows_seen += 1
             if self._first_line == self._last_line:
                 start, lines = self._blocks_kept[-1]
@@ -456,6 +464,10 @@ class RecordReader:
                         "CheckThat! files) or --quoting csv"
                     )
                 chunk.records.append(record)
+            if missing:  # the record's own text, then the empty fields it lacked, then its line break
+                record = chunk.records[-1]
+                body = record.rstrip("\r\n")
+                chunk.records[-1] = body + self.delimiter * missing + record[len(body) :]
             chunk.texts.append(cells[column])
             chunk.numbers.append(self._rows_seen)
             if len(chunk.records) >= max_rows or self.bytes_read - chunk_start >= max_bytes:

@@ -26,9 +26,16 @@ class CsvRows:
 class DelimitedReader:
     """CSV/TSV records (``csvstream.RecordReader``) as chunks and blocks for a sink of another format."""
 
-    def __init__(self, stream: Any, *, name: str, delimiter: str, encoding: str, skip_bad: bool, quoting: str = "auto"):
+    def __init__(self, stream: Any, *, name: str, delimiter: str, encoding: str, skip_bad: bool, quoting: str = "auto",
+                 pad_short: bool = False):  # fmt: skip
         self._reader = RecordReader(
-            stream, name=name, delimiter=delimiter, encoding=encoding, skip_bad=skip_bad, quoting=quoting
+            stream,
+            name=name,
+            delimiter=delimiter,
+            encoding=encoding,
+            skip_bad=skip_bad,
+            quoting=quoting,
+            pad_short=pad_short,
         )
         self.name = name
         self.header = self._reader.header
@@ -77,9 +84,16 @@ class DelimitedSink:
         self._writer.close()
 
 
-def reader(stream: Any, *, name: str, delimiter: str, encoding: str, skip_bad: bool, quoting: str) -> DelimitedReader:
+def reader(stream: Any, *, name: str, delimiter: str, encoding: str, skip_bad: bool, quoting: str,
+           pad_short: bool = False) -> DelimitedReader:  # fmt: skip
     return DelimitedReader(
-        stream, name=name, delimiter=delimiter, encoding=encoding, skip_bad=skip_bad, quoting=quoting
+        stream,
+        name=name,
+        delimiter=delimiter,
+        encoding=encoding,
+        skip_bad=skip_bad,
+        quoting=quoting,
+        pad_short=pad_short,
     )
 
 

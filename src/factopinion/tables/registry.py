@@ -147,15 +147,22 @@ def resolve_formats(source: str | None, destination: str | None, given: str | No
 
 
 def open_reader(
-    stream: Any, fmt: TableFormat, *, name: str, delimiter: str | None, encoding: str, skip_bad: bool, quoting: str
-) -> Any:
+    stream: Any, fmt: TableFormat, *, name: str, delimiter: str | None, encoding: str, skip_bad: bool, quoting: str,
+    pad_short: bool = False,
+) -> Any:  # fmt: skip
     """A reader of ``fmt`` (``chunks``, ``header``, ``blank_lines``, ``skipped``) over ``stream``: for a text
     format, the bytes ``streams.open_input`` gives; for another, the file itself."""
     return (
         FORMATS[fmt.kind]
         .implementation()
         .reader(
-            stream, name=name, delimiter=fmt.delimiter(delimiter), encoding=encoding, skip_bad=skip_bad, quoting=quoting
+            stream,
+            name=name,
+            delimiter=fmt.delimiter(delimiter),
+            encoding=encoding,
+            skip_bad=skip_bad,
+            quoting=quoting,
+            pad_short=pad_short,
         )
     )
 
