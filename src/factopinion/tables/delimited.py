@@ -26,17 +26,9 @@ class CsvRows:
 class DelimitedReader:
     """CSV/TSV records (``csvstream.RecordReader``) as chunks and blocks for a sink of another format."""
 
-    def __init__(self, stream: Any, *, name: str, delimiter: str, encoding: str, skip_bad: bool, quoting: str = "auto",
-                 pad_short: bool = False):  # fmt: skip
-        self._reader = RecordReader(
-            stream,
-            name=name,
-            delimiter=delimiter,
-            encoding=encoding,
-            skip_bad=skip_bad,
-            quoting=quoting,
-            pad_short=pad_short,
-        )
+    def __init__(self, stream: Any, *, name: str, **options: Any):
+        """``options``: ``RecordReader``'s (delimiter, encoding, skip_bad, quoting, pad_short)."""
+        self._reader = RecordReader(stream, name=name, **options)
         self.name = name
         self.header = self._reader.header
         self._dialect = {"delimiter": delimiter, "quoting": self._reader.quoting, "strict": True}
@@ -84,17 +76,8 @@ class DelimitedSink:
         self._writer.close()
 
 
-def reader(stream: Any, *, name: str, delimiter: str, encoding: str, skip_bad: bool, quoting: str,
-           pad_short: bool = False) -> DelimitedReader:  # fmt: skip
-    return DelimitedReader(
-        stream,
-        name=name,
-        delimiter=delimiter,
-        encoding=encoding,
-        skip_bad=skip_bad,
-        quoting=quoting,
-        pad_short=pad_short,
-    )
+def reader(stream: Any, *, name: str, **options: Any) -> DelimitedReader:
+    return DelimitedReader(stream, name=name, **options)
 
 
 def sink(stream: BinaryIO, columns: Columns, reader: Any, *, delimiter: str, encoding: str) -> DelimitedSink:
