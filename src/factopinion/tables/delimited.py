@@ -31,7 +31,7 @@ class DelimitedReader:
         self._reader = RecordReader(stream, name=name, **options)
         self.name = name
         self.header = self._reader.header
-        self._dialect = {"delimiter": delimiter, "quoting": self._reader.quoting, "strict": True}
+        self._dialect = {"delimiter": self._reader.delimiter, "quoting": self._reader.quoting, "strict": True}
         self.has_bom = self._reader.has_bom
         self.schema = None
         self.typed = False  # its values are text
