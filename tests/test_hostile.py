@@ -981,7 +981,7 @@ def test_timeout_bounds_a_server_that_trickles(raw_server, direct, where):
     started = time.monotonic()
     result = run("score", "--url", raw_server(serve), "--timeout", "1")
     one_line_error(result, 1, "1 s")
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 20  # the page takes minutes at that pace
 
 
 def test_a_page_over_the_limit_is_refused_from_a_file_standard_input_or_a_cell(tmp_path, monkeypatch):
@@ -1001,7 +1001,7 @@ def test_a_page_over_the_limit_is_refused_from_a_file_standard_input_or_a_cell(t
 # An extraction that holds Python in one C call for seconds, as libxml2 does on a large page: signals wait for it.
 STUCK_EXTRACTION = (
     "import os, sys, trafilatura; "
-    "trafilatura.bare_extraction = lambda *a, **k: os.system('exec sleep 6 </dev/null >/dev/null 2>&1'); "
+    "trafilatura.bare_extraction = lambda *a, **k: os.system('exec sleep 30 </dev/null >/dev/null 2>&1'); "
     "from factopinion.cli import main; sys.argv[0] = 'factopinion'; main()"
 )
 
@@ -1015,14 +1015,14 @@ def test_a_signal_stops_a_page_extraction_at_once(tmp_path, name, code):
         process = subprocess.Popen([sys.executable, "-c", STUCK_EXTRACTION, "score", "--file", str(tmp_path / "page.html")],
                                    stdout=subprocess.DEVNULL, stderr=stderr,
                                    preexec_fn=as_in_the_foreground)  # fmt: skip
-        time.sleep(2.5)  # the imports take about a second; then the extraction is stuck for six
+        time.sleep(2.5)  # the imports take about a second; then the extraction is stuck for thirty
         sent = time.monotonic()
         process.send_signal(getattr(signal, name))
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=20)
         finally:
             process.kill()
-    assert time.monotonic() - sent < 1.5, name
+    assert time.monotonic() - sent < 10, name  # not the thirty seconds of the stuck call
     errors = (tmp_path / "stderr").read_text()
     assert process.returncode == code and "Traceback" not in errors, (process.returncode, errors)
 
