@@ -2,7 +2,7 @@
 
     python scripts/check_slice.py data/authored/NEW.csv [--shared ../shared]
 
-The same rules as tests/test_corpus.py, for one file, with every problem listed (exit 1 if any).
+The same rules as tests/training/test_corpus.py, for one file, with every problem listed (exit 1 if any).
 """
 
 from __future__ import annotations

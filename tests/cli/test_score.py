@@ -1,14 +1,25 @@
+"""``factopinion score``: text, files, standard input; output formats, thresholds, names given as text, a
+terminal on standard input, languages, plurals, page titles, errors as one line."""
+
+from __future__ import annotations
+
 import csv
 import io
 import json
 
 import pytest
-from conftest import invoke
-
-from factopinion.bundled import bundled_data_dir
-from factopinion.training.datasets import data_files, read_labeled_files
+from helpers import invoke
 
 TEXT = "The council voted 7-2 on Tuesday to close the library. This is a shameful decision. Who benefits?"
+
+
+ENGLISH = "The council voted on Tuesday to close the library. The decision is a disgrace and should be reversed."
+
+
+GERMAN = (
+    "Der Stadtrat hat am Dienstag beschlossen, die Bibliothek zu schließen. Die Entscheidung ist eine Schande, "
+    "und der Rat sollte sie sofort rückgängig machen, sagen viele Bürger der Stadt."
+)
 
 
 def test_score_table():
@@ -142,123 +153,88 @@ def test_ten_megabyte_single_line():
     assert len(result.output.splitlines()) == 213_000
 
 
-def test_evaluate_reports_metrics(tmp_path):
-    path = tmp_path / "gold.csv"
-    path.write_text(
-        "text,label\n"
-        "The council voted 7-2 on Tuesday.,fact\n"
-        "Police arrested two men on Friday.,fact\n"
-        "This decision is a disgrace.,opinion\n"
-        "The mayor should resign at once.,opinion\n",
-        encoding="utf-8",
-    )
-    report = json.loads(invoke(["evaluate", "--json", str(path)]).output)
-    assert report["n"] == 4 and report["accuracy"] == 1.0 and report["macro_f1"] == 1.0
-    assert report["confusion_matrix"] == {"labels": ["fact", "opinion"], "matrix": [[2, 0], [0, 2]]}
-    table = invoke(["evaluate", str(path)]).output
-    assert "accuracy  1.000" in table and "macro-F1  1.000" in table
+def test_an_existing_file_given_as_text_is_a_usage_error_naming_file(tmp_path, monkeypatch):
+    (tmp_path / "news").write_text("It rained.", "utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = invoke(["score", "news"])
+    assert result.exit_code == 2
+    assert "'news' looks like a file name, not text: use --file news" in result.stderr
 
 
-def test_evaluate_reads_checkthat_style_tsv(tmp_path):
-    path = tmp_path / "dev.tsv"
-    path.write_text(
-        "sentence_id\tsentence\tlabel\tsolved_conflict\n"
-        'a1\t"Stop," he said, and the hall fell silent.\tOBJ\tFalse\n'
-        "a2\tThis is, frankly, the worst budget in living memory.\tSUBJ\tTrue\n",
-        encoding="utf-8",
-    )
-    report = json.loads(invoke(["evaluate", "--json", str(path)]).output)
-    assert report["n"] == 2
-    assert report["per_class"]["fact"]["support"] == 1 and report["per_class"]["opinion"]["support"] == 1
+@pytest.mark.parametrize("name", ["news.txt", "./story.md", "~/articles/today.html", "C:\\news\\a.txt"])
+def test_a_path_given_as_text_is_a_usage_error_even_if_missing(name):
+    result = invoke(["score", name])
+    assert result.exit_code == 2 and f"use --file {name}" in result.stderr
 
 
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        ("sentence,verdict\nA.,fact\n", "no label column 'label'; the columns are: sentence, verdict"),
-        ("sentence,label\nA.,maybe\n", "unknown label 'maybe'; expected one of fact/opinion, OBJ/SUBJ, 0/1"),
-        ("sentence,label\n", "no labeled sentences"),
-    ],
-)
-def test_evaluate_errors(tmp_path, content, message):
-    path = tmp_path / "bad.csv"
-    path.write_text(content, encoding="utf-8")
-    result = invoke(["evaluate", str(path)])
-    assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+def test_a_url_given_as_text_suggests_fetching_it():
+    result = invoke(["score", "https://example.com/story"])
+    assert result.exit_code == 2
+    assert "is a web address, not text" in result.stderr
+    assert "use --url https://example.com/story" in result.stderr
 
 
-@pytest.mark.slow
-def test_train_default_data(tmp_path):
-    result = invoke(["train", "--out", str(tmp_path / "m"), "--cv-folds", "2", "--seed", "3"])
-    assert result.exit_code == 0, result.output
-    meta = json.loads((tmp_path / "m" / "metadata.json").read_text())
-    assert meta["seed"] == 3 and meta["cross_validation"]["folds"] == 2
-    assert any(f["name"] == "seed.csv" for f in meta["training_data"]["files"])
-    data = json.loads((tmp_path / "m" / "model.json").read_bytes())
-    assert data["format"] == "factopinion-model" and data["model"]["about"]["training_data_sha256"]
-    scored = invoke(["score", "--model", str(tmp_path / "m" / "model.json"), "--json", "It rained on Monday."])
-    assert scored.exit_code == 0 and json.loads(scored.output)["summary"]["sentences"] == 1
+def test_a_word_or_a_sentence_is_still_text():
+    assert invoke(["score", "--json", "Disgraceful"]).exit_code == 0
+    assert invoke(["score", "--json", "See news.txt for details."]).exit_code == 0
 
 
-@pytest.mark.slow
-def test_train_with_default_data_adds_the_bundled_corpus(tmp_path):
-    data = tmp_path / "mine.csv"
-    data.write_text("sentence,label\nThe mill reopened on Monday.,fact\nThe mill is a treasure.,opinion\n", "utf-8")
-    out = tmp_path / "m"
-    invoke(["train", "--data", str(data), "--with-default-data", "--out", str(out), "--cv-folds", "0"])
-    assert sorted(p.name for p in out.iterdir()) == ["metadata.json", "model.joblib", "model.json"]
-    files = json.loads((out / "metadata.json").read_text())["training_data"]["files"]
-    corpus = data_files(bundled_data_dir())
-    assert [f["name"] for f in files] == ["mine.csv", *(p.name for p in corpus)]
-    assert sum(f["rows"] for f in files) == 2 + len(read_labeled_files(corpus))
+def test_reading_a_terminal_stdin_says_so_on_stderr(terminal):
+    result = invoke(["score", "--json"], input="It rained on Tuesday.")
+    assert result.exit_code == 0
+    assert result.stderr == "factopinion: reading standard input (end it with Ctrl-D)\n"
+    assert json.loads(result.stdout)["summary"]["sentences"] == 1
 
 
-def test_train_rejects_one_class_and_one_fold(tmp_path):
-    data = tmp_path / "one.csv"
-    data.write_text("sentence,label\nA thing happened.,fact\n", encoding="utf-8")
-    result = invoke(["train", "--data", str(data), "--out", str(tmp_path / "m")])
-    assert result.exit_code == 1 and "needs both fact and opinion" in result.output
-    result = invoke(["train", "--data", str(data), "--cv-folds", "1"])
-    assert result.exit_code == 2 and "--cv-folds" in result.output
+def test_a_piped_stdin_gets_no_hint():
+    assert invoke(["score", "--json"], input="It rained on Tuesday.").stderr == ""
 
 
-@pytest.mark.parametrize(
-    ("rows", "folds", "message"),
-    [
-        (["The sky is blue.,opinion", "The grass grew.,fact"], "5", "5-fold cross-validation needs at least 5"),
-        (["Sky blue.,opinion", "Grass grew.,fact"], "0", "too few words occur in at least 2 sentences"),
-    ],
-)
-def test_train_on_too_little_data_is_a_clear_error(tmp_path, rows, folds, message):
-    data = tmp_path / "small.csv"
-    data.write_text("sentence,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    result = invoke(["train", "--data", str(data), "--cv-folds", folds, "--out", str(tmp_path / "m")])
-    assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
-    assert not (tmp_path / "m").exists()
+@pytest.mark.parametrize("text", ["Great service", "Terrible food, slow staff"])
+def test_a_short_unpunctuated_text_alone_is_a_sentence(text):
+    result = invoke(["score", "--json", text])
+    assert result.exit_code == 0, result.stderr
+    assert [s["sentence"] for s in json.loads(result.stdout)["sentences"]] == [text]
 
 
-def test_version_and_help():
-    assert invoke(["--version"]).output.startswith("factopinion, version ")
-    assert "fact or opinion" in invoke(["score", "--help"]).output
+def test_repeated_file_is_refused(tmp_path):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("It rained.", "utf-8")
+    b.write_text("It snowed.", "utf-8")
+    result = invoke(["score", "-f", str(a), "-f", str(b)])
+    assert result.exit_code == 2 and "give --file once" in result.stderr
 
 
-def test_evaluate_reports_calibration_the_threshold_sweep_and_errors(tmp_path, model):
-    rows = [("The council met on Tuesday.", "fact"), ("This plan is a disgrace.", "opinion"),
-            ("Police said 12 people were detained.", "opinion"), ("What a shameful decision!", "fact")]  # fmt: skip
-    path = tmp_path / "gold.csv"
-    path.write_text("sentence,label\n" + "".join(f'"{s}",{label}\n' for s, label in rows), encoding="utf-8")
-    report = json.loads(invoke(["evaluate", str(path), "--json", "--errors"]).output)
-    calibration = report["calibration"]
-    assert set(calibration) >= {"auc", "ece", "brier", "base_rate_brier", "threshold_sweep"}
-    assert calibration["base_rate_brier"] == pytest.approx(0.25)
-    assert [row["threshold"] for row in calibration["threshold_sweep"]] == pytest.approx([i / 10 for i in range(1, 10)])
-    wrong = report["errors"]
-    probabilities = model.opinion_probability([s for s, _ in rows])
-    expected = [i for i, (_, gold) in enumerate(rows) if (probabilities[i] >= 0.5) != (gold == "opinion")]
-    assert sorted(e["index"] for e in wrong) == expected
-    assert all(e["opinion_probability"] == pytest.approx(probabilities[e["index"]]) for e in wrong)
-    confidence = [abs(e["opinion_probability"] - 0.5) for e in wrong]
-    assert confidence == sorted(confidence, reverse=True)
-    table = invoke(["evaluate", str(path), "--errors", "1"]).output
-    assert "AUC" in table and "base rate alone" in table and "macro-F1   " in table
-    assert table.count("gold ") == 1
+def test_score_warns_once_about_text_that_is_not_english():
+    result = invoke(["score", "--json", GERMAN])
+    assert result.exit_code == 0
+    assert result.stderr.count("does not look like English") == 1
+    assert invoke(["score", "--json", ENGLISH]).stderr == ""
+    chinese = invoke(["score", "--json", "市议会周二投票决定关闭图书馆。这个决定是一种耻辱。"])
+    assert "does not look like English" in chinese.stderr
+
+
+def test_score_html_refuses_to_replace_a_file_without_force(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text("mine", "utf-8")
+    result = invoke(["score", "--html", str(page), ENGLISH])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {page} already exists (use --force to overwrite it)\n"
+    assert page.read_text("utf-8") == "mine"
+    assert invoke(["score", "--html", str(page), "--force", ENGLISH]).exit_code == 0
+    assert page.read_text("utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_one_sentence_is_singular_in_the_table_and_the_page(tmp_path):
+    assert invoke(["score", "It rained on Tuesday."]).stdout.splitlines()[-1].startswith("1 sentence: ")
+    page = invoke(["score", "--html", "-", "It rained on Tuesday."]).stdout
+    assert "<strong>1</strong> sentence:" in page and "1</strong> sentences" not in page
+    result = invoke(["score", "--html", str(tmp_path / "p.html"), "It rained on Tuesday."])
+    assert "(1 sentence, " in result.stderr
+
+
+def test_title_sets_the_page_title_and_needs_html():
+    page = invoke(["score", "--html", "-", "--title", "Budget <story>", ENGLISH]).stdout
+    assert "<title>Budget &lt;story&gt;: fact and opinion</title>" in page
+    result = invoke(["score", "--title", "x", ENGLISH])
+    assert result.exit_code == 2 and "--title needs --html" in result.stderr
