@@ -3,6 +3,7 @@ without it), a terminal. Shared helpers are in helpers.py."""
 
 from __future__ import annotations
 
+import csv
 import io
 from pathlib import Path
 
@@ -49,3 +50,13 @@ def terminal(monkeypatch):
     """Make the runner's standard streams (stdin, stdout, stderr) say they are a terminal."""
     monkeypatch.setattr(click.testing._NamedTextIOWrapper, "isatty", lambda self: True, raising=False)
     assert click.testing._NamedTextIOWrapper(io.BytesIO(), name="<test>", mode="r").isatty()
+
+
+@pytest.fixture
+def checkthat_sentences(checkthat_dir: Path) -> list[str]:
+    """Every sentence of the CheckThat! TSV files, read as they are written (quotes taken literally)."""
+    sentences = []
+    for path in sorted(checkthat_dir.glob("*.tsv")):
+        with open(path, encoding="utf-8", newline="") as f:
+            sentences += [row["sentence"] for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)]
+    return sentences
