@@ -5,7 +5,7 @@ replaced, no file left half-written, no row merged, bounded time and memory.
     PYTHONPATH=src python scripts/hostile.py [--jobs N] [-k SUBSTRING]
 
 Devices are twins made with mknod inside a temporary folder (root only; those cases are skipped otherwise).
-Not a benchmark, and not the test suite (tests/test_hostile.py is): a quick check of the promises in README.md.
+Not a benchmark, and not the test suite (tests/test_guarantees.py is): a quick check of the promises in README.md.
 """
 
 from __future__ import annotations
@@ -508,7 +508,7 @@ def looped(folder: Path) -> Path:
 
 
 def background_test(folder: Path) -> list[str]:
-    test = Path(__file__).resolve().parent.parent / "tests" / "test_batch_process.py"
+    test = Path(__file__).resolve().parent.parent / "tests" / "labeling" / "test_workers.py"
     if not test.is_file():
         raise Skip("needs the tests of a checkout")
     node = f"{test}::test_an_interrupted_run_leaves_no_output_file[2]"

@@ -28,27 +28,27 @@ class DelimitedReader:
 
     def __init__(self, stream: Any, *, name: str, **options: Any):
         """``options``: ``RecordReader``'s (delimiter, encoding, skip_bad, quoting, pad_short)."""
-        self._reader = RecordReader(stream, name=name, **options)
+        self.records = RecordReader(stream, name=name, **options)
         self.name = name
-        self.header = self._reader.header
-        self._dialect = {"delimiter": self._reader.delimiter, "quoting": self._reader.quoting, "strict": True}
-        self.has_bom = self._reader.has_bom
+        self.header = self.records.header
+        self._dialect = {"delimiter": self.records.delimiter, "quoting": self.records.quoting, "strict": True}
+        self.has_bom = self.records.has_bom
         self.schema = None
         self.typed = False  # its values are text
 
     @property
     def blank_lines(self) -> int:
-        return self._reader.blank_lines
+        return self.records.blank_lines
 
     @property
     def skipped(self) -> list[BadRecord]:
-        return self._reader.skipped
+        return self.records.skipped
 
     def chunks(
         self, text_column: str, max_rows: int, reserved: Mapping[str, str] | None = None
     ) -> Iterator[tuple[Chunk, CsvRows]]:
         column = self.header.index(text_column)
-        for chunk in self._reader.chunks(column, max_rows):
+        for chunk in self.records.chunks(column, max_rows):
             block = CsvRows(chunk.records, self._dialect)
             yield indexed_chunk(len(chunk.texts), chunk.texts, chunk.numbers), block
 

@@ -24,7 +24,7 @@ import click
 import joblib
 import pytest
 from click.testing import CliRunner
-from conftest import as_in_the_foreground
+from helpers import as_in_the_foreground
 
 from factopinion import bundled as bundled_module
 from factopinion.bundled import bundled_model_dir, bundled_pipeline, load_model
@@ -384,6 +384,8 @@ def test_an_input_that_shrinks_while_read_is_an_error(tmp_path, monkeypatch, mod
     monkeypatch.setattr(csvstream, "BLOCK_BYTES", 1024)
     source = many_rows(tmp_path / "in.csv")
     out = tmp_path / "out.csv"
+    # read whole at the default block size: the error below needs the patched one, small blocks, to take effect
+    assert 4 * 1024 < source.stat().st_size < csvstream.BLOCK_BYTES * 1024
 
     def truncate(_read: int, _rows: int = 0) -> None:
         os.truncate(source, 4096)
@@ -424,8 +426,7 @@ def test_an_input_read_error_is_one_line(tmp_path, monkeypatch):
 def test_a_line_without_end_stops_at_the_limit(tmp_path, monkeypatch, source):
     from factopinion.tables import csvstream
 
-    monkeypatch.setattr(csvstream, "BLOCK_BYTES", 1 << 16)
-    monkeypatch.setattr(csvstream, "LINE_LIMIT", 1 << 20)
+    monkeypatch.setattr(csvstream, "LINE_LIMIT", 1 << 20)  # the message names it: the patch took effect
     if source == "long-line":
         path = tmp_path / "in.csv"
         path.write_text("id,text\n1," + "x" * (3 << 20) + "\n2,ok\n")
@@ -551,6 +552,9 @@ def small_cell_limit(monkeypatch):
 
     before = csv.field_size_limit()
     monkeypatch.setattr(csvstream, "FIELD_LIMIT", 1000)
+    probe = csvstream.RecordReader(io.BytesIO(b'id,text\n1,"' + b"x" * 1001 + b'"\n'), name="probe")
+    with pytest.raises(DataError, match="a cell longer than the limit of 1,000 characters"):  # the limit took effect
+        list(probe.chunks(1, 10))
     yield 1000
     csv.field_size_limit(before)
 
@@ -681,6 +685,14 @@ def test_sentence_rows_past_the_budget_are_the_same_bytes_on_a_pool(tmp_path, mo
     cell = "It rained. The plan is a disgrace! " * 40
     source = tmp_path / "in.csv"
     source.write_text("id,text\n" + "".join(f'{i},"{cell}"\n' for i in range(30)) + "30,\n31,Short one.\n")
+    unformatted: list[int] = []  # sentence rows the workers left to the writer, past the budget
+    formatted = batch._formatted
+
+    def count(task, pieces):
+        unformatted.append(sum(isinstance(piece, batch._SentenceRows) for piece in pieces))
+        return formatted(task, pieces)
+
+    monkeypatch.setattr(batch, "_formatted", count)
     monkeypatch.setattr(batch, "OUTPUT_BUDGET", 10_000)
     outputs = []
     for jobs in ("1", "2"):
@@ -688,9 +700,12 @@ def test_sentence_rows_past_the_budget_are_the_same_bytes_on_a_pool(tmp_path, mo
         result = run("label", str(source), "--sentences", "-o", str(out), "--jobs", jobs, "--chunk-size", "4", "-q")
         assert result.exit_code == 0, result.stderr
         outputs.append(out.read_bytes())
+        assert sum(unformatted) > 0  # the small budget took effect, in the workers too
+        unformatted.clear()
     monkeypatch.setattr(batch, "OUTPUT_BUDGET", 1 << 24)
     unbounded = tmp_path / "unbounded.csv"
     assert run("label", str(source), "--sentences", "-o", str(unbounded), "--jobs", "1", "-q").exit_code == 0
+    assert sum(unformatted) == 0  # and the large one
     assert outputs[0] == outputs[1] == unbounded.read_bytes()
     assert len(outputs[0].splitlines()) == 1 + 30 * 80 + 2
 
@@ -1145,7 +1160,7 @@ def test_evaluate_json_on_one_class_writes_null_not_nan(tmp_path):
 @pytest.mark.slow
 def test_the_ctrl_c_tests_pass_in_a_background_job():
     """Item 26: the suite passes when it runs as ``python -m pytest &``, which starts it with SIGINT ignored."""
-    test = Path(__file__).parent / "test_batch_process.py"
+    test = Path(__file__).parent / "labeling" / "test_workers.py"
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                            f"{test}::test_an_interrupted_run_leaves_no_output_file[2]"],
                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN), capture_output=True,

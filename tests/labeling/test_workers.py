@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import as_in_the_foreground
+from helpers import as_in_the_foreground
 
 COMMAND = [sys.executable, "-m", "factopinion.cli", "label"]
 
