@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 import psutil
+from recording import add_record_option, recorded
 
 from factopinion import load_model
 from factopinion.bundled import bundled_pipeline
@@ -144,6 +145,7 @@ def main() -> None:
     parser.add_argument("--sentences", action="store_true", help="benchmark label --sentences")
     parser.add_argument("--keep", type=Path, help="keep the generated files in this folder")
     parser.add_argument("--no-parquet", action="store_true", help="skip the Parquet run")
+    add_record_option(parser)
     args = parser.parse_args()
     rows = args.rows if args.rows or args.megabytes else 500_000
 
@@ -200,4 +202,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(recorded("batch", main))

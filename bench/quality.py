@@ -10,7 +10,7 @@ seed 0, sentences resampled within the set). Then: the share of function words a
 without the seed rows; and the default model's predict_proba throughput in one process on sentence-length text,
 also per second of CPU time, with its ratio to a plain word 1-2-gram TF-IDF + logistic regression reference timed
 in turn with it in the same run.
---record writes the figures into model/metadata.json under "benchmarks".
+--record writes the figures into model/metadata.json under "benchmarks", and the output into docs/benchmarks.md.
 
 The CheckThat! sets are only measured against: never trained on, and no weight is fitted on them. Temperature and
 prior (documented hyper-parameters in training.DEFAULT_PARAMS) were chosen with train_en and confirmed on dev.
@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from recording import recorded
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
@@ -168,7 +169,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="the shared/ folder")
     parser.add_argument("--resamples", type=int, default=RESAMPLES, help="bootstrap resamples (default 1000)")
-    parser.add_argument("--record", action="store_true", help="write the figures into model/metadata.json")
+    parser.add_argument(
+        "--record", action="store_true", help="record the figures (model/metadata.json, docs/benchmarks.md)"
+    )
     args = parser.parse_args()
     checkthat = args.shared / "data" / "checkthat-en"
     if not (checkthat / "dev_en.tsv").is_file() or not (checkthat / "train_en.tsv").is_file():
@@ -241,9 +244,9 @@ def main() -> int:
         metadata = json.loads(path.read_text("utf-8"))
         metadata["benchmarks"] = {"checkthat": figures, "targets": TARGETS}
         path.write_text(json.dumps(metadata, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(f"recorded in {path}")
+        print(f"recorded in {path.relative_to(bundled_model_dir().parent)}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(recorded("quality", main))
