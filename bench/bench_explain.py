@@ -21,7 +21,7 @@ from recording import add_record_option, recorded
 
 from factopinion import load_model
 from factopinion.bundled import bundled_data_dir
-from factopinion.explain import explain_document
+from factopinion.engine.explain import explain_document
 from factopinion.html import render_html
 
 
