@@ -107,6 +107,29 @@ def test_the_example_files_are_where_the_examples_find_them():
                     assert (examples / name).is_file(), f"{page.name} shows {name}, which is not in docs/examples/"
 
 
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_python_name_the_page_gives_can_be_imported(page):
+    names = set(re.findall(r"`[^`\n]*?\b(factopinion(?:\.\w+)+)", page.read_text("utf-8")))
+    for name in names:
+        parts = name.split(".")
+        for split in range(len(parts), 0, -1):
+            try:
+                found = importlib.import_module(".".join(parts[:split]))
+            except ImportError:
+                continue
+            for attribute in parts[split:]:
+                assert hasattr(found, attribute), f"{page.name} names {name}, which does not exist"
+                found = getattr(found, attribute)
+            break
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_repository_path_the_page_gives_exists(page):
+    text = page.read_text("utf-8")
+    paths = set(re.findall(r"`((?:src|tests|bench|scripts|docs|data|model)/[\w./-]*)", text))
+    assert [path for path in paths if not (ROOT / path).exists()] == [], page.name
+
+
 # -- docs/seed.png ---------------------------------------------------------------------------------------------------
 
 
