@@ -7,7 +7,7 @@
 An example is a ```console block: lines starting with ``$ `` are commands, and the lines up to the next command are
 what it prints (standard output, then standard error). Each page runs its blocks in order, every command in a
 fresh ``bash -c``, in one scratch folder of its own that holds a copy of docs/examples/ (so ``$ cat demo.csv``
-shows a file that is really there), links to the repository's ``tests``, ``model`` and ``data`` folders, and
+shows a file that is really there), links to the repository's ``tests``, ``model``, ``data`` and ``eval`` folders, and
 ``../shared`` beside it. ``$ echo $?`` prints the exit code of the command before it. The installed
 ``factopinion`` (the one beside this Python) is what runs.
 
@@ -93,7 +93,7 @@ class Page:
             base = Path(scratch).resolve()
             self.work = base / "work"
             shutil.copytree(EXAMPLES, self.work)
-            for name in ("tests", "model", "data"):
+            for name in ("tests", "model", "data", "eval"):
                 (self.work / name).symlink_to(ROOT / name)
             if self.shared.is_dir():
                 (base / "shared").symlink_to(self.shared.resolve())

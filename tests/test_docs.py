@@ -126,7 +126,7 @@ def test_every_python_name_the_page_gives_can_be_imported(page):
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_repository_path_the_page_gives_exists(page):
     text = page.read_text("utf-8")
-    paths = set(re.findall(r"`((?:src|tests|bench|scripts|docs|data|model)/[\w./-]*)", text))
+    paths = set(re.findall(r"`((?:src|tests|bench|scripts|docs|data|eval|model)/[\w./-]*)", text))
     assert [path for path in paths if not (ROOT / path).exists()] == [], page.name
 
 
