@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SEED_ARTICLE
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -139,12 +138,10 @@ def screenshot():
     return load(ROOT / "docs" / "screenshot.py", "docs_screenshot")
 
 
-def test_seed_png_shows_what_score_finds_with_the_current_model(screenshot, model):
-    if not SEED_ARTICLE.is_file():
-        pytest.skip(f"{SEED_ARTICLE} is not on this machine")
+def test_seed_png_shows_what_score_finds_with_the_current_model(screenshot, model, seed_article):
     shown = screenshot.shown_text((ROOT / "docs" / "seed.png").read_bytes())
     assert shown is not None, "docs/seed.png was not made by docs/screenshot.py"
-    summary = model.score(SEED_ARTICLE.read_text("utf-8")).summary
+    summary = model.score(seed_article).summary
     assert screenshot.shown_counts(shown) == (summary["sentences"], summary["fact"], summary["opinion"]), (
         "docs/seed.png is stale: run python docs/screenshot.py"
     )
