@@ -20,7 +20,7 @@ LAYERS = [
     {"errors", "text", "naming"},
     {"encoding", "language", "document", "atomic"},
     {"engine"},
-    {"training.features", "training.lexicon", "training.calibration"},
+    {"training.features", "training.lexicon", "training.calibration", "training.vectors"},
     {"training.export"},
     {"model"},
     {"tables", "sources", "html"},
@@ -32,7 +32,7 @@ LAYERS = [
 ]
 # The layers inside a folder.
 INSIDE = {
-    "engine": [{"scorer"}, {"explain"}],
+    "engine": [{"vectors"}, {"scorer"}, {"explain"}],
     "tables": [{"csvstream"}, {"registry"}],
     "labeling": [{"batch"}, {"files"}, {"dask"}],
     "cli": [{"render"}, {"core", "options", "progress"}, {"score", "train", "evaluate", "label", "model"}, {"app"}],

@@ -2,7 +2,8 @@
 signals) in one JSON file, ``model.json``, scored with the standard library and NumPy only.
 
 A model is an intercept and a list of feature blocks, one per transformer of the trained pipeline (``export``
-writes them): TF-IDF word n-grams, stylistic signals, lexicon signals. Each block computes its columns of the
+writes them): TF-IDF word n-grams, stylistic signals, lexicon signals, static word vectors (kept in files of their
+own beside ``model.json``, whose SHA-256 it records: ``vectors``). Each block computes its columns of the
 feature matrix for a batch of sentences as (row, column, value) triplets, and its coefficients weigh them::
 
     log_odds = intercept + sum over blocks of sum(value * coef[column])
@@ -29,6 +30,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import ModelError
+from .vectors import VectorSet, sentence_sums, sentence_vectors
 
 __all__ = [
     "FORMAT",
@@ -39,6 +41,7 @@ __all__ = [
     "TfidfWords",
     "StyleSignals",
     "LexiconSignals",
+    "StaticVectors",
     "BLOCKS",
     "Features",
     "LinearScorer",
@@ -47,7 +50,7 @@ __all__ = [
 ]
 
 FORMAT = "factopinion-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # the newest version this reads and writes; a model is written with the oldest that holds it
 DATA_FILE = "model.json"
 _CHUNK = 10_000  # sentences scored at a time, to bound memory
 _EMPTY_INT = np.zeros(0, dtype=np.intp)
@@ -71,10 +74,10 @@ def sigmoid(log_odds: np.ndarray) -> np.ndarray:
 class _Fields:
     """A JSON object's fields, each checked for its type as it is read; a wrong one is a ``ModelError`` naming it."""
 
-    def __init__(self, data: Any, where: str):
+    def __init__(self, data: Any, where: str, folder: Path | None = None):
         if not isinstance(data, dict):
             raise ModelError(f"{where}: expected an object, found {type(data).__name__}")
-        self.data, self.where = data, where
+        self.data, self.where, self.folder = data, where, folder  # folder: where the model file is, if read from one
 
     def get(self, key: str, kinds: tuple[type, ...], default: Any = ...) -> Any:
         """The field ``key``, one of ``kinds``; ``default`` where it is missing (or null, for a default of None)."""
@@ -103,7 +106,8 @@ class _Fields:
         return value
 
     def objects(self, key: str) -> list[_Fields]:
-        return [_Fields(item, f"{self.where}.{key}[{i}]") for i, item in enumerate(self.get(key, (list,)))]
+        items = enumerate(self.get(key, (list,)))
+        return [_Fields(item, f"{self.where}.{key}[{i}]", self.folder) for i, item in items]
 
     def array(self, key: str, size: int, *, finite: bool = True) -> np.ndarray:
         """A float64 array stored as ``{"dtype": "<f8", "base64": ...}`` (exact, and quick to read)."""
@@ -318,6 +322,8 @@ class Block:
 
     kind: ClassVar[str]
     signals: ClassVar[bool] = True  # whether the columns are signals ("[modal]") rather than word n-grams
+    format_version: ClassVar[int] = 1  # the oldest model file version that holds this kind of block
+    term: ClassVar[str | None] = None  # where set, explanations show the block's columns together as this one term
 
     def __init__(self, name: str, names: list[str], coef: np.ndarray, weight: float):
         if len(coef) != len(names):
@@ -332,6 +338,15 @@ class Block:
 
     def triplets(self, batch: Batch) -> Triplets:
         raise NotImplementedError
+
+    def log_odds(self, batch: Batch) -> np.ndarray:
+        """The block's share of each sentence's log-odds: ``sum(value * coef[column])`` over its triplets."""
+        rows, columns, values = self.triplets(batch)
+        return np.bincount(rows, values * self.coef[columns], minlength=batch.size)
+
+    def files(self) -> dict[str, bytes]:
+        """Files the block keeps beside ``model.json`` (name -> bytes)."""
+        return {}
 
     def spans(self, sentence: str) -> Spans:
         """Where each of the block's terms occurs in ``sentence``: term -> (start, end) offsets."""
@@ -880,7 +895,70 @@ class _LexiconScores:
             return self._max(-v, v < 0)  # negative: the most negative valence, as a positive number
 
 
-BLOCKS: dict[str, type[Block]] = {cls.kind: cls for cls in (TfidfWords, StyleSignals, LexiconSignals)}
+class StaticVectors(Block):
+    """``training.vectors.StaticVectorFeatures``: a sentence's known words' vectors (lowercased ``\\w+`` runs, in
+    a ``VectorSet``), summed and divided by the square root of their number (``vectors.sentence_vectors``), times
+    ``weight``. The set is kept in two files beside ``model.json`` (or among the shipped sets), whose SHA-256 the
+    block records; reading refuses files that do not match. Scoring needs one number per word, the vector's dot
+    product with the coefficients (``vectors.sentence_sums``); explanations show the block as one term."""
+
+    kind = "static_vectors"
+    format_version = 2
+    term = "[word meanings]"
+
+    def __init__(self, *, vectors: VectorSet, coef: np.ndarray, weight: float = 1.0, name: str = "dense"):
+        super().__init__(name, [f"[word meanings {i + 1}]" for i in range(vectors.dims)], coef, weight)
+        self.vectors = vectors
+        self.scores = vectors.dot(self.coef)  # each word's share of the log-odds, before the sentence's scale
+
+    def lookups(self) -> Iterable[str]:
+        return self.vectors.words
+
+    def bind(self, dictionary: Dictionary) -> None:
+        self.entry = dictionary.table(-1)  # id -> the word's row of the vectors
+        self.entry[dictionary.ids(self.vectors.words)] = np.arange(len(self.vectors.words))
+
+    def _known(self, batch: Batch) -> tuple[np.ndarray, np.ndarray]:
+        words = batch.words
+        entries = self.entry[words.ids]
+        hit = entries >= 0
+        return words.rows[hit], entries[hit]
+
+    def triplets(self, batch: Batch) -> Triplets:
+        rows, entries = self._known(batch)
+        dense = sentence_vectors(rows, entries, batch.size, self.vectors.matrix) * self.weight
+        at, columns = np.nonzero(dense)
+        return at.astype(np.intp), columns.astype(np.intp), dense[at, columns]
+
+    def log_odds(self, batch: Batch) -> np.ndarray:
+        rows, entries = self._known(batch)
+        return sentence_sums(rows, entries, batch.size, self.scores) * self.weight
+
+    def spans(self, sentence: str) -> Spans:
+        """None: the block's one term stands for all the sentence's known words together."""
+        return {}
+
+    def files(self) -> dict[str, bytes]:
+        """The vector set's files, unless the very set ships with factopinion (found there)."""
+        return {} if self.vectors.is_shipped else dict(self.vectors.files)
+
+    def _data(self) -> dict:
+        return {"vectors": self.vectors.name, "sha256": self.vectors.sha256}
+
+    @classmethod
+    def from_data(cls, fields: _Fields) -> StaticVectors:
+        name = fields.text("vectors")
+        digests = _Fields(fields.get("sha256", (dict,)), f"{fields.where}.sha256")
+        vectors = VectorSet.find(name, {f: digests.text(f) for f in (f"{name}.json", f"{name}.npy")}, fields.folder)
+        return cls(
+            vectors=vectors,
+            coef=fields.array("coef", vectors.dims),
+            weight=fields.number("weight", 1.0),
+            name=fields.text("name"),
+        )
+
+
+BLOCKS: dict[str, type[Block]] = {cls.kind: cls for cls in (TfidfWords, StyleSignals, LexiconSignals, StaticVectors)}
 
 
 # -- the model -----------------------------------------------------------------------------------------------------
@@ -928,8 +1006,7 @@ class LinearScorer:
             batch = self._batch(sentences[lo : lo + _CHUNK])
             z = np.zeros(batch.size)
             for block in self.blocks:
-                rows, columns, values = block.triplets(batch)
-                z += np.bincount(rows, values * block.coef[columns], minlength=batch.size)
+                z += block.log_odds(batch)
             out[lo : lo + batch.size] = z + self.intercept
         return out
 
@@ -965,7 +1042,8 @@ class LinearScorer:
 
     @property
     def signal_names(self) -> list[str]:
-        return [name for block in self.blocks if block.signals for name in block.names]
+        """The names of the signals (a block shown as one term, such as the dense features, by that term)."""
+        return [name for b in self.blocks if b.signals for name in ([b.term] if b.term else b.names)]
 
     # the file
 
@@ -978,11 +1056,17 @@ class LinearScorer:
             "about": dict(about if about is not None else self.about),
         }
         encoded = json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
-        return _header(hashlib.sha256(encoded).hexdigest()) + encoded + b"}\n"
+        version = max([1] + [block.format_version for block in self.blocks])
+        return _header(hashlib.sha256(encoded).hexdigest(), version) + encoded + b"}\n"
+
+    def files(self) -> dict[str, bytes]:
+        """The files the model keeps beside its ``model.json`` (name -> bytes): its word vectors, if it has any."""
+        return {name: data for block in self.blocks for name, data in block.files().items()}
 
     @classmethod
-    def from_json(cls, raw: bytes, where: str = DATA_FILE) -> LinearScorer:
-        """Read a model file's bytes; a ``ModelError`` for anything but a valid, intact model of this format."""
+    def from_json(cls, raw: bytes, where: str = DATA_FILE, folder: Path | None = None) -> LinearScorer:
+        """Read a model file's bytes; a ``ModelError`` for anything but a valid, intact model of this format (any
+        version up to ``FORMAT_VERSION``). ``folder`` is where the file is, for the files a block keeps beside it."""
         try:
             document = json.loads(raw)
         except (ValueError, RecursionError) as err:
@@ -991,17 +1075,17 @@ class LinearScorer:
         if document.get("format") != FORMAT:
             raise ModelError(f"{where}: not a factopinion model file (format {document.get('format')!r})")
         version = header.get("format_version", (int,))
-        if version != FORMAT_VERSION:
+        if version not in range(1, FORMAT_VERSION + 1):
             raise ModelError(
-                f"{where}: model file format version {version}; this factopinion reads version {FORMAT_VERSION}"
+                f"{where}: model file format version {version}; this factopinion reads versions 1 to {FORMAT_VERSION}"
             )
         digest = header.text("sha256")
-        prefix = _header(digest)
+        prefix = _header(digest, version)
         if not (raw.startswith(prefix) and raw.endswith(b"}\n")) or (
             hashlib.sha256(raw[len(prefix) : -2]).hexdigest() != digest
         ):
             raise ModelError(f"{where}: the model does not match the SHA-256 it records (damaged or edited)")
-        body = _Fields(header.get("model", (dict,)), f"{where}: model")
+        body = _Fields(header.get("model", (dict,)), f"{where}: model", folder)
         blocks = []
         for fields in body.objects("blocks"):
             kind = fields.text("kind")
@@ -1016,8 +1100,8 @@ class LinearScorer:
         return cls(blocks, body.number("intercept"), classes, about)
 
 
-def _header(digest: str) -> bytes:
-    return f'{{"format":"{FORMAT}","format_version":{FORMAT_VERSION},"sha256":"{digest}","model":'.encode()
+def _header(digest: str, version: int) -> bytes:
+    return f'{{"format":"{FORMAT}","format_version":{version},"sha256":"{digest}","model":'.encode()
 
 
 def read_model_bytes(path: Path) -> bytes:
@@ -1033,4 +1117,4 @@ def read_model_bytes(path: Path) -> bytes:
 def read_scorer(path: str | Path) -> LinearScorer:
     """Read the model file at ``path`` (a ``model.json``)."""
     path = Path(path)
-    return LinearScorer.from_json(read_model_bytes(path), str(path))
+    return LinearScorer.from_json(read_model_bytes(path), str(path), path.parent)

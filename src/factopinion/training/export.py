@@ -17,10 +17,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
-from ..engine.scorer import Block, LexiconSignals, LinearScorer, StyleSignals, TfidfWords
+from ..engine.scorer import Block, LexiconSignals, LinearScorer, StaticVectors, StyleSignals, TfidfWords
 from ..errors import ModelError
 from .features import CUE_WORDS, STYLE_PATTERNS, StyleFeatures, signal_name
 from .lexicon import STRONG, LexiconFeatures, load_lexicon
+from .vectors import StaticVectorFeatures
 
 __all__ = ["export_pipeline", "EXPORTERS", "PROBES", "TOLERANCE"]
 
@@ -159,9 +160,14 @@ def _lexicon(features: Any, name: str, weight: float, coef: np.ndarray) -> Block
     )
 
 
+def _vectors(features: StaticVectorFeatures, name: str, weight: float, coef: np.ndarray) -> Block:
+    return StaticVectors(vectors=features.vectors_, coef=coef, weight=float(features.weight) * weight, name=name)
+
+
 # (transformer class, exporter): the first class a step is an instance of decides its exporter.
 EXPORTERS: list[tuple[type, Exporter]] = [
     (TfidfVectorizer, _tfidf),
     (StyleFeatures, _style),
     (LexiconFeatures, _lexicon),
+    (StaticVectorFeatures, _vectors),
 ]
