@@ -54,7 +54,7 @@ DEFAULT_PARAMS: dict = {
     "temperature": 2.0,
     "prior": 0.35,
     # Dense features from static word vectors (training/vectors.py): off until the default model is retrained with
-    # them; the recommended setting is "minilm-l6-static-256" at weight 1.0 (see docs/dense-features.md).
+    # them; the recommended setting is "minilm-l6-static-256" at weight 1.0 (CONTRIBUTING.md: static word vectors).
     "dense": None,
     "dense_weight": 1.0,
 }
