@@ -28,14 +28,27 @@ LAYERS = [
     {"training.pipeline"},
     {"bundled"},
     {"labeling"},
+    {"reports"},
     {"cli"},
 ]
 # The layers inside a folder.
 INSIDE = {
-    "engine": [{"vectors"}, {"scorer"}, {"explain"}],
-    "tables": [{"csvstream"}, {"registry"}],
+    "engine": [
+        {"fields", "analysis", "vectors"},
+        {"blocks.base"},
+        {"blocks.tfidf", "blocks.style", "blocks.lexicon", "blocks.vectors"},
+        {"scorer"},
+        {"explain"},
+    ],
+    "tables": [{"registry", "csvstream"}, {"streams", "columns"}, {"delimited", "jsonl", "parquet"}],
     "labeling": [{"batch"}, {"files"}, {"dask"}],
-    "cli": [{"render"}, {"core", "options", "progress"}, {"score", "train", "evaluate", "label", "model"}, {"app"}],
+    "reports": [{"shares", "files"}, {"page"}],
+    "cli": [
+        {"render"},
+        {"core", "options", "progress"},
+        {"score", "train", "evaluate", "label", "report", "model"},
+        {"app"},
+    ],
 }
 LAYER_OF = {unit: n for n, units in enumerate(LAYERS) for unit in units}
 HEAVY = ("sklearn", "scipy", "pandas")

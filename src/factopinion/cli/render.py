@@ -12,7 +12,7 @@ from typing import TextIO
 from ..document import SCORED_FIELDS, Cues, Document
 
 __all__ = [
-    "FORMATS",
+    "OUTPUT_FORMATS",
     "format_cues",
     "format_evaluation",
     "format_model_info",
@@ -23,7 +23,7 @@ __all__ = [
     "write_rows",
 ]
 
-FORMATS = ("table", "json", "nl", "csv", "tsv")
+OUTPUT_FORMATS = ("table", "json", "nl", "csv", "tsv")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
@@ -56,7 +56,7 @@ def write_rows(rows: Iterable[dict], fields: Iterable[str], fmt: str, out: TextI
 
 
 def write_document(document: Document, fmt: str, out: TextIO) -> None:
-    """Write a scored document in one of ``FORMATS``."""
+    """Write a scored document in one of ``OUTPUT_FORMATS``."""
     if fmt == "json":
         out.write(json.dumps(document.to_dict(), ensure_ascii=False, indent=2) + "\n")
         return
@@ -143,6 +143,16 @@ def format_evaluation(report: dict) -> str:
             "",
             "threshold  " + " ".join(f"{row['threshold']:>5.1f}" for row in calibration["threshold_sweep"]),
             "macro-F1   " + " ".join(f"{row['macro_f1']:>5.3f}" for row in calibration["threshold_sweep"]),
+        ]
+    if "by" in report:
+        groups = [(terminal_safe(str(g["group"])) or "(empty)", g) for g in report["by"]["groups"]]
+        width = max(len(name) for name, _ in [(f"by {terminal_safe(report['by']['column'])}", None), *groups])
+        lines += ["", f"{'by ' + terminal_safe(report['by']['column']):<{width}}{'n':>7}{'fact':>7}{'opinion':>9}"
+                  f"{'accuracy':>10}{'mean opinion':>14}"]  # fmt: skip
+        lines += [
+            f"{name:<{width}}{g['n']:>7}{g['gold']['fact']:>7}{g['gold']['opinion']:>9}{g['accuracy']:>10.3f}"
+            f"{g['mean_opinion_probability']:>14.3f}"
+            for name, g in groups
         ]
     if "errors" in report:
         lines += ["", f"misclassified ({len(report['errors'])} shown, most confidently wrong first):"]
