@@ -21,7 +21,7 @@ LAYERS = [
     {"encoding", "language", "document", "atomic"},
     {"engine"},
     {"training.signals"},
-    {"training.features", "training.lexicon", "training.calibration"},
+    {"training.features", "training.lexicon", "training.calibration", "training.vectors"},
     {"training.export"},
     {"model"},
     {"tables", "sources", "html"},
@@ -29,20 +29,27 @@ LAYERS = [
     {"training.pipeline"},
     {"bundled"},
     {"labeling"},
+    {"reports"},
     {"cli"},
 ]
 # The layers inside a folder.
 INSIDE = {
     "engine": [
-        {"fields", "analysis"},
+        {"fields", "analysis", "vectors"},
         {"blocks.base"},
-        {"blocks.tfidf", "blocks.style", "blocks.lexicon"},
+        {"blocks.tfidf", "blocks.style", "blocks.lexicon", "blocks.vectors"},
         {"scorer"},
         {"explain"},
     ],
     "tables": [{"registry", "csvstream"}, {"streams", "columns"}, {"delimited", "jsonl", "parquet"}],
     "labeling": [{"batch"}, {"files"}, {"dask"}],
-    "cli": [{"render"}, {"core", "options", "progress"}, {"score", "train", "evaluate", "label", "model"}, {"app"}],
+    "reports": [{"shares", "files"}, {"page"}],
+    "cli": [
+        {"render"},
+        {"core", "options", "progress"},
+        {"score", "train", "evaluate", "label", "report", "model"},
+        {"app"},
+    ],
 }
 LAYER_OF = {unit: n for n, units in enumerate(LAYERS) for unit in units}
 HEAVY = ("sklearn", "scipy", "pandas")
