@@ -100,6 +100,7 @@ class BatchOptions:
     column_names: Mapping[str, str] = field(default_factory=dict)
     replace_columns: bool = False
     skip_bad_rows: bool = False
+    pad_short_rows: bool = False
     jobs: int = 0
     chunk_rows: int = 4000
     documents: bool = False
@@ -665,7 +666,8 @@ class _Records(DelimitedReader):
     def __init__(self, source: BinaryIO, name: str, options: BatchOptions, *, counted: bool):
         self.delimiter, self.counted = options.delimiter or ",", counted
         super().__init__(source, name=name, delimiter=self.delimiter, encoding=options.encoding,
-                         skip_bad=options.skip_bad_rows, quoting=options.quoting)  # fmt: skip
+                         skip_bad=options.skip_bad_rows, quoting=options.quoting,
+                         pad_short=options.pad_short_rows)  # fmt: skip
 
     def chunks(  # type: ignore[override]
         self, text_column: str, max_rows: int, reserved: Mapping[str, str] | None = None
@@ -869,7 +871,8 @@ def _label_formats(
     source_format, sink_format = formats
     counter = CountingReader(source)
     read = functools.partial(tables.open_reader, name=name, delimiter=options.delimiter, encoding=options.encoding,
-                             skip_bad=options.skip_bad_rows, quoting=options.quoting)  # fmt: skip
+                             skip_bad=options.skip_bad_rows, quoting=options.quoting,
+                             pad_short=options.pad_short_rows)  # fmt: skip
     with open_output(sink, sink_format) as out:
         if not tables.FORMATS[source_format.kind].text:  # read as the file it is (Parquet: from its end)
             whole = read(source, source_format)
