@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.request
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -166,17 +167,23 @@ def check_url(url: str) -> str:
 
 
 def fetch(
-    url: str, *, timeout: float = TIMEOUT, max_bytes: int = MAX_BYTES, max_redirects: int = MAX_REDIRECTS
+    url: str,
+    *,
+    timeout: float = TIMEOUT,
+    max_bytes: int = MAX_BYTES,
+    max_redirects: int = MAX_REDIRECTS,
+    handlers: Sequence[urllib.request.BaseHandler] = (),
 ) -> Fetched:
     """GET ``url`` once: at most ``max_redirects`` redirects, ``timeout`` seconds for each network operation and
     for the whole download, ``max_bytes`` of body. A ``DataError`` of one line for every failure: the host not
     found, a refused connection, a time-out, a TLS problem, an HTTP error status, a body too large, a response
-    that is not a web page or text."""
+    that is not a web page or text. ``handlers`` replace urllib's own (``serve`` passes ones that refuse private
+    addresses at every connection)."""
     url = check_url(url)
     request = urllib.request.Request(
         url, headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml,text/plain;q=0.8"}
     )
-    opener = urllib.request.build_opener(_Redirects(url, max_redirects))
+    opener = urllib.request.build_opener(_Redirects(url, max_redirects), *handlers)
     deadline = time.monotonic() + timeout
     try:
         with opener.open(request, timeout=timeout) as response:
