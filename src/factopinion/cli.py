@@ -991,7 +991,15 @@ def _files_progress(size: int) -> Iterator[Progress | None]:
     show_default=True,
     help="The largest request body accepted (413 past it).",
 )
-def serve(host, port, model_path, trust_model_code, workers, allow_urls, max_bytes):
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    help="Seconds a client gets to send a request's headers, and then its body, and that --allow-urls waits for "
+    "each network step of a fetch.",
+)
+def serve(host, port, model_path, trust_model_code, workers, allow_urls, max_bytes, timeout):
     """Start a local web app and JSON API: paste an article in a browser, or POST /v1/score.
 
     The page is at http://HOST:PORT/, the API's description at /openapi.json. There is no authentication:
@@ -1010,6 +1018,9 @@ def serve(host, port, model_path, trust_model_code, workers, allow_urls, max_byt
         trust_model_code=trust_model_code,
         allow_urls=allow_urls,
         max_bytes=max_bytes,
+        head_timeout=timeout,
+        body_timeout=timeout,
+        fetch_timeout=timeout,
     )
     model = get_model(model_path, trust_model_code)  # here, so that a bad model is one line before listening
     if not _is_loopback(host):
