@@ -133,7 +133,7 @@ def _hash(source: str) -> str:
 # Inline styles stay allowed: the scored view shades each sentence with a style attribute.
 CONTENT_SECURITY_POLICY = (
     f"default-src 'none'; script-src {_hash(_SCRIPT)}; style-src 'unsafe-inline'; connect-src 'self'; "
-    "img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    "img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 
 
@@ -160,6 +160,7 @@ _PAGE = """<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>factopinion: fact and opinion, sentence by sentence</title>
+<link rel="icon" href="data:,">
 <style>{style}</style>
 </head>
 <body>
