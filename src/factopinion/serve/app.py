@@ -106,7 +106,7 @@ def label_table(model: Model, request: LabelRequest) -> bytes:
         jobs=1,  # in this thread: a server does not start process pools per request
     )
     out = io.BytesIO()
-    label_file(io.BytesIO(source), out, model, options)
+    label_file(io.BytesIO(source), out, model, options, name="the body")
     if request.texts is None:
         return out.getvalue()
     rows = [json.loads(line) for line in out.getvalue().decode("utf-8").splitlines() if line]

@@ -76,8 +76,9 @@ _DOCUMENT = {
 _SCORE_REQUEST = {
     "type": "object",
     "additionalProperties": False,
+    "oneOf": [{"required": ["text"]}, {"required": ["url"]}],
     "properties": {
-        "text": {"type": "string", "minLength": 1, "description": "The text to score (or give url)."},
+        "text": {"type": "string", "pattern": "\\S", "description": "The text to score (not blank; or give url)."},
         "url": {"type": "string", "description": "A web page to fetch and score (only with --allow-urls)."},
         "threshold": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.5},
         "explain": {"type": "boolean", "default": False, "description": "Add each sentence's cue words."},
