@@ -162,27 +162,29 @@ class _Service:
     def fetch(self, url: str):
         return safe_fetch(url, timeout=self.settings.fetch_timeout, policy=self.policy)
 
-    async def scored(self, request: Request, *, explain: bool | None = None):
+    async def scored(self, request: Request, render: Callable, *, explain: bool | None = None) -> Any:
+        """``render(document)`` for the request's scored document: checked here, scored and rendered in a thread."""
         body = await read_body(request, self.settings)
         checked = parse_score(body, request.headers.get("content-type"), allow_urls=self.settings.allow_urls)
         if explain is not None:
             checked = dataclasses.replace(checked, explain=explain)
-        return await self.in_thread(score_request, self.model, checked, self.fetch)
+
+        def work() -> Any:
+            return render(score_request(self.model, checked, self.fetch))
+
+        return await self.in_thread(work)
 
     async def score(self, request: Request) -> Response:
-        document = await self.scored(request)
-        text = await self.in_thread(document_text, document, "json")
+        text = await self.scored(request, lambda document: document_text(document, "json"))
         return Response(text, media_type="application/json")
 
     async def view(self, request: Request) -> Response:
         from ..html import render_view
 
-        document = await self.scored(request, explain=True)
-
-        def render() -> dict:
+        def render(document) -> dict:
             return {"document": document.to_dict(), "html": render_view(document), "csv": document_text(document, "csv")}
 
-        return JSONLine(await self.in_thread(render))
+        return JSONLine(await self.scored(request, render, explain=True))
 
     async def label(self, request: Request) -> Response:
         body = await read_body(request, self.settings)
@@ -293,4 +295,7 @@ def create_app(settings: Settings | None = None, model: Model | None = None, *, 
 
 def app_from_environment():
     """The application of a worker process (``--workers``), from the settings its parent put in its environment."""
+    from .server import tune_process
+
+    tune_process()
     return create_app(Settings.from_environment())
