@@ -239,7 +239,11 @@ def test_a_chunked_body_over_max_bytes_is_cut_off(server):
 
 @pytest.mark.parametrize(
     "raw",
-    [b"GARBAGE\r\n\r\n", b"POST /v1/score HTTP/1.1\r\nContent-Length: -5\r\n\r\n", b"GET / HTTP/1.1\r\nBad Header\r\n\r\n"],
+    [
+        b"GARBAGE\r\n\r\n",
+        b"POST /v1/score HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
+        b"GET / HTTP/1.1\r\nBad Header\r\n\r\n",
+    ],
     ids=["not-http", "negative-length", "bad-header"],
 )
 def test_a_request_that_is_not_http_gets_a_json_400(server, raw):

@@ -28,7 +28,7 @@ pytestmark = [
 
 ARTICLE = (
     "Council votes on budget\n\n"
-    "The council said on Tuesday that it would cut the library budget by 4%. \"We had no choice,\" the mayor told "
+    'The council said on Tuesday that it would cut the library budget by 4%. "We had no choice," the mayor told '
     "reporters.\n\n"
     "This is a disgrace. <b>Bold</b> & <script>alert(1)</script> The council should resign at once! Who will stand "
     "up for readers?\n"
@@ -156,8 +156,12 @@ def test_the_downloads_hold_every_sentence(browser, server, downloads):
         (downloads / name).unlink(missing_ok=True)
     browser.find_element(By.ID, "download-csv").click()
     browser.find_element(By.ID, "download-json").click()
-    csv_file = wait_for(lambda: (downloads / "factopinion-scores.csv").is_file() and downloads / "factopinion-scores.csv")
-    json_file = wait_for(lambda: (downloads / "factopinion-scores.json").is_file() and downloads / "factopinion-scores.json")  # noqa: E501
+    csv_file = wait_for(
+        lambda: (downloads / "factopinion-scores.csv").is_file() and downloads / "factopinion-scores.csv"
+    )
+    json_file = wait_for(
+        lambda: (downloads / "factopinion-scores.json").is_file() and downloads / "factopinion-scores.json"
+    )  # noqa: E501
     time.sleep(0.2)
     document = expected_document(ARTICLE)
     rows = list(csv.DictReader(io.StringIO(csv_file.read_text("utf-8"))))

@@ -306,11 +306,10 @@ def test_a_redirect_to_a_private_address_is_a_403_from_a_running_server(tmp_path
 
 def test_a_public_page_is_scored_through_the_same_path(tmp_path):
     """A control: with the test's server allowed, the page is fetched, its article extracted and scored."""
+    from factopinion import load_model
     from factopinion.serve.addresses import AddressPolicy, safe_fetch
     from factopinion.serve.app import score_request
     from factopinion.serve.schema import ScoreRequest
-
-    from factopinion import load_model
 
     with site() as target:
         policy = AddressPolicy(exempt=[("127.0.0.1", target.server_address[1])])

@@ -17,9 +17,7 @@ from factopinion.serve.openapi import openapi_document
 schemathesis = pytest.importorskip("schemathesis", reason="needs schemathesis: pip install '.[test]'")
 pytestmark = [needs_extra, pytest.mark.slow]
 
-OPERATIONS = [
-    (path, method.upper()) for path, methods in openapi_document()["paths"].items() for method in methods
-]
+OPERATIONS = [(path, method.upper()) for path, methods in openapi_document()["paths"].items() for method in methods]
 MODES = ["positive", "negative"]
 ALLOWED_REFUSALS = {
     (422, "no sentences to score"),
@@ -53,7 +51,9 @@ def test_the_served_description_is_the_one_tested(server, api):
 
 
 # A GET without parameters has no invalid form: only the POST operations are sent requests that break the description.
-CASES = [(path, method, mode) for path, method in OPERATIONS for mode in MODES if mode == "positive" or method == "POST"]
+CASES = [
+    (path, method, mode) for path, method in OPERATIONS for mode in MODES if mode == "positive" or method == "POST"
+]
 
 
 @pytest.mark.parametrize(("path", "method", "mode"), CASES, ids=[f"{m} {p} {mode}" for p, m, mode in CASES])

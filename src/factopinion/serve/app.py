@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import io
 import json
 import logging
@@ -53,11 +54,14 @@ def error(status: int, message: str, **headers: str) -> Response:
 # -- the work, done in a thread --------------------------------------------------------------------------------------
 
 
-def score_request(model: Model, request: ScoreRequest, fetch_page: Callable[[str], Any] = safe_fetch):
+def score_request(model: Model, request: ScoreRequest, fetch_page: Callable[[str], Any] | None = None):
     """The scored ``Document`` for a checked request: its text, or the article of the page at its ``url``
     (fetched with ``fetch_page``, by default through the public-addresses-only policy)."""
     from ..explain import explain_document
-    from ..web import extract_page
+    from ..web import TIMEOUT, extract_page
+
+    if fetch_page is None:
+        fetch_page = functools.partial(safe_fetch, timeout=TIMEOUT)
 
     page = None
     text = request.text or ""
@@ -106,7 +110,7 @@ def label_table(model: Model, request: LabelRequest) -> bytes:
         jobs=1,  # in this thread: a server does not start process pools per request
     )
     out = io.BytesIO()
-    label_file(io.BytesIO(source), out, model, options, name="the body")
+    label_file(io.BytesIO(source), out, model, options, stream_name="the body")
     if request.texts is None:
         return out.getvalue()
     rows = [json.loads(line) for line in out.getvalue().decode("utf-8").splitlines() if line]
@@ -182,7 +186,8 @@ class _Service:
         from ..html import render_view
 
         def render(document) -> dict:
-            return {"document": document.to_dict(), "html": render_view(document), "csv": document_text(document, "csv")}
+            csv = document_text(document, "csv")
+            return {"document": document.to_dict(), "html": render_view(document), "csv": csv}
 
         return JSONLine(await self.scored(request, render, explain=True))
 
@@ -289,7 +294,7 @@ def create_app(settings: Settings | None = None, model: Model | None = None, *, 
         Route("/v1/view", service.view, methods=["POST"]),
     ]
     handlers = {ApiError: _api_error, HTTPException: _http_error, ClientDisconnect: _client_gone, Exception: _bug}
-    app = Starlette(routes=routes, exception_handlers=handlers)  # type: ignore[arg-type]
+    app = Starlette(routes=routes, exception_handlers=handlers)
     return _Guard(app)
 
 

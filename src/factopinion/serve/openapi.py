@@ -143,7 +143,7 @@ def openapi_document() -> dict[str, Any]:
             "title": "factopinion",
             "version": __version__,
             "description": "Tell reported fact from editorial opinion in news text, sentence by sentence. "
-            "Errors are JSON objects {\"error\": \"one line\"} with a 4xx status.",
+            'Errors are JSON objects {"error": "one line"} with a 4xx status.',
         },
         "paths": {
             "/v1/score": {
@@ -173,8 +173,11 @@ def openapi_document() -> dict[str, Any]:
                             {
                                 "type": "object",
                                 "required": ["document", "html", "csv"],
-                                "properties": {"document": _DOCUMENT, "html": {"type": "string"},
-                                               "csv": {"type": "string"}},
+                                "properties": {
+                                    "document": _DOCUMENT,
+                                    "html": {"type": "string"},
+                                    "csv": {"type": "string"},
+                                },
                             },
                             "The document (explained), its view as HTML and as CSV.",
                         ),  # fmt: skip

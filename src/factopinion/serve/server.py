@@ -34,6 +34,8 @@ def tune_process() -> None:
     """Let the event loop in: while the scoring threads compute, the loop thread waits for the GIL at each read
     and write, up to the switch interval each time; at Python's 5 ms that is most of a request's time."""
     sys.setswitchinterval(SWITCH_INTERVAL)
+
+
 _INVALID = b'{"error": "invalid HTTP request"}\n'
 
 
@@ -43,7 +45,7 @@ class TimedH11Protocol(H11Protocol):
 
     head_timeout: float | None = None  # from the settings: set by ``serve``, or read from a worker's environment
 
-    def connection_made(self, transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport) -> None:
         super().connection_made(transport)
         self._head_timer: asyncio.TimerHandle | None = None
         self._arm()
