@@ -18,7 +18,7 @@ from pathlib import Path
 
 from factopinion import load_model
 from factopinion.bundled import bundled_data_dir
-from factopinion.explain import explain_document
+from factopinion.engine.explain import explain_document
 from factopinion.html import render_html
 
 

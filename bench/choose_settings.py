@@ -23,9 +23,9 @@ from quality import is_function_cue  # noqa: E402
 
 from factopinion import evaluation as ev  # noqa: E402
 from factopinion.bundled import bundled_data_dir  # noqa: E402
-from factopinion.calibration import logit  # noqa: E402
-from factopinion.datasets import data_files, read_labeled, read_labeled_files  # noqa: E402
 from factopinion.training import DEFAULT_PARAMS, build_pipeline  # noqa: E402
+from factopinion.training.calibration import logit  # noqa: E402
+from factopinion.training.datasets import data_files, read_labeled, read_labeled_files  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 L7 = (

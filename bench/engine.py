@@ -31,8 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from factopinion.bundled import bundled_data_dir, bundled_model_dir  # noqa: E402
-from factopinion.datasets import data_files, read_labeled, read_labeled_files  # noqa: E402
 from factopinion.model import read_model, read_pipeline  # noqa: E402
+from factopinion.training.datasets import data_files, read_labeled, read_labeled_files  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "checkthat-en"
 SENTENCE = "The council said on Tuesday that the plan is a disgrace and must be dropped."

@@ -29,13 +29,13 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
-from factopinion import evaluation as ev
 from factopinion import load_model
 from factopinion.bundled import bundled_data_dir, bundled_model_dir, bundled_pipeline
-from factopinion.datasets import data_files, read_labeled, read_labeled_files
-from factopinion.explain import Explainer
+from factopinion.engine.explain import Explainer
 from factopinion.model import METADATA_FILE
 from factopinion.training import DEFAULT_SEED, TOKEN_PATTERN, train
+from factopinion.training import evaluation as ev
+from factopinion.training.datasets import data_files, read_labeled, read_labeled_files
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {

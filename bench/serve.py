@@ -85,7 +85,7 @@ _SERVING = re.compile(r"serving (http://\S+?)/ \(Ctrl-C to stop\)")
 def in_process(seconds: float, max_documents: int) -> list[float]:
     """Seconds per document for ``Model.score`` and its ``score --json`` text, one after another."""
     from factopinion import load_model
-    from factopinion.formats import write_document
+    from factopinion.cli.render import write_document
 
     model = load_model()
     for _ in range(20):  # warm up

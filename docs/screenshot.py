@@ -16,7 +16,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
 from factopinion import load_model
-from factopinion.explain import explain_document
+from factopinion.engine.explain import explain_document
 from factopinion.html import render_html, save_html
 
 ROOT = Path(__file__).resolve().parent.parent

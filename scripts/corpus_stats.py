@@ -12,7 +12,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from factopinion.datasets import data_files, read_labeled_files  # noqa: E402
+from factopinion.training.datasets import data_files, read_labeled_files  # noqa: E402
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

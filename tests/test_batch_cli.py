@@ -11,7 +11,7 @@ import pytest
 from conftest import invoke
 
 from factopinion.bundled import bundled_model_dir, load_model
-from factopinion.cli import batch_progress
+from factopinion.cli.progress import batch_progress
 
 ARTICLES = [
     ["id", "text", "score", "note"],

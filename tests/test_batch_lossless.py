@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factopinion import load_model
-from factopinion.batch import BatchOptions, label_stream
+from factopinion.labeling.batch import BatchOptions, label_stream
 
 SPECIAL = ["", "007", "NA", "null", "NULL", "None", "nan", "1e5", "-0", "0x1F", " ", '"', '""', ",", "\t", "\n",
            "\r\n", "\r", "a,b", 'say "hi"', "multi\nline\r\ntext", "  padded  ", "=1+2", "\ufeffbom", "é ü 中文 🙂",

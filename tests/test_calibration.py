@@ -8,7 +8,7 @@ import sklearn
 from scipy.special import expit, logit
 from sklearn.linear_model import LogisticRegression
 
-from factopinion.calibration import NewsCalibratedLogisticRegression
+from factopinion.training.calibration import NewsCalibratedLogisticRegression
 
 RNG = np.random.default_rng(3)
 X = RNG.normal(size=(200, 4))

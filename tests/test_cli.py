@@ -6,7 +6,7 @@ import pytest
 from conftest import invoke
 
 from factopinion.bundled import bundled_data_dir
-from factopinion.datasets import data_files, read_labeled_files
+from factopinion.training.datasets import data_files, read_labeled_files
 
 TEXT = "The council voted 7-2 on Tuesday to close the library. This is a shameful decision. Who benefits?"
 

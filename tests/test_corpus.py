@@ -11,7 +11,7 @@ import pytest
 from scipy import sparse
 
 from factopinion.bundled import bundled_data_dir
-from factopinion.datasets import data_files, read_labeled_files
+from factopinion.training.datasets import data_files, read_labeled_files
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))

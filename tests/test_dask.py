@@ -25,11 +25,11 @@ from conftest import invoke  # noqa: E402
 from test_fileset import ROWS, SAMPLES, many_rows, single_label, write_inputs  # noqa: E402
 
 from factopinion import load_model  # noqa: E402
-from factopinion.batch import DOCUMENT_COLUMNS  # noqa: E402
-from factopinion.dask import ModelPlugin, label_dataframe, label_files, label_partition, local_cluster  # noqa: E402
 from factopinion.errors import DataError, OptionError  # noqa: E402
-from factopinion.fileset import label_files as label_here  # noqa: E402
-from factopinion.fileset import manifest_path  # noqa: E402
+from factopinion.labeling.batch import DOCUMENT_COLUMNS  # noqa: E402
+from factopinion.labeling.dask import ModelPlugin, label_dataframe, label_files, label_partition, local_cluster  # noqa: E402
+from factopinion.labeling.files import label_files as label_here  # noqa: E402
+from factopinion.labeling.files import manifest_path  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from conftest import invoke
 
-from factopinion.batch import BatchOptions, label_stream
 from factopinion.errors import OptionError
+from factopinion.labeling.batch import BatchOptions, label_stream
 
 PAGES = Path(__file__).resolve().parent / "pages"
 ARTICLES = [

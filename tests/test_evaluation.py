@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from factopinion import evaluation as ev
+from factopinion.training import evaluation as ev
 
 
 def test_labels_as_binary():

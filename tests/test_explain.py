@@ -18,11 +18,11 @@ from sklearn.tree import DecisionTreeClassifier
 
 from factopinion import Document, Model, ModelError, load_model
 from factopinion.bundled import bundled_data_dir, bundled_pipeline
+from factopinion.cli.render import format_cues
 from factopinion.document import Cue
-from factopinion.explain import Explainer, explain, explain_document
-from factopinion.features import StyleFeatures
-from factopinion.formats import format_cues
+from factopinion.engine.explain import Explainer, explain, explain_document
 from factopinion.training import build_pipeline
+from factopinion.training.features import StyleFeatures
 
 EXTRA_SENTENCES = [
     "Or are we too late?",

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factopinion.bundled import bundled_data_dir
-from factopinion.datasets import data_files, read_labeled_files
-from factopinion.features import CUE_WORDS, STYLE_PATTERNS, StyleFeatures
+from factopinion.training.datasets import data_files, read_labeled_files
+from factopinion.training.features import CUE_WORDS, STYLE_PATTERNS, StyleFeatures
 
 CUE_TOKENS = sorted({word for cues in CUE_WORDS.values() for cue in cues for word in cue.split()})
 PIECES = [*CUE_TOKENS, "Said", "SHOULD", "I'm", "we’re", "unsaid", "mustard", "you_", "2024", "pointed", "to"]

@@ -17,7 +17,7 @@ import pytest
 from conftest import invoke
 
 from factopinion.errors import DataError, OutputExists
-from factopinion.fileset import INPUT_SUFFIXES, find_inputs, manifest_path
+from factopinion.labeling.files import INPUT_SUFFIXES, find_inputs, manifest_path
 
 ROWS = [
     ["id", "text", "score", "note"],
@@ -336,8 +336,8 @@ def test_resume_knows_complete_outputs_from_another_process(tmp_path):
 
 def test_a_manifest_is_written_after_its_output_and_removed_before_it_is_replaced(tmp_path):
     from factopinion import load_model
-    from factopinion.batch import BatchOptions
-    from factopinion.fileset import FileJob, is_complete, label_job
+    from factopinion.labeling.batch import BatchOptions
+    from factopinion.labeling.files import FileJob, is_complete, label_job
 
     source = SAMPLES[".csv"](tmp_path / "a.csv", ROWS)
     job = FileJob(source, tmp_path / "out.csv", BatchOptions(), "f" * 64, overwrite=True)
@@ -359,7 +359,7 @@ def test_output_exists_keeps_its_message_across_processes():
 
 def test_dask_missing_is_one_line_naming_the_install_command(tmp_path, monkeypatch):
     SAMPLES[".csv"](tmp_path / "a.csv", ROWS)
-    for name in [m for m in sys.modules if m == "factopinion.dask"]:
+    for name in [m for m in sys.modules if m == "factopinion.labeling.dask"]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if Dask were not installed
     result = run(tmp_path / "a.csv", "--output-dir", tmp_path / "out", "--dask", "local")

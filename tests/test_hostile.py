@@ -26,7 +26,8 @@ from click.testing import CliRunner
 
 from factopinion import bundled as bundled_module
 from factopinion.bundled import bundled_model_dir, bundled_pipeline, load_model
-from factopinion.cli import _Group, cli, signals_as_exit
+from factopinion.cli import cli
+from factopinion.cli.core import Group, signals_as_exit
 from factopinion.errors import DataError, FactopinionError, ModelError, OptionError, OutputError, OutputExists
 from factopinion.model import DATA_FILE, METADATA_FILE, MODEL_FILE, Model
 
@@ -91,7 +92,7 @@ def test_error_hierarchy_and_exit_codes():
 
 
 def _raising_group(error: BaseException) -> click.Group:
-    @click.group(cls=_Group)
+    @click.group(cls=Group)
     def group():
         pass
 
@@ -281,7 +282,7 @@ def test_a_model_tolerates_metadata_of_any_shape(model, metadata):
 def test_a_cached_model_with_list_metadata_still_loads(tmp_path, monkeypatch, model):
     monkeypatch.setattr(bundled_module, "bundled_model_dir", lambda: tmp_path / "nothing")
     monkeypatch.setenv("FACTOPINION_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr("factopinion.training.train_default", lambda *a, **k: model)
+    monkeypatch.setattr("factopinion.training.pipeline.train_default", lambda *a, **k: model)
     said: list[str] = []
     load_model(notify=said.append)  # rebuilds, and caches
     (cached,) = (tmp_path / "cache").glob("model-*")
@@ -294,7 +295,7 @@ def test_a_cached_model_with_list_metadata_still_loads(tmp_path, monkeypatch, mo
 @pytest.mark.parametrize("cache", ["under-a-file", "read-only"])
 def test_an_unwritable_cache_does_not_stop_the_rebuild(tmp_path, monkeypatch, model, cache):
     monkeypatch.setattr(bundled_module, "bundled_model_dir", lambda: tmp_path / "nothing")
-    monkeypatch.setattr("factopinion.training.train_default", lambda *a, **k: model)
+    monkeypatch.setattr("factopinion.training.pipeline.train_default", lambda *a, **k: model)
     if cache == "under-a-file":
         (tmp_path / "file").write_text("")
         monkeypatch.setenv("FACTOPINION_CACHE_DIR", str(tmp_path / "file" / "cache"))
@@ -375,8 +376,8 @@ def many_rows(path: Path, n: int = 2000) -> Path:
 
 
 def test_an_input_that_shrinks_while_read_is_an_error(tmp_path, monkeypatch, model):
-    from factopinion import csvstream
-    from factopinion.batch import BatchOptions, label_file
+    from factopinion.labeling.batch import BatchOptions, label_file
+    from factopinion.tables import csvstream
 
     monkeypatch.setattr(csvstream, "BLOCK_BYTES", 1024)
     source = many_rows(tmp_path / "in.csv")
@@ -407,7 +408,7 @@ class FailingStream(io.RawIOBase):
 
 
 def test_an_input_read_error_is_one_line(tmp_path, monkeypatch):
-    from factopinion import batch
+    from factopinion.labeling import batch
 
     source = many_rows(tmp_path / "in.csv", 10)
     monkeypatch.setattr(batch, "open", lambda *a, **k: io.BufferedReader(FailingStream(b"id,text\n1,It rained.\n")),
@@ -419,7 +420,7 @@ def test_an_input_read_error_is_one_line(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("source", ["/dev/zero", "long-line"])
 def test_a_line_without_end_stops_at_the_limit(tmp_path, monkeypatch, source):
-    from factopinion import csvstream
+    from factopinion.tables import csvstream
 
     monkeypatch.setattr(csvstream, "BLOCK_BYTES", 1 << 16)
     monkeypatch.setattr(csvstream, "LINE_LIMIT", 1 << 20)
@@ -468,7 +469,7 @@ def test_label_beyond_the_first_megabyte_stops_rather_than_merge(tmp_path):
 
 @pytest.mark.parametrize("filler_rows", [0, 13_000])
 def test_labeled_files_never_merge_a_quotation_across_rows(tmp_path, filler_rows):
-    from factopinion.datasets import read_labeled
+    from factopinion.training.datasets import read_labeled
 
     source = checkthat_tsv(tmp_path / "in.tsv", filler_rows)
     frame = read_labeled(source)
@@ -502,13 +503,13 @@ def test_evaluate_and_train_never_merge_a_quotation_across_rows(tmp_path):
     ],
 )
 def test_detect_quoting_takes_only_evidence_that_cannot_mislead(sample, quoting):
-    from factopinion.csvstream import detect_quoting
+    from factopinion.tables.csvstream import detect_quoting
 
     assert detect_quoting(sample, "," if sample.startswith("id,") else "\t") == quoting
 
 
 def test_detect_quoting_is_linear(tmp_path):
-    from factopinion.csvstream import detect_quoting
+    from factopinion.tables.csvstream import detect_quoting
 
     sample = "id\ttext\n" + '1\t"' + "a" * 2_000_000  # an open quote cut by the sample's end
     started = time.perf_counter()
@@ -544,7 +545,7 @@ def test_other_delimiters_round_trip_with_every_added_cell(tmp_path, delimiter):
 
 @pytest.fixture
 def small_cell_limit(monkeypatch):
-    from factopinion import csvstream
+    from factopinion.tables import csvstream
 
     before = csv.field_size_limit()
     monkeypatch.setattr(csvstream, "FIELD_LIMIT", 1000)
@@ -641,7 +642,7 @@ def sentence_rows_peak(model, data: bytes, trace: bool = True, **options) -> tup
     """Peak traced memory of labeling ``data`` with --sentences, the output's size and digest."""
     import tracemalloc
 
-    from factopinion.batch import BatchOptions, label_stream
+    from factopinion.labeling.batch import BatchOptions, label_stream
 
     sink = CountingSink()
     if trace:
@@ -660,7 +661,7 @@ def sentence_rows_peak(model, data: bytes, trace: bool = True, **options) -> tup
     ids=["one-cell-of-1000-sentences", "50-wide-articles"],
 )
 def test_sentence_rows_are_formatted_a_budget_at_a_time(model, monkeypatch, rows, sentences_per_cell, note):
-    from factopinion import batch
+    from factopinion.labeling import batch
 
     cell = "Prices rose by 3 percent on Monday, officials said. " * sentences_per_cell
     data = ("id,text,note\n" + "".join(f'{i},"{cell}",{"n" * note}\n' for i in range(rows))).encode()
@@ -673,7 +674,7 @@ def test_sentence_rows_are_formatted_a_budget_at_a_time(model, monkeypatch, rows
 
 
 def test_sentence_rows_past_the_budget_are_the_same_bytes_on_a_pool(tmp_path, monkeypatch, model):
-    from factopinion import batch
+    from factopinion.labeling import batch
 
     cell = "It rained. The plan is a disgrace! " * 40
     source = tmp_path / "in.csv"
@@ -741,7 +742,7 @@ def _kill_this_worker(chunk):
 
 
 def test_a_worker_killed_mid_run_is_one_line_and_leaves_no_file(tmp_path, monkeypatch):
-    from factopinion import batch
+    from factopinion.labeling import batch
 
     monkeypatch.setattr(batch, "_label_in_worker", _kill_this_worker)
     source = many_rows(tmp_path / "in.csv", 50)
@@ -761,7 +762,7 @@ def test_a_worker_killed_mid_run_is_one_line_and_leaves_no_file(tmp_path, monkey
      {"sklearn_version": ["1"], "factopinion_version": {"x": ESCAPE}}],
 )  # fmt: skip
 def test_model_info_on_metadata_of_an_unexpected_shape(model, metadata):
-    from factopinion.formats import format_model_info
+    from factopinion.cli.render import format_model_info
 
     report = Model(model.scorer, metadata).describe(source="m", top=2)
     table = format_model_info(report)

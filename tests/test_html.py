@@ -10,7 +10,7 @@ import pytest
 from conftest import SEED_ARTICLE, invoke
 
 from factopinion import load_model
-from factopinion.explain import explain_document
+from factopinion.engine.explain import explain_document
 from factopinion.html import render_html, save_html, shade
 
 ARTICLE = """Council votes on budget

@@ -1,47 +1,156 @@
-"""The package's modules form layers: each imports (at the top or inside a function) only modules of lower
-layers, so there is no import circle and a newcomer can read the package from the bottom up."""
+"""The package is arranged in folders by concept, and its folders and modules form layers: each imports (at the
+top or inside a function) only from lower layers, so there is no import circle and a newcomer can read the package
+from the bottom up: the engine (the model as data), the model, tables, labeling, the command line."""
+
+from __future__ import annotations
 
 import ast
+import importlib
+import zlib
 from pathlib import Path
 
+import pytest
+
+from factopinion import MOVED
+
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "factopinion"
+# A layer holds top-level modules, folders (every module in them) or modules of a folder; training straddles the
+# model: its transformers and their export sit below it (a pipeline becomes a Model), training itself above.
 LAYERS = [
     {"errors", "text", "naming"},
-    {"encoding", "language", "document", "features", "lexicon", "calibration", "scorer"},
-    {"explain", "export", "csvstream", "atomic", "evaluation", "web"},
-    {"model", "datasets", "formats", "html", "tables"},
-    {"training", "batch"},
-    {"bundled", "fileset"},
-    {"dask"},
+    {"encoding", "language", "document", "atomic"},
+    {"engine"},
+    {"training.features", "training.lexicon", "training.calibration"},
+    {"training.export"},
+    {"model"},
+    {"tables", "sources", "html"},
+    {"training.datasets", "training.evaluation"},
+    {"training.pipeline"},
+    {"bundled"},
+    {"labeling"},
+    {"cli.render"},  # the results as text: for the command line and the server alike
+    {"serve"},
     {"cli"},
 ]
-LAYER_OF = {module: n for n, modules in enumerate(LAYERS) for module in modules}
+# The layers inside a folder.
+INSIDE = {
+    "engine": [{"scorer"}, {"explain"}],
+    "tables": [{"csvstream"}, {"registry"}],
+    "labeling": [{"batch"}, {"files"}, {"dask"}],
+    "cli": [
+        {"render"},
+        {"core", "options", "progress"},
+        {"score", "train", "evaluate", "label", "model", "serve"},
+        {"app"},
+    ],
+    "serve": [{"settings", "addresses", "schema"}, {"openapi", "page"}, {"app"}, {"server"}],
+}
+LAYER_OF = {unit: n for n, units in enumerate(LAYERS) for unit in units}
+HEAVY = ("sklearn", "scipy", "pandas")
 
 
-def imported_modules(path: Path) -> set[str]:
-    """The package's own modules that ``path`` imports anywhere in its code (``from . import __version__`` is the
-    package's facade, not a module)."""
+def modules() -> dict[str, Path]:
+    """Every module of the package by its dotted name below the package (``labeling.batch``), facades
+    (``__init__``, ``__main__``) left out."""
+    return {
+        ".".join(path.relative_to(PACKAGE).with_suffix("").parts): path
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.stem not in ("__init__", "__main__")
+    }
+
+
+def unit_of(module: str) -> str:
+    return module if module in LAYER_OF else module.split(".")[0]
+
+
+def imported_modules(module: str, path: Path) -> set[str]:
+    """The package's own modules (dotted, as ``modules()`` names them) that ``module`` imports anywhere in its code
+    (``from .. import __version__`` is the package's facade, not a module)."""
+    known = set(modules()) | {p.relative_to(PACKAGE).as_posix().replace("/", ".") for p in PACKAGE.rglob("*/")}
     found = set()
     for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            names = [node.module] if node.module else [alias.name for alias in node.names]
-            found |= {name.split(".")[0] for name in names if name != "__version__"}
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("factopinion."):
-            found.add(node.module.split(".")[1])
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level:
+            parts = module.split(".")[: -node.level]
+        elif (node.module or "").startswith("factopinion."):
+            parts = []
+        else:
+            continue
+        base = ".".join(parts + ([node.module.removeprefix("factopinion.")] if node.module else []))
+        base = base.removeprefix("factopinion.") if not node.level else base
+        candidates = {f"{base}.{alias.name}".strip(".") for alias in node.names}
+        submodules = candidates & known
+        found |= submodules or ({base} if base else set())
     return found
 
 
+def layer(module: str) -> int:
+    return LAYER_OF[unit_of(module)]
+
+
 def test_every_module_has_a_layer():
-    modules = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__", "__main__"}
-    assert modules == set(LAYER_OF), "add the new module to LAYERS (and to CONTRIBUTING.md)"
+    assert {unit_of(module) for module in modules()} == set(LAYER_OF), "add the new module to LAYERS"
+    for folder, layers in INSIDE.items():
+        inside = {module.split(".", 1)[1] for module in modules() if module.startswith(f"{folder}.")}
+        assert inside == set().union(*layers), f"add the new module to INSIDE[{folder!r}] (and to CONTRIBUTING.md)"
+
+
+def test_the_concepts_are_layered_engine_model_tables_labeling_cli():
+    assert (
+        layer("engine.scorer") < layer("model") < layer("tables.registry") < layer("labeling.batch") < layer("cli.app")
+    )
 
 
 def test_no_module_imports_its_own_or_a_higher_layer():
-    upward = [
-        f"{path.stem} (layer {LAYER_OF[path.stem]}) imports {name} (layer {LAYER_OF[name]})"
-        for path in sorted(PACKAGE.glob("*.py"))
-        if path.stem in LAYER_OF
-        for name in sorted(imported_modules(path))
-        if name in LAYER_OF and LAYER_OF[name] >= LAYER_OF[path.stem] and name != path.stem
-    ]
+    upward = []
+    for module, path in modules().items():
+        for name in sorted(imported_modules(module, path)):
+            if name == module or unit_of(name) not in LAYER_OF:
+                continue
+            if unit_of(name) == unit_of(module) and unit_of(module) in INSIDE:
+                inner = {m: n for n, ms in enumerate(INSIDE[unit_of(module)]) for m in ms}
+                mine, theirs = inner[module.split(".", 1)[1]], inner.get(name.split(".", 1)[-1], -1)
+                if "." in name and theirs >= mine:
+                    upward.append(f"{module} (layer {mine} of {unit_of(module)}) imports {name} (layer {theirs})")
+            elif layer(name) >= layer(module):
+                upward.append(f"{module} (layer {layer(module)}) imports {name} (layer {layer(name)})")
     assert upward == []
+
+
+def test_the_engine_imports_no_scikit_learn_scipy_or_pandas():
+    heavy = [
+        f"{module} imports {name}"
+        for module, path in modules().items()
+        if module.startswith("engine.")
+        for node in ast.walk(ast.parse(path.read_text("utf-8")))
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for name in ([a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""])
+        if name.split(".")[0] in HEAVY
+    ]
+    assert heavy == []
+
+
+@pytest.mark.parametrize("old", sorted(MOVED))
+def test_an_old_import_path_is_the_moved_module_itself(old):
+    """Modules that moved into folders keep their old paths, as the very same module: pickles name classes by the
+    old paths (``factopinion.features.StyleFeatures``), documented imports use them, and a monkeypatch through an
+    old path reaches the code that runs."""
+    moved = importlib.import_module(f"factopinion.{old}")
+    assert moved is importlib.import_module(f"factopinion.{MOVED[old]}")
+    assert moved.__name__ == f"factopinion.{MOVED[old]}"
+
+
+def test_the_bundled_pickle_which_names_the_old_paths_still_loads():
+    from factopinion.bundled import bundled_model_dir, bundled_pipeline
+
+    pickled = zlib.decompressobj().decompress((bundled_model_dir() / "model.joblib").read_bytes())
+    old_paths = [b"factopinion.features", b"factopinion.lexicon", b"factopinion.calibration"]
+    assert all(path in pickled for path in old_paths) and b"factopinion.training" not in pickled
+    union, classifier = (step for _, step in bundled_pipeline().steps)
+    kinds = [type(step) for _, step in union.transformer_list[1:]] + [type(classifier)]
+    assert [f"{kind.__module__}.{kind.__name__}" for kind in kinds] == [
+        "factopinion.training.features.StyleFeatures",
+        "factopinion.training.lexicon.LexiconFeatures",
+        "factopinion.training.calibration.NewsCalibratedLogisticRegression",
+    ]

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from factopinion import lexicon as lexicon_module
-from factopinion.lexicon import LEXICON_FILE, LEXICON_SIGNALS, LexiconFeatures, load_lexicon
 from factopinion.training import DEFAULT_PARAMS, build_pipeline
+from factopinion.training import lexicon as lexicon_module
+from factopinion.training.lexicon import LEXICON_FILE, LEXICON_SIGNALS, LexiconFeatures, load_lexicon
 
 ROOT = Path(__file__).resolve().parent.parent
 NAN = math.nan

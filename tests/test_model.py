@@ -8,10 +8,10 @@ import pytest
 from factopinion import ModelError, load_model
 from factopinion import bundled as bundled_module
 from factopinion.bundled import bundled_data_dir, bundled_model_dir
-from factopinion.datasets import read_labeled
+from factopinion.engine.scorer import FORMAT_VERSION
 from factopinion.model import DATA_FILE, METADATA_FILE, MODEL_FILE
-from factopinion.scorer import FORMAT_VERSION
 from factopinion.training import build_pipeline, train
+from factopinion.training.datasets import read_labeled
 
 
 def test_bundled_model_has_metadata():

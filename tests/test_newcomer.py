@@ -195,7 +195,7 @@ def test_ctrl_c_exits_130_without_a_traceback(monkeypatch):
     def interrupted(*args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("factopinion.cli.get_model", interrupted)
+    monkeypatch.setattr("factopinion.cli.score.get_model", interrupted)
     result = invoke(["score", ENGLISH])
     assert result.exit_code == 130 and "Traceback" not in result.output
 
@@ -308,8 +308,8 @@ def test_label_shows_no_progress_with_quiet_or_off_a_terminal(terminal, tmp_path
 def test_progress_follows_the_rows_written_not_the_bytes_read_ahead(tmp_path, model):
     """The time left is estimated from progress: counting bytes as they are read (a megabyte ahead, before any
     row is labeled) made the first estimates far too low."""
-    from factopinion.batch import BatchOptions, label_file
-    from factopinion.csvstream import BLOCK_BYTES
+    from factopinion.labeling.batch import BatchOptions, label_file
+    from factopinion.tables.csvstream import BLOCK_BYTES
 
     source = news_csv(tmp_path / "news.csv", 30_000)
     calls: list[tuple[int, int]] = []
@@ -341,7 +341,7 @@ def test_label_counts_rows_that_are_not_english_and_warns_once(tmp_path):
 
 
 def test_past_the_first_thousand_rows_the_count_is_estimated_from_a_sample(tmp_path, model):
-    from factopinion.batch import LANGUAGE_ALL_ROWS, LANGUAGE_STRIDE, BatchOptions, label_file
+    from factopinion.labeling.batch import LANGUAGE_ALL_ROWS, LANGUAGE_STRIDE, BatchOptions, label_file
 
     source = tmp_path / "mixed.csv"
     numbers = range(1, 3001)

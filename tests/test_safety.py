@@ -16,9 +16,9 @@ from conftest import invoke
 from factopinion import ModelError, load_model
 from factopinion import bundled as bundled_module
 from factopinion.bundled import bundled_data_dir, bundled_model_dir, bundled_pipeline
-from factopinion.datasets import data_files, files_sha256
+from factopinion.engine.scorer import DATA_FILE, FORMAT_VERSION
 from factopinion.model import METADATA_FILE, MODEL_FILE, read_pipeline
-from factopinion.scorer import DATA_FILE, FORMAT_VERSION
+from factopinion.training.datasets import data_files, files_sha256
 
 TEXT = "The council met on Tuesday. It should resign at once."
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib
 import json
 import math
 import random
@@ -22,12 +23,12 @@ from sklearn.svm import LinearSVC
 
 from factopinion import ModelError, load_model
 from factopinion.bundled import bundled_data_dir, bundled_model_dir, bundled_pipeline
-from factopinion.datasets import data_files, read_labeled, read_labeled_files
-from factopinion.export import PROBES, export_pipeline
-from factopinion.features import CUE_WORDS, StyleFeatures
+from factopinion.engine.scorer import DATA_FILE, FORMAT, FORMAT_VERSION, LexiconSignals, LinearScorer, read_scorer
 from factopinion.model import Model
-from factopinion.scorer import DATA_FILE, FORMAT, FORMAT_VERSION, LexiconSignals, LinearScorer, read_scorer
 from factopinion.training import TOKEN_PATTERN
+from factopinion.training.datasets import data_files, read_labeled, read_labeled_files
+from factopinion.training.export import PROBES, export_pipeline
+from factopinion.training.features import CUE_WORDS, StyleFeatures
 
 TOLERANCE = 1e-9
 
@@ -407,7 +408,7 @@ def test_lexicon_signals_by_hand():
 
 
 def test_lexicon_features_are_reproduced_exactly(corpus):
-    lexicon = pytest.importorskip("factopinion.lexicon")  # the quality work's transformer, once it is merged
+    lexicon = importlib.import_module("factopinion.training.lexicon")
     sample = random.Random(4).sample(corpus, 1000)
     labels = ["opinion" if i % 3 else "fact" for i in range(len(sample))]
     for signals in [tuple(lexicon.LEXICON_SIGNALS), ("max_subjectivity", "max_valence", "evaluative_share")]:

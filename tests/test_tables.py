@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factopinion import load_model
-from factopinion.batch import SENTENCE_COLUMNS, BatchOptions, label_file
 from factopinion.errors import DataError
-from factopinion.tables import TableFormat, append_members, object_members, resolve_formats
+from factopinion.labeling.batch import SENTENCE_COLUMNS, BatchOptions, label_file
+from factopinion.tables.registry import TableFormat, append_members, object_members, resolve_formats
 from factopinion.text import split_sentences
 
 pa = pytest.importorskip("pyarrow")

@@ -17,7 +17,7 @@ import pytest
 from conftest import invoke
 
 from factopinion.errors import DataError, OptionError
-from factopinion.web import decode_html, extract_page, fetch, looks_like_html
+from factopinion.sources import decode_html, extract_page, fetch, looks_like_html
 
 PAGES = Path(__file__).resolve().parent / "pages"
 APP_SHELL = b'<html><head><title>Loading</title></head><body><div id="app"></div><script>run()</script></body></html>'

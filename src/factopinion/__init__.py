@@ -7,7 +7,10 @@ does not pay for scikit-learn.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+import importlib.machinery
+import sys
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, cast
 
 __version__ = "0.1.0"
 
@@ -38,7 +41,54 @@ __all__ = [
     "__version__",
 ]
 
+# Modules that moved when the package was arranged in folders, by their old names. Their old import paths keep working
+# (the same module object, so pickles that name ``factopinion.features.StyleFeatures`` load and documented imports
+# such as ``from factopinion.batch import label_file`` run).
+MOVED = {
+    "batch": "labeling.batch",
+    "calibration": "training.calibration",
+    "csvstream": "tables.csvstream",
+    "dask": "labeling.dask",
+    "datasets": "training.datasets",
+    "evaluation": "training.evaluation",
+    "explain": "engine.explain",
+    "export": "training.export",
+    "features": "training.features",
+    "fileset": "labeling.files",
+    "formats": "cli.render",
+    "lexicon": "training.lexicon",
+    "scorer": "engine.scorer",
+    "web": "sources",
+}
+
+
+class _MovedModules:
+    """Finds ``factopinion.<old name>`` (``MOVED``) as the module at its new place, imported on first use."""
+
+    @staticmethod
+    def find_spec(fullname: str, path: object = None, target: object = None) -> importlib.machinery.ModuleSpec | None:
+        package, _, name = fullname.rpartition(".")
+        if package != __name__ or name not in MOVED:
+            return None
+        return importlib.machinery.ModuleSpec(
+            fullname, cast("Loader", _MovedModules), origin=f"{__name__}.{MOVED[name]}"
+        )
+
+    @staticmethod
+    def create_module(spec: importlib.machinery.ModuleSpec) -> ModuleType:
+        return importlib.import_module(str(spec.origin))
+
+    @staticmethod
+    def exec_module(module: ModuleType) -> None:
+        """The module ran where it lives now."""
+
+
+if not any(finder is _MovedModules for finder in sys.meta_path):
+    sys.meta_path.append(_MovedModules)
+
 if TYPE_CHECKING:
+    from importlib.abc import Loader
+
     from .bundled import load_model
     from .document import Cue, Document, ScoredSentence
     from .errors import DataError, FactopinionError, ModelError

@@ -1,5 +1,5 @@
 """``python -m factopinion``: the command line, as the ``factopinion`` console script runs it."""
 
-from .cli import main
+from .cli.app import main
 
 main()

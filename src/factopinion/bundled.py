@@ -13,10 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .datasets import data_files, files_sha256
+from .engine.scorer import FORMAT_VERSION
 from .errors import ModelError, OutputError
 from .model import DATA_FILE, Model, read_model, read_pipeline
-from .scorer import FORMAT_VERSION
+from .training.datasets import data_files, files_sha256
 
 __all__ = ["bundled_model_dir", "bundled_data_dir", "bundled_pipeline", "cache_dir", "load_model"]
 
@@ -77,7 +77,7 @@ def load_model(
         except ModelError:
             pass
     notify(f"the bundled model is unusable ({reason}); rebuilding it from the bundled data into {target}")
-    from .training import train_default  # only here: training imports pandas, which scoring never needs
+    from .training.pipeline import train_default  # only here: training imports pandas, which scoring never needs
 
     model = train_default(data_dir, cv_folds=0)
     try:

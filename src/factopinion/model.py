@@ -22,9 +22,9 @@ import numpy as np
 
 from .atomic import atomic_output
 from .document import LABELS, Document, ScoredSentence, label_for
+from .engine.explain import Explainer, Explanation
+from .engine.scorer import DATA_FILE, LinearScorer, read_model_bytes, read_scorer
 from .errors import ModelError, OutputError
-from .explain import Explainer, Explanation
-from .scorer import DATA_FILE, LinearScorer, read_model_bytes, read_scorer
 from .text import Span, segment
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ class Model:
         if classes != list(LABELS):
             raise ModelError(f"not a fact/opinion model (its classes are {classes or 'unknown'})")
         if self.scorer is None:
-            from .export import export_pipeline
+            from .training.export import export_pipeline
 
             try:
                 self.scorer = export_pipeline(model)

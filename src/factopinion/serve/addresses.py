@@ -18,7 +18,7 @@ import urllib.request
 from collections.abc import Collection
 
 from ..errors import DataError
-from ..web import Fetched, fetch
+from ..sources import Fetched, fetch
 
 __all__ = ["AddressPolicy", "AddressRefused", "refusal", "safe_fetch"]
 

@@ -32,7 +32,7 @@ from .page import CONTENT_SECURITY_POLICY, render_page
 from .schema import ApiError, LabelRequest, ScoreRequest, parse_label, parse_score
 from .settings import Settings
 
-__all__ = ["app_from_environment", "create_app", "label_table", "score_request"]
+__all__ = ["create_app", "label_table", "score_request"]
 
 logger = logging.getLogger("factopinion.serve")
 _MEDIA_TYPES = {"csv": "text/csv", "tsv": "text/tab-separated-values", "jsonl": "application/x-ndjson"}
@@ -57,8 +57,8 @@ def error(status: int, message: str, **headers: str) -> Response:
 def score_request(model: Model, request: ScoreRequest, fetch_page: Callable[[str], Any] | None = None):
     """The scored ``Document`` for a checked request: its text, or the article of the page at its ``url``
     (fetched with ``fetch_page``, by default through the public-addresses-only policy)."""
-    from ..explain import explain_document
-    from ..web import TIMEOUT, extract_page
+    from ..engine.explain import explain_document
+    from ..sources import TIMEOUT, extract_page
 
     if fetch_page is None:
         fetch_page = functools.partial(safe_fetch, timeout=TIMEOUT)
@@ -82,7 +82,7 @@ def score_request(model: Model, request: ScoreRequest, fetch_page: Callable[[str
 
 def document_text(document, fmt: str) -> str:
     """The document as ``score`` prints it with ``--json`` (``fmt`` "json") or ``--csv``."""
-    from ..formats import write_document
+    from ..cli.render import write_document
 
     out = io.StringIO()
     write_document(document, fmt, out)
@@ -92,7 +92,7 @@ def document_text(document, fmt: str) -> str:
 def label_table(model: Model, request: LabelRequest) -> bytes:
     """What ``label`` writes for the request's table: its rows with the added columns, in its format; a JSON array
     of texts comes back as an array of objects, each text with its added columns."""
-    from ..batch import BatchOptions, label_file
+    from ..labeling.batch import BatchOptions, label_file
 
     source = request.body
     fmt = request.format
@@ -296,11 +296,3 @@ def create_app(settings: Settings | None = None, model: Model | None = None, *, 
     handlers = {ApiError: _api_error, HTTPException: _http_error, ClientDisconnect: _client_gone, Exception: _bug}
     app = Starlette(routes=routes, exception_handlers=handlers)
     return _Guard(app)
-
-
-def app_from_environment():
-    """The application of a worker process (``--workers``), from the settings its parent put in its environment."""
-    from .server import tune_process
-
-    tune_process()
-    return create_app(Settings.from_environment())

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ..web import check_url
+from ..sources import check_url
 
 __all__ = [
     "ApiError",

@@ -24,7 +24,7 @@ from ..model import Model
 from .app import create_app
 from .settings import ENVIRONMENT_VARIABLE, Settings
 
-__all__ = ["GRACE", "TimedH11Protocol", "bind", "serve", "tune_process"]
+__all__ = ["GRACE", "TimedH11Protocol", "app_from_environment", "bind", "serve", "tune_process"]
 
 GRACE = 2  # seconds requests in progress get to finish after Ctrl-C or SIGTERM
 SWITCH_INTERVAL = 0.0005  # seconds a thread holds the GIL while others wait (Python's default: 0.005)
@@ -114,6 +114,12 @@ def _signals(handler: Callable) -> Iterator[None]:
             signal.signal(s, old)
 
 
+def app_from_environment():
+    """The application of a worker process (``--workers``), from the settings its parent put in its environment."""
+    tune_process()
+    return create_app(Settings.from_environment())
+
+
 def bind(host: str, port: int) -> socket.socket:
     """A listening socket on ``host``:``port`` (0: any free port), IPv6 where the host is an IPv6 address."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -167,7 +173,7 @@ def serve(
     from uvicorn.supervisors import Multiprocess
 
     os.environ[ENVIRONMENT_VARIABLE] = settings.to_json()  # the workers are started afresh, with this environment
-    config = _config("factopinion.serve.app:app_from_environment", settings, factory=True, workers=workers)
+    config = _config("factopinion.serve.server:app_from_environment", settings, factory=True, workers=workers)
     supervisor = Multiprocess(config, sockets=[sock])
     if started is not None:
         started()

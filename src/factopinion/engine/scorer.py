@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .errors import ModelError
+from ..errors import ModelError
 
 __all__ = [
     "FORMAT",

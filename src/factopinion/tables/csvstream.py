@@ -23,8 +23,8 @@ from itertools import chain
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from .encoding import byte_order, text_codec
-from .errors import DataError, OptionError
+from ..encoding import byte_order, text_codec
+from ..errors import DataError, OptionError
 
 __all__ = [
     "BadRecord",

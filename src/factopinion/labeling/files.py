@@ -27,11 +27,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, tables
-from .atomic import PART_SUFFIX, atomic_output, check_writable, same_file
+from .. import __version__
+from ..atomic import PART_SUFFIX, atomic_output, check_writable, same_file
+from ..errors import DataError, FactopinionError, OptionError, OutputError
+from ..model import Model
+from ..tables import registry as tables
 from .batch import BatchOptions, BatchSummary, ChunkCounts, Progress, label_file
-from .errors import DataError, FactopinionError, OptionError, OutputError
-from .model import Model
 
 __all__ = [
     "INPUT_SUFFIXES",

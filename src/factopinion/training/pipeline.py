@@ -13,15 +13,15 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from . import __version__
+from .. import __version__
+from ..document import LABELS
+from ..errors import DataError
+from ..model import Model
 from .calibration import NewsCalibratedLogisticRegression
 from .datasets import data_files, files_sha256, read_labeled_files
-from .document import LABELS
-from .errors import DataError
 from .evaluation import classification_report
 from .features import StyleFeatures
 from .lexicon import LexiconFeatures, load_lexicon
-from .model import Model
 
 __all__ = ["DEFAULT_SEED", "build_pipeline", "train", "train_default", "cross_validate"]
 

@@ -9,9 +9,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .csvstream import delimiter_for, detect_quoting, find_text_column, quoting_for
-from .encoding import decode_utf8
-from .errors import DataError
+from ..encoding import decode_utf8
+from ..errors import DataError
+from ..tables.csvstream import delimiter_for, detect_quoting, find_text_column, quoting_for
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable
 from typing import TextIO
 
-from .document import SCORED_FIELDS, Cues, Document
+from ..document import SCORED_FIELDS, Cues, Document
 
 __all__ = [
     "FORMATS",

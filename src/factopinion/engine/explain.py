@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .document import Cue, Cues, Document, ExplainSettings
+from ..document import Cue, Cues, Document, ExplainSettings
 from .scorer import LinearScorer, sigmoid
 
 __all__ = ["Explanation", "Explainer", "explain", "explain_document", "DEFAULT_CUES", "CUE_ORDER"]

@@ -27,9 +27,13 @@ from itertools import chain
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from . import tables
-from .atomic import atomic_output, same_file
-from .csvstream import (
+from ..atomic import atomic_output, same_file
+from ..document import label_for
+from ..errors import DataError, OptionError, WorkerDied
+from ..language import ENGLISH_ONLY, looks_english
+from ..model import Model
+from ..tables import registry as tables
+from ..tables.csvstream import (
     BadRecord,
     CellFormat,
     Chunk,
@@ -39,11 +43,7 @@ from .csvstream import (
     find_text_column,
     quoting_for,
 )
-from .document import label_for
-from .errors import DataError, OptionError, WorkerDied
-from .language import ENGLISH_ONLY, looks_english
-from .model import Model
-from .text import segment, split_sentences
+from ..text import segment, split_sentences
 
 __all__ = [
     "BatchOptions",
@@ -425,7 +425,7 @@ def multi_sentence_advice(texts: list[str]) -> str | None:
 def _label_documents(task: _Task, chunk: Chunk) -> tuple[list, list[list[str]], ChunkCounts]:
     texts = chunk.texts
     if task.html:
-        from .web import page_text
+        from ..sources import page_text
 
         texts = [page_text(text) if text.strip() else "" for text in texts]
     values = score_documents(task.model, texts, task.threshold)

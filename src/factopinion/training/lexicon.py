@@ -17,11 +17,11 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from .naming import signal_name
+from ..naming import signal_name
 
 __all__ = ["LexiconFeatures", "LEXICON_SIGNALS", "LEXICON_FILE", "load_lexicon"]
 
-LEXICON_FILE = Path(__file__).resolve().parent / "lexicons" / "lexicon.tsv"
+LEXICON_FILE = Path(__file__).resolve().parent.parent / "lexicons" / "lexicon.tsv"
 _WORD = re.compile(r"\w+")  # as features.StyleFeatures tokenises (after lowercasing)
 
 # A word is strongly evaluative when its subjectivity or its absolute valence reaches this.

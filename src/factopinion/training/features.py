@@ -9,7 +9,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from .naming import signal_name
+from ..naming import signal_name
 
 __all__ = ["StyleFeatures", "STYLE_PATTERNS", "CUE_WORDS"]
 

@@ -17,10 +17,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
-from .errors import ModelError
+from ..engine.scorer import Block, LexiconSignals, LinearScorer, StyleSignals, TfidfWords
+from ..errors import ModelError
 from .features import CUE_WORDS, STYLE_PATTERNS, StyleFeatures, signal_name
 from .lexicon import STRONG, LexiconFeatures, load_lexicon
-from .scorer import Block, LexiconSignals, LinearScorer, StyleSignals, TfidfWords
 
 __all__ = ["export_pipeline", "EXPORTERS", "PROBES", "TOLERANCE"]
 

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, cast
 
+from ..encoding import text_codec
+from ..errors import DataError
 from .csvstream import BadRecord, CellFormat, Chunk, RecordReader, RecordWriter
-from .encoding import text_codec
-from .errors import DataError
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -17,7 +17,7 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from .document import LABELS
+from ..document import LABELS
 
 __all__ = [
     "classification_report",

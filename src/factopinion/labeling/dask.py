@@ -27,10 +27,11 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..bundled import load_model
+from ..errors import ClusterError, DataError, FactopinionError, MissingExtra, OptionError
+from ..model import Model
 from .batch import DOCUMENT_COLUMNS, ROW_COLUMNS
-from .bundled import load_model
-from .errors import ClusterError, DataError, FactopinionError, MissingExtra, OptionError
-from .fileset import (
+from .files import (
     FileFailure,
     FileJob,
     FileResult,
@@ -41,7 +42,6 @@ from .fileset import (
     model_fingerprint,
     plan_jobs,
 )
-from .model import Model
 
 INSTALL = 'pip install "factopinion[dask]"'
 

@@ -1,0 +1,254 @@
+"""``factopinion label``: label every row of a table, or of many tables into a folder."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+import click
+
+from ..errors import OutputExists
+from .core import Command, one_line
+from .options import get_model, model_options, quoting_option, text_column_option
+from .progress import batch_progress, files_progress
+
+if TYPE_CHECKING:
+    from ..labeling.files import RunSummary
+
+
+def column_names(renames: tuple[str, ...]) -> dict[str, str]:
+    """``("label=verdict", ...)`` as ``{"label": "verdict"}``; which FIELDs exist is the batch options' to say."""
+    names = {}
+    for item in renames:
+        key, sep, value = item.partition("=")
+        if not sep or not key or not value:
+            raise click.BadParameter(f"expected FIELD=NAME, got {item!r}", param_hint="--column")
+        names[key] = value
+    return names
+
+
+def keep_columns(value: str | None) -> tuple[str, ...] | None:
+    """``--keep "id,title"`` as ``("id", "title")``; ``--keep ""`` keeps no input column."""
+    if value is None:
+        return None
+    return tuple(name.strip() for name in value.split(",") if name.strip())
+
+
+@click.command(cls=Command)
+@click.argument("inputs", metavar="INPUT...", nargs=-1, required=True)
+@click.option("-o", "--output", metavar="OUTPUT", help="Output file ('-': stdout, the default).")
+@click.option(
+    "--output-dir",
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Label every INPUT into DIR, one output each with the input's name and format. INPUTs may then be "
+    "files, globs and folders (a folder: every CSV, TSV, JSON Lines and Parquet file in it, gzipped or not).",
+)
+@text_column_option
+@click.option("--sentences", is_flag=True, help="Split each cell into sentences: one output row per sentence.")
+@click.option(
+    "--documents",
+    is_flag=True,
+    help="Score each cell as a document: its sentences, opinion sentences, opinion share and mean opinion "
+    "probability, one output row per input row.",
+)
+@click.option(
+    "--keep",
+    metavar="COLUMNS",
+    help="With --sentences or --documents: write only these input columns (comma-separated; '' for none), "
+    "in input order.",
+)
+@click.option(
+    "--format",
+    "table_format",
+    type=click.Choice(["csv", "tsv", "jsonl", "parquet"]),
+    help="INPUT's format (default: from its extension, else CSV). OUTPUT's format is its extension's, else "
+    "INPUT's (CSV for Parquet); .gz compresses the text formats.",
+)
+@click.option(
+    "--html-column",
+    metavar="COLUMN",
+    help="With --documents: COLUMN holds raw HTML pages; each page's main text is extracted and scored.",
+)
+@click.option(
+    "--delimiter",
+    help="Field delimiter ('tab' or '\\t' for tab). Default: tab for TSV (.tsv/.tab; for stdin, OUTPUT's), else comma.",
+)
+@click.option("--encoding", default="utf-8", show_default=True, help="Input (and output) encoding; a BOM is fine.")
+@quoting_option
+@click.option(
+    "--column",
+    "renames",
+    multiple=True,
+    metavar="FIELD=NAME",
+    help="Name an added column, e.g. --column label=verdict; repeatable. FIELDs: label, opinion_probability; "
+    "with --sentences row, sentence_index, start, end, sentence, label, opinion_probability; with --documents "
+    "sentences, opinion_sentences, opinion_share, mean_opinion_probability.",
+)
+@click.option("--replace-columns", is_flag=True, help="Overwrite input columns that have an added column's name.")
+@click.option("--skip-bad-rows", is_flag=True, help="Skip malformed rows (reported on stderr) instead of stopping.")
+@click.option("--force", is_flag=True, help="Overwrite an existing OUTPUT file (with --output-dir: any output).")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="With --output-dir: skip the inputs whose output is complete (its .NAME.done manifest matches the "
+    "input and options), relabel the others.",
+)
+@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: every core).")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=4000, show_default=True, help="Rows per chunk.")
+@click.option(
+    "--dask",
+    "dask_address",
+    metavar="local|ADDRESS",
+    help="With --output-dir: label the files on a Dask cluster, one task per file: 'local' starts one on this "
+    "machine, else the scheduler's address (tcp://HOST:8786). Needs: pip install 'factopinion[dask]'.",
+)
+@click.option(
+    "--dask-workers", type=click.IntRange(min=1), help="Worker processes of --dask local (default: every core)."
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=2,
+    show_default=True,
+    help="With --dask: times a failed task is retried (an error in the file itself is reported at once).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar, summary line or advice.")
+@model_options
+def label(inputs, output, output_dir, text_column, sentences, documents, keep, table_format, html_column, delimiter,
+          encoding, quoting, renames, replace_columns, skip_bad_rows, force, resume, jobs, chunk_size, dask_address,
+          dask_workers, retries, quiet, model_path, trust_model_code, threshold):  # fmt: skip
+    """Label every row of a table fact or opinion, keeping every input column unchanged.
+
+    INPUT is a CSV, TSV, JSON Lines (.jsonl, .ndjson) or Parquet file, gzipped (.gz) or not, or '-' for
+    standard input. Adds the columns label and opinion_probability (empty for an empty cell); with
+    --sentences, one row per sentence with row, sentence_index, start, end and sentence too; with --documents,
+    one row per input row with sentences, opinion_sentences, opinion_share and mean_opinion_probability
+    instead. OUTPUT is written atomically: an interrupted run leaves no file behind.
+
+    With --output-dir, many INPUTs are labeled, each to DIR/NAME as it would be alone, one after another here or
+    in parallel on a Dask cluster (--dask); a file that fails is reported and the others finish.
+
+    \b
+    Examples:
+      factopinion label articles.csv -o labeled.csv
+      factopinion label articles.jsonl.gz --documents --keep id,title -o scores.parquet
+      factopinion label answers.tsv --text-column answer --sentences -o sentences.tsv
+      factopinion label pages.parquet --documents --html-column html -o pages-scored.parquet
+      cat export.csv | factopinion label - --column label=voice | head
+      factopinion label 'archive/*.csv' --output-dir labeled/ --resume
+      factopinion label archive/ --output-dir labeled/ --dask tcp://scheduler:8786
+    """
+    from ..tables.csvstream import delimiter_for
+
+    ctx = click.get_current_context()
+    delimiter = delimiter_for("", delimiter) if delimiter else None
+    settings = {
+        "text_column": text_column,
+        "sentences": sentences,
+        "documents": documents,
+        "keep": keep_columns(keep),
+        "format": table_format,
+        "html_column": html_column,
+        "threshold": threshold,
+        "delimiter": delimiter,
+        "encoding": encoding,
+        "quoting": quoting,
+        "column_names": column_names(renames),
+        "replace_columns": replace_columns,
+        "skip_bad_rows": skip_bad_rows,
+        "chunk_rows": chunk_size,
+    }
+    if output_dir is not None:
+        _check_many_options(ctx, output, force, resume, jobs, dask_address, dask_workers)
+        _label_many(inputs, output_dir, settings, force, resume, jobs, dask_address, dask_workers, retries, quiet,
+                    model_path, trust_model_code)  # fmt: skip
+        return
+    _check_single_options(ctx, inputs, resume, dask_address, dask_workers)
+    from ..atomic import check_writable
+    from ..labeling.batch import BatchOptions, label_file
+
+    param = next(p for p in ctx.command.params if p.name == "inputs")
+    input_path = click.Path(exists=True, dir_okay=False, allow_dash=True).convert(inputs[0], param, ctx)
+    output = output or "-"
+    options = BatchOptions(jobs=jobs or 0, **settings)
+    source: Path | BinaryIO = sys.stdin.buffer if input_path == "-" else Path(input_path)
+    destination: str | BinaryIO = sys.stdout.buffer if output == "-" else output  # a str keeps a trailing "/"
+    if isinstance(destination, str):
+        check_writable(destination, overwrite=force)
+    model = get_model(model_path, trust_model_code)
+    notify = None if quiet else (lambda message: click.echo(f"factopinion: {message}", err=True))
+    with batch_progress(source, quiet) as progress:
+        summary = label_file(source, destination, model, options, overwrite=force, progress=progress, notify=notify)
+    if summary.skipped:
+        click.echo(f"factopinion: {summary.skipped_line()}", err=True)
+    if warning := summary.not_english_line():
+        click.echo(f"factopinion: {warning}", err=True)
+    if not quiet:
+        click.echo(f"factopinion: {summary.line()}", err=True)
+
+
+def _check_single_options(ctx: click.Context, inputs, resume, dask_address, dask_workers) -> None:
+    if len(inputs) > 1:
+        raise click.UsageError("several INPUTs need --output-dir DIR (one output file per input)")
+    given = [name for name, value in (("--resume", resume), ("--dask", dask_address)) if value]
+    given += ["--dask-workers"] if dask_workers is not None else []
+    from click.core import ParameterSource
+
+    if ctx.get_parameter_source("retries") is not ParameterSource.DEFAULT:
+        given.append("--retries")
+    if given:
+        raise click.UsageError(f"{given[0]} needs --output-dir DIR")
+
+
+def _check_many_options(ctx: click.Context, output, force, resume, jobs, dask_address, dask_workers) -> None:
+    from click.core import ParameterSource
+
+    if output is not None:
+        raise click.UsageError("give -o/--output for one INPUT or --output-dir for many, not both")
+    if force and resume:
+        raise click.UsageError("give --force (relabel every input) or --resume (skip complete outputs), not both")
+    if dask_workers is not None and dask_address != "local":
+        raise click.UsageError("--dask-workers is for --dask local")
+    if jobs is not None and dask_address:
+        raise click.UsageError("--jobs is for a run on this machine: on Dask, each file is labeled by one worker")
+    if not dask_address and ctx.get_parameter_source("retries") is not ParameterSource.DEFAULT:
+        raise click.UsageError("--retries is for --dask")
+
+
+def _label_many(inputs, output_dir, settings, force, resume, jobs, dask_address, dask_workers, retries, quiet,
+                model_path, trust_model_code) -> None:  # fmt: skip
+    """``label --output-dir``: every input to DIR/NAME, here (one file after another) or on Dask."""
+    from ..errors import DataError
+
+    try:
+        summary = _run_many(inputs, output_dir, settings, force, resume, jobs, dask_address, dask_workers, retries,
+                            quiet, model_path, trust_model_code)  # fmt: skip
+    except OutputExists as err:
+        message = f"{one_line(str(err))} (use --resume to skip complete outputs, or --force to relabel every input)"
+        raise click.ClickException(message) from None
+    for note in summary.notes():
+        click.echo(f"factopinion: {note}", err=True)
+    if not quiet:
+        click.echo(f"factopinion: {summary.line()}", err=True)
+    if summary.failed:
+        total = len(summary.failed) + len(summary.done)
+        raise DataError(f"{len(summary.failed):,} of {total:,} files failed; their outputs were not written")
+
+
+def _run_many(inputs, output_dir, settings, force, resume, jobs, dask_address, dask_workers, retries, quiet,
+              model_path, trust_model_code) -> RunSummary:  # fmt: skip
+    if dask_address:
+        from ..labeling.dask import label_files as label_on_dask  # first: without Dask, fail before loading the model
+    model = get_model(model_path, trust_model_code)
+    terminal = not quiet and sys.stderr.isatty()
+    if dask_address:
+        return label_on_dask(inputs, output_dir, dask_address, model=model, workers=dask_workers, retries=retries,
+                             resume=resume, force=force, progress=terminal, **settings)  # fmt: skip
+    from ..labeling.files import batch_options, model_fingerprint, plan_jobs, run_local, total_bytes
+
+    plan = plan_jobs(inputs, output_dir, batch_options(jobs=jobs or 0, **settings), model_fingerprint(model),
+                     resume=resume, force=force)  # fmt: skip
+    with files_progress(total_bytes(plan.jobs) if terminal else 0) as progress:
+        return run_local(plan, model, progress=progress)

@@ -1,0 +1,247 @@
+"""``factopinion score``: score text, files, standard input or a web page."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from .core import Command
+from .options import force_option, get_model, model_options, output_options
+
+if TYPE_CHECKING:
+    from ..document import Document, PageInfo
+
+
+_LOOKS_LIKE_PATH = re.compile(r"^(?:[~.]{0,2}/|\w:\\)?[\w.~/\\-]+\.(?:txt|md|html?|csv|tsv|json|jsonl|xml|gz)$", re.I)
+
+
+def read_input(
+    texts: tuple[str, ...],
+    files: tuple[str, ...],
+    url: str | None = None,
+    input_format: str = "auto",
+    timeout: float | None = None,
+) -> tuple[str, str | None, PageInfo | None]:
+    """The text to score, the name of the file it came from, and what a web page said about its article:
+    ``--url``, ``--file``, the arguments joined by blank lines, or standard input. A web page (``input_format``
+    ``html``; with ``auto``, a .html/.htm file, a page that looks like HTML, a fetched ``text/html``) becomes its
+    main text (trafilatura)."""
+    from ..encoding import decode_utf8
+
+    if len(files) > 1:
+        raise click.UsageError("give --file once: score one document at a time (label scores many)")
+    file = files[0] if files else None
+    given = [name for name, value in (("text arguments", texts), ("--file", file), ("--url", url)) if value]
+    if len(given) > 1:
+        raise click.UsageError(f"give {' or '.join(given[:2])}, not both")
+    if url is not None:
+        from ..sources import TIMEOUT, extract_page, fetch
+
+        fetched = fetch(url, timeout=timeout or TIMEOUT)
+        if input_format == "text" or input_format == "auto" and not fetched.is_html:
+            return fetched.text(), None, None
+        text, page = extract_page(fetched.text(), url=fetched.url, source=url)
+        return text, None, page
+    if file == "-" or file is None and texts in ((), ("-",)):
+        if sys.stdin.isatty():
+            click.echo("factopinion: reading standard input (end it with Ctrl-D)", err=True)
+        raw, name = sys.stdin.buffer.read(), "standard input"
+        file = None
+    elif file is not None:
+        raw, name = Path(file).read_bytes(), file
+    else:
+        if len(texts) == 1:
+            _refuse_names(texts[0])
+        raw = "\n\n".join(_argument_text(text, n) for n, text in enumerate(texts, start=1)).encode("utf-8")
+        name = "the text"
+    if _is_html(input_format, raw, file, from_arguments=bool(texts) and not file):
+        from ..sources import decode_html, extract_page
+
+        text, page = extract_page(decode_html(raw), source=name)
+        return text, file, page
+    return decode_utf8(raw, name), file, None
+
+
+def _is_html(input_format: str, raw: bytes, file: str | None, *, from_arguments: bool) -> bool:
+    if input_format != "auto":
+        return input_format == "html"
+    if from_arguments:
+        return False
+    from ..sources import HTML_SUFFIXES, looks_like_html
+
+    if file is not None and file.lower().endswith(HTML_SUFFIXES):
+        return True
+    return looks_like_html(raw[:4096].decode("utf-8", "replace"))
+
+
+def _argument_text(text: str, number: int) -> str:
+    """A text argument, refused (as standard input would be) where it is not UTF-8: Python hands undecodable
+    bytes of the command line over as lone surrogates, which no UTF-8 output can hold."""
+    from ..encoding import decode_utf8
+    from ..errors import DataError
+
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raise DataError(f"argument {number} is not valid text (it holds a lone surrogate)") from None
+    return decode_utf8(raw, f"argument {number}")
+
+
+def _refuse_names(text: str) -> None:
+    """A lone argument that names a file or a web page, rather than being text, is a usage error."""
+    candidate = text.strip()
+    if not candidate or any(c.isspace() for c in candidate):
+        return
+    if re.match(r"^https?://", candidate, re.I):
+        raise click.UsageError(f"{candidate!r} is a web address, not text: use --url {candidate}")
+    if os.path.exists(candidate) or _LOOKS_LIKE_PATH.match(candidate):
+        raise click.UsageError(f"{candidate!r} looks like a file name, not text: use --file {candidate}")
+
+
+@click.command(cls=Command)
+@click.argument("texts", nargs=-1)
+@click.option(
+    "-f",
+    "--file",
+    "files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
+    help="Read the text from this UTF-8 file ('-' for standard input), or the article from this HTML page.",
+)
+@click.option(
+    "--url",
+    metavar="URL",
+    help="Fetch this web page (http or https) and score its article: one request, no retries.",
+)
+@click.option(
+    "--format",
+    "input_format",
+    type=click.Choice(["auto", "text", "html"]),
+    default="auto",
+    show_default=True,
+    help="How to read the input: html extracts a web page's article (main text, title, byline, date); auto "
+    "does so for .html/.htm files, fetched HTML and input that looks like HTML.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=20.0,
+    show_default=True,
+    help="Seconds --url waits for each network step and for the whole download.",
+)
+@model_options
+@output_options("table", "json", "nl", "csv", "tsv")
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Add each sentence's cue words: the terms that push it most toward opinion and toward fact.",
+)
+@click.option(
+    "--cues",
+    type=click.IntRange(min=0),
+    default=5,
+    show_default=True,
+    help="Cue words per label with --explain or --html (0 for all).",
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Write a self-contained HTML page of the text, each sentence shaded by its opinion probability "
+    "('-' for standard output).",
+)
+@click.option(
+    "--title",
+    help="The HTML page's title (default: the web page's title, else the heading the text opens with, else the file "
+    "name, else 'Scored text').",
+)
+@force_option
+def score(texts, files, url, input_format, timeout, model_path, trust_model_code, threshold, fmt, explain, cues,
+          html_path, title, force):  # fmt: skip
+    """Split text into sentences and label each one fact or opinion.
+
+    TEXTS are scored as one document (joined by blank lines); with no TEXTS, or '-', standard input is read.
+    A web page (--url, an .html file, HTML on standard input) is scored by its article's main text; its title
+    is shown, not scored, and --json includes the extracted text the offsets refer to.
+
+    \b
+    Examples:
+      factopinion score "The council met on Tuesday. It should resign."
+      factopinion score --file article.txt --json
+      factopinion score --file article.txt --html article.html
+      factopinion score --url https://example.com/news/story.html
+      curl -s https://example.com/story.txt | factopinion score --nl
+    """
+    from ..errors import DataError
+
+    ctx = click.get_current_context()
+    _check_score_options(ctx, explain, html_path, files, title)
+    if html_path not in (None, "-"):
+        from ..atomic import check_writable
+
+        check_writable(html_path, overwrite=force)
+    if url is None and ctx.get_parameter_source("timeout") is not click.core.ParameterSource.DEFAULT:
+        raise click.UsageError("--timeout needs --url")
+    text, file, page = read_input(texts, files, url, input_format, timeout)
+    if not text.strip():
+        raise DataError("no text to score: the input is empty")
+    from ..language import english_warning
+
+    warning = english_warning(text)
+    if warning:
+        click.echo(f"factopinion: {warning}", err=True)
+    model = get_model(model_path, trust_model_code)
+    document = model.score(text, threshold=threshold)
+    if page is not None:
+        document = dataclasses.replace(document, page=page)
+    if not document.sentences:
+        raise DataError("no sentences to score: the input has only headings or punctuation")
+    if explain or html_path:
+        from ..engine.explain import explain_document
+
+        document = explain_document(model, document, cues)
+    if html_path:
+        if not title and page is None:
+            title = document.headline or (Path(file).name if file else None)
+        _write_page(document, html_path, title, force)
+        if html_path == "-" or not ctx.meta["format_given"]:
+            return
+    from .render import write_document
+
+    write_document(document, fmt, sys.stdout)
+
+
+def _write_page(document: Document, html_path: str, title: str | None, force: bool) -> None:
+    from ..html import render_html, save_html
+
+    page = render_html(document, title=title)
+    if html_path == "-":
+        click.echo(page, nl=False)
+        return
+    save_html(page, html_path, overwrite=force)
+    n, opinion = len(document.sentences), document.opinion_count
+    click.echo(f"factopinion: wrote {html_path} ({n} sentence{'' if n == 1 else 's'}, {opinion} opinion)", err=True)
+
+
+def _check_score_options(ctx: click.Context, explain: bool, html_path: str | None, files, title) -> None:
+    """Usage errors for ``score``'s --explain, --cues, --title and --html, before any work is done."""
+    from click.core import ParameterSource
+
+    if ctx.get_parameter_source("cues") is not ParameterSource.DEFAULT and not (explain or html_path):
+        raise click.UsageError("--cues needs --explain or --html")
+    if title is not None and not html_path:
+        raise click.UsageError("--title needs --html")
+    if html_path == "-" and ctx.meta["format_given"]:
+        raise click.UsageError(
+            f"--html - writes the page to standard output: give it a file name, or drop --{ctx.meta['format_given']}"
+        )
+    from ..atomic import same_file
+
+    if html_path not in (None, "-") and any(f != "-" and same_file(f, html_path) for f in files):
+        raise click.BadParameter("that is the input file", param_hint="--html")
