@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import invoke
 from serving import Server, needs_extra
-from test_html_browser import BROWSER, DRIVER, SKIP_REASON, assert_png, webdriver
+from test_html_browser import BROWSER, DRIVER, SKIP_REASON, assert_png, start_chromium, webdriver
 
 from factopinion.html import shade
 
@@ -49,28 +49,7 @@ def downloads(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory, downloads):
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = BROWSER
-    for argument in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-        "--window-size=1000,1400",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-    ):
-        options.add_argument(argument)
-    options.add_experimental_option("prefs", {"download.default_directory": str(downloads)})
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=DRIVER))
-    driver.set_page_load_timeout(30)
-    driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    driver = start_chromium(tmp_path_factory.mktemp("chromium-profile"), downloads)
     yield driver
     driver.quit()
 
