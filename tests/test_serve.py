@@ -341,3 +341,21 @@ def test_the_extra_is_installed_where_the_tests_run():
     # CI installs ".[test]", which includes the serve extra: these tests must not all skip there.
     assert HAVE_EXTRA, "pip install '.[test]' should have installed starlette and uvicorn"
     assert (ROOT / "src" / "factopinion" / "serve" / "app.py").is_file()
+
+
+@pytest.mark.slow
+def test_the_benchmark_reports_every_level_beside_in_process_scoring():
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "serve.py"), "--seconds", "0.3", "--requests", "30"],
+                          capture_output=True, text=True, env=environment(), timeout=300)  # fmt: skip
+    assert done.returncode in (0, 1), done.stderr  # 1: a target missed on a busy machine, still a report
+    lines = done.stdout.splitlines()
+    names = [line[:26].strip() for line in lines[2:8]]
+    assert names == ["in-process, 1 thread", "in-process, 8 threads", "HTTP, 1 client", "HTTP, 8 clients",
+                     "HTTP, 64 clients", "HTTP, 8 clients, 2 workers"]  # fmt: skip
+    for line in lines[4:8]:
+        requests, rate, p50, p99, errors, ratio = line[26:].split()
+        assert int(requests) > 0 and float(rate) > 0 and float(p99) >= float(p50) > 0 and ratio.endswith("x")
+        assert errors == "0"
+    assert re.fullmatch(r"peak RSS with --workers 2 \(parent and workers, added up\): \d+ MiB", lines[8])
+    assert re.fullmatch(r"target: HTTP at 8 clients within 1\.5x in-process: [\d.]+x, (met|missed)", lines[9])
+    assert lines[10] == "target: no error responses under load: 0 errors, met"
