@@ -359,3 +359,19 @@ def test_the_benchmark_reports_every_level_beside_in_process_scoring():
     assert re.fullmatch(r"peak RSS with --workers 2 \(parent and workers, added up\): \d+ MiB", lines[8])
     assert re.fullmatch(r"target: HTTP at 8 clients within 1\.5x in-process: [\d.]+x, (met|missed)", lines[9])
     assert lines[10] == "target: no error responses under load: 0 errors, met"
+
+
+def test_text_that_does_not_look_english_is_scored_with_a_warning(server):
+    german = (
+        "Der Stadtrat hat am Dienstag beschlossen, die Bibliothek zu schließen. Das ist eine Schande für die Stadt."
+    )
+    status, headers, body = server.post_json("/v1/score", {"text": german})
+    assert status == 200 and json.loads(body)["summary"]["sentences"] == 2
+    warning = invoke(["score", "--json", german]).stderr.strip().removeprefix("factopinion: ")
+    assert (
+        headers["x-factopinion-warning"]
+        == warning
+        == ("this text does not look like English: the model is trained on English news only")
+    )
+    assert "x-factopinion-warning" not in server.post_json("/v1/score", {"text": ARTICLE})[1]
+    assert server.post_json("/v1/view", {"text": german})[1]["x-factopinion-warning"] == warning

@@ -195,3 +195,15 @@ def test_at_phone_width_nothing_overflows_and_nothing_is_loaded_from_elsewhere(b
         assert not logs, logs  # no script or resource refused by the Content-Security-Policy, no error
     finally:
         browser.set_window_size(1000, 1400)
+
+
+def test_text_that_does_not_look_english_is_flagged(browser, server):
+    from selenium.webdriver.common.by import By
+
+    score_in_page(
+        browser, server, "Der Stadtrat hat am Dienstag beschlossen, die Bibliothek zu schließen. Das ist eine Schande."
+    )
+    status = browser.find_element(By.ID, "status").text
+    assert status == (
+        "Scored 2 sentences. Note: this text does not look like English: the model is trained on English news only."
+    )

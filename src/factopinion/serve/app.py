@@ -32,9 +32,10 @@ from .page import CONTENT_SECURITY_POLICY, render_page
 from .schema import ApiError, LabelRequest, ScoreRequest, parse_label, parse_score
 from .settings import Settings
 
-__all__ = ["create_app", "label_table", "score_request"]
+__all__ = ["WARNING_HEADER", "create_app", "label_table", "score_request"]
 
 logger = logging.getLogger("factopinion.serve")
+WARNING_HEADER = "X-Factopinion-Warning"  # what score prints on standard error: text that does not look English
 _MEDIA_TYPES = {"csv": "text/csv", "tsv": "text/tab-separated-values", "jsonl": "application/x-ndjson"}
 
 
@@ -166,30 +167,38 @@ class _Service:
     def fetch(self, url: str):
         return safe_fetch(url, timeout=self.settings.fetch_timeout, policy=self.policy)
 
-    async def scored(self, request: Request, render: Callable, *, explain: bool | None = None) -> Any:
-        """``render(document)`` for the request's scored document: checked here, scored and rendered in a thread."""
+    async def scored(self, request: Request, render: Callable, *, explain: bool | None = None) -> Response:
+        """``render(document)`` for the request's scored document (checked here, scored and rendered in a
+        thread), with the warning ``score`` prints for text that does not look English in ``WARNING_HEADER``."""
+        from ..language import english_warning
+
         body = await read_body(request, self.settings)
         checked = parse_score(body, request.headers.get("content-type"), allow_urls=self.settings.allow_urls)
         if explain is not None:
             checked = dataclasses.replace(checked, explain=explain)
 
-        def work() -> Any:
-            return render(score_request(self.model, checked, self.fetch))
+        def work() -> tuple[Response, str | None]:
+            document = score_request(self.model, checked, self.fetch)
+            return render(document), english_warning(document.text)
 
-        return await self.in_thread(work)
+        response, warning = await self.in_thread(work)
+        if warning:
+            response.headers[WARNING_HEADER] = warning
+        return response
 
     async def score(self, request: Request) -> Response:
-        text = await self.scored(request, lambda document: document_text(document, "json"))
-        return Response(text, media_type="application/json")
+        return await self.scored(
+            request, lambda document: Response(document_text(document, "json"), media_type="application/json")
+        )
 
     async def view(self, request: Request) -> Response:
         from ..html import render_view
 
-        def render(document) -> dict:
+        def render(document) -> Response:
             csv = document_text(document, "csv")
-            return {"document": document.to_dict(), "html": render_view(document), "csv": csv}
+            return JSONLine({"document": document.to_dict(), "html": render_view(document), "csv": csv})
 
-        return JSONLine(await self.scored(request, render, explain=True))
+        return await self.scored(request, render, explain=True)
 
     async def label(self, request: Request) -> Response:
         body = await read_body(request, self.settings)

@@ -106,6 +106,13 @@ def _json(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def _warned(response: dict) -> dict:
+    """A response that may carry the warning for text that does not look English."""
+    header = {"description": "Set where the text does not look English (the model is trained on English news).",
+              "schema": {"type": "string"}}  # fmt: skip
+    return {**response, "headers": {"X-Factopinion-Warning": header}}
+
+
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.0 description of every path the server answers."""
     table = {"type": "string", "description": "A CSV, TSV or JSON Lines table."}
@@ -151,7 +158,10 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "Score one text (or a fetched web page) sentence by sentence.",
                     "operationId": "score",
                     "requestBody": {"required": True, "content": {"application/json": {"schema": _SCORE_REQUEST}}},
-                    "responses": {"200": _json(_DOCUMENT, "The scored document."), **_errors(400, 403, 413, 415, 422)},
+                    "responses": {
+                        "200": _warned(_json(_DOCUMENT, "The scored document.")),
+                        **_errors(400, 403, 413, 415, 422),
+                    },
                 }
             },
             "/v1/label": {
@@ -169,17 +179,19 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "view",
                     "requestBody": {"required": True, "content": {"application/json": {"schema": _SCORE_REQUEST}}},
                     "responses": {
-                        "200": _json(
-                            {
-                                "type": "object",
-                                "required": ["document", "html", "csv"],
-                                "properties": {
-                                    "document": _DOCUMENT,
-                                    "html": {"type": "string"},
-                                    "csv": {"type": "string"},
+                        "200": _warned(
+                            _json(
+                                {
+                                    "type": "object",
+                                    "required": ["document", "html", "csv"],
+                                    "properties": {
+                                        "document": _DOCUMENT,
+                                        "html": {"type": "string"},
+                                        "csv": {"type": "string"},
+                                    },
                                 },
-                            },
-                            "The document (explained), its view as HTML and as CSV.",
+                                "The document (explained), its view as HTML and as CSV.",
+                            )
                         ),  # fmt: skip
                         **_errors(400, 403, 413, 415, 422),
                     },

@@ -91,7 +91,8 @@ form.addEventListener("submit", async (event) => {
     };
     result.hidden = false;
     const n = answer.document.summary.sentences;
-    show("Scored " + n + " sentence" + (n === 1 ? "" : "s") + ".", false);
+    const warning = response.headers.get("X-Factopinion-Warning");
+    show("Scored " + n + " sentence" + (n === 1 ? "" : "s") + "." + (warning ? " Note: " + warning + "." : ""), false);
     document.getElementById("result-heading").focus();
   } catch (error) {
     show(error.message, true);
