@@ -16,7 +16,7 @@ import time
 from contextlib import ExitStack, contextmanager
 
 import pytest
-from serving import HAVE_EXTRA, Server, needs_extra, one_json_line
+from serving import Server, needs_extra, one_json_line
 
 pytestmark = needs_extra
 SENTENCE = "The council said on Tuesday that it would cut the library budget, which is a disgrace. "
@@ -305,15 +305,20 @@ def test_a_redirect_to_a_private_address_is_a_403_from_a_running_server(tmp_path
 
 
 def test_a_public_page_is_scored_through_the_same_path(tmp_path):
-    """A control: with the test's server allowed, the page is fetched, its article extracted and scored."""
+    """A control: with the test's server allowed, the page is fetched, its article extracted and scored, and the
+    answer is what `score --json --url` prints for it."""
+    from conftest import invoke
+
     from factopinion import load_model
     from factopinion.serve.addresses import AddressPolicy, safe_fetch
-    from factopinion.serve.app import score_request
+    from factopinion.serve.app import document_text, score_request
     from factopinion.serve.schema import ScoreRequest
 
     with site() as target:
         policy = AddressPolicy(exempt=[("127.0.0.1", target.server_address[1])])
         document = score_request(load_model(), ScoreRequest(url=target.url),
                                  lambda url: safe_fetch(url, timeout=5, policy=policy))  # fmt: skip
+        printed = invoke(["score", "--json", "--url", target.url]).stdout
     assert document.page is not None and document.page.title == "Budget"
-    assert len(document.sentences) == 3 and HAVE_EXTRA
+    assert len(document.sentences) == 3
+    assert document_text(document, "json") == printed and '"page": {' in printed
