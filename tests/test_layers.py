@@ -28,6 +28,7 @@ LAYERS = [
     {"training.pipeline"},
     {"bundled"},
     {"labeling"},
+    {"reports"},
     {"cli.render"},  # the results as text: for the command line and the server alike
     {"serve"},
     {"cli"},
@@ -37,13 +38,14 @@ INSIDE = {
     "engine": [{"scorer"}, {"explain"}],
     "tables": [{"csvstream"}, {"registry"}],
     "labeling": [{"batch"}, {"files"}, {"dask"}],
+    "reports": [{"shares", "files"}, {"page"}],
+    "serve": [{"settings", "addresses", "schema"}, {"openapi", "page"}, {"app"}, {"server"}],
     "cli": [
         {"render"},
         {"core", "options", "progress"},
-        {"score", "train", "evaluate", "label", "model", "serve"},
+        {"score", "train", "evaluate", "label", "report", "model", "serve"},
         {"app"},
     ],
-    "serve": [{"settings", "addresses", "schema"}, {"openapi", "page"}, {"app"}, {"server"}],
 }
 LAYER_OF = {unit: n for n, units in enumerate(LAYERS) for unit in units}
 HEAVY = ("sklearn", "scipy", "pandas")
