@@ -229,7 +229,8 @@ def test_only_http_and_https_addresses_are_fetched(server, url):
 
 
 def test_every_redirect_is_checked_after_resolution():
-    from factopinion.serve.addresses import AddressPolicy, AddressRefused, safe_fetch
+    from factopinion.serve.addresses import AddressPolicy, AddressRefused
+    from factopinion.sources import fetch
 
     with site() as target:
         port = target.server_address[1]
@@ -239,18 +240,19 @@ def test_every_redirect_is_checked_after_resolution():
                 policy = AddressPolicy(exempt=[("127.0.0.1", first.server_address[1]),
                                                ("127.0.0.1", entry.server_address[1])])  # fmt: skip
                 with pytest.raises(AddressRefused, match="public web addresses only"):
-                    safe_fetch(entry.url, timeout=5, policy=policy)
+                    fetch(entry.url, timeout=5, handlers=policy.handlers())
                 assert entry.hits == 1 and first.hits == 1  # followed to the second redirect, refused there
         assert target.hits == 0
         # The same chain to an allowed address is followed to the end: the refusals above are the policy's.
         with site(redirect=target.url) as first:
             policy = AddressPolicy(exempt=[("127.0.0.1", first.server_address[1]), ("127.0.0.1", port)])
-            fetched = safe_fetch(first.url, timeout=5, policy=policy)
+            fetched = fetch(first.url, timeout=5, handlers=policy.handlers())
         assert target.hits == 1 and fetched.is_html and fetched.url == target.url
 
 
 def test_a_name_that_resolves_to_a_private_address_is_refused_before_connecting(monkeypatch):
     from factopinion.serve import addresses
+    from factopinion.sources import fetch
 
     def resolve(host, port, *args, **kwargs):
         assert host == "news.example"
@@ -263,7 +265,7 @@ def test_a_name_that_resolves_to_a_private_address_is_refused_before_connecting(
     monkeypatch.setattr(addresses.socket, "getaddrinfo", resolve)
     monkeypatch.setattr(addresses.socket, "socket", never)
     with pytest.raises(addresses.AddressRefused, match=r"news\.example \(10\.20\.30\.40\): a private address"):
-        addresses.safe_fetch("https://news.example/story", timeout=5)
+        fetch("https://news.example/story", timeout=5, handlers=addresses.AddressPolicy().handlers())
 
 
 def test_a_redirect_to_a_private_address_is_a_403_from_a_running_server(tmp_path):
@@ -310,14 +312,13 @@ def test_a_public_page_is_scored_through_the_same_path(tmp_path):
     from conftest import invoke
 
     from factopinion import load_model
-    from factopinion.serve.addresses import AddressPolicy, safe_fetch
+    from factopinion.serve.addresses import AddressPolicy
     from factopinion.serve.app import document_text, score_request
     from factopinion.serve.schema import ScoreRequest
 
     with site() as target:
         policy = AddressPolicy(exempt=[("127.0.0.1", target.server_address[1])])
-        document = score_request(load_model(), ScoreRequest(url=target.url),
-                                 lambda url: safe_fetch(url, timeout=5, policy=policy))  # fmt: skip
+        document = score_request(load_model(), ScoreRequest(url=target.url), policy=policy, timeout=5)
         printed = invoke(["score", "--json", "--url", target.url]).stdout
     assert document.page is not None and document.page.title == "Budget"
     assert len(document.sentences) == 3

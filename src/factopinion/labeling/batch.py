@@ -28,11 +28,12 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from ..atomic import atomic_output, same_file
-from ..document import label_for
+from ..document import COLUMN_TYPES, UNITS, Unit, check_threshold, label_for
 from ..errors import DataError, OptionError, WorkerDied
 from ..language import ENGLISH_ONLY, looks_english
 from ..model import Model
 from ..tables import registry as tables
+from ..tables.columns import Columns
 from ..tables.csvstream import (
     BadRecord,
     CellFormat,
@@ -43,6 +44,7 @@ from ..tables.csvstream import (
     find_text_column,
     quoting_for,
 )
+from ..tables.streams import CountingReader, is_compressed, open_input, open_output
 from ..text import segment, split_sentences
 
 __all__ = [
@@ -66,23 +68,10 @@ Progress = Callable[[int, int], None]
 LANGUAGE_ALL_ROWS = 1000
 LANGUAGE_STRIDE = 8
 
-# The columns each mode adds, in order, and the type of each (for the typed formats: JSON Lines, Parquet).
-ROW_COLUMNS = ("label", "opinion_probability")
-SENTENCE_COLUMNS = ("row", "sentence_index", "start", "end", "sentence", "label", "opinion_probability")
-DOCUMENT_COLUMNS = ("sentences", "opinion_sentences", "opinion_share", "mean_opinion_probability")
-COLUMN_TYPES = {
-    "label": "string",
-    "opinion_probability": "float",
-    "row": "int",
-    "sentence_index": "int",
-    "start": "int",
-    "end": "int",
-    "sentence": "string",
-    "sentences": "int",
-    "opinion_sentences": "int",
-    "opinion_share": "float",
-    "mean_opinion_probability": "float",
-}
+# The columns each mode adds, in order (``document.UNITS``).
+ROW_COLUMNS = UNITS["cell"].columns
+SENTENCE_COLUMNS = UNITS["sentence"].columns
+DOCUMENT_COLUMNS = UNITS["document"].columns
 ADVICE_MEDIAN = 3  # in cell mode, a median of this many sentences per cell or more gets a warning
 ADVICE_SAMPLE = 500  # cells of the first chunk counted for it
 
@@ -129,19 +118,8 @@ class BatchOptions:
             raise OptionError("give --text-column or --html-column, not both")
         if self.format is not None and self.format not in tables.FORMATS:
             raise OptionError(f"unknown format {self.format!r}; the formats are: {', '.join(tables.FORMATS)}")
-        added = self.added_columns
-        unknown = [name for name in self.column_names if name not in added]
-        if unknown:
-            mode = {"cell": "without --sentences or --documents"}.get(self.mode, f"with --{self.mode}")
-            raise OptionError(
-                f"no added column {unknown[0]!r} to rename {mode}; the added columns are: {', '.join(added)}"
-            )
-        names = [self.column_names.get(f, f) for f in added]
-        twice = next((name for name in names if names.count(name) > 1), None)
-        if twice is not None:
-            raise OptionError(f"two added columns would both be named {twice!r}")
-        if not 0.0 <= self.threshold <= 1.0:  # also refuses NaN
-            raise OptionError(f"the threshold must be between 0 and 1, not {self.threshold}")
+        self.unit.output_names(self.column_names, self.unit.described)
+        check_threshold(self.threshold)
         quoting_for(self.quoting)
         if self.delimiter is not None:
             check_delimiter(self.delimiter)
@@ -149,14 +127,19 @@ class BatchOptions:
             raise OptionError("chunk_rows must be at least 1 and jobs at least 0")
 
     @property
+    def unit(self) -> Unit:
+        """What is labeled as one: ``sentences`` and ``documents`` choose the unit, else each cell."""
+        return UNITS["sentence" if self.sentences else "document" if self.documents else "cell"]
+
+    @property
     def mode(self) -> str:
         """``cell``, ``sentences`` or ``documents``."""
-        return "sentences" if self.sentences else "documents" if self.documents else "cell"
+        return self.unit.mode
 
     @property
     def added_columns(self) -> tuple[str, ...]:
         """The columns this mode adds (before renaming)."""
-        return {"cell": ROW_COLUMNS, "sentences": SENTENCE_COLUMNS, "documents": DOCUMENT_COLUMNS}[self.mode]
+        return self.unit.columns
 
     @property
     def source_column(self) -> str | None:
@@ -815,29 +798,22 @@ def _label_formats(
 ) -> BatchSummary:
     """CSV/TSV into the same dialect through ``label_stream``; every other pair of formats through ``tables``."""
     source_format, sink_format = formats
-    counter = tables.CountingReader(source)
-    reader: _TableReader
-    with tables.open_output(sink, sink_format) as out:
-        if source_format.kind == "parquet":
-            parquet = tables.ParquetReader(_seekable(source, name), name=name, size=_size(source))
-            return _label_tables(
-                parquet, out, model, options, sink_format, progress, notify, lambda: parquet.bytes_read
-            )
-        stream = tables.open_input(counter, source_format, name)
+    counter = CountingReader(source)
+    read = functools.partial(tables.open_reader, name=name, delimiter=options.delimiter, encoding=options.encoding,
+                             skip_bad=options.skip_bad_rows, quoting=options.quoting)  # fmt: skip
+    with open_output(sink, sink_format) as out:
+        if not tables.FORMATS[source_format.kind].text:  # read as the file it is (Parquet: from its end)
+            whole = read(source, source_format)
+            return _label_tables(whole, out, model, options, sink_format, progress, notify, lambda: whole.bytes_read)
+        stream = open_input(counter, source_format, name)
         delimiter = source_format.delimiter(options.delimiter)
         if source_format.delimited and sink_format.delimited and sink_format.delimiter(options.delimiter) == delimiter:
             report = progress
-            if progress is not None and tables.is_compressed(stream):  # the file's bytes, not the text's
+            if progress is not None and is_compressed(stream):  # the file's bytes, not the text's
                 report = lambda _, rows: progress(counter.take(), rows)  # noqa: E731
             options = dataclasses.replace(options, delimiter=delimiter)
             return label_stream(stream, out, model, options, name=name, progress=report, notify=notify)
-        if source_format.kind == "jsonl":
-            reader = tables.JsonLinesReader(
-                stream, name=name, encoding=options.encoding, skip_bad=options.skip_bad_rows
-            )
-        else:
-            reader = tables.DelimitedReader(stream, name=name, delimiter=delimiter, encoding=options.encoding,
-                                            skip_bad=options.skip_bad_rows, quoting=options.quoting)  # fmt: skip
+        reader = read(stream, source_format)
         return _label_tables(reader, out, model, options, sink_format, progress, notify, lambda: counter.count)
 
 
@@ -874,7 +850,7 @@ def _label_tables(
     keep = _kept(reader.header, options.keep, name)
     header = reader.header if keep is None else [reader.header[i] for i in keep]
     layout = _Layout.plan(header, options.added_columns, options.column_names, options.replace_columns)
-    columns = tables.Columns(
+    columns = Columns(
         reader.header, keep, layout.names, [COLUMN_TYPES[f] for f in options.added_columns], layout.replaced,
         layout.appended, options.replace_columns,
     )  # fmt: skip
@@ -907,20 +883,3 @@ def _label_tables(
     summary.blank_lines, summary.skipped = reader.blank_lines, reader.skipped
     summary.seconds = time.perf_counter() - started
     return summary
-
-
-def _seekable(source: BinaryIO, name: str) -> BinaryIO:
-    try:
-        seekable = source.seekable()
-    except (AttributeError, ValueError, OSError):
-        seekable = False
-    if not seekable:
-        raise DataError(f"{name}: Parquet is read from the end of the file, not from a pipe: give the file's name")
-    return source
-
-
-def _size(source: BinaryIO) -> int | None:
-    try:
-        return os.fstat(source.fileno()).st_size
-    except (OSError, ValueError, AttributeError):
-        return None

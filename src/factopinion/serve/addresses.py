@@ -18,9 +18,8 @@ import urllib.request
 from collections.abc import Collection
 
 from ..errors import DataError
-from ..sources import Fetched, fetch
 
-__all__ = ["AddressPolicy", "AddressRefused", "refusal", "safe_fetch"]
+__all__ = ["AddressPolicy", "AddressRefused", "refusal"]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT
@@ -94,7 +93,7 @@ class AddressPolicy:
         raise error or OSError(f"cannot connect to {host}")
 
     def handlers(self) -> list[urllib.request.BaseHandler]:
-        """urllib handlers that connect through this policy, and use no proxy."""
+        """urllib handlers that connect through this policy, and use no proxy (for ``sources.fetch``)."""
         return [urllib.request.ProxyHandler({}), _HTTPHandler(self), _HTTPSHandler(self)]
 
 
@@ -126,8 +125,3 @@ class _HTTPSHandler(urllib.request.HTTPSHandler):
 
     def https_open(self, req):
         return self.do_open(functools.partial(_HTTPSConnection, policy=self.policy), req, context=self._context)
-
-
-def safe_fetch(url: str, *, timeout: float, policy: AddressPolicy | None = None) -> Fetched:
-    """``web.fetch`` (its limits on time, size and redirects) through ``policy``: public addresses only."""
-    return fetch(url, timeout=timeout, handlers=(policy or AddressPolicy()).handlers())

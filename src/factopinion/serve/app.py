@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import functools
 import io
 import json
 import logging
@@ -26,7 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import DataError, FactopinionError
 from ..model import Model
-from .addresses import AddressPolicy, AddressRefused, safe_fetch
+from .addresses import AddressPolicy, AddressRefused
 from .openapi import OPENAPI_PATH, openapi_document
 from .page import CONTENT_SECURITY_POLICY, render_page
 from .schema import ApiError, LabelRequest, ScoreRequest, parse_label, parse_score
@@ -55,27 +54,22 @@ def error(status: int, message: str, **headers: str) -> Response:
 # -- the work, done in a thread --------------------------------------------------------------------------------------
 
 
-def score_request(model: Model, request: ScoreRequest, fetch_page: Callable[[str], Any] | None = None):
-    """The scored ``Document`` for a checked request: its text, or the article of the page at its ``url``
-    (fetched with ``fetch_page``, by default through the public-addresses-only policy)."""
+def score_request(
+    model: Model, request: ScoreRequest, *, policy: AddressPolicy | None = None, timeout: float | None = None
+):
+    """The scored ``Document`` for a checked request: its text, or the article of the page at its ``url``, read
+    as ``score --url`` reads it, fetched through ``policy`` (default: public addresses only)."""
     from ..engine.explain import explain_document
-    from ..sources import TIMEOUT, extract_page
+    from ..sources import TIMEOUT, Source, from_url
 
-    if fetch_page is None:
-        fetch_page = functools.partial(safe_fetch, timeout=TIMEOUT)
-
-    page = None
-    text = request.text or ""
     if request.url is not None:
-        fetched = fetch_page(request.url)
-        text = fetched.text()
-        if fetched.is_html:
-            text, page = extract_page(text, url=fetched.url, source=request.url)
-    if not text.strip():
+        handlers = (policy or AddressPolicy()).handlers()
+        source = from_url(request.url, timeout=timeout or TIMEOUT, handlers=handlers)
+    else:
+        source = Source(request.text or "")
+    if not source.text.strip():
         raise DataError("no text to score: the page is empty")
-    document = model.score(text, threshold=request.threshold)
-    if page is not None:
-        document = dataclasses.replace(document, page=page)
+    document = source.score(model, threshold=request.threshold)
     if not document.sentences:
         raise DataError("no sentences to score: the text has only headings or punctuation")
     return explain_document(model, document) if request.explain else document
@@ -164,9 +158,6 @@ class _Service:
         except FactopinionError as err:
             raise ApiError(422, str(err)) from None
 
-    def fetch(self, url: str):
-        return safe_fetch(url, timeout=self.settings.fetch_timeout, policy=self.policy)
-
     async def scored(self, request: Request, render: Callable, *, explain: bool | None = None) -> Response:
         """``render(document)`` for the request's scored document (checked here, scored and rendered in a
         thread), with the warning ``score`` prints for text that does not look English in ``WARNING_HEADER``."""
@@ -178,7 +169,7 @@ class _Service:
             checked = dataclasses.replace(checked, explain=explain)
 
         def work() -> tuple[Response, str | None]:
-            document = score_request(self.model, checked, self.fetch)
+            document = score_request(self.model, checked, policy=self.policy, timeout=self.settings.fetch_timeout)
             return render(document), english_warning(document.text)
 
         response, warning = await self.in_thread(work)
