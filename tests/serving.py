@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 HAVE_EXTRA = all(importlib.util.find_spec(name) is not None for name in ("starlette", "uvicorn"))
 needs_extra = pytest.mark.skipif(not HAVE_EXTRA, reason="needs the serve extra: pip install '.[serve]'")
 _SERVING = re.compile(r"serving (http://\S+?)/ \(Ctrl-C to stop\)")

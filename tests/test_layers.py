@@ -20,6 +20,7 @@ LAYERS = [
     {"errors", "text", "naming"},
     {"encoding", "language", "document", "atomic"},
     {"engine"},
+    {"training.signals"},
     {"training.features", "training.lexicon", "training.calibration"},
     {"training.export"},
     {"model"},

@@ -309,7 +309,7 @@ def test_a_redirect_to_a_private_address_is_a_403_from_a_running_server(tmp_path
 def test_a_public_page_is_scored_through_the_same_path(tmp_path):
     """A control: with the test's server allowed, the page is fetched, its article extracted and scored, and the
     answer is what `score --json --url` prints for it."""
-    from conftest import invoke
+    from helpers import invoke
 
     from factopinion import load_model
     from factopinion.serve.addresses import AddressPolicy

@@ -16,7 +16,7 @@ import threading
 import time
 
 import pytest
-from conftest import invoke
+from helpers import invoke
 from serving import HAVE_EXTRA, ROOT, Server, environment, needs_extra, one_json_line
 
 pytestmark = needs_extra

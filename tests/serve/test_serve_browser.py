@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import invoke
+from helpers import invoke
 from serving import Server, needs_extra
 from test_html_browser import BROWSER, DRIVER, SKIP_REASON, assert_png, start_chromium, webdriver
 
