@@ -1,4 +1,5 @@
-"""docs/serve.md stays true: its curl examples, re-run against a real server, print what the page shows; the
+"""docs/serve.md stays true: its curl examples (```sh blocks: the console blocks of every page are re-run by
+scripts/readme_examples.py, which starts no server), re-run against a real server, print what the page shows; the
 systemd unit it gives is the one in docs/, names only options `serve` has, and passes `systemd-analyze verify`."""
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ DOCUMENTED_URL = "http://127.0.0.1:8000"
 
 
 def console_examples(text: str) -> list[tuple[str, str]]:
-    """Each ```console block's command (after ``$ ``, continued by trailing backslashes) and its output."""
+    """Each ```sh block's command (after ``$ ``, continued by trailing backslashes) and its output."""
     examples = []
-    for block in re.findall(r"```console\n(.*?)```", text, re.S):
+    for block in re.findall(r"```sh\n(.*?)```", text, re.S):
         lines = block.splitlines(keepends=True)
         assert lines[0].startswith("$ "), block
         command = [lines[0][2:]]
