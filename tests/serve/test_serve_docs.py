@@ -15,7 +15,7 @@ import pytest
 from serving import ROOT, Server, needs_extra
 
 DOCS = ROOT / "docs" / "serve.md"
-UNIT = ROOT / "docs" / "factopinion.service"
+UNIT = ROOT / "docs" / "factopinion-serve.service"
 DOCUMENTED_URL = "http://127.0.0.1:8000"
 
 
@@ -76,7 +76,7 @@ def test_the_unit_file_runs_serve_with_options_it_has():
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="needs systemd-analyze")
 def test_the_unit_file_passes_systemd_analyze_verify(tmp_path):
-    unit = tmp_path / "factopinion.service"
+    unit = tmp_path / "factopinion-serve.service"
     # The installed command, here: this Python running the package (systemd checks that the program exists).
     text = UNIT.read_text("utf-8").replace("/opt/factopinion/.venv/bin/factopinion", f"{sys.executable} -m factopinion")
     unit.write_text(text, "utf-8")
