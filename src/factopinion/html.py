@@ -11,7 +11,7 @@ from . import __version__
 from .atomic import atomic_output
 from .document import Cue, Cues, Document, ScoredSentence
 
-__all__ = ["render_html", "save_html", "shade"]
+__all__ = ["STYLE", "render_html", "render_view", "save_html", "shade"]
 
 _WHITE = (255, 255, 255)
 _COLOURS = {"fact": (76, 120, 168), "opinion": (245, 133, 24)}  # blue and orange, told apart with colour blindness
@@ -33,11 +33,19 @@ def render_html(document: Document, *, title: str | None = None) -> str:
         title=_escape(title),
         byline=byline,
         version=_escape(__version__),
-        css=_CSS,
+        css=STYLE,
         summary=_summary(summary, document.threshold),
         legend=_legend(document.threshold),
         body=body,
     )
+
+
+def render_view(document: Document) -> str:
+    """What ``render_html`` shows of a scored ``document``, without the page around it (for a page that embeds it,
+    styled by ``STYLE``): the counts and opinion share, the legend and the article, sentence by sentence."""
+    summary = _summary(document.summary, document.threshold)
+    body = "\n".join(_paragraphs(document))
+    return f'<div class="view">\n{summary}\n{_legend(document.threshold)}\n<main>\n{body}\n</main>\n</div>'
 
 
 def save_html(page: str, path: str | Path, *, overwrite: bool = False) -> None:
@@ -182,7 +190,8 @@ def _legend(threshold: float) -> str:
     )
 
 
-_CSS = """
+# The page's style sheet; a page that embeds ``render_view`` uses it too.
+STYLE = """
 :root { color-scheme: light; --ink: #1b1b1b; --muted: #555; --fact: rgb(76 120 168); --opinion: rgb(245 133 24); }
 * { box-sizing: border-box; }
 body { margin: 0 auto; max-width: 46rem; padding: 1.5rem 1rem 4rem; color: var(--ink); background: #fff;

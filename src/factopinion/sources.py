@@ -28,7 +28,7 @@ import threading
 import time
 import urllib.request
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,6 +41,9 @@ from .errors import DataError, OptionError
 
 if TYPE_CHECKING:
     from .model import Model
+
+# How a connection is opened: ``socket.create_connection``'s signature (address, timeout, source address).
+Connect = Callable[[tuple[str, int], float | None, tuple | None], socket.socket]
 
 __all__ = [
     "INPUT_FORMATS",
@@ -90,10 +93,16 @@ class Source:
         return document if self.page is None else replace(document, page=self.page)
 
 
-def from_url(url: str, *, input_format: str = "auto", timeout: float = TIMEOUT) -> Source:
+def from_url(
+    url: str,
+    *,
+    input_format: str = "auto",
+    timeout: float = TIMEOUT,
+    connect: Connect | None = None,
+) -> Source:
     """The web page at ``url`` (one request, no retries), as ``score --url`` reads it: its article where it is
-    HTML (``input_format`` ``auto``) or ``html``, its text as it is otherwise."""
-    fetched = fetch(url, timeout=timeout)
+    HTML (``input_format`` ``auto``) or ``html``, its text as it is otherwise. ``connect``: as for ``fetch``."""
+    fetched = fetch(url, timeout=timeout, connect=connect)
     if input_format == "text" or input_format == "auto" and not fetched.is_html:
         return Source(fetched.text())
     text, page = extract_page(fetched.text(), url=fetched.url, source=url)
@@ -289,19 +298,26 @@ def check_url(url: str) -> str:
 
 
 def fetch(
-    url: str, *, timeout: float = TIMEOUT, max_bytes: int = MAX_BYTES, max_redirects: int = MAX_REDIRECTS
+    url: str,
+    *,
+    timeout: float = TIMEOUT,
+    max_bytes: int = MAX_BYTES,
+    max_redirects: int = MAX_REDIRECTS,
+    connect: Connect | None = None,
 ) -> Fetched:
     """GET ``url`` once: at most ``max_redirects`` redirects (to http and https addresses only), ``timeout`` seconds
     for the whole exchange (connecting, the headers and the body, however slowly the server sends them),
     ``max_bytes`` of body, and a body as long as the server announced (``Content-Length``, or the end of the
     chunks). A ``DataError`` of one line for every failure: the host not found, a refused connection, a time-out,
-    a TLS problem, an HTTP error status, a body too large or cut short, a response that is not a web page or text."""
+    a TLS problem, an HTTP error status, a body too large or cut short, a response that is not a web page or text.
+    ``connect`` opens each connection in place of ``socket.create_connection``, and no proxy is used (``serve``
+    passes one that refuses private addresses, at every connection: the first and one for each redirect)."""
     url = check_url(url)
     deadline = time.monotonic() + timeout
     current = url
     for _ in range(max_redirects + 1):
         try:
-            with _Exchange(current, deadline) as exchange:
+            with _Exchange(current, deadline, connect) as exchange:
                 response = exchange.response
                 if response.status in (301, 302, 303, 307, 308) and response.getheader("Location"):
                     target = urljoin(current, response.getheader("Location", "").strip())
@@ -328,8 +344,8 @@ class _Exchange:
     server that sends its headers a byte at a time nor one that trickles the body can hold the caller longer. A
     proxy the environment names (``http_proxy``, ``https_proxy``, ``no_proxy``) is used as ``urllib`` would."""
 
-    def __init__(self, url: str, deadline: float):
-        self.url, self.deadline = url, deadline
+    def __init__(self, url: str, deadline: float, connect: Connect | None = None):
+        self.url, self.deadline, self.connect = url, deadline, connect
         self.response: http.client.HTTPResponse
 
     def __enter__(self) -> _Exchange:
@@ -339,7 +355,8 @@ class _Exchange:
         left = self.deadline - time.monotonic()
         if left <= 0:
             raise TimeoutError
-        proxy = None if urllib.request.proxy_bypass(host) else urllib.request.getproxies().get(parts.scheme.lower())
+        direct = self.connect is not None or urllib.request.proxy_bypass(host)
+        proxy = None if direct else urllib.request.getproxies().get(parts.scheme.lower())
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         connection: http.client.HTTPConnection
         if proxy:
@@ -356,6 +373,8 @@ class _Exchange:
             connection = http.client.HTTPSConnection(host, port, timeout=left, context=ssl.create_default_context())
         else:
             connection = http.client.HTTPConnection(host, port, timeout=left)
+        if self.connect is not None:
+            connection._create_connection = self.connect  # type: ignore[attr-defined]  # what connect() opens with
         self.connection = connection
         self.timer = threading.Timer(left, self._expire)
         self.timer.daemon = True

@@ -812,11 +812,13 @@ def label_file(
     overwrite: bool = False,
     progress: Progress | None = None,
     notify: Callable[[str], None] | None = None,
+    stream_name: str = "standard input",
 ) -> BatchSummary:
     """Label ``source`` (a path or binary stream) into ``destination`` (a path, written atomically, or a binary
     stream), in the formats their names imply (CSV, TSV, JSON Lines, Parquet; ``.gz`` for gzip) or
     ``options.format`` for the input (``tables.resolve_formats``). The input file is only read; a destination
-    that is the input is refused. ``notify`` gets warnings as they arise (they are in the summary too)."""
+    that is the input is refused. ``notify`` gets warnings as they arise (they are in the summary too); errors
+    name a stream ``stream_name``."""
     options = options or BatchOptions()
     if isinstance(destination, (str, Path)) and _is_input(source, destination):
         name = source if isinstance(source, (str, Path)) else "standard input"
@@ -829,7 +831,7 @@ def label_file(
     run = functools.partial(_label_to, model=model, options=options, formats=formats, overwrite=overwrite,
                             progress=progress, notify=notify)  # fmt: skip
     if not isinstance(source, (str, Path)):
-        return run(source, destination, name="standard input")
+        return run(source, destination, name=stream_name)
     try:
         handle = open(source, "rb")  # noqa: SIM115 (closed below)
     except OSError as err:
