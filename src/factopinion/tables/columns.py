@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
+from ..errors import DataError
 from .csvstream import Chunk
 
 
@@ -26,10 +27,11 @@ class ChunkRows(Protocol):
 
 @dataclass(frozen=True)
 class Columns:
-    """What a sink writes for each output row: the kept input columns (``kept``: indexes into ``header``; None:
-    all), those at ``replaced`` positions overwritten by added values, then the ``appended`` added values.
+    """The output's columns: the kept input columns (``kept``: indexes into ``header``; None: all), those at
+    ``replaced`` positions (of the kept columns) overwritten by added values, then the ``appended`` added values.
     ``names`` and ``types`` (``string``, ``int``, ``float``) are those of the added values; ``replace`` lets a
-    JSON object's own key of an added name be overwritten in place."""
+    JSON object's own key of an added name be overwritten in place. Every sink writes rows this way, and so do the
+    workers that format CSV/TSV rows themselves."""
 
     header: list[str]
     kept: tuple[int, ...] | None
@@ -38,6 +40,45 @@ class Columns:
     replaced: list[tuple[int, int]]
     appended: list[int]
     replace: bool = False
+
+    @classmethod
+    def plan(
+        cls,
+        header: list[str],
+        kept: tuple[int, ...] | None,
+        fields: Sequence[str],
+        names: Sequence[str],
+        types: Sequence[str],
+        replace: bool,
+    ) -> Columns:
+        """Where the added ``fields`` (output ``names``, ``types``) go: appended, or with ``replace`` over the kept
+        input column of their name; a ``DataError`` for a name the kept input columns have, without ``replace``."""
+        kept_header = header if kept is None else [header[i] for i in kept]
+        appended, replaced = [], []
+        for k, name in enumerate(names):
+            if name not in kept_header:
+                appended.append(k)
+            elif replace:
+                replaced.append((kept_header.index(name), k))
+            else:
+                raise DataError(
+                    f"the input already has a column {name!r}; rename the added one "
+                    f"(--column {fields[k]}=NEW_NAME) or give --replace-columns to overwrite it"
+                )
+        return cls(list(header), kept, list(names), list(types), replaced, appended, replace)
+
+    @property
+    def added_names(self) -> list[str]:
+        """The names of the appended columns."""
+        return [self.names[k] for k in self.appended]
+
+    def reserved(self, fields: Sequence[str]) -> dict[str, str]:
+        """The added columns' names an input row must not have as its own (``{name: field}``; a JSON object's
+        keys are checked row by row): none with ``replace``, else those of the kept columns' names or all."""
+        if self.replace:
+            return {}
+        wanted = None if self.kept is None else {self.header[i] for i in self.kept}
+        return {name: field for name, field in zip(self.names, fields, strict=True) if wanted is None or name in wanted}
 
     @property
     def kept_indexes(self) -> list[int]:
