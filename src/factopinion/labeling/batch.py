@@ -38,6 +38,7 @@ from ..model import Model
 from ..tables import registry as tables
 from ..tables.columns import Columns
 from ..tables.csvstream import (
+    CHUNK_BYTES,
     BadRecord,
     CellFormat,
     Chunk,
@@ -86,10 +87,14 @@ class BatchOptions:
     Three modes: each cell is one unit (the default), each sentence is a row (``sentences``), or each cell is a
     document summarised by its sentences (``documents``). ``column_names`` renames added columns
     (``{"label": "verdict"}``); ``keep`` (with ``sentences`` or ``documents``) writes only those input columns;
+    without it, every input column is written, except, with ``sentences``, the text column (each sentence row has
+    its sentence and the number of its input row, not a copy of the whole text: name the column in ``keep`` to
+    have it);
     ``html_column`` (with ``documents``) names a column of raw HTML pages, whose main text is scored.
     ``format`` is the input's format (``tables.FORMATS``) where its name does not tell it; ``delimiter`` None
-    means tab for TSV, comma otherwise. ``jobs`` 0 means every core; ``chunk_rows`` bounds memory: at most about
-    ``2 * jobs + 1`` chunks are held at once.
+    means tab for TSV, comma otherwise. ``jobs`` 0 means every core. A chunk holds at most ``chunk_rows`` rows and
+    about ``chunk_bytes`` bytes of input (a longer row is a chunk of its own), and at most about ``2 * jobs + 1``
+    chunks are held at once: so memory is bounded by bytes whatever the shape of the rows.
     """
 
     text_column: str | None = None
@@ -102,6 +107,7 @@ class BatchOptions:
     skip_bad_rows: bool = False
     jobs: int = 0
     chunk_rows: int = 4000
+    chunk_bytes: int = CHUNK_BYTES
     documents: bool = False
     keep: tuple[str, ...] | None = None
     format: str | None = None
@@ -126,8 +132,8 @@ class BatchOptions:
         quoting_for(self.quoting)
         if self.delimiter is not None:
             check_delimiter(self.delimiter)
-        if self.chunk_rows < 1 or self.jobs < 0:
-            raise OptionError("chunk_rows must be at least 1 and jobs at least 0")
+        if self.chunk_rows < 1 or self.chunk_bytes < 1 or self.jobs < 0:
+            raise OptionError("chunk_rows and chunk_bytes must be at least 1 and jobs at least 0")
 
     @property
     def unit(self) -> Unit:
@@ -383,7 +389,7 @@ def _label_documents(task: _Task, chunk: Chunk) -> tuple[list, list[list[str]], 
 # A chunk's result holds at most about this many characters of formatted output; the sentence rows past it are
 # sent as their spans and formatted by the writer, this many characters at a time. So memory is bounded by the
 # chunk, not by its sentences times the width of their rows (each sentence row repeats its input row).
-OUTPUT_BUDGET = 1 << 24
+OUTPUT_BUDGET = 1 << 22
 
 
 @dataclass(frozen=True, slots=True)
@@ -607,7 +613,7 @@ class _Reader(Protocol):
     def skipped(self) -> list[BadRecord]: ...
 
     def chunks(
-        self, text_column: str, max_rows: int, reserved: Mapping[str, str] | None = None
+        self, text_column: str, max_rows: int, reserved: Mapping[str, str] | None = None, max_bytes: int = ...
     ) -> Iterator[tuple[Chunk, object]]: ...
 
 
@@ -640,17 +646,20 @@ def _label(
     name = reader.name
     text_column = find_text_column(reader.header, options.source_column, name)
     keep = _kept(reader.header, options.keep, name)
+    others = keep is None and options.sentences  # each sentence row carries the others, not the whole text again
+    if others:
+        keep = tuple(i for i, column in enumerate(reader.header) if column != text_column)
     unit = options.unit
     columns = Columns.plan(
         reader.header, keep, unit.columns, unit.output_names(options.column_names, unit.described),
-        [COLUMN_TYPES[field] for field in unit.columns], options.replace_columns,
+        [COLUMN_TYPES[field] for field in unit.columns], options.replace_columns, others,
     )  # fmt: skip
     sink = open_sink(columns)
     task = _Task(model, options.threshold, options.sentences, columns, sink.cells, sink.dialect, options.documents,
                  options.html_column is not None)  # fmt: skip
     sink.start(task)
     summary = BatchSummary(sentences_mode=options.mode != "cell")
-    chunks = reader.chunks(text_column, max(1, options.chunk_rows), columns.reserved(unit.columns))
+    chunks = reader.chunks(text_column, max(1, options.chunk_rows), columns.reserved(unit.columns), options.chunk_bytes)
     _pump(chunks, task, options, summary, sink.write, notify)
     sink.close()
     summary.blank_lines, summary.skipped = reader.blank_lines, reader.skipped
@@ -677,10 +686,10 @@ class _Records:
         return self.reader.skipped
 
     def chunks(
-        self, text_column: str, max_rows: int, reserved: Mapping[str, str] | None = None
+        self, text_column: str, max_rows: int, reserved: Mapping[str, str] | None = None, max_bytes: int = CHUNK_BYTES
     ) -> Iterator[tuple[Chunk, int]]:
         encoding = self.reader.encoding
-        for chunk in self.reader.chunks(self.header.index(text_column), max_rows):
+        for chunk in self.reader.chunks(self.header.index(text_column), max_rows, max_bytes):
             yield chunk, _input_bytes(chunk, encoding) if self.counted else 0
 
 

@@ -66,7 +66,7 @@ INPUT_SUFFIXES = tuple(tables.SUFFIXES) + tuple(
 MANIFEST_SUFFIX = ".done"
 MANIFEST_FORMAT = 1
 # Options that do not change an output's bytes, left out of the fingerprint.
-_NOT_IN_FINGERPRINT = frozenset({"jobs", "chunk_rows"})
+_NOT_IN_FINGERPRINT = frozenset({"jobs", "chunk_rows", "chunk_bytes"})
 
 
 def is_input_name(name: str) -> bool:
