@@ -281,8 +281,7 @@ def _run_many(inputs, options: BatchOptions, many: _ManyFiles, load: Callable[[]
         return label_on_dask(inputs, many.output_dir, many.dask_address, model=model, workers=many.dask_workers,
                              retries=many.retries, resume=many.resume, force=many.force, progress=terminal,
                              options=options)  # fmt: skip
-    from ..labeling.files import model_fingerprint, plan_jobs, run_local, total_bytes
+    from ..labeling.files import label_files
 
-    plan = plan_jobs(inputs, many.output_dir, options, model_fingerprint(model), resume=many.resume, force=many.force)
-    with files_progress(total_bytes(plan.jobs) if terminal else 0) as progress:
-        return run_local(plan, model, progress=progress)
+    return label_files(inputs, many.output_dir, model, resume=many.resume, force=many.force, options=options,
+                       progress_bar=files_progress if terminal else None)  # fmt: skip

@@ -42,12 +42,12 @@ from ..tables.csvstream import (
     BadRecord,
     CellFormat,
     Chunk,
-    RecordReader,
     RecordWriter,
     check_delimiter,
     find_text_column,
     quoting_for,
 )
+from ..tables.delimited import DelimitedReader
 from ..tables.streams import CountingReader, is_compressed, open_input, open_output
 from ..text import segment, split_sentences
 
@@ -667,29 +667,20 @@ def _label(
     return summary
 
 
-class _Records:
-    """CSV/TSV records for a sink of the same dialect (``csvstream.RecordReader``): each chunk goes to the
-    workers with its records' text, and comes with its size in bytes where progress is counted."""
+class _Records(DelimitedReader):
+    """CSV/TSV records for a sink of the same dialect: each chunk goes to the workers with its records' text (not
+    as rows to parse), and comes with its size in bytes where progress is counted."""
 
     def __init__(self, source: BinaryIO, name: str, options: BatchOptions, *, counted: bool):
-        self.delimiter = options.delimiter or ","
-        self.reader = RecordReader(source, name=name, delimiter=self.delimiter, encoding=options.encoding,
-                                   skip_bad=options.skip_bad_rows, quoting=options.quoting)  # fmt: skip
-        self.name, self.header, self.counted = name, self.reader.header, counted
+        self.delimiter, self.counted = options.delimiter or ",", counted
+        super().__init__(source, name=name, delimiter=self.delimiter, encoding=options.encoding,
+                         skip_bad=options.skip_bad_rows, quoting=options.quoting)  # fmt: skip
 
-    @property
-    def blank_lines(self) -> int:
-        return self.reader.blank_lines
-
-    @property
-    def skipped(self) -> list[BadRecord]:
-        return self.reader.skipped
-
-    def chunks(
+    def chunks(  # type: ignore[override]
         self, text_column: str, max_rows: int, reserved: Mapping[str, str] | None = None, max_bytes: int = CHUNK_BYTES
     ) -> Iterator[tuple[Chunk, int]]:
-        encoding = self.reader.encoding
-        for chunk in self.reader.chunks(self.header.index(text_column), max_rows, max_bytes):
+        encoding = self.records.encoding
+        for chunk in self.records.chunks(self.header.index(text_column), max_rows, max_bytes):
             yield chunk, _input_bytes(chunk, encoding) if self.counted else 0
 
 
@@ -699,7 +690,7 @@ class _SpliceSink:
     columns, the row formatted anew); progress counts each chunk's input bytes as it is written."""
 
     def __init__(self, out: BinaryIO, records: _Records, progress: Progress | None):
-        reader = records.reader
+        reader = records.records
         self.records, self.progress, self.reported = records, progress, 0
         self.cells = CellFormat(records.delimiter, reader.quoting, reader.line_terminator)
         self.dialect = {"delimiter": records.delimiter, "quoting": reader.quoting, "strict": True}
@@ -711,7 +702,7 @@ class _SpliceSink:
 
     def start(self, task: _Task) -> None:
         self.task = task
-        self.writer.write(_format_header(task, self.records.reader.header_text))
+        self.writer.write(_format_header(task, self.records.records.header_text))
 
     def write(self, pieces: object, size: object, counts: ChunkCounts) -> None:
         for text in _formatted(self.task, pieces):  # type: ignore[arg-type]
@@ -721,7 +712,7 @@ class _SpliceSink:
             self.reported += size  # type: ignore[operator]
 
     def close(self) -> None:
-        read = self.records.reader.bytes_read
+        read = self.records.records.bytes_read
         if self.progress is not None and read > self.reported:
             self.progress(read - self.reported, 0)
         self.writer.close()

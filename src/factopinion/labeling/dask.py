@@ -49,7 +49,7 @@ INSTALL = 'pip install "factopinion[dask]"'
 try:
     import dask  # the Dask package (an absolute import), never this module
     import distributed
-except ImportError:  # tests/test_fileset.py hides Dask to check this
+except ImportError:  # tests/labeling/test_files.py hides Dask to check this
     raise MissingExtra(f"Dask is not installed: {INSTALL}") from None
 
 if TYPE_CHECKING:

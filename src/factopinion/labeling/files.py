@@ -24,6 +24,7 @@ import os
 import socket
 import time
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -448,17 +449,23 @@ def label_files(
     resume: bool = False,
     force: bool = False,
     progress: Progress | None = None,
+    progress_bar: Callable[[int], AbstractContextManager[Progress | None]] | None = None,
     options: BatchOptions | None = None,
     **fields,
 ) -> RunSummary:
     """Label ``inputs`` (paths, globs, folders: see ``find_inputs``) into ``output_dir``, one output per input with
     the same name (and so the same format), one file after another on this machine. ``options`` (a
     ``BatchOptions``), or ``BatchOptions``' fields as keywords, are the same for every file (each file's format
-    and delimiter come from its name unless given). See ``plan_jobs`` for ``resume`` and ``force``."""
+    and delimiter come from its name unless given). See ``plan_jobs`` for ``resume`` and ``force``. ``progress``
+    is told the bytes and rows of each chunk written; or ``progress_bar``, given the bytes of the inputs still to
+    label, opens the context that gives it (a bar on a terminal, say)."""
     plan = plan_jobs(
         inputs, output_dir, batch_options(options, **fields), model_fingerprint(model), resume=resume, force=force
     )
-    return run_local(plan, model, progress=progress)
+    if progress_bar is None:
+        return run_local(plan, model, progress=progress)
+    with progress_bar(total_bytes(plan.jobs)) as bar:
+        return run_local(plan, model, progress=bar)
 
 
 def total_bytes(jobs: Iterable[FileJob]) -> int:

@@ -27,29 +27,29 @@ class DelimitedReader:
     """CSV/TSV records (``csvstream.RecordReader``) as chunks and blocks for a sink of another format."""
 
     def __init__(self, stream: Any, *, name: str, delimiter: str, encoding: str, skip_bad: bool, quoting: str = "auto"):
-        self._reader = RecordReader(
+        self.records = RecordReader(
             stream, name=name, delimiter=delimiter, encoding=encoding, skip_bad=skip_bad, quoting=quoting
         )
         self.name = name
-        self.header = self._reader.header
-        self._dialect = {"delimiter": delimiter, "quoting": self._reader.quoting, "strict": True}
-        self.has_bom = self._reader.has_bom
+        self.header = self.records.header
+        self._dialect = {"delimiter": delimiter, "quoting": self.records.quoting, "strict": True}
+        self.has_bom = self.records.has_bom
         self.schema = None
         self.typed = False  # its values are text
 
     @property
     def blank_lines(self) -> int:
-        return self._reader.blank_lines
+        return self.records.blank_lines
 
     @property
     def skipped(self) -> list[BadRecord]:
-        return self._reader.skipped
+        return self.records.skipped
 
     def chunks(
         self, text_column: str, max_rows: int, reserved: Mapping[str, str] | None = None, max_bytes: int = CHUNK_BYTES
     ) -> Iterator[tuple[Chunk, CsvRows]]:
         column = self.header.index(text_column)
-        for chunk in self._reader.chunks(column, max_rows, max_bytes):
+        for chunk in self.records.chunks(column, max_rows, max_bytes):
             block = CsvRows(chunk.records, self._dialect)
             yield indexed_chunk(len(chunk.texts), chunk.texts, chunk.numbers), block
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import invoke
+from helpers import ROOT, invoke
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -422,7 +422,7 @@ main(sys.argv[1:])
 def with_psv(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     (tmp_path / "psvformat.py").write_text(PSV_MODULE, "utf-8")
     command = [sys.executable, "-c", WITH_PSV, str(tmp_path), *args]
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "src")}
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     return subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path)
 
 

@@ -11,15 +11,13 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
-from conftest import invoke
+from helpers import PAGES, invoke
 
 from factopinion.errors import DataError, OptionError
 from factopinion.sources import decode_html, extract_page, fetch, looks_like_html
 
-PAGES = Path(__file__).resolve().parent / "pages"
 APP_SHELL = b'<html><head><title>Loading</title></head><body><div id="app"></div><script>run()</script></body></html>'
 
 
