@@ -49,6 +49,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--megabytes", type=float, default=30, help="size of the article archive and the rows file")
     parser.add_argument("--cell-megabytes", type=float, default=50, help="size of the single cell (default 50 MB)")
+    parser.add_argument("--long-cell-megabytes", type=float, default=30, help="a cell within the reader's limit")
     parser.add_argument("--keep", type=Path, help="keep the generated files in this folder")
     add_record_option(parser)
     args = parser.parse_args()
@@ -58,7 +59,9 @@ def main() -> int:
         articles, rows, big = workdir / "articles.csv", workdir / "rows.csv", workdir / "big-cell.csv"
         n_articles = write_articles(articles, megabytes=args.megabytes)
         n_rows = write_rows(rows, megabytes=args.megabytes)
+        long = workdir / "long-cell.csv"
         write_big_cell(big, args.cell_megabytes)
+        write_big_cell(long, args.long_cell_megabytes)
         mib = {path: path.stat().st_size / 2**20 for path in (articles, rows, big)}
         print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; peak RSS of the process tree of "
               f"factopinion label at default settings (target <= {PEAK_TARGET_MIB} MiB):")  # fmt: skip
@@ -69,6 +72,9 @@ def main() -> int:
             (f"one-line cells ({n_rows:,} rows, {mib[rows]:.0f} MiB)", rows, []),
             (f"a single {args.cell_megabytes:g} MB cell, --sentences", big, ["--sentences"]),
             (f"a single {args.cell_megabytes:g} MB cell, --documents", big, ["--documents"]),
+            (f"a single {args.long_cell_megabytes:g} MB cell (within the limit)", long, []),
+            (f"a single {args.long_cell_megabytes:g} MB cell, --sentences", long, ["--sentences"]),
+            (f"a single {args.long_cell_megabytes:g} MB cell, --documents", long, ["--documents"]),
         ]
         missed = 0
         sentences_size = 0.0

@@ -417,7 +417,7 @@ def test_label_counts_rows_that_are_not_english_and_warns_once(tmp_path):
     assert english.stderr == ""
 
 
-def test_past_the_first_thousand_rows_the_count_is_estimated_from_a_sample(tmp_path, model):
+def test_past_the_first_hundred_rows_the_count_is_estimated_from_a_sample(tmp_path, model):
     from factopinion.labeling.batch import LANGUAGE_ALL_ROWS, LANGUAGE_STRIDE, BatchOptions, label_file
 
     source = tmp_path / "mixed.csv"
@@ -434,6 +434,6 @@ def test_past_the_first_thousand_rows_the_count_is_estimated_from_a_sample(tmp_p
         assert summary.not_english_rows == expected and abs(expected - 1000) < 30
         assert f", about {expected:,} not English, " in summary.line()
         assert summary.not_english_line() == (
-            f"about {expected:,} rows do not look like English (from one row in 8 after the first 1,000): "
+            f"about {expected:,} rows do not look like English (from one row in 8 after the first 100): "
             "the model is trained on English news only"
         )

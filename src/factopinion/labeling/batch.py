@@ -69,7 +69,7 @@ __all__ = [
 Progress = Callable[[int, int], None]
 
 # Rows whose language is checked: all of the first LANGUAGE_ALL_ROWS, then one in LANGUAGE_STRIDE.
-LANGUAGE_ALL_ROWS = 1000
+LANGUAGE_ALL_ROWS = 100
 LANGUAGE_STRIDE = 8
 
 # The columns each mode adds, in order (``document.UNITS``).
@@ -77,7 +77,8 @@ ROW_COLUMNS = UNITS["cell"].columns
 SENTENCE_COLUMNS = UNITS["sentence"].columns
 DOCUMENT_COLUMNS = UNITS["document"].columns
 ADVICE_MEDIAN = 3  # in cell mode, a median of this many sentences per cell or more gets a warning
-ADVICE_SAMPLE = 500  # cells of the first chunk counted for it
+ADVICE_SAMPLE = 500  # cells of the first chunk counted for it, at most
+ADVICE_CHARACTERS = 8192  # and about this many characters of them
 
 
 @dataclass(frozen=True)
@@ -302,10 +303,10 @@ def _init_worker(task: _Task) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if STOP_SIGNAL is not None:
         signal.signal(STOP_SIGNAL, _stop)
-    _exit_with_parent()
+    exit_with_parent()
 
 
-def _exit_with_parent() -> None:
+def exit_with_parent() -> None:
     """On Linux, have the kernel end this worker if its parent dies (even by SIGKILL); elsewhere do nothing."""
     with contextlib.suppress(Exception):
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
@@ -362,8 +363,16 @@ def score_documents(model: Model, texts: list[str], threshold: float) -> list[li
 
 def multi_sentence_advice(texts: list[str]) -> str | None:
     """Advice for cell mode when the cells are clearly multi-sentence (a median of ``ADVICE_MEDIAN`` or more
-    sentences among up to ``ADVICE_SAMPLE`` non-blank cells), else None."""
-    counts = [len(segment(text).sentences) for text in texts[:ADVICE_SAMPLE] if text.strip()]
+    sentences among the first non-blank cells: up to ``ADVICE_SAMPLE`` of them and about ``ADVICE_CHARACTERS``),
+    else None. Bounded by characters, so a file of a few hundred rows (one of many small files) pays milliseconds,
+    not a split of every row."""
+    counts, size = [], 0
+    for text in texts[:ADVICE_SAMPLE]:
+        if size >= ADVICE_CHARACTERS:
+            break
+        if text.strip():
+            counts.append(len(segment(text).sentences))
+            size += len(text)
     if not counts or (median := statistics.median(counts)) < ADVICE_MEDIAN:
         return None
     return (
@@ -570,7 +579,8 @@ class _Labeler:
 # -- the run -------------------------------------------------------------------------------------------------------
 
 
-def _jobs(jobs: int) -> int:
+def job_count(jobs: int) -> int:
+    """The worker processes ``jobs`` asks for: itself, or with 0 every core this process may use."""
     if jobs > 0:
         return jobs
     try:
@@ -771,7 +781,7 @@ def _pump(
         summary.warnings.append(advice)
         if notify is not None:
             notify(advice)
-    labeler = _Labeler(task, _jobs(options.jobs) if len(head) > 1 else 1)  # a small input never starts a pool
+    labeler = _Labeler(task, job_count(options.jobs) if len(head) > 1 else 1)  # a small input never starts a pool
     pending: deque[tuple[Future, object]] = deque()
 
     def flush_one() -> None:
