@@ -21,7 +21,7 @@ LAYERS = [
     {"encoding", "language", "document", "atomic"},
     {"engine"},
     {"training.signals"},
-    {"training.features", "training.lexicon", "training.calibration"},
+    {"training.features", "training.lexicon", "training.calibration", "training.vectors"},
     {"training.export"},
     {"model"},
     {"tables", "sources", "html"},
@@ -35,9 +35,9 @@ LAYERS = [
 # The layers inside a folder.
 INSIDE = {
     "engine": [
-        {"fields", "analysis"},
+        {"fields", "analysis", "vectors"},
         {"blocks.base"},
-        {"blocks.tfidf", "blocks.style", "blocks.lexicon"},
+        {"blocks.tfidf", "blocks.style", "blocks.lexicon", "blocks.vectors"},
         {"scorer"},
         {"explain"},
     ],
