@@ -7,9 +7,11 @@ and the peak memory of the whole process tree.
     python bench/batch.py --rows 20000 --jobs 1
     python bench/batch.py --rows 200000 --reference ../main/src   # this checkout against another, same run
 
-It generates a CSV of news-like rows (id, date, source, author, text of one or two sentences of mixed fact and
-opinion, a number-like score, a sparse notes column with quotes, commas, newlines and null-like strings), then
-runs the installed ``factopinion`` console script on it in a subprocess, as a user would. Then the same rows as
+It generates a CSV of news rows from the project's own sentences (``corpus.write_rows``: id, date, source, author,
+a text of one or two real-length news sentences, a number-like score, a sparse notes column with quotes, commas,
+newlines and null-like strings), then runs the installed ``factopinion`` console script on it in a subprocess, as
+a user would, in turn with a pandas read+write of the same file, ``--repeats`` times (medians and ranges; targets
+printed beside the figures, with "met" or "MISSED"). Then the same rows as
 Parquet (row groups of 100,000 rows, written with pyarrow) are labeled into Parquet, for the rows/s and peak
 memory of the Parquet path beside the CSV one (``--no-parquet`` skips it). Everything is measured in the same run
 on the same machine, so the ratios are what to compare. ``--reference SRC`` also times the same label commands
@@ -22,7 +24,6 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import random
 import shutil
 import subprocess
 import sys
@@ -32,69 +33,19 @@ from pathlib import Path
 
 import pandas as pd
 import psutil
+from corpus import Spread, verdict, write_rows
 from recording import add_record_option, recorded
 
 from factopinion import load_model
 from factopinion.bundled import bundled_pipeline
 
-NAMES = "Maria Lopez|John Okafor|Wei Chen|Anna Schmidt|Rahul Mehta|Fatima Ali|Tom Becker|Sara Nilsen".split("|")
-ROLES = "the mayor|the finance minister|a company spokesperson|the police chief|the union leader|the senator".split("|")
-ORGS = "the city council|the central bank|Acme Corp.|the health ministry|the school board|the EU Commission".split("|")
-VERBS = "raise|cut|freeze|review|publish|approve|delay|fund".split("|")
-THINGS = "bus fares|interest rates|the housing budget|its climate targets|teacher salaries|the new stadium".split("|")
-DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|last week|on Saturday".split("|")
-ADJECTIVES = "reckless|overdue|shameful|brilliant|misguided|long overdue|a disgrace|the right call".split("|")
-FACT = [
-    "{role} {name} said on {day} that {org} would {verb} {things} by {n} percent.",
-    "{org} voted {n} to {m} {day} to {verb} {things}, according to minutes seen by reporters.",
-    "According to a report published {day}, {org} spent {n} million euros on {things} in {year}.",
-    "{name}, {role}, told reporters that {things} had risen {n} percent since {year}.",
-    "The decision to {verb} {things} was announced {day} in a statement from {org}.",
-    "Police said {n} people were detained after the protest outside {org} on {day}.",
-]
-OPINION = [
-    "The decision to {verb} {things} is {adj}, and {org} should be ashamed of it.",
-    "We must stop pretending that {things} can wait another {n} years.",
-    "Frankly, {name} has shown once again why {org} cannot be trusted with {things}.",
-    "Is anyone surprised that {org} chose to {verb} {things} yet again?",
-    "It is time for {org} to admit that its plan for {things} is {adj}.",
-    "This newspaper believes {org} should {verb} {things} before it is too late.",
-]
-NOTES = ["", "", "", "NA", "null", "N/A", '="00123"', 'He said, "no comment."', "line one\nline two", "1e5", "007"]
-
-
-def sentence(rng: random.Random) -> str:
-    """One news-like sentence: a reported fact (55%) or the author's opinion."""
-    template = rng.choice(FACT if rng.random() < 0.55 else OPINION)
-    text = template.format(
-        role=rng.choice(ROLES), name=rng.choice(NAMES), org=rng.choice(ORGS), verb=rng.choice(VERBS),
-        things=rng.choice(THINGS), day=rng.choice(DAYS), adj=rng.choice(ADJECTIVES), n=rng.randint(2, 90),
-        m=rng.randint(1, 9), year=rng.randint(1990, 2024),
-    )  # fmt: skip
-    return text[0].upper() + text[1:]
-
 
 def generate(path: Path, *, rows: int | None, megabytes: float | None, seed: int = 7) -> tuple[int, list[str]]:
-    """Write the CSV; return its row count and its texts."""
-    rng = random.Random(seed)
-    texts: list[str] = []
-    limit = None if megabytes is None else int(megabytes * 1024 * 1024)
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["id", "date", "source", "author", "text", "score", "notes"])
-        i = 0
-        while (rows is not None and i < rows) or (limit is not None and f.tell() < limit):
-            text = sentence(rng) if rng.random() < 0.8 else f"{sentence(rng)} {sentence(rng)}"
-            if rng.random() < 0.01:
-                text = ""
-            texts.append(text)
-            writer.writerow([
-                f"a{i:08d}", f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-                rng.choice(["wire", "op-ed", "blog"]), rng.choice(NAMES), text, f"{rng.random() * 10:.3f}",
-                rng.choice(NOTES),
-            ])  # fmt: skip
-            i += 1
-    return i, texts
+    """Write the CSV of news rows (``corpus.write_rows``: the project's own sentences); return its row count and
+    its texts."""
+    n = write_rows(path, rows=rows, megabytes=megabytes, seed=seed)
+    with path.open(newline="", encoding="utf-8") as f:
+        return n, [row["text"] for row in csv.DictReader(f)]
 
 
 def run_with_peak_rss(command: list[str]) -> tuple[float, float, subprocess.CompletedProcess]:
@@ -169,6 +120,7 @@ def main() -> None:
     parser.add_argument("--sentences", action="store_true", help="benchmark label --sentences")
     parser.add_argument("--keep", type=Path, help="keep the generated files in this folder")
     parser.add_argument("--no-parquet", action="store_true", help="skip the Parquet run")
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved runs of label and pandas (median)")
     parser.add_argument("--reference", type=Path, help="another checkout's src folder to compare throughput with")
     parser.add_argument("--repeat", type=int, default=2, help="runs of each command with --reference (best kept)")
     add_record_option(parser)
@@ -190,9 +142,19 @@ def main() -> None:
             command += ["--jobs", str(args.jobs)]
         if args.sentences:
             command.append("--sentences")
-        label_s, peak_mb, result = run_with_peak_rss(command)
-        if result.returncode != 0:
-            sys.exit(f"factopinion label failed: {result.stderr.strip()}")
+        label_runs, pandas_runs, peak_mb = [], [], 0.0
+        for _ in range(args.repeats):  # label and the pandas floor in turn
+            seconds, peak, result = run_with_peak_rss([*command, "--force"])
+            if result.returncode != 0:
+                sys.exit(f"factopinion label failed: {result.stderr.strip()}")
+            label_runs.append(seconds)
+            peak_mb = max(peak_mb, peak)
+            t = time.perf_counter()
+            frame = pd.read_csv(source, dtype=str, keep_default_na=False)
+            frame.to_csv(workdir / "pandas.csv", index=False)
+            pandas_runs.append(time.perf_counter() - t)
+            del frame
+        label_s, pandas_s = Spread(label_runs).median, Spread(pandas_runs).median
 
         pipeline = bundled_pipeline()
         present = [text for text in texts if text.strip()]
@@ -205,20 +167,16 @@ def main() -> None:
         load_model().predict_proba(present)
         data_s = time.perf_counter() - t
 
-        t = time.perf_counter()
-        frame = pd.read_csv(source, dtype=str, keep_default_na=False)
-        frame.to_csv(workdir / "pandas.csv", index=False)
-        pandas_s = time.perf_counter() - t
-        del frame
-
         print(f"factopinion label INPUT -o OUTPUT {' '.join(command[5:])}")
-        print(f"  label (whole command):              {label_s:7.1f} s {n / label_s:10,.0f} rows/s")
+        print(f"  label (whole command):              {Spread(label_runs).text()} {n / label_s:10,.0f} rows/s")
         print(f"  pipeline predict_proba, 1 process:  {predict_s:7.1f} s {len(present) / predict_s:10,.0f} rows/s")
         print(f"  model.json scorer, 1 process:       {data_s:7.1f} s {len(present) / data_s:10,.0f} rows/s")
-        print(f"  pandas read+write (floor):          {pandas_s:7.1f} s {n / pandas_s:10,.0f} rows/s")
+        print(f"  pandas read+write (floor):          {Spread(pandas_runs).text()} {n / pandas_s:10,.0f} rows/s")
         speedup = predict_s / label_s * n / len(present)
-        print(f"  label / pipeline predict_proba throughput: {speedup:.2f}x (target >= 2.5x)")
-        print(f"  label time / pandas I/O time:              {label_s / pandas_s:.2f}x (target <= 3x)")
+        ratios = Spread([a / b for a, b in zip(label_runs, pandas_runs, strict=True)])
+        print(f"  label / pipeline predict_proba throughput: {speedup:.2f}x (target >= 2.5x) {verdict(speedup >= 2.5)}")
+        print(f"  label time / pandas I/O time:              {ratios.median:.2f}x [{min(ratios.values):.2f}-"
+              f"{max(ratios.values):.2f}] (target <= 2x) {verdict(ratios.median <= 2)}")  # fmt: skip
         print(f"  peak RSS of the process tree:              {peak_mb:,.0f} MiB  (input {size_mb:,.0f} MiB)")
         if not args.no_parquet:
             parquet_run(source, workdir, command, n, label_s, peak_mb)

@@ -4,8 +4,9 @@
     python bench/engine.py --model DIR     # another model folder (model.json + model.joblib)
 
 Prints, from one run on this machine (ratios against references measured in the same run):
-- scoring throughput of the data file against ``Pipeline.predict_proba``, same model and sentences, one process
-  (target >= 3x), wall and CPU time, best of interleaved repeats, and the largest difference in probability;
+- scoring throughput of the data file against ``Pipeline.predict_proba``, same model and sentences, one process,
+  wall and CPU time, medians of interleaved repeats (targets: >= 100,000 sentences per CPU-second and >= 3x the
+  pipeline in CPU time; CPU time, since the machine is shared), and the largest difference in probability;
 - ``factopinion score`` on one sentence, cold start, against a bare ``python -c "import sklearn.linear_model"``
   (targets <= 0.5 s and <= 0.3x), median of interleaved runs;
 - the memory of the loaded model against the unpickled pipeline (Python heap held by the model, and the whole
@@ -30,6 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from corpus import verdict  # noqa: E402
 from recording import add_record_option, recorded  # noqa: E402
 
 from factopinion.bundled import bundled_data_dir, bundled_model_dir  # noqa: E402
@@ -37,6 +39,7 @@ from factopinion.model import read_model, read_pipeline  # noqa: E402
 from factopinion.training.datasets import data_files, read_labeled, read_labeled_files  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "checkthat-en"
+SCORER_TARGET = 100_000  # sentences per CPU-second, one process (issue 23)
 SENTENCE = "The council said on Tuesday that the plan is a disgrace and must be dropped."
 
 
@@ -48,8 +51,8 @@ def sentences() -> list[str]:
     return found
 
 
-def best_of(functions: dict, repeats: int) -> dict[str, tuple[float, float]]:
-    """Each function's best wall and best CPU time over ``repeats`` interleaved runs."""
+def median_of(functions: dict, repeats: int) -> dict[str, tuple[float, float]]:
+    """Each function's median wall and median CPU time over ``repeats`` interleaved runs."""
     wall: dict[str, list[float]] = {name: [] for name in functions}
     cpu: dict[str, list[float]] = {name: [] for name in functions}
     for _ in range(repeats):
@@ -58,14 +61,14 @@ def best_of(functions: dict, repeats: int) -> dict[str, tuple[float, float]]:
             function()
             wall[name].append(time.perf_counter() - w)
             cpu[name].append(time.process_time() - c)
-    return {name: (min(wall[name]), min(cpu[name])) for name in functions}
+    return {name: (statistics.median(wall[name]), statistics.median(cpu[name])) for name in functions}
 
 
 def throughput(directory: Path, texts: list[str], repeats: int) -> None:
     model = read_model(directory)
     pipeline = read_pipeline(directory)
     difference = float(np.abs(model.opinion_probability(texts) - pipeline.predict_proba(texts)[:, 1]).max())
-    times = best_of(
+    times = median_of(
         {
             "pipeline": lambda: pipeline.predict_proba(texts),
             "data": lambda: model.opinion_probability(texts),
@@ -74,10 +77,12 @@ def throughput(directory: Path, texts: list[str], repeats: int) -> None:
     )
     (pw, pc), (dw, dc) = times["pipeline"], times["data"]
     n = len(texts)
-    print(f"scoring {n:,} sentences in one process (best of {repeats}, interleaved):")
+    print(f"scoring {n:,} sentences in one process (median of {repeats}, interleaved):")
     print(f"  Pipeline.predict_proba:  {n / pw:9,.0f} sentences/s wall  {n / pc:9,.0f} /s CPU")
-    print(f"  model.json scorer:       {n / dw:9,.0f} sentences/s wall  {n / dc:9,.0f} /s CPU")
-    print(f"  scorer / pipeline:       {pw / dw:9.2f}x wall          {pc / dc:9.2f}x CPU   (target >= 3x)")
+    print(f"  model.json scorer:       {n / dw:9,.0f} sentences/s wall  {n / dc:9,.0f} /s CPU   "
+          f"(target >= {SCORER_TARGET:,} /s CPU) {verdict(n / dc >= SCORER_TARGET)}")  # fmt: skip
+    print(f"  scorer / pipeline:       {pw / dw:9.2f}x wall          {pc / dc:9.2f}x CPU   (target >= 3x CPU) "
+          f"{verdict(pc / dc >= 3)}")  # fmt: skip
     print(f"  largest probability difference: {difference:.1e}  (must be <= 1e-9)")
 
 

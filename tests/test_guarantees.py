@@ -536,7 +536,7 @@ def test_delimiters_that_could_collide_with_added_values_are_refused(tmp_path, d
 def test_other_delimiters_round_trip_with_every_added_cell(tmp_path, delimiter):
     source = tmp_path / "in.txt"
     source.write_text(f'id{delimiter}text\n1{delimiter}"It rained {delimiter} hard. It is a disgrace!"\n')
-    result = run("label", str(source), "--delimiter", delimiter, "--sentences", "-q")
+    result = run("label", str(source), "--delimiter", delimiter, "--sentences", "--keep", "id,text", "-q")
     assert result.exit_code == 0, result.stderr
     rows = list(csv.reader(io.StringIO(result.stdout, newline=""), delimiter=delimiter))
     assert [len(row) for row in rows] == [9, 9, 9]
@@ -672,11 +672,12 @@ def test_sentence_rows_are_formatted_a_budget_at_a_time(model, monkeypatch, rows
     cell = "Prices rose by 3 percent on Monday, officials said. " * sentences_per_cell
     data = ("id,text,note\n" + "".join(f'{i},"{cell}",{"n" * note}\n' for i in range(rows))).encode()
     monkeypatch.setattr(batch, "OUTPUT_BUDGET", 1 << 20)
-    peak, size, digest = sentence_rows_peak(model, data, jobs=1)
+    wide = ("id", "text", "note")  # each sentence row repeats the whole input row: the widest output
+    peak, size, digest = sentence_rows_peak(model, data, jobs=1, keep=wide)
     assert size > 20 << 20  # the output is sentences x row width
     assert peak < 12 << 20, f"peak {peak:,} bytes for an output of {size:,}"
     monkeypatch.setattr(batch, "OUTPUT_BUDGET", 1 << 30)  # unbounded, as before: the same bytes
-    assert sentence_rows_peak(model, data, trace=False, jobs=1)[1:] == (size, digest)
+    assert sentence_rows_peak(model, data, trace=False, jobs=1, keep=wide)[1:] == (size, digest)
 
 
 def test_sentence_rows_past_the_budget_are_the_same_bytes_on_a_pool(tmp_path, monkeypatch, model):
@@ -818,7 +819,7 @@ def test_a_model_whose_probabilities_are_nan_is_refused_at_load(tmp_path, model)
 def test_replace_columns_on_a_one_column_file_with_a_blank_line(tmp_path):
     source = tmp_path / "one.csv"
     source.write_text("text\nIt rained.\n\nThe plan is a disgrace!\n")
-    for args in ([], ["--sentences"]):
+    for args in ([], ["--sentences", "--keep", "text"]):
         result = run("label", str(source), "--replace-columns", "--column", "label=text", *args, "-q")
         assert result.exit_code == 0, result.stderr
         rows = list(csv.reader(io.StringIO(result.stdout)))

@@ -105,8 +105,12 @@ def _check_folder(name: str) -> None:
 
 
 @contextlib.contextmanager
-def atomic_output(path: str | Path, *, overwrite: bool = False, buffer_size: int = 1 << 20) -> Iterator[BinaryIO]:
-    """Yield a binary file that becomes ``path`` when the block ends without an exception.
+def atomic_output(
+    path: str | Path, *, overwrite: bool = False, buffer_size: int = 1 << 20, durable: bool = True
+) -> Iterator[BinaryIO]:
+    """Yield a binary file that becomes ``path`` when the block ends without an exception; ``durable``: its bytes
+    reach the disk (``fsync``) before it takes the name (not needed where losing a whole file to a crash is
+    harmless, such as a manifest that ``--resume`` then does not find).
 
     Without ``overwrite`` an existing ``path`` is never replaced (checked before and, through a hard link, at the
     moment the file takes its name). A symlink to a regular file is followed: its target is replaced, keeping its
@@ -131,7 +135,8 @@ def atomic_output(path: str | Path, *, overwrite: bool = False, buffer_size: int
         with io.BufferedWriter(_Named(io.FileIO(fd, "wb"), path), buffer_size) as file:
             yield file
             file.flush()
-            _Named.check(path, os.fsync, file.fileno())
+            if durable:
+                _Named.check(path, os.fsync, file.fileno())
         _publish(tmp, target, overwrite, path)
     finally:
         with contextlib.suppress(FileNotFoundError):

@@ -84,7 +84,9 @@ def test_sentences_one_row_per_sentence(articles):
     assert result.exit_code == 0, result.output
     rows = read_csv(result.stdout)
     assert rows[0] == [
-        *ARTICLES[0],
+        "id",
+        "score",
+        "note",  # every input column but the text: the sentence and its row number stand in for it
         "row",
         "sentence_index",
         "start",
@@ -94,15 +96,26 @@ def test_sentences_one_row_per_sentence(articles):
         "opinion_probability",
     ]
     body = rows[1:]
-    assert [r[4] for r in body] == ["1", "2", "2", "3", "4"]
-    assert [r[5] for r in body] == ["0", "0", "1", "", "0"]
+    assert [r[3] for r in body] == ["1", "2", "2", "3", "4"]
+    assert [r[4] for r in body] == ["0", "0", "1", "", "0"]
     for row in body:
+        if row[4]:
+            assert ARTICLES[int(row[3])][1][int(row[5]) : int(row[6])] == row[7]
+            assert row[8] in ("fact", "opinion")
+    assert body[3][4:] == ["", "", "", "", "", ""]  # the empty cell keeps its row
+    assert [r[:3] for r in body] == [[a[0], *a[2:]] for a in (ARTICLES[i] for i in (1, 2, 2, 3, 4))]
+    assert "4 rows, 4 sentences: 3 labeled, 1 empty" in result.stderr
+
+
+def test_sentences_keep_the_text_column_when_asked(articles):
+    result = run(str(articles), "--sentences", "--keep", "id,text,score,note")
+    assert result.exit_code == 0, result.output
+    rows = read_csv(result.stdout)
+    assert rows[0][:4] == ARTICLES[0]
+    assert [r[:4] for r in rows[1:]] == [ARTICLES[1], ARTICLES[2], ARTICLES[2], ARTICLES[3], ARTICLES[4]]
+    for row in rows[1:]:
         if row[5]:
             assert row[1][int(row[6]) : int(row[7])] == row[8]
-            assert row[9] in ("fact", "opinion")
-    assert body[3][5:] == ["", "", "", "", "", ""]  # the empty cell keeps its row
-    assert [r[:4] for r in body] == [ARTICLES[1], ARTICLES[2], ARTICLES[2], ARTICLES[3], ARTICLES[4]]
-    assert "4 rows, 4 sentences: 3 labeled, 1 empty" in result.stderr
 
 
 def test_column_names_and_conflicts(tmp_path, articles):
@@ -121,11 +134,13 @@ def test_column_names_and_conflicts(tmp_path, articles):
     result = run(str(articles), "--column", "row=r")  # a --sentences column, without --sentences: the same error
     assert result.exit_code == 2 and "without --sentences" in result.stderr
     result = run(str(articles), "--sentences", "--column", "row=r")
-    assert result.exit_code == 0 and read_csv(result.stdout)[0][len(ARTICLES[0])] == "r"
+    assert result.exit_code == 0 and read_csv(result.stdout)[0][len(ARTICLES[0]) - 1] == "r"  # the text left out
     result = run(str(articles), "--sentences")  # text column named 'text': no conflict
     assert result.exit_code == 0
     sentences = write_csv(tmp_path / "s.csv", [["sentence"], ["It rained. We loved it!"]])
-    result = run(str(sentences), "--sentences")
+    result = run(str(sentences), "--sentences")  # the text column is not written: no conflict either
+    assert result.exit_code == 0 and read_csv(result.stdout)[0][0] == "row"
+    result = run(str(sentences), "--sentences", "--keep", "sentence")
     assert result.exit_code == 1 and "already has a column 'sentence'" in result.stderr
 
 
@@ -402,7 +417,7 @@ def test_label_counts_rows_that_are_not_english_and_warns_once(tmp_path):
     assert english.stderr == ""
 
 
-def test_past_the_first_thousand_rows_the_count_is_estimated_from_a_sample(tmp_path, model):
+def test_past_the_first_hundred_rows_the_count_is_estimated_from_a_sample(tmp_path, model):
     from factopinion.labeling.batch import LANGUAGE_ALL_ROWS, LANGUAGE_STRIDE, BatchOptions, label_file
 
     source = tmp_path / "mixed.csv"
@@ -419,6 +434,6 @@ def test_past_the_first_thousand_rows_the_count_is_estimated_from_a_sample(tmp_p
         assert summary.not_english_rows == expected and abs(expected - 1000) < 30
         assert f", about {expected:,} not English, " in summary.line()
         assert summary.not_english_line() == (
-            f"about {expected:,} rows do not look like English (from one row in 8 after the first 1,000): "
+            f"about {expected:,} rows do not look like English (from one row in 8 after the first 100): "
             "the model is trained on English news only"
         )

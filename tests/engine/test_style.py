@@ -69,3 +69,42 @@ def test_the_quotation_pattern_is_its_plainer_form(text):
 def test_unknown_signal_lists_the_valid_ones():
     with pytest.raises(ValueError, match="unknown style signals \\['rhyme'\\]; choose from attribution, quotation"):
         StyleFeatures(("rhyme",)).fit(["x"])
+
+
+# -- the prefilter: which characters a style pattern needs, so it is searched only in sentences that have one -------
+
+PREFILTERED = [
+    *STYLE_PATTERNS.values(),
+    re.compile(r"(?:x|y)+z"), re.compile(r"a?b"), re.compile(r"(?=q)r|s"), re.compile(r"[^a]b"), re.compile(r"[a-c]{2}"),
+    re.compile(r"(?:c|)d"), re.compile(r"\s*e\Z"), re.compile(r"(?>f+)g"), re.compile(r"h*+"), re.compile(r"\bX\b", re.I),
+]  # fmt: skip
+
+
+def test_the_prefilters_of_the_style_patterns():
+    from factopinion.engine.analysis import prefilter
+
+    assert set(prefilter(STYLE_PATTERNS["quotation"]).pattern) >= set("\"'“”‘«»")
+    assert prefilter(STYLE_PATTERNS["question"]).search("why?") and prefilter(STYLE_PATTERNS["exclamation"])
+    assert prefilter(STYLE_PATTERNS["number"]) is None  # \d names no characters
+    assert prefilter(re.compile(r"h*+")) is None and prefilter(re.compile(r"\bX\b", re.I)) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(st.sampled_from(list("abcdefghqrsxyzX '\"“”‘’«»?!.\n1é")) | st.characters(), max_size=30))
+def test_a_prefilter_never_hides_a_match(text):
+    from factopinion.engine.analysis import prefilter
+
+    for pattern in PREFILTERED:
+        needed = prefilter(pattern)
+        if needed is not None and needed.search(text) is None:
+            assert pattern.search(text) is None, pattern.pattern
+
+
+@settings(max_examples=100, deadline=None)
+@given(sentences=st.lists(st.text(st.sampled_from(list("ab?!'\n ")), max_size=8), max_size=8))
+def test_rows_with_finds_every_row_with_the_characters(sentences):
+    from factopinion.engine.analysis import Analysis, Dictionary
+
+    batch = Analysis(sentences, Dictionary([]))
+    for characters in (re.compile(r"[?!]"), re.compile(r"[']"), re.compile(r"[\n]")):
+        assert batch.rows_with(characters) == [i for i, s in enumerate(sentences) if characters.search(s)]

@@ -104,6 +104,25 @@ def test_a_bad_file_is_reported_and_the_others_finish(tmp_path):
     ]
 
 
+def test_small_files_are_spread_over_the_worker_pool(tmp_path, model):
+    from factopinion.labeling.files import FileResult, label_files
+
+    inputs = write_inputs(tmp_path / "in", 6)
+    bad = inputs[2]
+    bad.write_text('id\ttext\n1\t"never closed\tx\n', encoding="utf-8")
+    seen = []
+    run = label_files([tmp_path / "in"], tmp_path / "out", model, jobs=2, progress=lambda size, rows: seen.append(rows))
+    assert [result.job.source for result in run.done] == [p for p in inputs if p != bad]  # the plan's order
+    assert [failure.job.source for failure in run.failed] == [bad]
+    assert {result.worker for result in run.done} != {f"{os.uname().nodename}:{os.getpid()}"}  # not this process
+    assert all(isinstance(r, FileResult) and r.job.options.jobs == 2 for r in run.done)  # the jobs as planned
+    assert sorted(seen) == sorted([0] + [r.summary.rows for r in run.done])
+    for source in inputs:
+        if source != bad:
+            assert (tmp_path / "out" / source.name).read_bytes() == single_label(source, tmp_path / "ref"), source.name
+            assert manifest_path(tmp_path / "out" / source.name).exists()
+
+
 def test_existing_outputs_are_refused_before_any_work(tmp_path):
     inputs = write_inputs(tmp_path / "in", 2)
     (tmp_path / "out").mkdir()

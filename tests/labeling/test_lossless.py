@@ -102,7 +102,8 @@ def test_sentence_offsets_slice_back_to_the_cell(model, texts):
     source = io.StringIO(newline="")
     csv.writer(source, lineterminator="\r\n").writerows([["id", "text"], *[[str(i), t] for i, t in enumerate(texts)]])
     out = io.BytesIO()
-    label_stream(io.BytesIO(source.getvalue().encode()), out, model, BatchOptions(sentences=True, jobs=1))
+    options = BatchOptions(sentences=True, jobs=1, keep=("id", "text"))  # the text kept, to slice it
+    label_stream(io.BytesIO(source.getvalue().encode()), out, model, options)
     result = parse(out.getvalue().decode(), ",")
     header = result[0]
     assert header == ["id", "text", "row", "sentence_index", "start", "end", "sentence", "label", "opinion_probability"]

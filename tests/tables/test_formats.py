@@ -127,8 +127,10 @@ def test_jsonl_sentences_keep_and_documents(jsonl):
                                                "opinion_probability"]  # fmt: skip
     assert sentences[3][2:] == [("sentence_index", None), ("start", None), ("end", None), ("sentence", None),
                                 ("label", None), ("opinion_probability", None)]  # fmt: skip
-    full = label(jsonl, "--sentences").stdout.splitlines()
-    assert full[2].startswith(LINES[1].rstrip()[:-1])  # without --keep, each sentence row carries its object
+    full = label(jsonl, "--sentences", "--keep", "id,text,score").stdout.splitlines()
+    assert full[2].startswith('{"id": 2, "text": "This plan is a disgrace. The council should resign!", "score": 1e5,')
+    default = label(jsonl, "--sentences").stdout.splitlines()  # every key but the text, values as written
+    assert default[2].startswith('{"id": 2, "score": 1e5, "nested": {"a":[1,null,true]}, "row": 2,')
     documents = [json.loads(line) for line in label(jsonl, "--documents").stdout.splitlines()]
     assert [d["sentences"] for d in documents] == [1, 2, None, 1]
     assert documents[1]["opinion_share"] == 1.0 and isinstance(documents[0]["sentences"], int)
@@ -208,11 +210,13 @@ def test_random_json_lines_keep_every_key_and_value(model, data, chunk_rows, sen
         count = max(1, len(split_sentences(text, headings=True))) if sentences else 1
         for _ in range(count):
             out_line = next(rows)
-            assert out_line.startswith(line.rstrip("\n")[:-1])  # the object's text as it was
+            if not sentences:
+                assert out_line.startswith(line.rstrip("\n")[:-1])  # the object's text as it was
             out_line += "\n"
             got = pairs(out_line)
-            assert got[:-added] == pairs(line)  # every key and value, in order
-            assert [key for key, _ in got[:-added]] == [key for key, _ in members]
+            kept = [(key, value) for key, value in pairs(line) if not sentences or key != "text"]  # not the text
+            assert got[:-added] == kept  # every other key and value, in order
+            assert [key for key, _ in got[:-added]] == [key for key, _ in members if not sentences or key != "text"]
             assert [key for key, _ in got[-added:]] == list(options.added_columns)
     assert next(rows, None) is None
 

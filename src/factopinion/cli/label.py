@@ -28,7 +28,8 @@ HELP = """Label every row of a table fact or opinion, keeping every input column
 
     INPUT is a {formats} file, gzipped (.gz) or not, or '-' for
     standard input. Adds the columns label and opinion_probability (empty for an empty cell); with
-    --sentences, one row per sentence with row, sentence_index, start, end and sentence too; with --documents,
+    --sentences, one row per sentence with row, sentence_index, start, end and sentence too, and every input
+    column but the text column (the sentence and its row number stand in for it; --keep chooses); with --documents,
     one row per input row with sentences, opinion_sentences, opinion_share and mean_opinion_probability
     instead. OUTPUT is written atomically: an interrupted run leaves no file behind.
 
@@ -87,7 +88,7 @@ def keep_columns(value: str | None) -> tuple[str, ...] | None:
     "--keep",
     metavar="COLUMNS",
     help="With --sentences or --documents: write only these input columns (comma-separated; '' for none), "
-    "in input order.",
+    "in input order. Default: every column, except the text column with --sentences.",
 )
 @click.option(
     "--format",
@@ -132,7 +133,13 @@ def keep_columns(value: str | None) -> tuple[str, ...] | None:
     "input and options), relabel the others.",
 )
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: every core).")
-@click.option("--chunk-size", type=click.IntRange(min=1), default=4000, show_default=True, help="Rows per chunk.")
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=1),
+    default=4000,
+    show_default=True,
+    help="Rows per chunk at most (a chunk also ends at 1 MiB of input, so memory follows bytes).",
+)
 @click.option(
     "--dask",
     "dask_address",

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from itertools import chain, count, repeat
+from re import _constants, _parser  # type: ignore[attr-defined]  # the regular expression parser (3.11+)
 from typing import Any
 
 import numpy as np
@@ -133,6 +134,8 @@ class Analysis:
         self._tokens: dict[tuple, Tokens] = {}
         self._lowered: list[str] | None = None
         self._words: Tokens | None = None
+        self._special: dict[re.Pattern[str], list[int]] = {}
+        self._joined: tuple[str, np.ndarray] | None = None
 
     @property
     def lowered(self) -> list[str]:
@@ -140,14 +143,39 @@ class Analysis:
             self._lowered = [s.lower() for s in self.sentences]
         return self._lowered
 
+    def special_rows(self, special: re.Pattern[str]) -> list[int]:
+        """The rows whose lowercased sentence has one of ``special``'s characters (searched once per batch)."""
+        found = self._special.get(special)
+        if found is None:
+            search = special.search
+            found = self._special[special] = [i for i, s in enumerate(self.lowered) if search(s) is not None]
+        return found
+
+    def rows_with(self, characters: re.Pattern[str]) -> list[int]:
+        """The rows whose sentence (as written) holds a match of ``characters`` (a character class): one search
+        of the whole batch, so a regular expression that needs one of them is run on those rows only."""
+        found = self._special.get(characters)
+        if found is None:
+            if self._joined is None:
+                lengths = np.fromiter(map(len, self.sentences), dtype=np.int64, count=self.size) + 1
+                self._joined = ("\n".join(self.sentences), np.cumsum(lengths) - lengths)
+            text, starts = self._joined
+            at = np.fromiter((m.start() for m in characters.finditer(text)), dtype=np.int64)
+            at = at[~np.isin(at, starts[1:] - 1)]  # not the line breaks that join the sentences
+            found = self._special[characters] = np.unique(np.searchsorted(starts, at, side="right") - 1).tolist()
+        return found
+
     def tokens(self, tokenizer: Tokenizer) -> Tokens:
         """Every sentence's tokens under ``tokenizer`` (before stop words are dropped)."""
         found = self._tokens.get(tokenizer.key)
         if found is None:
             findall = tokenizer.pattern.findall
             if tokenizer.special is not None:
-                special, words = tokenizer.special.search, WORD.findall
-                lists = [words(s) if special(s) is None else findall(s) for s in self.lowered]
+                special = bytearray(self.size)
+                for i in self.special_rows(tokenizer.special):
+                    special[i] = 1
+                words = WORD.findall
+                lists = [findall(s) if flag else words(s) for s, flag in zip(self.lowered, special, strict=True)]
             elif tokenizer.lowercase and not tokenizer.accents:
                 lists = [findall(s) for s in self.lowered]
             else:
@@ -164,7 +192,7 @@ class Analysis:
             else:  # the tokens of the sentences without the special characters, then the words of the others
                 tokens, special = self.tokens(source), source.special
                 assert special is not None
-                others = [i for i, s in enumerate(lowered) if special.search(s) is not None]
+                others = self.special_rows(special)
                 if not others:
                     self._words = tokens
                 else:
@@ -185,3 +213,58 @@ def word_offsets(sentence: str) -> list[tuple[str, int, int]]:
     if to_original is None:  # pragma: no cover - str.lower works character by character
         return []
     return [(m.group(), to_original[m.start()], to_original[m.end() - 1] + 1) for m in WORD.finditer(lowered)]
+
+
+# -- which characters a regular expression needs ----------------------------------------------------------------
+
+_RANGE_LIMIT = 64  # a character range wider than this is not spelled out (and gives no prefilter)
+
+
+def prefilter(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """A character class of which every match of ``pattern`` holds at least one character (so a text without any
+    cannot match), or None where the pattern does not tell (a class such as ``\\d``, case-insensitive matching,
+    a part that may match nothing)."""
+    if pattern.flags & re.IGNORECASE:
+        return None
+    needed = _needed(list(_parser.parse(pattern.pattern, pattern.flags)))
+    if not needed:
+        return None
+    return re.compile("[" + "".join(re.escape(c) for c in sorted(needed)) + "]")
+
+
+def _needed(items: list) -> frozenset[str] | None:
+    """The characters one of which a match of the sequence ``items`` must hold: the first item's that has any."""
+    for op, av in items:
+        found = _needed_by(op, av)
+        if found is not None:
+            return found
+    return None
+
+
+def _needed_by(op: Any, av: Any) -> frozenset[str] | None:
+    c = _constants
+    if op is c.LITERAL:
+        return frozenset(chr(av))
+    if op is c.IN:
+        chars: set[str] = set()
+        for kind, value in av:
+            if kind is c.LITERAL:
+                chars.add(chr(value))
+            elif kind is c.RANGE and value[1] - value[0] < _RANGE_LIMIT:
+                chars.update(map(chr, range(value[0], value[1] + 1)))
+            else:  # a negated class, a category such as \d, a wide range
+                return None
+        return frozenset(chars)
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+        low, _, sub = av
+        return _needed(list(sub)) if low >= 1 else None
+    if op is c.SUBPATTERN:
+        return _needed(list(av[-1]))
+    if op is c.ATOMIC_GROUP:
+        return _needed(list(av))
+    if op is c.BRANCH:
+        branches = [_needed(list(branch)) for branch in av[1]]
+        if any(branch is None for branch in branches):
+            return None
+        return frozenset().union(*branches)  # type: ignore[arg-type]
+    return None  # anchors and lookarounds match no character; anything else is not looked into

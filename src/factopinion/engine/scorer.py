@@ -17,9 +17,11 @@ and every value is validated before use (``fields``); anything wrong is one ``Mo
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -54,7 +56,10 @@ __all__ = [
 FORMAT = "factopinion-model"
 FORMAT_VERSION = 2  # the newest version this reads and writes; a model is written with the oldest that holds it
 DATA_FILE = "model.json"
-_CHUNK = 10_000  # sentences scored at a time, to bound memory
+# Sentences scored at a time, to bound memory: at most this many, and at most about this many characters (a
+# batch's analysis takes some 40 bytes per character, so a few long cells, such as whole articles, fill it).
+_CHUNK = 10_000
+_CHUNK_CHARS = 1 << 20
 
 
 def sigmoid(log_odds: np.ndarray) -> np.ndarray:
@@ -108,12 +113,13 @@ class LinearScorer:
         """The log-odds of opinion of each sentence."""
         sentences = list(sentences)
         out = np.empty(len(sentences))
-        for lo in range(0, len(sentences), _CHUNK):
-            batch = self._batch(sentences[lo : lo + _CHUNK])
-            z = np.zeros(batch.size)
-            for block in self.blocks:
-                z += block.log_odds(batch)
-            out[lo : lo + batch.size] = z + self.intercept
+        with _no_cyclic_gc():  # a batch makes millions of objects and no cycles: the collector would only scan them
+            for lo, hi in _batches(sentences):
+                batch = self._batch(sentences[lo:hi])
+                z = np.zeros(batch.size)
+                for block in self.blocks:
+                    z += block.log_odds(batch)
+                out[lo:hi] = z + self.intercept
         return out
 
     def opinion_probability(self, sentences: Sequence[str]) -> np.ndarray:
@@ -205,6 +211,32 @@ class LinearScorer:
         classes = body.strings("classes")
         about = body.get("about", (dict,), {})
         return cls(blocks, body.number("intercept"), classes, about)
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """The cyclic garbage collector off for the block (reference counting still frees everything), as it was
+    after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _batches(sentences: list[str]) -> Iterator[tuple[int, int]]:
+    """``(start, stop)`` of consecutive batches of at most ``_CHUNK`` sentences and about ``_CHUNK_CHARS``
+    characters (a single longer sentence is a batch of its own)."""
+    lo, chars = 0, 0
+    for i, sentence in enumerate(sentences):
+        chars += len(sentence)
+        if i > lo and (i - lo >= _CHUNK or chars > _CHUNK_CHARS):
+            yield lo, i
+            lo, chars = i, len(sentence)
+    if lo < len(sentences):
+        yield lo, len(sentences)
 
 
 def _header(digest: str, version: int) -> bytes:

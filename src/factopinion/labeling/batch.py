@@ -38,6 +38,7 @@ from ..model import Model
 from ..tables import registry as tables
 from ..tables.columns import Columns
 from ..tables.csvstream import (
+    CHUNK_BYTES,
     BadRecord,
     CellFormat,
     Chunk,
@@ -68,7 +69,7 @@ __all__ = [
 Progress = Callable[[int, int], None]
 
 # Rows whose language is checked: all of the first LANGUAGE_ALL_ROWS, then one in LANGUAGE_STRIDE.
-LANGUAGE_ALL_ROWS = 1000
+LANGUAGE_ALL_ROWS = 100
 LANGUAGE_STRIDE = 8
 
 # The columns each mode adds, in order (``document.UNITS``).
@@ -76,7 +77,8 @@ ROW_COLUMNS = UNITS["cell"].columns
 SENTENCE_COLUMNS = UNITS["sentence"].columns
 DOCUMENT_COLUMNS = UNITS["document"].columns
 ADVICE_MEDIAN = 3  # in cell mode, a median of this many sentences per cell or more gets a warning
-ADVICE_SAMPLE = 500  # cells of the first chunk counted for it
+ADVICE_SAMPLE = 500  # cells of the first chunk counted for it, at most
+ADVICE_CHARACTERS = 8192  # and about this many characters of them
 
 
 @dataclass(frozen=True)
@@ -86,10 +88,14 @@ class BatchOptions:
     Three modes: each cell is one unit (the default), each sentence is a row (``sentences``), or each cell is a
     document summarised by its sentences (``documents``). ``column_names`` renames added columns
     (``{"label": "verdict"}``); ``keep`` (with ``sentences`` or ``documents``) writes only those input columns;
+    without it, every input column is written, except, with ``sentences``, the text column (each sentence row has
+    its sentence and the number of its input row, not a copy of the whole text: name the column in ``keep`` to
+    have it);
     ``html_column`` (with ``documents``) names a column of raw HTML pages, whose main text is scored.
     ``format`` is the input's format (``tables.FORMATS``) where its name does not tell it; ``delimiter`` None
-    means tab for TSV, comma otherwise. ``jobs`` 0 means every core; ``chunk_rows`` bounds memory: at most about
-    ``2 * jobs + 1`` chunks are held at once.
+    means tab for TSV, comma otherwise. ``jobs`` 0 means every core. A chunk holds at most ``chunk_rows`` rows and
+    about ``chunk_bytes`` bytes of input (a longer row is a chunk of its own), and at most about ``2 * jobs + 1``
+    chunks are held at once: so memory is bounded by bytes whatever the shape of the rows.
     """
 
     text_column: str | None = None
@@ -103,6 +109,7 @@ class BatchOptions:
     pad_short_rows: bool = False
     jobs: int = 0
     chunk_rows: int = 4000
+    chunk_bytes: int = CHUNK_BYTES
     documents: bool = False
     keep: tuple[str, ...] | None = None
     format: str | None = None
@@ -127,8 +134,8 @@ class BatchOptions:
         quoting_for(self.quoting)
         if self.delimiter is not None:
             check_delimiter(self.delimiter)
-        if self.chunk_rows < 1 or self.jobs < 0:
-            raise OptionError("chunk_rows must be at least 1 and jobs at least 0")
+        if self.chunk_rows < 1 or self.chunk_bytes < 1 or self.jobs < 0:
+            raise OptionError("chunk_rows and chunk_bytes must be at least 1 and jobs at least 0")
 
     @property
     def unit(self) -> Unit:
@@ -297,10 +304,10 @@ def _init_worker(task: _Task) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if STOP_SIGNAL is not None:
         signal.signal(STOP_SIGNAL, _stop)
-    _exit_with_parent()
+    exit_with_parent()
 
 
-def _exit_with_parent() -> None:
+def exit_with_parent() -> None:
     """On Linux, have the kernel end this worker if its parent dies (even by SIGKILL); elsewhere do nothing."""
     with contextlib.suppress(Exception):
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
@@ -357,8 +364,16 @@ def score_documents(model: Model, texts: list[str], threshold: float) -> list[li
 
 def multi_sentence_advice(texts: list[str]) -> str | None:
     """Advice for cell mode when the cells are clearly multi-sentence (a median of ``ADVICE_MEDIAN`` or more
-    sentences among up to ``ADVICE_SAMPLE`` non-blank cells), else None."""
-    counts = [len(segment(text).sentences) for text in texts[:ADVICE_SAMPLE] if text.strip()]
+    sentences among the first non-blank cells: up to ``ADVICE_SAMPLE`` of them and about ``ADVICE_CHARACTERS``),
+    else None. Bounded by characters, so a file of a few hundred rows (one of many small files) pays milliseconds,
+    not a split of every row."""
+    counts, size = [], 0
+    for text in texts[:ADVICE_SAMPLE]:
+        if size >= ADVICE_CHARACTERS:
+            break
+        if text.strip():
+            counts.append(len(segment(text).sentences))
+            size += len(text)
     if not counts or (median := statistics.median(counts)) < ADVICE_MEDIAN:
         return None
     return (
@@ -384,7 +399,7 @@ def _label_documents(task: _Task, chunk: Chunk) -> tuple[list, list[list[str]], 
 # A chunk's result holds at most about this many characters of formatted output; the sentence rows past it are
 # sent as their spans and formatted by the writer, this many characters at a time. So memory is bounded by the
 # chunk, not by its sentences times the width of their rows (each sentence row repeats its input row).
-OUTPUT_BUDGET = 1 << 24
+OUTPUT_BUDGET = 1 << 22
 
 
 @dataclass(frozen=True, slots=True)
@@ -565,7 +580,8 @@ class _Labeler:
 # -- the run -------------------------------------------------------------------------------------------------------
 
 
-def _jobs(jobs: int) -> int:
+def job_count(jobs: int) -> int:
+    """The worker processes ``jobs`` asks for: itself, or with 0 every core this process may use."""
     if jobs > 0:
         return jobs
     try:
@@ -608,7 +624,7 @@ class _Reader(Protocol):
     def skipped(self) -> list[BadRecord]: ...
 
     def chunks(
-        self, text_column: str, max_rows: int, reserved: Mapping[str, str] | None = None
+        self, text_column: str, max_rows: int, reserved: Mapping[str, str] | None = None, max_bytes: int = ...
     ) -> Iterator[tuple[Chunk, object]]: ...
 
 
@@ -641,17 +657,20 @@ def _label(
     name = reader.name
     text_column = find_text_column(reader.header, options.source_column, name)
     keep = _kept(reader.header, options.keep, name)
+    others = keep is None and options.sentences  # each sentence row carries the others, not the whole text again
+    if others:
+        keep = tuple(i for i, column in enumerate(reader.header) if column != text_column)
     unit = options.unit
     columns = Columns.plan(
         reader.header, keep, unit.columns, unit.output_names(options.column_names, unit.described),
-        [COLUMN_TYPES[field] for field in unit.columns], options.replace_columns,
+        [COLUMN_TYPES[field] for field in unit.columns], options.replace_columns, others,
     )  # fmt: skip
     sink = open_sink(columns)
     task = _Task(model, options.threshold, options.sentences, columns, sink.cells, sink.dialect, options.documents,
                  options.html_column is not None)  # fmt: skip
     sink.start(task)
     summary = BatchSummary(sentences_mode=options.mode != "cell")
-    chunks = reader.chunks(text_column, max(1, options.chunk_rows), columns.reserved(unit.columns))
+    chunks = reader.chunks(text_column, max(1, options.chunk_rows), columns.reserved(unit.columns), options.chunk_bytes)
     _pump(chunks, task, options, summary, sink.write, notify)
     sink.close()
     summary.blank_lines, summary.skipped = reader.blank_lines, reader.skipped
@@ -670,10 +689,10 @@ class _Records(DelimitedReader):
                          pad_short=options.pad_short_rows)  # fmt: skip
 
     def chunks(  # type: ignore[override]
-        self, text_column: str, max_rows: int, reserved: Mapping[str, str] | None = None
+        self, text_column: str, max_rows: int, reserved: Mapping[str, str] | None = None, max_bytes: int = CHUNK_BYTES
     ) -> Iterator[tuple[Chunk, int]]:
         encoding = self.records.encoding
-        for chunk in self.records.chunks(self.header.index(text_column), max_rows):
+        for chunk in self.records.chunks(self.header.index(text_column), max_rows, max_bytes):
             yield chunk, _input_bytes(chunk, encoding) if self.counted else 0
 
 
@@ -764,7 +783,7 @@ def _pump(
         summary.warnings.append(advice)
         if notify is not None:
             notify(advice)
-    labeler = _Labeler(task, _jobs(options.jobs) if len(head) > 1 else 1)  # a small input never starts a pool
+    labeler = _Labeler(task, job_count(options.jobs) if len(head) > 1 else 1)  # a small input never starts a pool
     pending: deque[tuple[Future, object]] = deque()
 
     def flush_one() -> None:

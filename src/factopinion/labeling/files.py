@@ -21,21 +21,24 @@ import datetime
 import hashlib
 import json
 import os
+import signal
 import socket
 import stat
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
 from ..atomic import atomic_output, check_writable, hidden_name, is_part_of, same_file
-from ..errors import DataError, FactopinionError, OptionError, OutputError
+from ..errors import DataError, FactopinionError, OptionError, OutputError, WorkerDied
 from ..model import Model
 from ..tables import registry as tables
-from ..tables.csvstream import BadRecord
-from .batch import BatchOptions, BatchSummary, ChunkCounts, Progress, label_file
+from ..tables.csvstream import CHUNK_BYTES, BadRecord
+from .batch import BatchOptions, BatchSummary, ChunkCounts, Progress, exit_with_parent, job_count, label_file
 
 __all__ = [
     "INPUT_SUFFIXES",
@@ -70,7 +73,7 @@ MANIFEST_SUFFIX = ".done"
 MANIFEST_FORMAT = 1
 MAX_MANIFEST_BYTES = 1 << 20  # a manifest is about a kilobyte
 # Options that do not change an output's bytes, left out of the fingerprint.
-_NOT_IN_FINGERPRINT = frozenset({"jobs", "chunk_rows"})
+_NOT_IN_FINGERPRINT = frozenset({"jobs", "chunk_rows", "chunk_bytes"})
 
 
 def is_input_name(name: str) -> bool:
@@ -392,7 +395,9 @@ def _write_manifest(job: FileJob, summary: BatchSummary, source: os.stat_result,
         "worker": worker,
         "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
-    with atomic_output(manifest_path(job.destination), overwrite=True) as f:
+    # Not synced: the output it describes was (``atomic``); a manifest lost to a crash only means --resume
+    # labels that file again. One fsync per file, not two.
+    with atomic_output(manifest_path(job.destination), overwrite=True, durable=False) as f:
         f.write((json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
 
 
@@ -513,22 +518,97 @@ def run_local(
     progress: Progress | None = None,
     on_result: Callable[[FileResult | FileFailure], None] | None = None,
 ) -> RunSummary:
-    """Label ``plan``'s files one after another in this process (each on the local worker pool of its options'
-    ``jobs``); a file that fails is reported and the others go on."""
+    """Label ``plan``'s files on this machine; a file that fails is reported and the others go on.
+
+    Small files (under ``SMALL_FILE`` bytes, too small to split into chunks for a pool) are the unit of
+    parallelism: each is labeled whole by one of a pool of ``jobs`` worker processes (the model sent once to
+    each), so a folder of many daily files uses every core. Larger files then follow one after another, each on
+    the local worker pool of its options' ``jobs``. The summary lists the files in the plan's order."""
     started = time.perf_counter()
     summary = RunSummary(sentences_mode=_sentences_mode(plan), complete=list(plan.complete))
-    for job in plan.jobs:
-        outcome: FileResult | FileFailure
-        try:
-            outcome = label_job(job, model, progress=progress)
-            summary.done.append(outcome)
-        except (FactopinionError, OSError) as err:
-            outcome = FileFailure(job, failure_message(job, err))
-            summary.failed.append(outcome)
+    outcomes: dict[int, FileResult | FileFailure] = {}
+
+    def record(index: int, outcome: FileResult | FileFailure) -> None:
+        outcomes[index] = outcome
         if on_result is not None:
             on_result(outcome)
+
+    jobs = job_count(plan.jobs[0].options.jobs) if plan.jobs else 1
+    small = [i for i, job in enumerate(plan.jobs) if _size(job.source) < SMALL_FILE]
+    if jobs > 1 and len(small) > 1:
+        _label_small_files([(i, plan.jobs[i]) for i in small], model, jobs, progress, record)
+    else:
+        small = []
+    for index in sorted(set(range(len(plan.jobs))) - set(small)):
+        record(index, _outcome(plan.jobs[index], model, progress))
+    for index in range(len(plan.jobs)):
+        outcome = outcomes[index]
+        (summary.done if isinstance(outcome, FileResult) else summary.failed).append(outcome)  # type: ignore[arg-type]
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+# Files smaller than this are labeled whole, several at once, one per worker process (``run_local``): they fit in
+# about two chunks, which a file's own run would label in one process anyway.
+SMALL_FILE = 2 * CHUNK_BYTES
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0  # labeling it reports why
+
+
+def _outcome(job: FileJob, model: Model, progress: Progress | None = None) -> FileResult | FileFailure:
+    try:
+        return label_job(job, model, progress=progress)
+    except (FactopinionError, OSError) as err:
+        return FileFailure(job, failure_message(job, err))
+
+
+_file_model: Model | None = None
+
+
+def _init_file_worker(model: Model) -> None:
+    global _file_model
+    _file_model = model
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
+    exit_with_parent()
+
+
+def _label_in_file_worker(job: FileJob) -> FileResult | FileFailure:
+    assert _file_model is not None, "the worker was not initialised"
+    return _outcome(job, _file_model)
+
+
+def _label_small_files(
+    jobs: list[tuple[int, FileJob]],
+    model: Model,
+    workers: int,
+    progress: Progress | None,
+    record: Callable[[int, FileResult | FileFailure], None],
+) -> None:
+    """Label each small file whole in one of ``workers`` processes (its own run in-process: ``jobs`` 1);
+    progress counts each file's bytes and rows as it is done."""
+    with ProcessPoolExecutor(workers, initializer=_init_file_worker, initargs=(model,)) as pool:
+        try:
+            futures = {pool.submit(_label_in_file_worker, _one_job(job)): (index, job) for index, job in jobs}
+            for future in as_completed(futures):
+                index, job = futures[future]
+                outcome = dataclasses.replace(future.result(), job=job)  # the job as planned (its own jobs)
+                if progress is not None:
+                    progress(_size(job.source), outcome.summary.rows if isinstance(outcome, FileResult) else 0)
+                record(index, outcome)
+        except BrokenProcessPool:
+            raise WorkerDied() from None
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+def _one_job(job: FileJob) -> FileJob:
+    return dataclasses.replace(job, options=dataclasses.replace(job.options, jobs=1))
 
 
 def _sentences_mode(plan: Plan) -> bool:

@@ -30,8 +30,9 @@ class Columns:
     """The output's columns: the kept input columns (``kept``: indexes into ``header``; None: all), those at
     ``replaced`` positions (of the kept columns) overwritten by added values, then the ``appended`` added values.
     ``names`` and ``types`` (``string``, ``int``, ``float``) are those of the added values; ``replace`` lets a
-    JSON object's own key of an added name be overwritten in place. Every sink writes rows this way, and so do the
-    workers that format CSV/TSV rows themselves."""
+    JSON object's own key of an added name be overwritten in place; ``others`` keeps a row's keys that the header
+    does not have (a JSON object's), where columns were left out rather than chosen. Every sink writes rows this
+    way, and so do the workers that format CSV/TSV rows themselves."""
 
     header: list[str]
     kept: tuple[int, ...] | None
@@ -40,6 +41,7 @@ class Columns:
     replaced: list[tuple[int, int]]
     appended: list[int]
     replace: bool = False
+    others: bool = False
 
     @classmethod
     def plan(
@@ -50,6 +52,7 @@ class Columns:
         names: Sequence[str],
         types: Sequence[str],
         replace: bool,
+        others: bool = False,
     ) -> Columns:
         """Where the added ``fields`` (output ``names``, ``types``) go: appended, or with ``replace`` over the kept
         input column of their name; a ``DataError`` for a name the kept input columns have, without ``replace``."""
@@ -65,7 +68,7 @@ class Columns:
                     f"the input already has a column {name!r}; rename the added one "
                     f"(--column {fields[k]}=NEW_NAME) or give --replace-columns to overwrite it"
                 )
-        return cls(list(header), kept, list(names), list(types), replaced, appended, replace)
+        return cls(list(header), kept, list(names), list(types), replaced, appended, replace, others)
 
     @property
     def added_names(self) -> list[str]:

@@ -47,6 +47,11 @@ __all__ = [
 
 BLOCK_BYTES = 1 << 20  # bytes read and decoded at a time
 FIELD_LIMIT = 1 << 25  # characters in one cell (32 Mi)
+# A chunk of rows ends at about this many bytes of input (or at its row limit): the readers' default. About
+# 2 * jobs + 1 chunks are in memory at once, and a worker's analysis of a chunk takes some 40 bytes per character
+# (scored in batches, ``engine.scorer``), so a file of whole articles stays in the same few hundred MiB as one of
+# one-line cells (``labeling.batch``, bench/memory.py).
+CHUNK_BYTES = 1 << 20
 LINE_LIMIT = 1 << 27  # characters in one physical line (128 Mi): past this without a line break the run stops
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # what the surrogateescape error handler turns a bad byte into
 TEXT_COLUMNS = ("text", "sentence")  # the text column, looked for in this order when none is named
@@ -426,7 +431,7 @@ class RecordReader:
         self._rows_seen += 1
         self.skipped.append(record)
 
-    def chunks(self, column: int, max_rows: int, max_bytes: int = 1 << 24) -> Iterator[Chunk]:
+    def chunks(self, column: int, max_rows: int, max_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
         """Data records in chunks of at most ``max_rows`` (and about ``max_bytes`` of input), with the cell of
         ``column`` of each."""
         width = len(self.header)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from .columns import ChunkRows, Columns, cell_text, indexed_chunk
-from .csvstream import BadRecord, CellFormat, Chunk, RecordReader, RecordWriter
+from .csvstream import CHUNK_BYTES, BadRecord, CellFormat, Chunk, RecordReader, RecordWriter
 
 
 @dataclass
@@ -45,10 +45,10 @@ class DelimitedReader:
         return self.records.skipped
 
     def chunks(
-        self, text_column: str, max_rows: int, reserved: Mapping[str, str] | None = None
+        self, text_column: str, max_rows: int, reserved: Mapping[str, str] | None = None, max_bytes: int = CHUNK_BYTES
     ) -> Iterator[tuple[Chunk, CsvRows]]:
         column = self.header.index(text_column)
-        for chunk in self.records.chunks(column, max_rows):
+        for chunk in self.records.chunks(column, max_rows, max_bytes):
             block = CsvRows(chunk.records, self._dialect)
             yield indexed_chunk(len(chunk.texts), chunk.texts, chunk.numbers), block
 

@@ -13,7 +13,7 @@ from typing import Any, BinaryIO
 from ..encoding import text_codec
 from ..errors import DataError
 from .columns import ChunkRows, Columns, indexed_chunk, json_added, json_default
-from .csvstream import FIELD_LIMIT, LINE_LIMIT, BadRecord, Chunk, RecordWriter
+from .csvstream import CHUNK_BYTES, FIELD_LIMIT, LINE_LIMIT, BadRecord, Chunk, RecordWriter
 from .streams import BLOCK_BYTES
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
@@ -180,13 +180,14 @@ class JsonLinesReader:
         self.skipped.append(BadRecord(number, number, reason))
 
     def chunks(
-        self, text_column: str, max_rows: int, reserved: Mapping[str, str] | None = None
+        self, text_column: str, max_rows: int, reserved: Mapping[str, str] | None = None, max_bytes: int = CHUNK_BYTES
     ) -> Iterator[tuple[Chunk, JsonRows]]:
-        """The objects in chunks of at most ``max_rows``, with the string at ``text_column`` of each. An object
-        with a key in ``reserved`` (an added column's name, without --replace-columns: ``{name: field}``) is a
-        ``DataError``."""
+        """The objects in chunks of at most ``max_rows`` rows (and about ``max_bytes`` of lines), with the string
+        at ``text_column`` of each. An object with a key in ``reserved`` (an added column's name, without
+        --replace-columns: ``{name: field}``) is a ``DataError``."""
         block = JsonRows(self.header, [], [], [], self.name)
         texts: list[str] = []
+        size = 0
         objects = self._objects if self._first is None else _prepend(self._first, self._objects)
         for number, line, value in objects:
             text = value.get(text_column)
@@ -204,9 +205,10 @@ class JsonLinesReader:
             block.objects.append(value)
             block.numbers.append(self._rows)
             texts.append(text or "")
-            if len(texts) >= max_rows:
+            size += len(line)
+            if len(texts) >= max_rows or size >= max_bytes:
                 yield indexed_chunk(len(texts), texts, block.numbers.copy()), block
-                block, texts = JsonRows(self.header, [], [], [], self.name), []
+                block, texts, size = JsonRows(self.header, [], [], [], self.name), [], 0
         if texts:
             yield indexed_chunk(len(texts), texts, block.numbers.copy()), block
 
@@ -241,6 +243,7 @@ class JsonLinesSink:
         self._keys = [json.dumps(name, ensure_ascii=False) for name in columns.names]
         self._input_keys = [json.dumps(name, ensure_ascii=False) for name in columns.header]
         self._kept_names = None if columns.kept is None else {columns.header[i] for i in columns.kept}
+        self._left_out = set(columns.header) - (self._kept_names or set()) if columns.others else None
         self._writer = RecordWriter(stream, encoding=encoding, bom=bom)
 
     def _added(self, added: list[str]) -> list[str]:
@@ -263,7 +266,7 @@ class JsonLinesSink:
         self._writer.write("".join(out))
 
     def _objects(self, block: JsonRows, rows: list[int], values: list[list[str]]) -> Iterator[str]:
-        names, kept, replace = self._columns.names, self._kept_names, self._columns.replace
+        names, kept, replace, left_out = self._columns.names, self._kept_names, self._columns.replace, self._left_out
         previous, members = -1, []
         for row, added in zip(rows, values, strict=True):
             typed = self._added(added)
@@ -279,7 +282,7 @@ class JsonLinesSink:
                 if key in new and replace:  # every member of that name: an object may repeat a key
                     pairs.append(f"{raw_key}: {new[key]}")
                     used.add(key)
-                elif kept is None or key in kept:
+                elif kept is None or key in kept or (left_out is not None and key not in left_out):
                     pairs.append(f"{raw_key}: {raw_value}")
             pairs += [f"{json.dumps(name, ensure_ascii=False)}: {v}" for name, v in new.items() if name not in used]
             after = line[len(line.rstrip(" \t\r\n")) :]

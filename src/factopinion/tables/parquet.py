@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..errors import DataError
 from .columns import ChunkRows, Columns, indexed_chunk, json_text
-from .csvstream import BadRecord, Chunk
+from .csvstream import CHUNK_BYTES, BadRecord, Chunk
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -72,7 +72,7 @@ class ParquetReader:
         return self._size * self._done // self.rows if self.rows else self._size
 
     def chunks(
-        self, text_column: str, max_rows: int, reserved: Mapping[str, str] | None = None
+        self, text_column: str, max_rows: int, reserved: Mapping[str, str] | None = None, max_bytes: int = CHUNK_BYTES
     ) -> Iterator[tuple[Chunk, ArrowRows]]:
         pa, _ = pyarrow_modules()
         column = self.header.index(text_column)
@@ -81,7 +81,13 @@ class ParquetReader:
         if not (pa.types.is_string(value_kind) or pa.types.is_large_string(value_kind) or pa.types.is_null(kind)
                 or getattr(pa.types, "is_string_view", lambda _: False)(value_kind)):  # fmt: skip
             raise DataError(f"{self.name}: the column {text_column!r} holds {kind}, not text")
-        return self._batches(column, max_rows)
+        return self._batches(column, min(max_rows, self._rows_within(max_bytes)))
+
+    def _rows_within(self, max_bytes: int) -> int:
+        """About how many rows hold ``max_bytes`` of data, from the file's uncompressed size (at least one)."""
+        meta = self._file.metadata
+        size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        return max(1, max_bytes * self.rows // size) if size and self.rows else 1 << 30
 
     def _batches(self, column: int, max_rows: int) -> Iterator[tuple[Chunk, ArrowRows]]:
         pa, _ = pyarrow_modules()

@@ -11,7 +11,7 @@ import numpy as np
 
 from ...errors import ModelError
 from ...naming import signal_name
-from ..analysis import Analysis, Dictionary, word_offsets
+from ..analysis import Analysis, Dictionary, prefilter, word_offsets
 from ..fields import Fields, compile_pattern
 from .base import EMPTY_FLOAT, EMPTY_INT, Block, PairTable, TermSpans, Triplets, dedup
 
@@ -95,11 +95,11 @@ class StyleSignals(Block):
         self.definitions = signals
         self.word_columns: dict[str, list[int]] = {}
         self.pair_columns: dict[tuple[str, str], list[int]] = {}
-        self.searches: list[tuple[int, re.Pattern[str]]] = []
+        self.searches: list[tuple[int, re.Pattern[str], re.Pattern[str] | None]] = []
         for column, signal in enumerate(signals):
             if "pattern" in signal:
                 pattern = compile_pattern(signal["pattern"], signal.get("flags", 0), f"style signal {signal['name']!r}")
-                self.searches.append((column, pattern))
+                self.searches.append((column, pattern, prefilter(pattern)))
                 continue
             for word in signal["words"]:
                 self.word_columns.setdefault(word, []).append(column)
@@ -146,9 +146,11 @@ class StyleSignals(Block):
                 hit, columns = np.nonzero(marks)
                 found_rows.append(pair_rows[at[hit]])
                 found_columns.append(columns)
-        for column, pattern in self.searches:
+        sentences = batch.sentences
+        for column, pattern, needed in self.searches:
             search = pattern.search
-            matched = [row for row, sentence in enumerate(batch.sentences) if search(sentence) is not None]
+            candidates = range(batch.size) if needed is None else batch.rows_with(needed)
+            matched = [row for row in candidates if search(sentences[row]) is not None]
             found_rows.append(np.array(matched, dtype=np.intp))
             found_columns.append(np.full(len(matched), column, dtype=np.intp))
         if not found_rows:
@@ -165,7 +167,7 @@ class StyleSignals(Block):
             if i + 1 < len(words):
                 for column in self.pair_columns.get((word, words[i + 1][0]), ()):
                     found.setdefault(self.names[column], []).append((start, words[i + 1][2]))
-        for column, pattern in self.searches:
+        for column, pattern, _ in self.searches:
             spans: list[tuple[int, int]] = []
             for m in pattern.finditer(sentence):
                 span = _strip_span(sentence, *m.span())

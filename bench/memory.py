@@ -1,0 +1,104 @@
+"""Benchmark the peak memory of ``factopinion label`` at its default settings on every shape of input, and the size
+of ``--sentences`` output.
+
+    python bench/memory.py                   # a 30 MiB article archive, 30 MiB of one-line rows, one 50 MB cell
+    python bench/memory.py --megabytes 100
+
+The inputs (``bench/corpus.py``, from the project's own sentences): an archive of 20-sentence articles labeled in
+cell mode, with ``--sentences`` and with ``--documents``; a file of one-line cells (one or two sentences); a file
+whose one row holds a single 50 MB cell (paragraphs of news sentences; a cell longer than the reader's limit is
+refused with a one-line error, and the peak memory of that run is what is measured). Each run is the installed
+console script in a subprocess, as a user would run it; the figure is the peak of the summed resident memory of
+its whole process tree (the command and its worker processes, shared pages counted in each), sampled every 20 ms.
+Targets (issue 23): at most 350 MiB on every shape; ``--sentences`` output at most 3x the input's size on the
+article archive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from corpus import Texts, run_tree, verdict, write_articles, write_rows
+from recording import add_record_option, recorded
+
+PEAK_TARGET_MIB = 350
+SENTENCES_SIZE_TARGET = 3.0
+
+
+def write_big_cell(path: Path, megabytes: float) -> None:
+    """One row whose text cell holds about ``megabytes`` MB of paragraphs."""
+    texts = Texts(seed=11)
+    parts, size = [], 0
+    while size < megabytes * 1e6:
+        article = texts.article()
+        parts.append(article)
+        size += len(article) + 2
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "text"])
+        writer.writerow(["big", "\n\n".join(parts)])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--megabytes", type=float, default=30, help="size of the article archive and the rows file")
+    parser.add_argument("--cell-megabytes", type=float, default=50, help="size of the single cell (default 50 MB)")
+    parser.add_argument("--long-cell-megabytes", type=float, default=30, help="a cell within the reader's limit")
+    parser.add_argument("--keep", type=Path, help="keep the generated files in this folder")
+    add_record_option(parser)
+    args = parser.parse_args()
+    exe = shutil.which("factopinion") or str(Path(sys.executable).parent / "factopinion")
+    workdir = Path(tempfile.mkdtemp(prefix="factopinion-memory-", dir=args.keep))
+    try:
+        articles, rows, big = workdir / "articles.csv", workdir / "rows.csv", workdir / "big-cell.csv"
+        n_articles = write_articles(articles, megabytes=args.megabytes)
+        n_rows = write_rows(rows, megabytes=args.megabytes)
+        long = workdir / "long-cell.csv"
+        write_big_cell(big, args.cell_megabytes)
+        write_big_cell(long, args.long_cell_megabytes)
+        mib = {path: path.stat().st_size / 2**20 for path in (articles, rows, big)}
+        print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; peak RSS of the process tree of "
+              f"factopinion label at default settings (target <= {PEAK_TARGET_MIB} MiB):")  # fmt: skip
+        shapes = [
+            (f"articles, cell mode ({n_articles:,} x 20 sentences, {mib[articles]:.0f} MiB)", articles, []),
+            ("articles, --sentences", articles, ["--sentences"]),
+            ("articles, --documents", articles, ["--documents"]),
+            (f"one-line cells ({n_rows:,} rows, {mib[rows]:.0f} MiB)", rows, []),
+            (f"a single {args.cell_megabytes:g} MB cell, --sentences", big, ["--sentences"]),
+            (f"a single {args.cell_megabytes:g} MB cell, --documents", big, ["--documents"]),
+            (f"a single {args.long_cell_megabytes:g} MB cell (within the limit)", long, []),
+            (f"a single {args.long_cell_megabytes:g} MB cell, --sentences", long, ["--sentences"]),
+            (f"a single {args.long_cell_megabytes:g} MB cell, --documents", long, ["--documents"]),
+        ]
+        missed = 0
+        sentences_size = 0.0
+        for name, source, extra in shapes:
+            output = workdir / "out.csv"
+            run = run_tree([exe, "label", str(source), "-o", str(output), "--force", "--quiet", *extra], check=False)
+            if run.returncode and source != big:
+                raise SystemExit(f"factopinion label {source.name} failed: {run.stderr.strip()}")
+            ok = run.peak_mib <= PEAK_TARGET_MIB
+            missed += not ok
+            refused = f"  (refused: {run.stderr.strip().splitlines()[-1][-70:]})" if run.returncode else ""
+            print(f"  {name:52} {run.peak_mib:6.0f} MiB  {run.wall:6.1f} s  {verdict(ok)}{refused}")
+            if source == articles and extra == ["--sentences"]:
+                sentences_size = output.stat().st_size / source.stat().st_size
+            output.unlink(missing_ok=True)
+        ok = sentences_size <= SENTENCES_SIZE_TARGET
+        missed += not ok
+        print(f"--sentences output / input size on the article archive: {sentences_size:.2f}x "
+              f"(target <= {SENTENCES_SIZE_TARGET:g}x) {verdict(ok)}")  # fmt: skip
+        return 0
+    finally:
+        if args.keep is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(recorded("memory", main))
