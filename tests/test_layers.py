@@ -21,6 +21,7 @@ LAYERS = [
     {"encoding", "language", "document", "atomic"},
     {"engine"},
     {"training.features", "training.lexicon", "training.calibration"},
+    {"training.voice"},
     {"training.export"},
     {"model"},
     {"tables", "sources", "html"},
@@ -35,7 +36,7 @@ INSIDE = {
     "engine": [
         {"fields", "analysis"},
         {"blocks.base"},
-        {"blocks.tfidf", "blocks.style", "blocks.lexicon"},
+        {"blocks.tfidf", "blocks.style", "blocks.lexicon", "blocks.voice"},
         {"scorer"},
         {"explain"},
     ],

@@ -2,7 +2,7 @@
 signals) in one JSON file, ``model.json``, scored with the standard library and NumPy only.
 
 A model is an intercept and a list of feature blocks, one per transformer of the trained pipeline (``export``
-writes them), one module per kind under ``blocks/``: TF-IDF word n-grams, stylistic signals, lexicon signals. Each
+writes them), one module per kind under ``blocks/``: TF-IDF word n-grams, stylistic, lexicon and voice signals. Each
 block computes its columns of the feature matrix for a batch of sentences as (row, column, value) triplets, and its
 coefficients weigh them::
 
@@ -31,6 +31,7 @@ from .blocks.base import EMPTY_FLOAT, EMPTY_INT, Block, TermSpans
 from .blocks.lexicon import LexiconSignals
 from .blocks.style import StyleSignals
 from .blocks.tfidf import TfidfWords
+from .blocks.voice import VoiceSignals
 from .fields import Fields
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "TfidfWords",
     "StyleSignals",
     "LexiconSignals",
+    "VoiceSignals",
     "BLOCKS",
     "Features",
     "LinearScorer",
@@ -62,7 +64,7 @@ def sigmoid(log_odds: np.ndarray) -> np.ndarray:
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-BLOCKS: dict[str, type[Block]] = {cls.kind: cls for cls in (TfidfWords, StyleSignals, LexiconSignals)}
+BLOCKS: dict[str, type[Block]] = {cls.kind: cls for cls in (TfidfWords, StyleSignals, LexiconSignals, VoiceSignals)}
 
 
 # -- the model -----------------------------------------------------------------------------------------------------

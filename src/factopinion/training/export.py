@@ -23,6 +23,7 @@ from ..engine.scorer import LinearScorer
 from ..errors import ModelError
 from .features import StyleFeatures
 from .lexicon import LexiconFeatures
+from .voice import VoiceFeatures
 
 __all__ = ["export_pipeline", "EXPORTERS", "PROBES", "TOLERANCE"]
 
@@ -37,6 +38,8 @@ PROBES = [
     "“We must act now,” she said. Isn't it already too late?",
     "'Never again' – that's what we promised, and you know it!",
     "I think our leaders should resign; they have to go.",
+    "Frankly, the government’s so-called ‘reform’ is a disgrace, and “nobody” believes it.",
+    "“It is a disaster for the town",
     "İstanbul’s naïve café owners pointed out that the ΣΟΦΟΣ rule is unfair.",
     "Rock'n'roll isn't dead... or is it?",
     "the the the the the said said",
@@ -130,7 +133,9 @@ def _tfidf(vectorizer: TfidfVectorizer, name: str, weight: float, coef: np.ndarr
     )
 
 
-def _signals(features: StyleFeatures | LexiconFeatures, name: str, weight: float, coef: np.ndarray) -> Block:
+def _signals(
+    features: StyleFeatures | LexiconFeatures | VoiceFeatures, name: str, weight: float, coef: np.ndarray
+) -> Block:
     return features.to_block(coef, weight, name)  # the transformer computes through this very block
 
 
@@ -139,4 +144,5 @@ EXPORTERS: list[tuple[type, Exporter]] = [
     (TfidfVectorizer, _tfidf),
     (StyleFeatures, _signals),
     (LexiconFeatures, _signals),
+    (VoiceFeatures, _signals),
 ]

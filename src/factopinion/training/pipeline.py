@@ -22,6 +22,7 @@ from .datasets import data_files, files_sha256, read_labeled_files
 from .evaluation import classification_report
 from .features import StyleFeatures
 from .lexicon import LexiconFeatures, load_lexicon
+from .voice import VoiceFeatures, default_voice_words
 
 __all__ = ["DEFAULT_SEED", "build_pipeline", "train", "train_default", "cross_validate"]
 
@@ -49,6 +50,15 @@ DEFAULT_PARAMS: dict = {
     "style_weight": 0.3,
     "lexicon": ("max_subjectivity", "max_valence", "evaluative_share"),
     "lexicon_weight": 1.0,
+    "voice": (
+        "first_person_view",
+        "evaluative_predicate",
+        "recommendation",
+        "evaluative_quoted_only",
+        "scare_quotes",
+        "stance_opening",
+    ),
+    "voice_weight": 1.0,
     "temperature": 2.0,
     "prior": 0.35,
 }
@@ -67,14 +77,17 @@ def build_pipeline(
     style_weight: float = DEFAULT_PARAMS["style_weight"],
     lexicon: tuple[str, ...] | None = DEFAULT_PARAMS["lexicon"],
     lexicon_weight: float = DEFAULT_PARAMS["lexicon_weight"],
+    voice: tuple[str, ...] | None = DEFAULT_PARAMS["voice"],
+    voice_weight: float = DEFAULT_PARAMS["voice_weight"],
     temperature: float = DEFAULT_PARAMS["temperature"],
     prior: float | None = DEFAULT_PARAMS["prior"],
     lexicon_table: dict | None = None,
 ) -> Pipeline:
-    """The untrained model: TF-IDF word n-grams (plus stylistic and lexicon signals) into a logistic regression
-    calibrated for news (``temperature``, ``prior``: see calibration.py). ``lexicon`` names the lexicon signals
-    (lexicon.LEXICON_SIGNALS); their word table is ``lexicon_table``, by default the vendored lexicon, and is
-    carried inside the pipeline."""
+    """The untrained model: TF-IDF word n-grams (plus stylistic, lexicon and voice signals) into a logistic
+    regression calibrated for news (``temperature``, ``prior``: see calibration.py). ``lexicon`` names the lexicon
+    signals (lexicon.LEXICON_SIGNALS); their word table is ``lexicon_table``, by default the vendored lexicon, and is
+    carried inside the pipeline, as are the voice signals' word lists (their evaluative words from the same table).
+    ``voice`` names the voice signals (voice.VOICE_SIGNALS)."""
     words = TfidfVectorizer(
         ngram_range=ngram_range,
         min_df=min_df,
@@ -85,9 +98,12 @@ def build_pipeline(
         dtype=np.float64,
     )
     parts = [("words", words)] + ([("style", StyleFeatures(style, style_weight))] if style else [])
+    table = load_lexicon() if lexicon_table is None and (lexicon or voice) else lexicon_table
     if lexicon:
-        table = load_lexicon() if lexicon_table is None else lexicon_table
         parts.append(("lexicon", LexiconFeatures(table, tuple(lexicon), lexicon_weight)))
+    if voice:
+        assert table is not None
+        parts.append(("voice", VoiceFeatures(tuple(voice), voice_weight, default_voice_words(table))))
     classifier = NewsCalibratedLogisticRegression(
         C=C,
         class_weight=class_weight,
@@ -218,6 +234,9 @@ def _describe(pipeline: Pipeline) -> dict:
             "words": len(table if table is not None else load_lexicon()),
             "source": "factopinion/lexicons/lexicon.tsv (TextBlob/pattern en-sentiment.xml, PDDL; VADER, MIT)",
         }
+    if isinstance(parts.get("voice"), VoiceFeatures):
+        lists = parts["voice"].words
+        described["voice"] = {"word_lists": {key: len(words) for key, words in (lists or {}).items()}}
     calibration = getattr(pipeline.steps[-1][1], "calibration_", None)
     if calibration:
         described["calibration"] = calibration
