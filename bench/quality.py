@@ -1,6 +1,7 @@
-"""Quality benchmark of the default model on real news (the CheckThat! English sets), in one run.
+"""Quality benchmark of the default model on real news (the CheckThat! English sets) and on the project's clear-cut
+set (eval/clearcut.csv), in one run.
 
-    python bench/quality.py [--shared DIR] [--resamples N] [--record]
+    python bench/quality.py [--shared DIR] [--clearcut FILE] [--resamples N] [--record]
 
 For dev_en.tsv, train_en.tsv and the two pooled it prints macro-F1 at the default threshold, ROC AUC, ECE (10
 equal-width bins), the Brier score beside the base-rate Brier score (always predicting the set's gold opinion
@@ -10,6 +11,9 @@ seed 0, sentences resampled within the set). Then: the share of function words a
 without the seed rows; and the default model's predict_proba throughput in one process on sentence-length text,
 also per second of CPU time, with its ratio to a plain word 1-2-gram TF-IDF + logistic regression reference timed
 in turn with it in the same run.
+On the clear-cut set (measured with or without the CheckThat! sets): accuracy at the default threshold, AUC and
+the other figures above with bootstrap intervals, accuracy per kind (with its interval), and the opinion
+probability of each fixed sentence (the README's definitions and the five plain author-voice sentences of issue 19).
 --record writes the figures into model/metadata.json under "benchmarks".
 
 The CheckThat! sets are only measured against: never trained on, and no weight is fitted on them. Temperature and
@@ -46,6 +50,19 @@ TARGETS = {
     "function_word_share_of_top3_opinion_cues": 0.30,
     "sentences_per_second": 15_000,
     "seed_held_out_accuracy": 0.85,
+}
+CLEARCUT = ROOT / "eval" / "clearcut.csv"
+CLEARCUT_TARGETS = {"accuracy": 0.97, "accuracy_each_kind": 0.90, "fixed_opinion_probability": 0.70}
+# The sentences a new user tries first, with their labels: the README's definitions ("Critics called the plan
+# reckless." / "The plan is reckless.") and the plain author-voice sentences of issue 19. Each is in
+# eval/clearcut.csv (tests/test_clearcut.py checks it); the target is each one right, each opinion at >= 0.7.
+FIXED_SENTENCES = {
+    "Critics called the plan reckless.": "fact",
+    "The plan is reckless.": "opinion",
+    "I think the plan will fail.": "opinion",
+    "In my view, the law is unjust.": "opinion",
+    "The minister is a liar.": "opinion",
+    "Frankly, it's a joke.": "opinion",
 }
 RESAMPLES = 1000
 BOOTSTRAP_SEED = 0
@@ -159,28 +176,57 @@ def set_figures(y: np.ndarray, p: np.ndarray, resamples: int) -> dict:
     return figures
 
 
+def accuracy(y: np.ndarray, p: np.ndarray, threshold: float = 0.5) -> float:
+    """The share of sentences labeled right at ``threshold``."""
+    return float(np.mean((p >= threshold) == (y == 1))) if len(y) else float("nan")
+
+
+def clearcut_figures(model, frame, resamples: int) -> dict:
+    """The clear-cut set's figures: those of ``set_figures`` and accuracy with its interval; accuracy per kind with
+    its interval; each fixed sentence's opinion probability."""
+    y, p = ev.as_binary(frame["label"]), model.opinion_probability(frame["sentence"].tolist())
+    figures = set_figures(y, p, resamples)
+    low, high = ev.bootstrap_interval(accuracy, y, p, resamples=resamples, seed=BOOTSTRAP_SEED)
+    figures["accuracy"], figures["accuracy_95"] = round(accuracy(y, p), 4), [round(low, 4), round(high, 4)]
+    kinds = frame["kind"].to_numpy()
+    figures["kinds"] = {}
+    for group in ev.by_group(frame["kind"].tolist(), y, p):
+        mask = kinds == group["group"]
+        low, high = ev.bootstrap_interval(accuracy, y[mask], p[mask], resamples=resamples, seed=BOOTSTRAP_SEED)
+        figures["kinds"][group["group"]] = {
+            "label": "/".join(label for label, count in group["gold"].items() if count),
+            "n": group["n"],
+            "accuracy": round(group["accuracy"], 4),
+            "accuracy_95": [round(low, 4), round(high, 4)],
+            "mean_opinion_probability": round(group["mean_opinion_probability"], 4),
+        }
+    fixed = list(FIXED_SENTENCES)
+    figures["fixed_sentences"] = [
+        {"sentence": s, "label": FIXED_SENTENCES[s], "opinion_probability": round(float(q), 4)}
+        for s, q in zip(fixed, model.opinion_probability(fixed), strict=True)
+    ]
+    return figures
+
+
+def fixed_sentence_met(row: dict) -> bool:
+    """A fixed sentence meets its target: a fact below 0.5, an opinion at or above the target probability."""
+    if row["label"] == "fact":
+        return row["opinion_probability"] < 0.5
+    return row["opinion_probability"] >= CLEARCUT_TARGETS["fixed_opinion_probability"]
+
+
 def _interval(figures: dict, name: str) -> str:
     low, high = figures[f"{name}_95"]
     return f"{figures[name]:.3f} [{low:.3f}, {high:.3f}]"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="the shared/ folder")
-    parser.add_argument("--resamples", type=int, default=RESAMPLES, help="bootstrap resamples (default 1000)")
-    parser.add_argument("--record", action="store_true", help="write the figures into model/metadata.json")
-    args = parser.parse_args()
-    checkthat = args.shared / "data" / "checkthat-en"
-    if not (checkthat / "dev_en.tsv").is_file() or not (checkthat / "train_en.tsv").is_file():
-        print(f"skipped: {checkthat}/dev_en.tsv and train_en.tsv are not on this machine")
-        return 0
-
-    model = load_model()
+def checkthat_report(model, checkthat: Path, resamples: int) -> dict:
+    """Measure and print the CheckThat! figures, the cue, seed and speed figures and their targets."""
     sets = {"dev": read_labeled(checkthat / "dev_en.tsv"), "train_en": read_labeled(checkthat / "train_en.tsv")}
     gold = {name: ev.as_binary(frame["label"]) for name, frame in sets.items()}
     prob = {name: model.opinion_probability(frame["sentence"].tolist()) for name, frame in sets.items()}
     gold["pooled"], prob["pooled"] = np.r_[gold["dev"], gold["train_en"]], np.r_[prob["dev"], prob["train_en"]]
-    figures: dict = {name: set_figures(gold[name], prob[name], args.resamples) for name in gold}
+    figures: dict = {name: set_figures(gold[name], prob[name], resamples) for name in gold}
 
     share, cues = function_word_share(model, sets["dev"]["sentence"].tolist())
     figures["function_word_share_of_top3_opinion_cues"] = {"dev": round(share, 4), "cues": cues}
@@ -197,7 +243,7 @@ def main() -> int:
     figures["calibration"] = calibration
 
     print(f"default model: {bundled_model_dir()}; calibration: {calibration or 'none'}")
-    print(f"bootstrap 95% intervals: {args.resamples} resamples, seed {BOOTSTRAP_SEED}\n")
+    print(f"bootstrap 95% intervals: {resamples} resamples, seed {BOOTSTRAP_SEED}\n")
     columns = "".join(f"{name:<22}" for name in ("macro-F1", "AUC", "ECE", "Brier"))
     print(f"{'set':<9}{'n':>5}  {columns}{'base':>6}  opinion pred/gold")
     for name in ("dev", "train_en", "pooled"):
@@ -232,14 +278,79 @@ def main() -> int:
         ("  ratio to word 1-2-gram TF-IDF + LR reference", figures["speed_ratio_to_word_1_2_gram_reference"], "",
          None),
     ]  # fmt: skip
+    print_checks(checks)
+    return figures
+
+
+def clearcut_report(model, path: Path, resamples: int) -> dict:
+    """Measure and print the clear-cut set's figures and their targets."""
+    figures = clearcut_figures(model, read_labeled(path), resamples)
+    shown = path.resolve().relative_to(ROOT) if path.resolve().is_relative_to(ROOT) else path
+    print(f"\nclear-cut set: {shown} ({figures['n']} sentences)")
+    print(
+        f"accuracy {_interval(figures, 'accuracy')}  AUC {_interval(figures, 'auc')}  "
+        f"macro-F1 {_interval(figures, 'macro_f1')}  ECE {_interval(figures, 'ece')}  "
+        f"Brier {figures['brier']:.3f} (base rate {figures['base_rate_brier']:.3f})"
+    )
+    width = max(len(kind) for kind in figures["kinds"])
+    print(f"\n{'kind':<{width}}  {'label':<8}{'n':>4}  {'accuracy':<22}mean opinion")
+    for kind, k in figures["kinds"].items():
+        low, high = k["accuracy_95"]
+        accuracy_text = f"{k['accuracy']:.3f} [{low:.3f}, {high:.3f}]"
+        print(f"{kind:<{width}}  {k['label']:<8}{k['n']:>4}  {accuracy_text:<22}{k['mean_opinion_probability']:.3f}")
+    width = max(len(row["sentence"]) for row in figures["fixed_sentences"])
+    print(f"\n{'fixed sentence':<{width}}  {'label':<8}opinion")
+    for row in figures["fixed_sentences"]:
+        mark = "met" if fixed_sentence_met(row) else "NOT MET"
+        print(f"{row['sentence']:<{width}}  {row['label']:<8}{row['opinion_probability']:.3f}  {mark}")
+    worst = min(figures["kinds"], key=lambda kind: figures["kinds"][kind]["accuracy"])
+    lowest = figures["kinds"][worst]["accuracy"]
+    met = sum(map(fixed_sentence_met, figures["fixed_sentences"]))
+    target = CLEARCUT_TARGETS
+    fixed = len(figures["fixed_sentences"])
+    checks = [
+        ("clear-cut accuracy", figures["accuracy"], f">= {target['accuracy']}",
+         figures["accuracy"] >= target["accuracy"]),
+        (f"clear-cut accuracy of every kind (lowest: {worst})", lowest, f">= {target['accuracy_each_kind']}",
+         lowest >= target["accuracy_each_kind"]),
+        (f"fixed sentences right, each opinion >= {target['fixed_opinion_probability']}", f"{met} of {fixed}",
+         "all", met == fixed),
+    ]  # fmt: skip
+    print_checks(checks)
+    return figures
+
+
+def print_checks(checks: list[tuple]) -> None:
     print()
     for name, value, target, met in checks:
         mark = "" if met is None else ("met" if met else "NOT MET")
         print(f"{name:<58} {value!s:>14}  {target:<14} {mark}")
-    if args.record:
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="the shared/ folder")
+    parser.add_argument("--clearcut", type=Path, default=CLEARCUT, help="the clear-cut set (eval/clearcut.csv)")
+    parser.add_argument("--resamples", type=int, default=RESAMPLES, help="bootstrap resamples (default 1000)")
+    parser.add_argument("--record", action="store_true", help="write the figures into model/metadata.json")
+    args = parser.parse_args()
+    model = load_model()
+    measured: dict = {}
+    checkthat = args.shared / "data" / "checkthat-en"
+    if (checkthat / "dev_en.tsv").is_file() and (checkthat / "train_en.tsv").is_file():
+        measured["checkthat"] = checkthat_report(model, checkthat, args.resamples)
+    else:
+        print(f"CheckThat! skipped: {checkthat}/dev_en.tsv and train_en.tsv are not on this machine")
+    if args.clearcut.is_file():
+        measured["clearcut"] = clearcut_report(model, args.clearcut, args.resamples)
+    else:
+        print(f"clear-cut set skipped: {args.clearcut} is not here")
+    if args.record and measured:
         path = bundled_model_dir() / METADATA_FILE
         metadata = json.loads(path.read_text("utf-8"))
-        metadata["benchmarks"] = {"checkthat": figures, "targets": TARGETS}
+        benchmarks = metadata.setdefault("benchmarks", {})
+        benchmarks.update(measured)
+        benchmarks["targets"] = {**TARGETS, "clearcut": CLEARCUT_TARGETS}
         path.write_text(json.dumps(metadata, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"recorded in {path}")
     return 0

@@ -1,4 +1,5 @@
-"""Check one new corpus slice before it joins data/: schema, vocabularies, pairs, near-duplicates, leaks.
+"""Check one new corpus slice before it joins data/: schema, vocabularies, pairs, near-duplicates, leaks (into the
+CheckThat! sets and the project's clear-cut evaluation set, eval/clearcut.csv).
 
     python scripts/check_slice.py data/authored/NEW.csv [--shared ../shared]
 
@@ -20,6 +21,9 @@ CASES = {
     "fact": {"event", "attributed_opinion", "emotive_fact", "heading", "reported_question"},
     "opinion": {"evaluation", "recommendation", "prediction", "rhetorical_question", "sarcasm_hyperbole"},
 }
+
+
+NEAR_EVALUATION = 0.5  # the token Jaccard similarity above which a corpus sentence is too close to an evaluation one
 
 
 def tokens(sentence: str) -> frozenset[str]:
@@ -116,7 +120,14 @@ def check(path: Path, shared: Path) -> list[str]:
     checkthat = shared / "data" / "checkthat-en"
     external = [row["sentence"] for p in sorted(checkthat.glob("*.tsv")) for row in rows_of(p, "\t", csv.QUOTE_NONE)]
     problems += [
-        f"too close to an external evaluation sentence (rewrite it): {a!r}" for a, _ in near(mine, external, 0.5)
+        f"too close to an external evaluation sentence (rewrite it): {a!r}"
+        for a, _ in near(mine, external, NEAR_EVALUATION)
+    ]
+    clearcut = ROOT / "eval" / "clearcut.csv"
+    held_out = [row["sentence"] for row in rows_of(clearcut)] if clearcut.is_file() else []
+    problems += [
+        f"too close to a clear-cut evaluation sentence (rewrite it): {a!r} ~ {b!r}"
+        for a, b in near(mine, held_out, NEAR_EVALUATION)
     ]
     return problems
 

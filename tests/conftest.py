@@ -3,6 +3,7 @@ lives (if it does: tests that need it skip without it)."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,13 @@ def checkthat_dir() -> Path:
     if not CHECKTHAT.is_dir():
         pytest.skip(f"{CHECKTHAT} is not on this machine")
     return CHECKTHAT
+
+
+@pytest.fixture
+def checkthat_sentences(checkthat_dir: Path) -> list[str]:
+    """Every sentence of the CheckThat! TSV files, read as they are written (quotes taken literally)."""
+    sentences = []
+    for path in sorted(checkthat_dir.glob("*.tsv")):
+        with open(path, encoding="utf-8", newline="") as f:
+            sentences += [row["sentence"] for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)]
+    return sentences

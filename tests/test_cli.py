@@ -172,6 +172,46 @@ def test_evaluate_reads_checkthat_style_tsv(tmp_path):
     assert report["per_class"]["fact"]["support"] == 1 and report["per_class"]["opinion"]["support"] == 1
 
 
+def test_evaluate_by_a_column(tmp_path, model):
+    rows = [("The council met on Tuesday.", "fact", "event"), ("This plan is a disgrace.", "opinion", "verdict"),
+            ("Police said 12 people were detained.", "fact", "event"), ("What a shameful decision!", "opinion", "verdict"),
+            ("The bridge opens in May.", "fact", "")]  # fmt: skip
+    path = tmp_path / "gold.csv"
+    path.write_text("sentence,label,kind\n" + "".join(f'"{s}",{g},{k}\n' for s, g, k in rows), encoding="utf-8")
+    report = json.loads(invoke(["evaluate", str(path), "--by", "kind", "--json"]).output)
+    assert report["by"]["column"] == "kind"
+    groups = report["by"]["groups"]
+    assert [(g["group"], g["n"], g["gold"]) for g in groups] == [
+        ("event", 2, {"fact": 2, "opinion": 0}),
+        ("verdict", 2, {"fact": 0, "opinion": 2}),
+        ("", 1, {"fact": 1, "opinion": 0}),
+    ]
+    p = model.opinion_probability([s for s, _, _ in rows])
+    right = [int((p[i] >= 0.5) == (gold == "opinion")) for i, (_, gold, _) in enumerate(rows)]
+    assert [g["accuracy"] for g in groups] == pytest.approx(
+        [(right[0] + right[2]) / 2, (right[1] + right[3]) / 2, right[4]]
+    )
+    assert groups[1]["mean_opinion_probability"] == pytest.approx((p[1] + p[3]) / 2)
+    table = invoke(["evaluate", str(path), "--by", "kind"]).output.splitlines()
+    header = next(i for i, line in enumerate(table) if line.startswith("by kind"))
+    assert table[header].split() == "by kind n fact opinion accuracy mean opinion".split()
+    assert [line.split()[:4] for line in table[header + 1 : header + 4]] == [
+        ["event", "2", "2", "0"],
+        ["verdict", "2", "0", "2"],
+        ["(empty)", "1", "1", "0"],
+    ]
+    assert "by kind" not in invoke(["evaluate", str(path)]).output
+
+
+@pytest.mark.parametrize("column", ["topic", "sentence"])
+def test_evaluate_by_a_missing_column_is_a_clear_error(tmp_path, column):
+    path = tmp_path / "gold.csv"
+    path.write_text("sentence,label,kind\nIt rained.,fact,event\nIt is awful.,opinion,verdict\n", encoding="utf-8")
+    result = invoke(["evaluate", str(path), "--by", column])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"no column '{column}' to group by besides the text column; the others are: label, kind" in result.output
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

@@ -101,3 +101,20 @@ def test_probability_report_and_misclassified():
         (3, "fact", "opinion", 0.8),  # 0.3 from the threshold: most confidently wrong first
         (2, "opinion", "fact", 0.3),
     ]
+
+
+def test_by_group_in_order_of_first_appearance():
+    groups = ["quote", "verdict", "quote", "verdict", "verdict"]
+    gold = ["fact", "opinion", "fact", "opinion", "fact"]
+    p = [0.1, 0.9, 0.6, 0.4, 0.2]
+    rows = ev.by_group(groups, gold, p)
+    assert [r["group"] for r in rows] == ["quote", "verdict"]
+    quote, verdict = rows
+    assert quote["n"] == 2 and quote["gold"] == {"fact": 2, "opinion": 0}
+    assert quote["accuracy"] == 0.5 and quote["predicted_opinion_share"] == 0.5
+    assert quote["mean_opinion_probability"] == pytest.approx(0.35)
+    # verdict: 0.9 right, 0.4 wrong (opinion below 0.5), 0.2 right (fact)
+    assert verdict["gold"] == {"fact": 1, "opinion": 2} and verdict["accuracy"] == pytest.approx(2 / 3)
+    assert ev.by_group(groups, gold, p, threshold=0.35)[1]["accuracy"] == 1.0
+    with pytest.raises(ValueError, match="same length"):
+        ev.by_group(groups[:2], gold, p)

@@ -144,6 +144,16 @@ def format_evaluation(report: dict) -> str:
             "threshold  " + " ".join(f"{row['threshold']:>5.1f}" for row in calibration["threshold_sweep"]),
             "macro-F1   " + " ".join(f"{row['macro_f1']:>5.3f}" for row in calibration["threshold_sweep"]),
         ]
+    if "by" in report:
+        groups = [(terminal_safe(str(g["group"])) or "(empty)", g) for g in report["by"]["groups"]]
+        width = max(len(name) for name, _ in [(f"by {terminal_safe(report['by']['column'])}", None), *groups])
+        lines += ["", f"{'by ' + terminal_safe(report['by']['column']):<{width}}{'n':>7}{'fact':>7}{'opinion':>9}"
+                  f"{'accuracy':>10}{'mean opinion':>14}"]  # fmt: skip
+        lines += [
+            f"{name:<{width}}{g['n']:>7}{g['gold']['fact']:>7}{g['gold']['opinion']:>9}{g['accuracy']:>10.3f}"
+            f"{g['mean_opinion_probability']:>14.3f}"
+            for name, g in groups
+        ]
     if "errors" in report:
         lines += ["", f"misclassified ({len(report['errors'])} shown, most confidently wrong first):"]
         lines += [

@@ -32,6 +32,7 @@ __all__ = [
     "bootstrap_interval",
     "probability_report",
     "misclassified",
+    "by_group",
     "SWEEP_THRESHOLDS",
 ]
 
@@ -229,3 +230,29 @@ def misclassified(sentences: Sequence[str], gold, probabilities, threshold: floa
         }
         for i in order
     ]
+
+
+def by_group(groups: Sequence[str], gold, probabilities, threshold: float = 0.5) -> list[dict]:
+    """The figures of each group of sentences (a kind, a topic, a source: one value of ``groups`` per sentence), in
+    the order the groups first appear: how many sentences, how many of each gold label, accuracy at ``threshold``,
+    the predicted opinion share and the mean probability of opinion."""
+    y, p = as_binary(gold), _probabilities(probabilities)
+    if not (len(groups) == y.size == p.size):
+        raise ValueError("groups, gold labels and probabilities must have the same length")
+    keys = np.asarray(groups, dtype=object)
+    rows = []
+    for group in dict.fromkeys(groups):
+        mask = keys == group
+        gold_in, p_in = y[mask], p[mask]
+        predicted = (p_in >= threshold).astype(np.int64)
+        rows.append(
+            {
+                "group": group,
+                "n": int(mask.sum()),
+                "gold": {LABELS[0]: int((gold_in == 0).sum()), LABELS[1]: int((gold_in == 1).sum())},
+                "accuracy": float(np.mean(predicted == gold_in)),
+                "predicted_opinion_share": float(np.mean(predicted)),
+                "mean_opinion_probability": float(np.mean(p_in)),
+            }
+        )
+    return rows
