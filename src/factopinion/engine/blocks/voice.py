@@ -117,7 +117,7 @@ class VoiceWords:
             sets[key] = frozenset(words)
         for key in _PHRASE_LISTS:
             phrases = lists[key]
-            if not isinstance(phrases, (list, tuple)) or not all(isinstance(p, (list, tuple)) and p and all(isinstance(w, str) for w in p) for p in phrases):
+            if not isinstance(phrases, (list, tuple)) or not all(map(_is_phrase, phrases)):
                 raise ValueError(f"voice word list {key!r} must hold lists of words")
             sets[key] = frozenset(tuple(p) for p in phrases)
             sets[f"{key}:anchor"] = frozenset(max(p, key=len) for p in phrases)
@@ -131,6 +131,10 @@ class VoiceWords:
 
     def __getitem__(self, key: str) -> frozenset:
         return self.sets[key]
+
+
+def _is_phrase(value: object) -> bool:
+    return isinstance(value, (list, tuple)) and bool(value) and all(isinstance(w, str) for w in value)
 
 
 def default_voice_words(lexicon: Mapping[str, tuple[float, float]]) -> dict[str, list]:
