@@ -41,6 +41,7 @@ CASES = [
     ("The minister is a liar.", "evaluative_predicate", True),
     ("Frankly, it's a joke.", "evaluative_predicate", True),
     ("The bill was simply a disgrace.", "evaluative_predicate", True),
+    ("The decision to close the library is shortsighted and cruel.", "evaluative_predicate", True),
     ("Critics called the plan reckless.", "evaluative_predicate", False),
     ("The plan is reckless, opposition leaders said on Wednesday.", "evaluative_predicate", False),
     ("“The plan is reckless,” she said.", "evaluative_predicate", False),
@@ -90,6 +91,8 @@ def test_apostrophes_inside_words_are_not_quotation_marks():
 
 def test_spans_name_the_cue_words():
     assert cues("The plan is simply reckless.", "evaluative_predicate") == ["is simply reckless"]
+    assert cues("The plan is shortsighted and cruel.", "evaluative_predicate") == ["is shortsighted and cruel"]
+    assert cues("The bridge is long and narrow and dangerous.", "evaluative_predicate") == []  # one join only
     assert cues("Frankly, it's a joke.", "stance_opening") == ["frankly"]
     assert cues("In my view, the law is unjust.", "first_person_view") == ["in my view"]
     assert cues("The government’s ‘reform’ will cut jobs.", "scare_quotes") == ["‘reform’"]

@@ -167,6 +167,7 @@ _OPENING = re.compile(r"[“\"«‘](?=\w)")  # left unclosed (after space or at
 _CLOSING = re.compile(r"[”\"»](?<=[\w.,!?][”\"»])(?!\w)")  # left unopened: the quotation began before the sentence
 _OPENS_WITH_QUOTE = re.compile(r"\s*[“\"«‘']")
 _TOKEN = re.compile(r"\w+(?:['’]\w+)*|\x00")
+_JOINS = frozenset(("and", "or"))
 _GAP = "\x00"  # stands for a quotation in the author's text
 
 
@@ -287,12 +288,17 @@ def _evaluative_predicate(s: _Sentence, words: VoiceWords) -> list[Span]:
     fillers, texts, spans = words["fillers"], s.texts, []
     for i, text in enumerate(texts):
         if text in copulas:
-            for j in range(i + 1, min(i + 5, len(texts))):
+            j, end, joined = i + 1, min(i + 5, len(texts)), False
+            while j < end:
                 if texts[j] in evaluative:
                     spans.append(s.span(i, j))
                     break
                 if texts[j] not in fillers:
-                    break
+                    # one other word joined to the next by "and"/"or" ("is shortsighted and cruel"), once
+                    if joined or j + 1 >= len(texts) or texts[j + 1] not in _JOINS:
+                        break
+                    j, end, joined = j + 1, min(j + 5, len(texts)), True
+                j += 1
     return spans
 
 
