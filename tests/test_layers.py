@@ -20,6 +20,7 @@ LAYERS = [
     {"errors", "text", "naming"},
     {"encoding", "language", "document", "atomic"},
     {"engine"},
+    {"training.signals"},
     {"training.features", "training.lexicon", "training.calibration"},
     {"training.voice"},
     {"training.export"},
@@ -29,6 +30,7 @@ LAYERS = [
     {"training.pipeline"},
     {"bundled"},
     {"labeling"},
+    {"reports"},
     {"cli"},
 ]
 # The layers inside a folder.
@@ -40,9 +42,15 @@ INSIDE = {
         {"scorer"},
         {"explain"},
     ],
-    "tables": [{"csvstream"}, {"registry"}],
+    "tables": [{"registry", "csvstream"}, {"streams", "columns"}, {"delimited", "jsonl", "parquet"}],
     "labeling": [{"batch"}, {"files"}, {"dask"}],
-    "cli": [{"render"}, {"core", "options", "progress"}, {"score", "train", "evaluate", "label", "model"}, {"app"}],
+    "reports": [{"shares", "files"}, {"page"}],
+    "cli": [
+        {"render"},
+        {"core", "options", "progress"},
+        {"score", "train", "evaluate", "label", "report", "model"},
+        {"app"},
+    ],
 }
 LAYER_OF = {unit: n for n, units in enumerate(LAYERS) for unit in units}
 HEAVY = ("sklearn", "scipy", "pandas")

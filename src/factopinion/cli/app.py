@@ -17,6 +17,7 @@ from .core import CONTEXT_SETTINGS, Group, one_line, own_stdout
 from .evaluate import evaluate
 from .label import label
 from .model import model_group
+from .report import report
 from .score import score
 from .train import train
 
@@ -31,7 +32,7 @@ def cli():
     """
 
 
-for command in (score, train, evaluate, label, model_group):
+for command in (score, train, evaluate, label, report, model_group):
     cli.add_command(command)
 
 

@@ -7,10 +7,10 @@ import math
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import ROOT
 
 from factopinion.bundled import bundled_data_dir
 from factopinion.training import DEFAULT_PARAMS, build_pipeline
@@ -18,7 +18,6 @@ from factopinion.training import lexicon as lexicon_module
 from factopinion.training.datasets import data_files, read_labeled_files
 from factopinion.training.lexicon import LEXICON_FILE, LEXICON_SIGNALS, STRONG, LexiconFeatures, load_lexicon
 
-ROOT = Path(__file__).resolve().parent.parent
 NAN = math.nan
 TABLE = {"shameful": (NAN, -0.6), "good": (0.6, 0.5), "new": (0.4, NAN), "plan": (0.0, 0.1)}
 
@@ -103,6 +102,8 @@ def test_a_trained_pipeline_carries_its_table_and_reads_no_file(monkeypatch, tmp
     monkeypatch.setattr(lexicon_module, "LEXICON_FILE", tmp_path / "missing.tsv")
     lexicon_module._vendored.cache_clear()
     try:
+        with pytest.raises(FileNotFoundError):  # the vendored table is gone for real
+            lexicon_module.load_lexicon()
         assert np.array_equal(pipeline.predict_proba(texts), expected)
     finally:
         lexicon_module._vendored.cache_clear()
