@@ -21,7 +21,7 @@ LAYERS = [
     {"encoding", "language", "document", "atomic"},
     {"engine"},
     {"training.signals"},
-    {"training.features", "training.lexicon", "training.calibration"},
+    {"training.features", "training.lexicon", "training.calibration", "training.vectors"},
     {"training.voice"},
     {"training.export"},
     {"model"},
@@ -36,9 +36,9 @@ LAYERS = [
 # The layers inside a folder.
 INSIDE = {
     "engine": [
-        {"fields", "analysis"},
+        {"fields", "analysis", "vectors"},
         {"blocks.base"},
-        {"blocks.tfidf", "blocks.style", "blocks.lexicon", "blocks.voice"},
+        {"blocks.tfidf", "blocks.style", "blocks.lexicon", "blocks.voice", "blocks.vectors"},
         {"scorer"},
         {"explain"},
     ],

@@ -15,6 +15,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from .. import __version__
 from ..document import LABELS
+from ..engine.vectors import VectorSet
 from ..errors import DataError
 from ..model import Model
 from .calibration import NewsCalibratedLogisticRegression
@@ -28,6 +29,7 @@ from .evaluation import (
 )
 from .features import StyleFeatures
 from .lexicon import LexiconFeatures, load_lexicon
+from .vectors import StaticVectorFeatures
 from .voice import VoiceFeatures, default_voice_words
 
 __all__ = ["DEFAULT_SEED", "build_pipeline", "train", "train_default", "cross_validate"]
@@ -67,6 +69,9 @@ DEFAULT_PARAMS: dict = {
     "voice_weight": 1.0,
     "temperature": 2.0,
     "prior": 0.35,
+    # Dense features from static word vectors (training/vectors.py, CONTRIBUTING.md: static word vectors).
+    "dense": "minilm-l6-static-256",
+    "dense_weight": 1.0,
 }
 
 
@@ -88,12 +93,16 @@ def build_pipeline(
     temperature: float = DEFAULT_PARAMS["temperature"],
     prior: float | None = DEFAULT_PARAMS["prior"],
     lexicon_table: dict | None = None,
+    dense: str | VectorSet | None = DEFAULT_PARAMS["dense"],
+    dense_weight: float = DEFAULT_PARAMS["dense_weight"],
 ) -> Pipeline:
-    """The untrained model: TF-IDF word n-grams (plus stylistic, lexicon and voice signals) into a logistic
-    regression calibrated for news (``temperature``, ``prior``: see calibration.py). ``lexicon`` names the lexicon
-    signals (lexicon.LEXICON_SIGNALS); their word table is ``lexicon_table``, by default the vendored lexicon, and is
-    carried inside the pipeline, as are the voice signals' word lists (their evaluative words from the same table).
-    ``voice`` names the voice signals (voice.VOICE_SIGNALS)."""
+    """The untrained model: TF-IDF word n-grams (plus stylistic, lexicon and voice signals, and optionally dense
+    features) into a logistic regression calibrated for news (``temperature``, ``prior``: see calibration.py).
+    ``lexicon`` names the lexicon signals (lexicon.LEXICON_SIGNALS); their word table is ``lexicon_table``, by
+    default the vendored lexicon, and is carried inside the pipeline, as are the voice signals' word lists (their
+    evaluative words from the same table). ``voice`` names the voice signals (voice.VOICE_SIGNALS). ``dense`` adds
+    dense features from static word vectors (a ``VectorSet``, or the name of a shipped one) at ``dense_weight``
+    (training/vectors.py)."""
     words = TfidfVectorizer(
         ngram_range=ngram_range,
         min_df=min_df,
@@ -110,6 +119,8 @@ def build_pipeline(
     if voice:
         assert table is not None
         parts.append(("voice", VoiceFeatures(tuple(voice), voice_weight, default_voice_words(table))))
+    if dense is not None:
+        parts.append(("dense", StaticVectorFeatures(dense, dense_weight)))
     classifier = NewsCalibratedLogisticRegression(
         C=C,
         class_weight=class_weight,

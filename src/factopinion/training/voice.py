@@ -6,16 +6,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from scipy import sparse
-from sklearn.base import BaseEstimator, TransformerMixin
 
 from ..engine.blocks.voice import VOICE_SIGNALS, VoiceSignals, default_voice_words
 from .lexicon import load_lexicon
+from .signals import SignalFeatures
 
 __all__ = ["VoiceFeatures", "VOICE_SIGNALS", "default_voice_words"]
 
 
-class VoiceFeatures(TransformerMixin, BaseEstimator):
+class VoiceFeatures(SignalFeatures):
     """One column per signal of ``VOICE_SIGNALS`` (a first-person view, a verdict or a should/must in the author's
     voice, evaluative words only inside quotes, scare quotes, an opening stance adverb): ``weight`` where it is on,
     else 0. ``words`` are the signals' word lists (``default_voice_words``' plain form); None takes the defaults,
@@ -23,6 +22,8 @@ class VoiceFeatures(TransformerMixin, BaseEstimator):
 
     Pass the lists themselves (as ``training.build_pipeline`` does) and a saved model carries them. The columns are
     the engine's voice block's (``to_block``), the code that scores with the saved model."""
+
+    KIND, KNOWN = "voice", VOICE_SIGNALS
 
     def __init__(
         self,
@@ -34,21 +35,10 @@ class VoiceFeatures(TransformerMixin, BaseEstimator):
         self.weight = weight
         self.words = words
 
-    def fit(self, X, y=None):
-        unknown = set(self.signals) - set(VOICE_SIGNALS)
-        if unknown:
-            raise ValueError(f"unknown voice signals {sorted(unknown)}; choose from {', '.join(VOICE_SIGNALS)}")
-        return self
-
     def to_block(self, coef: np.ndarray | None = None, weight: float = 1.0, name: str = "voice") -> VoiceSignals:
-        """These signals and their word lists as the engine's block, with the classifier's coefficients ``coef`` and
-        the feature union's ``weight`` (what the model file holds)."""
         words = default_voice_words(load_lexicon()) if self.words is None else self.words
         coef = np.zeros(len(self.signals)) if coef is None else coef
         return VoiceSignals.of_keys(self.signals, words, coef, float(self.weight) * weight, name)
-
-    def transform(self, X) -> sparse.csr_matrix:
-        return sparse.csr_matrix(self.to_block().dense(X))
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         return np.array([VOICE_SIGNALS[key].name for key in self.signals], dtype=object)
