@@ -41,17 +41,12 @@ L3 = ("max_subjectivity", "max_valence", "evaluative_share")
 UNI = dict(ngram_range=(1, 1), max_df=0.07)
 BEFORE = dict(lexicon=None, temperature=1.0, prior=None, max_df=1.0, ngram_range=(1, 2))
 CANDIDATES = {
-    "before: words 1-2, style": dict(BEFORE, voice=None),
-    "words 1, max_df .07, style (no lexicon)": dict(BEFORE, **UNI, voice=None),
-    "previous: words 1, max_df .07, style, L3": dict(voice=None),
-    "DEFAULT: words 1, max_df .07, style, L3, voice": {},
+    "before: words 1-2, style": dict(BEFORE, voice=None, dense=None),
+    "issue 10: words 1, max_df .07, style, L3": dict(voice=None, dense=None),
+    "issue 10 + voice": dict(dense=None),
+    "issue 10 + static vectors": dict(voice=None),
+    "DEFAULT: issue 10 + voice + static vectors": {},
     "DEFAULT, voice x0.5": dict(voice_weight=0.5),
-    "DEFAULT, voice without scare quotes": dict(voice=tuple(v for v in DEFAULT_PARAMS["voice"] if v != "scare_quotes")),
-    "DEFAULT, L7": dict(lexicon=L7),
-    "DEFAULT, max_df .05": dict(max_df=0.05),
-    "DEFAULT, max_df .10": dict(max_df=0.1),
-    "DEFAULT, C=1": dict(C=1.0),
-    "DEFAULT, C=4": dict(C=4.0),
 }  # fmt: skip
 PRIORS = np.round(np.arange(0.20, 0.551, 0.05), 2)
 
