@@ -57,6 +57,6 @@ def test_shell_completion_works_and_is_documented():
         prog_name="factopinion",
     )
     assert words.stdout.split() == ["plain,--html"]
-    readme = (ROOT / "README.md").read_text("utf-8")
+    reference = (ROOT / "docs" / "cli.md").read_text("utf-8")
     for shell in ("bash", "zsh", "fish"):
-        assert f"_FACTOPINION_COMPLETE={shell}_source factopinion" in readme
+        assert f"_FACTOPINION_COMPLETE={shell}_source factopinion" in reference
