@@ -157,7 +157,9 @@ def test_a_pickle_which_names_the_old_paths_still_loads():
     from factopinion.training.pipeline import build_pipeline
 
     sentences = ["The council met on Monday.", "The plan is a disgrace.", "Rates rose by 2%.", "We should act now."]
-    pipeline = build_pipeline(voice=None, max_df=1.0, min_df=1).fit(sentences, ["fact", "opinion", "fact", "opinion"])
+    pipeline = build_pipeline(voice=None, dense=None, max_df=1.0, min_df=1).fit(
+        sentences, ["fact", "opinion", "fact", "opinion"]
+    )
     pickled = pickle.dumps(pipeline, protocol=0)
     for old in ("features", "lexicon", "calibration"):
         pickled = pickled.replace(f"cfactopinion.training.{old}\n".encode(), f"cfactopinion.{old}\n".encode())
