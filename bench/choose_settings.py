@@ -3,8 +3,8 @@
     python bench/choose_settings.py [--data DIR ...] [--shared DIR] [--only TEXT]
 
 1. Feature candidates, each trained once on the corpus (never on CheckThat!); ranked by train_en AUC.
-2. Temperature x prior grid on the raw log-odds (z/T + logit(prior), as NewsCalibratedLogisticRegression folds
-   it), chosen by train_en Brier; confirmed on dev; pooled.
+2. Temperature on the raw log-odds (z/T + logit(prior), as NewsCalibratedLogisticRegression folds it), chosen by
+   the documented rule (training.calibration.choose_temperature) on train_en; confirmed on dev; pooled.
 3. Bootstrap 95% intervals (1000 resamples, seed 0) for AUC and macro-F1.
 """
 
@@ -25,7 +25,7 @@ from recording import add_record_option, recorded  # noqa: E402
 from factopinion import evaluation as ev  # noqa: E402
 from factopinion.bundled import bundled_data_dir  # noqa: E402
 from factopinion.training import DEFAULT_PARAMS, build_pipeline  # noqa: E402
-from factopinion.training.calibration import logit  # noqa: E402
+from factopinion.training.calibration import TEMPERATURES, choose_temperature, logit  # noqa: E402
 from factopinion.training.datasets import data_files, read_labeled, read_labeled_files  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,26 +38,17 @@ L7 = (
     "evaluative_share",
     "evaluative",
 )
-L11 = L7 + ("subjective_words", "valenced_words", "positive", "negative")
-L4 = ("max_subjectivity", "max_valence", "evaluative_share", "subjectivity")
 L3 = ("max_subjectivity", "max_valence", "evaluative_share")
 UNI = dict(ngram_range=(1, 1), max_df=0.07)
 BEFORE = dict(lexicon=None, temperature=1.0, prior=None, max_df=1.0, ngram_range=(1, 2))
 CANDIDATES = {
-    "before: words 1-2, style": BEFORE,
-    "before + lexicon L7": dict(BEFORE, lexicon=L7),
-    "words 1, max_df .07, style (no lexicon)": dict(BEFORE, **UNI),
-    "DEFAULT: words 1, max_df .07, style, L3": {},
-    "words 1, max_df .07, style, L4": dict(lexicon=L4),
-    "words 1, max_df .07, style, L7": dict(lexicon=L7),
-    "words 1, max_df .07, style, L11": dict(lexicon=L11),
-    "words 1, max_df .05, style, L3": dict(max_df=0.05),
-    "words 1, max_df .10, style, L3": dict(max_df=0.1),
-    "words 1, max_df .07, style, L3, C=1": dict(C=1.0),
-    "words 1, max_df .07, style, L3, C=4": dict(C=4.0),
-    "words 1, max_df .07, style x0.5, L3": dict(style_weight=0.5),
+    "before: words 1-2, style": dict(BEFORE, voice=None, dense=None),
+    "issue 10: words 1, max_df .07, style, L3": dict(voice=None, dense=None),
+    "issue 10 + voice": dict(dense=None),
+    "issue 10 + static vectors": dict(voice=None),
+    "DEFAULT: issue 10 + voice + static vectors": {},
+    "DEFAULT, voice x0.5": dict(voice_weight=0.5),
 }  # fmt: skip
-TEMPERATURES = np.round(np.arange(1.0, 4.01, 0.25), 2)
 PRIORS = np.round(np.arange(0.20, 0.551, 0.05), 2)
 
 
@@ -133,10 +124,8 @@ def main():
     print("figures tr | dv | pooled at threshold 0.5")
     chosen = {}
     for name, (pipe, ztr, zdv) in fitted.items():
-        briers = [(ev.brier_score(ytr, expit(ztr / T + logit(prior))), T) for T in TEMPERATURES]
-        best = min(b for b, _ in briers)
-        T, pr = min(T for b, T in briers if b <= best + 0.002), prior
-        argmin_T = min(briers)[1]
+        T, briers = choose_temperature(ztr, ytr, prior)
+        pr, argmin_T = prior, min(briers, key=lambda pair: pair[1])[0]
         joint = min((ev.brier_score(ytr, expit(ztr / t + logit(q))), t, q) for t in TEMPERATURES for q in PRIORS)
         chosen[name] = (T, pr)
         cells = []

@@ -6,7 +6,8 @@ set (eval/clearcut.csv), in one run.
 For dev_en.tsv, train_en.tsv and the two pooled it prints macro-F1 at the default threshold, ROC AUC, ECE (10
 equal-width bins), the Brier score beside the base-rate Brier score (always predicting the set's gold opinion
 share), and the predicted beside the gold opinion share, with percentile bootstrap 95% intervals (1000 resamples,
-seed 0, sentences resampled within the set). Then: the share of function words among the top-3 opinion cues that
+seed 0, sentences resampled within the set), and each set's reliability table (per probability bin: sentences,
+mean predicted probability, observed opinion share). Then: the share of function words among the top-3 opinion cues that
 ``--explain`` shows for dev's opinion predictions; the seed article's sentence accuracy for a model trained on data/
 without the seed rows; and the default model's predict_proba throughput in one process on sentence-length text,
 also per second of CPU time, with its ratio to a plain word 1-2-gram TF-IDF + logistic regression reference timed
@@ -43,13 +44,13 @@ from factopinion.training import evaluation as ev
 from factopinion.training.datasets import data_files, read_labeled, read_labeled_files
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = {
-    "pooled_auc": 0.76,
-    "pooled_macro_f1": 0.68,
-    "ece_each_set": 0.10,
+TARGETS = {  # issue 19's
+    "pooled_auc": 0.80,
+    "pooled_macro_f1": 0.71,
+    "ece_each_set": 0.08,
     "brier_below_base_rate_each_set": True,
-    "function_word_share_of_top3_opinion_cues": 0.30,
-    "sentences_per_second": 15_000,
+    "function_word_share_of_top3_opinion_cues": 0.20,
+    "sentences_per_second": 20_000,
     "seed_held_out_accuracy": 0.85,
 }
 CLEARCUT = ROOT / "eval" / "clearcut.csv"
@@ -174,7 +175,26 @@ def set_figures(y: np.ndarray, p: np.ndarray, resamples: int) -> dict:
     figures["threshold_sweep"] = {
         f"{row['threshold']:.1f}": round(row["macro_f1"], 4) for row in ev.threshold_sweep(y, p)
     }
+    figures["reliability"] = [
+        {key: round(value, 4) if isinstance(value, float) else value for key, value in row.items()}
+        for row in ev.reliability_table(y, p)
+    ]
     return figures
+
+
+def print_reliability(figures: dict[str, dict]) -> None:
+    """The reliability tables of the sets in ``figures``, side by side: per probability bin, each set's number of
+    sentences, mean predicted probability of opinion and observed opinion share."""
+    names = list(figures)
+    print("\nreliability (10 bins): n, mean predicted / observed opinion share")
+    print(f"{'bin':<10}" + "".join(f"{name:<24}" for name in names))
+    for k, row in enumerate(figures[names[0]]["reliability"]):
+        cells = []
+        for name in names:
+            cell = figures[name]["reliability"][k]
+            shown = f"{cell['mean_predicted']:.2f} / {cell['observed']:.2f}" if cell["n"] else "-"
+            cells.append(f"{cell['n']:>4}  {shown:<18}")
+        print(f"{row['low']:.1f}-{row['high']:.1f}   " + "".join(cells))
 
 
 def accuracy(y: np.ndarray, p: np.ndarray, threshold: float = 0.5) -> float:
@@ -257,6 +277,7 @@ def checkthat_report(model, checkthat: Path, resamples: int) -> dict:
     print("\nmacro-F1 by threshold (0.1 .. 0.9):")
     for name in ("dev", "train_en", "pooled"):
         print(f"  {name:<9}" + " ".join(f"{v:.3f}" for v in figures[name]["threshold_sweep"].values()))
+    print_reliability({name: figures[name] for name in ("dev", "train_en", "pooled")})
     p, d, t = figures["pooled"], figures["dev"], figures["train_en"]
     checks = [
         ("pooled AUC", p["auc"], f">= {TARGETS['pooled_auc']}", p["auc"] >= TARGETS["pooled_auc"]),
@@ -293,6 +314,7 @@ def clearcut_report(model, path: Path, resamples: int) -> dict:
         f"macro-F1 {_interval(figures, 'macro_f1')}  ECE {_interval(figures, 'ece')}  "
         f"Brier {figures['brier']:.3f} (base rate {figures['base_rate_brier']:.3f})"
     )
+    print_reliability({"clear-cut": figures})
     width = max(len(kind) for kind in figures["kinds"])
     print(f"\n{'kind':<{width}}  {'label':<8}{'n':>4}  {'accuracy':<22}mean opinion")
     for kind, k in figures["kinds"].items():

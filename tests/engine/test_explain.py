@@ -101,7 +101,7 @@ def test_contributions_are_exact_for_a_model_with_other_settings(tuned, sentence
 def test_a_model_without_style_features_is_explained(sentences):
     labels = ["opinion" if "should" in s or "?" in s else "fact" for s in sentences]
     labels[0], labels[1] = "fact", "opinion"
-    model = Model(build_pipeline(style=False, lexicon=None).fit(sentences, labels))
+    model = Model(build_pipeline(style=False, lexicon=None, voice=None, dense=None).fit(sentences, labels))
     _check_exact(model, sentences[:10] + EXTRA_SENTENCES)
     names = {cue.term for e in model.explain(EXTRA_SENTENCES) for cue in e.terms}
     assert names and not any(name.startswith("[") for name in names)

@@ -53,3 +53,18 @@ def test_parameters_clone_and_validation():
         NewsCalibratedLogisticRegression(temperature=0).fit(X, Y)
     with pytest.raises(ValueError, match="prior"):
         NewsCalibratedLogisticRegression(prior=1.0).fit(X, Y)
+
+
+def test_choose_temperature_takes_the_sharpest_within_tolerance_of_the_best_brier():
+    from factopinion.training.calibration import choose_temperature
+
+    rng = np.random.default_rng(5)
+    truth = rng.normal(size=4000)  # true log-odds; the model's are twice as large: the right temperature is 2
+    gold = (rng.random(4000) < expit(truth + logit(0.35))).astype(int)
+    chosen, scores = choose_temperature(2 * truth, gold, prior=0.35)
+    best = min(scores, key=lambda pair: pair[1])[0]
+    assert 1.75 <= best <= 2.25 and chosen <= best
+    assert dict(scores)[chosen] <= min(b for _, b in scores) + 0.002
+    assert all(dict(scores)[t] > min(b for _, b in scores) + 0.002 for t, _ in scores if t < chosen)
+    sharp, _ = choose_temperature(2 * truth, gold, prior=0.35, tolerance=1.0)  # anything goes: the smallest
+    assert sharp == 1.0

@@ -89,6 +89,18 @@ def test_bootstrap_interval_skips_resamples_without_both_classes():
     assert (low, high) == (1.0, 1.0)
 
 
+def test_reliability_table_bins_the_probabilities_and_gives_the_ece():
+    gold, probabilities = [0, 1, 1, 1, 0], [0.1, 0.1, 0.9, 1.0, 0.95]
+    table = ev.reliability_table(gold, probabilities, bins=10)
+    assert [row["n"] for row in table] == [0, 2, 0, 0, 0, 0, 0, 0, 0, 3]  # 1.0 falls in the last bin
+    assert table[0]["observed"] is None and table[0]["mean_predicted"] is None
+    assert table[1]["observed"] == 0.5 and table[1]["mean_predicted"] == pytest.approx(0.1)
+    assert table[9]["observed"] == pytest.approx(2 / 3) and table[9]["mean_predicted"] == pytest.approx(2.85 / 3)
+    assert (table[9]["low"], table[9]["high"]) == (0.9, 1.0)
+    ece = (2 * abs(0.5 - 0.1) + 3 * abs(2 / 3 - 2.85 / 3)) / 5
+    assert ev.expected_calibration_error(gold, probabilities) == pytest.approx(ece)
+
+
 def test_probability_report_and_misclassified():
     report = ev.probability_report(["fact", "opinion", "opinion", "fact"], [0.1, 0.9, 0.3, 0.8])
     assert report["n"] == 4 and report["auc"] == pytest.approx(0.75)  # 3 of the 4 opinion-fact pairs in order
@@ -96,6 +108,7 @@ def test_probability_report_and_misclassified():
     assert report["brier"] == pytest.approx((0.01 + 0.01 + 0.49 + 0.64) / 4)
     assert report["base_rate_brier"] == pytest.approx(0.25)
     assert len(report["threshold_sweep"]) == 9
+    assert [row["n"] for row in report["reliability"]] == [0, 1, 0, 1, 0, 0, 0, 0, 1, 1]
     wrong = ev.misclassified(["a", "b", "c", "d"], ["fact", "opinion", "opinion", "fact"], [0.1, 0.9, 0.3, 0.8])
     assert [(w["index"], w["gold"], w["predicted"], w["opinion_probability"]) for w in wrong] == [
         (3, "fact", "opinion", 0.8),  # 0.3 from the threshold: most confidently wrong first

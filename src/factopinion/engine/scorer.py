@@ -2,7 +2,7 @@
 signals) in one JSON file, ``model.json``, scored with the standard library and NumPy only.
 
 A model is an intercept and a list of feature blocks, one per transformer of the trained pipeline (``export``
-writes them), one module per kind under ``blocks/``: TF-IDF word n-grams, stylistic signals, lexicon signals,
+writes them), one module per kind under ``blocks/``: TF-IDF word n-grams, stylistic, lexicon and voice signals,
 static word vectors (kept in files of their own beside ``model.json``, whose SHA-256 it records). Each
 block computes its columns of the feature matrix for a batch of sentences as (row, column, value) triplets, and its
 coefficients weigh them::
@@ -35,6 +35,7 @@ from .blocks.lexicon import LexiconSignals
 from .blocks.style import StyleSignals
 from .blocks.tfidf import TfidfWords
 from .blocks.vectors import StaticVectors
+from .blocks.voice import VoiceSignals
 from .fields import Fields
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "TfidfWords",
     "StyleSignals",
     "LexiconSignals",
+    "VoiceSignals",
     "BLOCKS",
     "Features",
     "LinearScorer",
@@ -69,7 +71,9 @@ def sigmoid(log_odds: np.ndarray) -> np.ndarray:
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-BLOCKS: dict[str, type[Block]] = {cls.kind: cls for cls in (TfidfWords, StyleSignals, LexiconSignals, StaticVectors)}
+BLOCKS: dict[str, type[Block]] = {
+    cls.kind: cls for cls in (TfidfWords, StyleSignals, LexiconSignals, VoiceSignals, StaticVectors)
+}
 
 
 # -- the model -----------------------------------------------------------------------------------------------------

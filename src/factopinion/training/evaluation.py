@@ -25,6 +25,7 @@ __all__ = [
     "macro_f1",
     "roc_auc",
     "expected_calibration_error",
+    "reliability_table",
     "brier_score",
     "base_rate_brier",
     "opinion_share",
@@ -103,17 +104,35 @@ def roc_auc(gold, probabilities) -> float:
     return float(roc_auc_score(y, p))
 
 
-def expected_calibration_error(gold, probabilities, bins: int = 10) -> float:
-    """ECE over ``bins`` equal-width probability bins: the sentence-weighted mean of |observed opinion share -
-    mean predicted probability| per bin. Bin ``k`` holds probabilities in [k/bins, (k+1)/bins); 1.0 falls in the
-    last bin."""
+def reliability_table(gold, probabilities, bins: int = 10) -> list[dict]:
+    """The reliability table over ``bins`` equal-width probability bins: for each bin its bounds, how many
+    sentences fall in it, their mean predicted probability of opinion and their observed opinion share (None for an
+    empty bin). Bin ``k`` holds probabilities in [k/bins, (k+1)/bins); 1.0 falls in the last bin."""
     y, p = as_binary(gold), _probabilities(probabilities)
-    if not y.size:
-        return float("nan")
     index = np.minimum((p * bins).astype(np.int64), bins - 1)
+    counts = np.bincount(index, minlength=bins)
     observed = np.bincount(index, weights=y, minlength=bins)
     predicted = np.bincount(index, weights=p, minlength=bins)
-    return float(np.abs(observed - predicted).sum() / y.size)
+    return [
+        {
+            "low": k / bins,
+            "high": (k + 1) / bins,
+            "n": int(counts[k]),
+            "mean_predicted": float(predicted[k] / counts[k]) if counts[k] else None,
+            "observed": float(observed[k] / counts[k]) if counts[k] else None,
+        }
+        for k in range(bins)
+    ]
+
+
+def expected_calibration_error(gold, probabilities, bins: int = 10) -> float:
+    """ECE over the ``reliability_table``'s bins: the sentence-weighted mean of |observed opinion share - mean
+    predicted probability| per bin."""
+    y = as_binary(gold)
+    if not y.size:
+        return float("nan")
+    table = reliability_table(y, probabilities, bins)
+    return float(sum(row["n"] * abs(row["observed"] - row["mean_predicted"]) for row in table if row["n"]) / y.size)
 
 
 def brier_score(gold, probabilities) -> float:
@@ -203,6 +222,7 @@ def probability_report(
         "macro_f1": macro_f1(y, p, threshold),
         "auc": roc_auc(y, p),
         "ece": expected_calibration_error(y, p, bins),
+        "reliability": reliability_table(y, p, bins),
         "brier": brier_score(y, p),
         "base_rate_brier": base_rate_brier(y),
         "predicted_opinion_share": opinion_share(p, threshold),

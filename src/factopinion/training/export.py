@@ -25,6 +25,7 @@ from ..errors import ModelError
 from .features import StyleFeatures
 from .lexicon import LexiconFeatures
 from .vectors import StaticVectorFeatures
+from .voice import VoiceFeatures
 
 __all__ = ["export_pipeline", "EXPORTERS", "PROBES", "TOLERANCE"]
 
@@ -39,6 +40,8 @@ PROBES = [
     "“We must act now,” she said. Isn't it already too late?",
     "'Never again' – that's what we promised, and you know it!",
     "I think our leaders should resign; they have to go.",
+    "Frankly, the government’s so-called ‘reform’ is a disgrace, and “nobody” believes it.",
+    "“It is a disaster for the town",
     "İstanbul’s naïve café owners pointed out that the ΣΟΦΟΣ rule is unfair.",
     "Rock'n'roll isn't dead... or is it?",
     "the the the the the said said",
@@ -132,7 +135,9 @@ def _tfidf(vectorizer: TfidfVectorizer, name: str, weight: float, coef: np.ndarr
     )
 
 
-def _signals(features: StyleFeatures | LexiconFeatures, name: str, weight: float, coef: np.ndarray) -> Block:
+def _signals(
+    features: StyleFeatures | LexiconFeatures | VoiceFeatures, name: str, weight: float, coef: np.ndarray
+) -> Block:
     return features.to_block(coef, weight, name)  # the transformer computes through this very block
 
 
@@ -145,5 +150,6 @@ EXPORTERS: list[tuple[type, Exporter]] = [
     (TfidfVectorizer, _tfidf),
     (StyleFeatures, _signals),
     (LexiconFeatures, _signals),
+    (VoiceFeatures, _signals),
     (StaticVectorFeatures, _vectors),
 ]
