@@ -122,9 +122,8 @@ def test_a_scikit_learn_upgrade_does_not_rebuild_the_bundled_model(tmp_path, mon
 def test_a_damaged_bundled_model_is_rebuilt_into_the_cache(tmp_path, monkeypatch):
     damaged = tmp_path / "bundled"
     shutil.copytree(bundled_model_dir(), damaged)
-    raw = bytearray((damaged / DATA_FILE).read_bytes())
-    raw[len(raw) // 2] ^= 1
-    (damaged / DATA_FILE).write_bytes(bytes(raw))
+    raw = (damaged / DATA_FILE).read_bytes()
+    (damaged / DATA_FILE).write_bytes(raw.replace(b"said", b"SAID", 1))  # still JSON, no longer what was signed
     monkeypatch.setattr(bundled_module, "bundled_model_dir", lambda: damaged)
     monkeypatch.setenv("FACTOPINION_CACHE_DIR", str(tmp_path / "cache"))
     said = []

@@ -34,7 +34,7 @@ def test_explain_json_has_cues_toward_each_label(run):
                 assert row["sentence"][start:end]
         assert 1 / (1 + 2.718281828459045 ** -row["log_odds"]) == pytest.approx(row["opinion_probability"], abs=1e-5)
     toward_opinion = {cue["term"]: cue["text"] for cue in data["sentences"][1]["cues"]["opinion"]}
-    assert toward_opinion["[modal]"] == "should"
+    assert toward_opinion["[should/must, author's voice]"] == "should"
 
 
 def test_cues_limits_the_terms_and_zero_gives_all(run):
@@ -61,7 +61,10 @@ def test_explain_csv_and_tsv_have_a_compact_cues_column(run, flag, delimiter):
     rows = list(csv.DictReader(io.StringIO(result.output), delimiter=delimiter))
     assert len(rows) == 3
     assert list(rows[0])[-2:] == ["log_odds", "cues"]
-    assert rows[1]["cues"].startswith("opinion: ") and "[modal: should] +" in rows[1]["cues"].split("; fact: ")[0]
+    assert (
+        rows[1]["cues"].startswith("opinion: ")
+        and "[should/must, author's voice: should] +" in rows[1]["cues"].split("; fact: ")[0]
+    )
     assert "; fact: " in rows[1]["cues"] and "{" not in rows[1]["cues"]
 
 
@@ -71,7 +74,7 @@ def test_explain_table_has_an_indented_cue_line_under_each_sentence(run):
     sentence_lines, cue_lines = lines[1:-1:2], lines[2:-1:2]
     assert len(sentence_lines) == len(cue_lines) == 3
     assert all(line.startswith(" " * 24 + "opinion: ") and "; fact: " in line for line in cue_lines)
-    assert "[modal: should]" in cue_lines[1]
+    assert "[should/must, author's voice: should]" in cue_lines[1]
     assert lines[-1].startswith("3 sentences:")
 
 
@@ -116,7 +119,11 @@ def test_model_info_json(run):
     assert len(data["strongest"]["opinion"]) == len(data["strongest"]["fact"]) == 4
     assert data["strongest"]["opinion"][0]["coefficient"] > 0 > data["strongest"]["fact"][0]["coefficient"]
     assert "[question]" in data["features"]["signals"]
-    assert data["features"]["total"] == data["features"]["terms"] + len(data["features"]["signals"])
+    # every feature is a term, a signal or one dimension of the word meanings ("[word meanings]" names them all)
+    names = load_model().as_data("describe").names
+    dimensions = sum(1 for name in names if name.startswith("[word meanings "))
+    signals = [s for s in data["features"]["signals"] if s != "[word meanings]"]
+    assert dimensions > 0 and data["features"]["total"] == data["features"]["terms"] + len(signals) + dimensions
     assert data["metadata"] == load_model().metadata
 
 

@@ -9,6 +9,7 @@ import importlib
 import json
 import math
 import random
+import re
 import string
 
 import numpy as np
@@ -267,7 +268,7 @@ BAD_FILES = [
     (lambda raw: raw[: len(raw) // 2], "not JSON"),
     (lambda raw: b"[1, 2, 3]", "expected an object"),
     (lambda raw: b'{"format": "pickle"}', "format 'pickle'"),
-    (lambda raw: raw.replace(b'"format_version":1', b'"format_version":9', 1), "format version 9"),
+    (lambda raw: re.sub(rb'"format_version":\d+', b'"format_version":9', raw, count=1), "format version 9"),
     (lambda raw: raw.replace(b"said", b"SAID", 1), "does not match the SHA-256"),
     (lambda raw: raw.replace(b'"model":', b'"model": ', 1), "does not match the SHA-256"),
     (lambda raw: _rewritten(raw, _set("blocks/0/kind", "pickle")), "unknown feature block kind 'pickle'"),
