@@ -5,13 +5,16 @@ and the peak memory of the whole process tree.
     python bench/batch.py                      # 500,000 rows
     python bench/batch.py --megabytes 1024     # a ~1 GB input, for the memory figure
     python bench/batch.py --rows 20000 --jobs 1
+    python bench/batch.py --rows 200000 --reference ../main/src   # this checkout against another, same run
 
 It generates a CSV of news-like rows (id, date, source, author, text of one or two sentences of mixed fact and
 opinion, a number-like score, a sparse notes column with quotes, commas, newlines and null-like strings), then
 runs the installed ``factopinion`` console script on it in a subprocess, as a user would. Then the same rows as
 Parquet (row groups of 100,000 rows, written with pyarrow) are labeled into Parquet, for the rows/s and peak
 memory of the Parquet path beside the CSV one (``--no-parquet`` skips it). Everything is measured in the same run
-on the same machine, so the ratios are what to compare.
+on the same machine, so the ratios are what to compare. ``--reference SRC`` also times the same label commands
+with another checkout's ``src`` folder (the code before a change), alternating the two runs, and prints the
+throughput of this checkout against it.
 """
 
 from __future__ import annotations
@@ -135,6 +138,27 @@ def parquet_run(source: Path, workdir: Path, command: list[str], n: int, csv_s: 
     print(f"  peak RSS of the process tree:  {peak_mb:,.0f} MiB  (CSV: {csv_mb:,.0f} MiB)")
 
 
+def compare(reference: Path, commands: dict[str, list[str]], n: int, repeat: int) -> None:
+    """Each label command (its arguments) run with this checkout's code and with ``reference``'s, alternately,
+    ``repeat`` times each; the best time of each and this checkout's throughput against the reference's."""
+    here = Path(__file__).resolve().parent.parent / "src"
+    print(f"this checkout ({here}) against the reference ({reference.resolve()}), best of {repeat}:")
+    for name, arguments in commands.items():
+        best = {"reference": float("inf"), "this": float("inf")}
+        for _ in range(repeat):
+            for who, src in (("reference", reference), ("this", here)):
+                env = {**os.environ, "PYTHONPATH": str(src)}
+                started = time.perf_counter()
+                done = subprocess.run([sys.executable, "-m", "factopinion.cli", "label", *arguments], env=env,
+                                      capture_output=True, text=True)  # fmt: skip
+                if done.returncode != 0:
+                    sys.exit(f"factopinion label ({who}) failed: {done.stderr.strip()}")
+                best[who] = min(best[who], time.perf_counter() - started)
+        ratio = best["reference"] / best["this"]
+        print(f"  {name:8} reference {n / best['reference']:10,.0f} rows/s   this {n / best['this']:10,.0f} rows/s"
+              f"   {ratio:.2f}x (target >= 0.95x)")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     size = parser.add_mutually_exclusive_group()
@@ -144,6 +168,8 @@ def main() -> None:
     parser.add_argument("--sentences", action="store_true", help="benchmark label --sentences")
     parser.add_argument("--keep", type=Path, help="keep the generated files in this folder")
     parser.add_argument("--no-parquet", action="store_true", help="skip the Parquet run")
+    parser.add_argument("--reference", type=Path, help="another checkout's src folder to compare throughput with")
+    parser.add_argument("--repeat", type=int, default=2, help="runs of each command with --reference (best kept)")
     args = parser.parse_args()
     rows = args.rows if args.rows or args.megabytes else 500_000
 
@@ -194,6 +220,14 @@ def main() -> None:
         print(f"  peak RSS of the process tree:              {peak_mb:,.0f} MiB  (input {size_mb:,.0f} MiB)")
         if not args.no_parquet:
             parquet_run(source, workdir, command, n, label_s, peak_mb)
+        if args.reference is not None:
+            options = command[5:]
+            commands = {"CSV": [str(source), "-o", str(workdir / "compared.csv"), "--force", *options],
+                        "JSONL": [str(source), "-o", str(workdir / "compared.jsonl"), "--force", *options]}  # fmt: skip
+            if not args.no_parquet:
+                parquet = [str(workdir / "input.parquet"), "-o", str(workdir / "compared.parquet"), "--force"]
+                commands["Parquet"] = parquet + options
+            compare(args.reference, commands, n, args.repeat)
     finally:
         if args.keep is None:
             shutil.rmtree(workdir, ignore_errors=True)

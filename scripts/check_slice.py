@@ -3,7 +3,7 @@ CheckThat! sets and the project's clear-cut evaluation set, eval/clearcut.csv).
 
     python scripts/check_slice.py data/authored/NEW.csv [--shared ../shared]
 
-The same rules as tests/test_corpus.py, for one file, with every problem listed (exit 1 if any).
+The same rules as tests/training/test_corpus.py, for one file, with every problem listed (exit 1 if any).
 """
 
 from __future__ import annotations

@@ -1,27 +1,17 @@
-"""Shared fixtures: the bundled model, one way to invoke the command line, and where the read-only shared material
-lives (if it does: tests that need it skip without it)."""
+"""Shared fixtures: the bundled model, the command line, the read-only shared material (tests that need it skip
+without it), a terminal. Shared helpers are in helpers.py."""
 
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
+import click.testing
 import pytest
-from click.testing import CliRunner, Result
+from helpers import CHECKTHAT, SEED_ARTICLE, invoke
 
 from factopinion import load_model
-from factopinion.cli import cli
-
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
-SEED_ARTICLE = SHARED / "seed" / "article.txt"
-CHECKTHAT = SHARED / "data" / "checkthat-en"
-
-
-def invoke(args: list[str], input: bytes | str | None = None, **kwargs) -> Result:
-    """Run ``factopinion ARGS`` through Click's runner (standard output and error kept apart); an exception that
-    escapes the command is re-raised, as it would be a traceback for a user."""
-    kwargs.setdefault("catch_exceptions", False)
-    return CliRunner().invoke(cli, [str(a) for a in args], input=input, **kwargs)
 
 
 @pytest.fixture(name="invoke")
@@ -53,6 +43,13 @@ def checkthat_dir() -> Path:
     if not CHECKTHAT.is_dir():
         pytest.skip(f"{CHECKTHAT} is not on this machine")
     return CHECKTHAT
+
+
+@pytest.fixture
+def terminal(monkeypatch):
+    """Make the runner's standard streams (stdin, stdout, stderr) say they are a terminal."""
+    monkeypatch.setattr(click.testing._NamedTextIOWrapper, "isatty", lambda self: True, raising=False)
+    assert click.testing._NamedTextIOWrapper(io.BytesIO(), name="<test>", mode="r").isatty()
 
 
 @pytest.fixture

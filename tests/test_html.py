@@ -7,7 +7,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from conftest import SEED_ARTICLE, invoke
+from helpers import SEED_ARTICLE, invoke
 
 from factopinion import load_model
 from factopinion.engine.explain import explain_document

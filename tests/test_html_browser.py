@@ -11,8 +11,8 @@ import struct
 from pathlib import Path
 
 import pytest
-from conftest import SEED_ARTICLE as SEED
-from conftest import invoke
+from helpers import SEED_ARTICLE as SEED
+from helpers import SKIP_REASON, invoke
 
 from factopinion import load_model
 
@@ -35,13 +35,6 @@ try:
     from selenium.webdriver.common.keys import Keys
 except ImportError:  # pragma: no cover - depends on the machine
     webdriver = None
-
-# The same install commands as the README's "## Tests" section (tests/test_readme.py checks it).
-INSTALL_BROWSER = "apt-get install chromium chromium-driver"
-INSTALL_SELENIUM = 'pip install ".[test]"'
-SKIP_REASON = (
-    f"headless browser test: needs Chromium and chromedriver ({INSTALL_BROWSER}) and selenium ({INSTALL_SELENIUM})"
-)
 
 pytestmark = pytest.mark.skipif(BROWSER is None or DRIVER is None or webdriver is None, reason=SKIP_REASON)
 

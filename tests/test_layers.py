@@ -33,8 +33,14 @@ LAYERS = [
 ]
 # The layers inside a folder.
 INSIDE = {
-    "engine": [{"scorer"}, {"explain"}],
-    "tables": [{"csvstream"}, {"registry"}],
+    "engine": [
+        {"fields", "analysis"},
+        {"blocks.base"},
+        {"blocks.tfidf", "blocks.style", "blocks.lexicon"},
+        {"scorer"},
+        {"explain"},
+    ],
+    "tables": [{"registry", "csvstream"}, {"streams", "columns"}, {"delimited", "jsonl", "parquet"}],
     "labeling": [{"batch"}, {"files"}, {"dask"}],
     "reports": [{"shares", "files"}, {"page"}],
     "cli": [

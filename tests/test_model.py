@@ -161,3 +161,20 @@ def test_model_that_unpickles_but_cannot_run_is_refused(tmp_path):
     joblib.dump(pipeline, broken)
     with pytest.raises(ModelError, match="does not run with this version"):
         load_model(broken, trust_code=True)
+
+
+@pytest.mark.parametrize("threshold", [-0.1, 1.5, float("nan")])
+def test_every_entry_point_checks_the_threshold_alike(model, threshold):
+    from factopinion.errors import OptionError
+    from factopinion.labeling.batch import BatchOptions
+
+    message = f"the threshold must be between 0 and 1, not {threshold}"
+    for call in (
+        lambda: model.score("It rained.", threshold=threshold),
+        lambda: model.predict(["It rained."], threshold=threshold),
+        lambda: model.label_series(["It rained."], unit="cell", threshold=threshold),
+        lambda: BatchOptions(threshold=threshold),
+    ):
+        with pytest.raises(OptionError) as raised:
+            call()
+        assert str(raised.value) == message

@@ -4,11 +4,9 @@ import re
 import shlex
 import subprocess
 import sys
-from pathlib import Path
 
-from conftest import invoke
+from helpers import ROOT, invoke
 
-ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 
 
@@ -45,7 +43,7 @@ def test_ci_runs_the_readme_test_block():
 
 
 def test_the_browser_tests_skip_message_gives_the_readmes_install_commands():
-    from test_html_browser import INSTALL_BROWSER, INSTALL_SELENIUM, SKIP_REASON
+    from helpers import INSTALL_BROWSER, INSTALL_SELENIUM, SKIP_REASON
 
     tests = section("Tests")
     assert f"`{INSTALL_BROWSER}`" in tests

@@ -11,7 +11,7 @@ import sys
 
 import joblib
 import pytest
-from conftest import invoke
+from helpers import invoke
 
 from factopinion import ModelError, load_model
 from factopinion import bundled as bundled_module

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("sklearn", "scipy", "pandas", "numpy", "joblib")
 # Runs the command line in this interpreter, then writes which heavy packages it imported, and whether pandas can
 # still be imported afterwards, to the file named by $PROBE_OUT.

@@ -8,7 +8,7 @@ import io
 import json
 
 import pytest
-from conftest import invoke
+from helpers import invoke
 
 from factopinion.text import segment, split_sentences
 

@@ -23,20 +23,22 @@ __all__ = ["bundled_model_dir", "bundled_data_dir", "bundled_pipeline", "cache_d
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-def _resource_dir(name: str) -> Path:
-    """A folder bundled in the installed package, or the repository's top-level one in a source checkout."""
-    for candidate in (_PACKAGE_DIR / name, _PACKAGE_DIR.parent.parent / name):
+def _resource_dir(packaged: str, checkout: str) -> Path:
+    """A folder bundled in the installed package (``packaged``, see pyproject.toml), or the repository's
+    top-level one (``checkout``) in a source checkout."""
+    for candidate in (_PACKAGE_DIR / packaged, _PACKAGE_DIR.parent.parent / checkout):
         if candidate.is_dir():
             return candidate
-    return _PACKAGE_DIR / name
+    return _PACKAGE_DIR / packaged
 
 
 def bundled_model_dir() -> Path:
-    return _resource_dir("model")
+    """The default model's folder (``default_model/`` in the wheel, beside the module ``model``: not named alike)."""
+    return _resource_dir("default_model", "model")
 
 
 def bundled_data_dir() -> Path:
-    return _resource_dir("data")
+    return _resource_dir("data", "data")
 
 
 def cache_dir() -> Path:

@@ -6,10 +6,25 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from .errors import OptionError
 from .naming import is_signal
 from .text import Span
 
-__all__ = ["LABELS", "SCORED_FIELDS", "Cue", "Document", "ExplainSettings", "PageInfo", "ScoredSentence", "label_for"]
+__all__ = [
+    "COLUMN_TYPES",
+    "LABELS",
+    "SCORED_FIELDS",
+    "UNITS",
+    "Cue",
+    "Document",
+    "ExplainSettings",
+    "PageInfo",
+    "ScoredSentence",
+    "Unit",
+    "check_threshold",
+    "label_for",
+    "unit_named",
+]
 
 LABELS = ("fact", "opinion")  # scikit-learn's class order: predict_proba's columns
 SCORED_FIELDS = ("index", "start", "end", "sentence", "label", "opinion_probability")
@@ -19,6 +34,88 @@ Spans = tuple[tuple[int, int], ...]
 def label_for(probability: float, threshold: float) -> str:
     """``opinion`` where ``probability`` is at least ``threshold``, else ``fact``."""
     return "opinion" if probability >= threshold else "fact"
+
+
+def check_threshold(threshold: float) -> float:
+    """``threshold`` if it is a probability (0 to 1), else an ``OptionError`` (NaN included)."""
+    if not 0.0 <= threshold <= 1.0:
+        raise OptionError(f"the threshold must be between 0 and 1, not {threshold}")
+    return threshold
+
+
+# -- what is labeled as one, and the columns labeling adds for it ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unit:
+    """What is labeled as one: each cell of a table (or value of a Series), each sentence, or each cell as a
+    document summarised by its sentences. ``mode`` is its name in ``label``'s messages (``sentences``: the option
+    ``--sentences``), ``columns`` what ``label`` adds to each output row, in order."""
+
+    name: str
+    mode: str
+    columns: tuple[str, ...]
+
+    @property
+    def series_columns(self) -> tuple[str, ...]:
+        """What ``Model.label_series`` and ``label_dataframe`` add: a frame keeps its index, so no ``row``."""
+        return tuple(column for column in self.columns if column != "row")
+
+    @property
+    def described(self) -> str:
+        """How a message names it: ``with --sentences``, ``without --sentences or --documents``."""
+        return "without --sentences or --documents" if self.name == "cell" else f"with --{self.mode}"
+
+    def output_names(self, renames: Mapping[str, str], where: str, *, frame: bool = False) -> list[str]:
+        """The output name of each added column (of ``series_columns`` for a ``frame``), ``renames`` applied
+        (``{"label": "verdict"}``); an ``OptionError`` for a rename of a column it does not add (``where`` names
+        the unit in the message: ``with --sentences``) or for two added columns with one name."""
+        added = self.series_columns if frame else self.columns
+        unknown = [name for name in renames if name not in added]
+        if unknown:
+            raise OptionError(
+                f"no added column {unknown[0]!r} to rename {where}; the added columns are: {', '.join(added)}"
+            )
+        names = [renames.get(column, column) for column in added]
+        twice = next((name for name in names if names.count(name) > 1), None)
+        if twice is not None:
+            raise OptionError(f"two added columns would both be named {twice!r}")
+        return names
+
+
+UNITS = {
+    unit.name: unit
+    for unit in (
+        Unit("cell", "cell", ("label", "opinion_probability")),
+        Unit(
+            "sentence",
+            "sentences",
+            ("row", "sentence_index", "start", "end", "sentence", "label", "opinion_probability"),
+        ),
+        Unit("document", "documents", ("sentences", "opinion_sentences", "opinion_share", "mean_opinion_probability")),
+    )
+}
+# The type of each added column, for the typed formats (JSON Lines, Parquet).
+COLUMN_TYPES = {
+    "label": "string",
+    "opinion_probability": "float",
+    "row": "int",
+    "sentence_index": "int",
+    "start": "int",
+    "end": "int",
+    "sentence": "string",
+    "sentences": "int",
+    "opinion_sentences": "int",
+    "opinion_share": "float",
+    "mean_opinion_probability": "float",
+}
+
+
+def unit_named(name: str) -> Unit:
+    """The unit called ``name`` (``cell``, ``sentence``, ``document``), else an ``OptionError``."""
+    if name not in UNITS:
+        raise OptionError(f"unit must be one of {', '.join(UNITS)}, not {name!r}")
+    return UNITS[name]
 
 
 @dataclass(frozen=True, slots=True)

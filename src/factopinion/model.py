@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from .atomic import atomic_output
-from .document import LABELS, Document, ScoredSentence, label_for
+from .document import LABELS, Document, ScoredSentence, check_threshold, label_for, unit_named
 from .engine.explain import Explainer, Explanation
 from .engine.scorer import DATA_FILE, LinearScorer, read_model_bytes, read_scorer
 from .errors import ModelError, OutputError
@@ -35,7 +35,7 @@ __all__ = ["Model", "SentenceScores", "read_model", "read_pipeline", "DATA_FILE"
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
 _SMOKE_TEST = ["A smoke test: the model must score this sentence.", "What a disgrace!"]
-Unit = Literal["sentence", "document", "cell"]
+UnitName = Literal["sentence", "document", "cell"]  # document.UNITS
 
 
 @dataclass(frozen=True)
@@ -125,10 +125,13 @@ class Model:
 
     def predict(self, sentences: Sequence[str], threshold: float = 0.5) -> list[str]:
         """``fact`` or ``opinion`` for each sentence; opinion where its probability is at least ``threshold``."""
+        check_threshold(threshold)
         return [label_for(p, threshold) for p in self.opinion_probability(sentences)]
 
     def score(self, text: str, threshold: float = 0.5) -> Document:
-        """Split ``text`` into sentences and classify each one."""
+        """Split ``text`` into sentences and classify each one (opinion where its probability is at least
+        ``threshold``)."""
+        check_threshold(threshold)
         parts = segment(text)
         probabilities = self.opinion_probability([s.text for s in parts.sentences])
         sentences = [
@@ -154,7 +157,7 @@ class Model:
         np.cumsum([len(cell) for cell in spans], out=bounds[1:])
         return SentenceScores(spans, self.opinion_probability(flat), bounds)
 
-    def label_series(self, series: Iterable, unit: Unit = "sentence", threshold: float = 0.5) -> pd.DataFrame:
+    def label_series(self, series: Iterable, unit: UnitName = "sentence", threshold: float = 0.5) -> pd.DataFrame:
         """Label a pandas Series (or any sequence) of texts, vectorised: one ``predict_proba`` call for all of it.
 
         ``unit="cell"``: each value as one unit (``label``, ``opinion_probability``), one row per value.
@@ -169,6 +172,8 @@ class Model:
         """
         import pandas as pd
 
+        columns = unit_named(unit).series_columns
+        check_threshold(threshold)
         values = series if isinstance(series, pd.Series) else pd.Series(list(series), dtype=object)
         missing = values.isna().to_numpy()
         texts = ["" if gone else str(value) for value, gone in zip(values.tolist(), missing, strict=True)]
@@ -179,21 +184,17 @@ class Model:
             probability[present] = self.opinion_probability([t for t, p in zip(texts, present, strict=True) if p])
             labels = np.where(probability >= threshold, "opinion", "fact").astype(object)
             labels[~present] = None
-            return pd.DataFrame({"label": labels, "opinion_probability": np.round(probability, 6)}, index=index)
-        if unit not in ("sentence", "document"):
-            raise ValueError(f"unit must be 'sentence', 'document' or 'cell', not {unit!r}")
+            return pd.DataFrame(dict(zip(columns, [labels, np.round(probability, 6)], strict=True)), index=index)
         scores = self.sentence_scores(texts)
         if unit == "document":
             counts, opinion, share, mean = scores.documents(threshold)
-            return pd.DataFrame(
-                {
-                    "sentences": _integers(counts, present),
-                    "opinion_sentences": _integers(opinion, present),
-                    "opinion_share": np.where(present, share, np.nan),
-                    "mean_opinion_probability": np.where(present, np.round(mean, 6), np.nan),
-                },
-                index=index,
-            )
+            values_of = [
+                _integers(counts, present),
+                _integers(opinion, present),
+                np.where(present, share, np.nan),
+                np.where(present, np.round(mean, 6), np.nan),
+            ]
+            return pd.DataFrame(dict(zip(columns, values_of, strict=True)), index=index)
         counts = scores.counts()
         rows = np.repeat(np.arange(len(texts)), np.maximum(counts, 1))
         has = np.repeat(counts > 0, np.maximum(counts, 1))
@@ -211,11 +212,8 @@ class Model:
         numbers[2, at] = [span.end for span in flat]
         for k, span in zip(at.tolist(), flat, strict=True):
             sentences[k] = span.text
-        columns = {name: _integers(numbers[i], has) for i, name in enumerate(("sentence_index", "start", "end"))}
-        return pd.DataFrame(
-            {**columns, "sentence": sentences, "label": labels, "opinion_probability": probability},
-            index=index.take(rows),
-        )
+        values_of = [*(_integers(numbers[i], has) for i in range(3)), sentences, labels, probability]
+        return pd.DataFrame(dict(zip(columns, values_of, strict=True)), index=index.take(rows))
 
     def explain(self, sentences: Sequence[str]) -> list[Explanation]:
         """Why each sentence scores as it does: every term's contribution to its log-odds of opinion."""

@@ -1,5 +1,13 @@
-"""Web pages as input: telling HTML from text, extracting a page's article (main text, title, byline, date) with
-trafilatura, and fetching a page over HTTP(S) with the standard library.
+"""Where the text to score comes from (``Source``): text, a file, standard input, a URL or an HTML page, read as
+``score`` reads it. Web pages: telling HTML from text, extracting a page's article (main text, title, byline,
+date) with trafilatura, and fetching a page over HTTP(S) with the standard library.
+
+From Python, score a web page as ``score --url`` does::
+
+    from factopinion import load_model
+    from factopinion.sources import from_url
+
+    document = from_url("https://example.com/news/story.html").score(load_model())
 
 trafilatura is imported only when a page is read, so ``--help`` and plain-text scoring never pay for it. Fetching
 has a timeout (per network operation and for the whole download), a size limit and a limit on redirects; every
@@ -17,14 +25,27 @@ import time
 import urllib.error
 import urllib.request
 import zlib
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from . import __version__
-from .document import PageInfo
+from .document import Document, PageInfo
+from .encoding import decode_utf8
 from .errors import DataError, OptionError
 
+if TYPE_CHECKING:
+    from .model import Model
+
 __all__ = [
+    "INPUT_FORMATS",
+    "Source",
+    "from_bytes",
+    "from_file",
+    "from_texts",
+    "from_url",
     "HTML_SUFFIXES",
     "MAX_BYTES",
     "MAX_REDIRECTS",
@@ -46,6 +67,77 @@ _HTML_START = re.compile(r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|b
 _HTML_TAG = re.compile(r"<(?:html|body|head|article|div|p)\b[^>]*>", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
 _PAGE_TYPES = ("text/html", "application/xhtml+xml")
+
+
+INPUT_FORMATS = ("auto", "text", "html")  # how to read an input: html extracts a page's article, auto where it is one
+
+
+@dataclass(frozen=True)
+class Source:
+    """Text to score and where it came from: ``file``, the name of the file it was read from (None for text,
+    standard input or a URL), and ``page``, what a web page said about its article (None for anything else)."""
+
+    text: str
+    file: str | None = None
+    page: PageInfo | None = None
+
+    def score(self, model: Model, threshold: float = 0.5) -> Document:
+        """The text scored by ``model`` (``Model.score``), a web page's title, byline and date kept."""
+        document = model.score(self.text, threshold=threshold)
+        return document if self.page is None else replace(document, page=self.page)
+
+
+def from_url(url: str, *, input_format: str = "auto", timeout: float = TIMEOUT) -> Source:
+    """The web page at ``url`` (one request, no retries), as ``score --url`` reads it: its article where it is
+    HTML (``input_format`` ``auto``) or ``html``, its text as it is otherwise."""
+    fetched = fetch(url, timeout=timeout)
+    if input_format == "text" or input_format == "auto" and not fetched.is_html:
+        return Source(fetched.text())
+    text, page = extract_page(fetched.text(), url=fetched.url, source=url)
+    return Source(text, None, page)
+
+
+def from_bytes(raw: bytes, name: str, *, input_format: str = "auto", file: str | None = None) -> Source:
+    """Text from the bytes of a file or of standard input (``name`` names it in errors; ``file`` is the file's
+    name, None for standard input): UTF-8 text, or, where it is an HTML page, its article. ``auto``: a page is a
+    file with an HTML suffix or bytes that look like HTML."""
+    if _is_html(input_format, raw, file):
+        text, page = extract_page(decode_html(raw), source=name)
+        return Source(text, file, page)
+    return Source(decode_utf8(raw, name), file)
+
+
+def from_file(path: str | Path, *, input_format: str = "auto") -> Source:
+    """The text of the file at ``path`` (UTF-8), or the article of the HTML page it holds."""
+    return from_bytes(Path(path).read_bytes(), str(path), input_format=input_format, file=str(path))
+
+
+def from_texts(texts: Sequence[str], *, input_format: str = "auto") -> Source:
+    """Texts given as text (command-line arguments, say), joined by blank lines into one document; each must be
+    valid text. Read as text unless ``input_format`` is ``html``."""
+    raw = "\n\n".join(_argument_text(text, n) for n, text in enumerate(texts, start=1)).encode("utf-8")
+    if input_format == "html":
+        text, page = extract_page(decode_html(raw), source="the text")
+        return Source(text, None, page)
+    return Source(decode_utf8(raw, "the text"))
+
+
+def _is_html(input_format: str, raw: bytes, file: str | None) -> bool:
+    if input_format != "auto":
+        return input_format == "html"
+    if file is not None and file.lower().endswith(HTML_SUFFIXES):
+        return True
+    return looks_like_html(raw[:4096].decode("utf-8", "replace"))
+
+
+def _argument_text(text: str, number: int) -> str:
+    """A text argument, refused (as standard input would be) where it is not UTF-8: Python hands undecodable
+    bytes of the command line over as lone surrogates, which no UTF-8 output can hold."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raise DataError(f"argument {number} is not valid text (it holds a lone surrogate)") from None
+    return decode_utf8(raw, f"argument {number}")
 
 
 def looks_like_html(text: str) -> bool:

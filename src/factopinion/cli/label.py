@@ -2,19 +2,49 @@
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 import click
 
 from ..errors import OutputExists
+from ..tables.registry import FORMATS, formats_listed
 from .core import Command, one_line
 from .options import get_model, model_options, quoting_option, text_column_option
 from .progress import batch_progress, files_progress
 
 if TYPE_CHECKING:
+    from ..labeling.batch import BatchOptions
     from ..labeling.files import RunSummary
+    from ..model import Model
+
+
+# The command's help (its table formats are the registry's).
+HELP = """Label every row of a table fact or opinion, keeping every input column unchanged.
+
+    INPUT is a {formats} file, gzipped (.gz) or not, or '-' for
+    standard input. Adds the columns label and opinion_probability (empty for an empty cell); with
+    --sentences, one row per sentence with row, sentence_index, start, end and sentence too; with --documents,
+    one row per input row with sentences, opinion_sentences, opinion_share and mean_opinion_probability
+    instead. OUTPUT is written atomically: an interrupted run leaves no file behind.
+
+    With --output-dir, many INPUTs are labeled, each to DIR/NAME as it would be alone, one after another here or
+    in parallel on a Dask cluster (--dask); a file that fails is reported and the others finish.
+
+    \b
+    Examples:
+      factopinion label articles.csv -o labeled.csv
+      factopinion label articles.jsonl.gz --documents --keep id,title -o scores.parquet
+      factopinion label answers.tsv --text-column answer --sentences -o sentences.tsv
+      factopinion label pages.parquet --documents --html-column html -o pages-scored.parquet
+      cat export.csv | factopinion label - --column label=voice | head
+      factopinion label 'archive/*.csv' --output-dir labeled/ --resume
+      factopinion label archive/ --output-dir labeled/ --dask tcp://scheduler:8786
+    """
 
 
 def column_names(renames: tuple[str, ...]) -> dict[str, str]:
@@ -35,7 +65,7 @@ def keep_columns(value: str | None) -> tuple[str, ...] | None:
     return tuple(name.strip() for name in value.split(",") if name.strip())
 
 
-@click.command(cls=Command)
+@click.command(cls=Command, help=HELP.format(formats=formats_listed("or", suffixes=True)))
 @click.argument("inputs", metavar="INPUT...", nargs=-1, required=True)
 @click.option("-o", "--output", metavar="OUTPUT", help="Output file ('-': stdout, the default).")
 @click.option(
@@ -43,7 +73,7 @@ def keep_columns(value: str | None) -> tuple[str, ...] | None:
     metavar="DIR",
     type=click.Path(file_okay=False, path_type=Path),
     help="Label every INPUT into DIR, one output each with the input's name and format. INPUTs may then be "
-    "files, globs and folders (a folder: every CSV, TSV, JSON Lines and Parquet file in it, gzipped or not).",
+    f"files, globs and folders (a folder: every {formats_listed('and')} file in it, gzipped or not).",
 )
 @text_column_option
 @click.option("--sentences", is_flag=True, help="Split each cell into sentences: one output row per sentence.")
@@ -62,9 +92,9 @@ def keep_columns(value: str | None) -> tuple[str, ...] | None:
 @click.option(
     "--format",
     "table_format",
-    type=click.Choice(["csv", "tsv", "jsonl", "parquet"]),
+    type=click.Choice(list(FORMATS)),
     help="INPUT's format (default: from its extension, else CSV). OUTPUT's format is its extension's, else "
-    "INPUT's (CSV for Parquet); .gz compresses the text formats.",
+    f"INPUT's (CSV for {formats_listed('or', text=False)}); .gz compresses the text formats.",
 )
 @click.option(
     "--html-column",
@@ -119,65 +149,51 @@ def keep_columns(value: str | None) -> tuple[str, ...] | None:
 def label(inputs, output, output_dir, text_column, sentences, documents, keep, table_format, html_column, delimiter,
           encoding, quoting, renames, replace_columns, skip_bad_rows, force, resume, jobs, chunk_size, dask_address,
           dask_workers, retries, quiet, model_path, trust_model_code, threshold):  # fmt: skip
-    """Label every row of a table fact or opinion, keeping every input column unchanged.
-
-    INPUT is a CSV, TSV, JSON Lines (.jsonl, .ndjson) or Parquet file, gzipped (.gz) or not, or '-' for
-    standard input. Adds the columns label and opinion_probability (empty for an empty cell); with
-    --sentences, one row per sentence with row, sentence_index, start, end and sentence too; with --documents,
-    one row per input row with sentences, opinion_sentences, opinion_share and mean_opinion_probability
-    instead. OUTPUT is written atomically: an interrupted run leaves no file behind.
-
-    With --output-dir, many INPUTs are labeled, each to DIR/NAME as it would be alone, one after another here or
-    in parallel on a Dask cluster (--dask); a file that fails is reported and the others finish.
-
-    \b
-    Examples:
-      factopinion label articles.csv -o labeled.csv
-      factopinion label articles.jsonl.gz --documents --keep id,title -o scores.parquet
-      factopinion label answers.tsv --text-column answer --sentences -o sentences.tsv
-      factopinion label pages.parquet --documents --html-column html -o pages-scored.parquet
-      cat export.csv | factopinion label - --column label=voice | head
-      factopinion label 'archive/*.csv' --output-dir labeled/ --resume
-      factopinion label archive/ --output-dir labeled/ --dask tcp://scheduler:8786
-    """
+    """``factopinion label``: its help is ``HELP``."""
     from ..tables.csvstream import delimiter_for
 
     ctx = click.get_current_context()
     delimiter = delimiter_for("", delimiter) if delimiter else None
-    settings = {
-        "text_column": text_column,
-        "sentences": sentences,
-        "documents": documents,
-        "keep": keep_columns(keep),
-        "format": table_format,
-        "html_column": html_column,
-        "threshold": threshold,
-        "delimiter": delimiter,
-        "encoding": encoding,
-        "quoting": quoting,
-        "column_names": column_names(renames),
-        "replace_columns": replace_columns,
-        "skip_bad_rows": skip_bad_rows,
-        "chunk_rows": chunk_size,
-    }
+    kept, renamed = keep_columns(keep), column_names(renames)
     if output_dir is not None:
         _check_many_options(ctx, output, force, resume, jobs, dask_address, dask_workers)
-        _label_many(inputs, output_dir, settings, force, resume, jobs, dask_address, dask_workers, retries, quiet,
-                    model_path, trust_model_code)  # fmt: skip
-        return
-    _check_single_options(ctx, inputs, resume, dask_address, dask_workers)
-    from ..atomic import check_writable
-    from ..labeling.batch import BatchOptions, label_file
+    else:
+        _check_single_options(ctx, inputs, resume, dask_address, dask_workers)
+        param = next(p for p in ctx.command.params if p.name == "inputs")
+        click.Path(exists=True, dir_okay=False, allow_dash=True).convert(inputs[0], param, ctx)
+    from ..labeling.batch import BatchOptions
 
-    param = next(p for p in ctx.command.params if p.name == "inputs")
-    input_path = click.Path(exists=True, dir_okay=False, allow_dash=True).convert(inputs[0], param, ctx)
+    options = BatchOptions(
+        text_column=text_column,
+        sentences=sentences,
+        documents=documents,
+        keep=kept,
+        format=table_format,
+        html_column=html_column,
+        threshold=threshold,
+        delimiter=delimiter,
+        encoding=encoding,
+        quoting=quoting,
+        column_names=renamed,
+        replace_columns=replace_columns,
+        skip_bad_rows=skip_bad_rows,
+        chunk_rows=chunk_size,
+        jobs=jobs or 0,
+    )
+    load = functools.partial(get_model, model_path, trust_model_code)
+    if output_dir is not None:
+        _label_many(inputs, options, _ManyFiles(output_dir, force, resume, dask_address, dask_workers, retries, quiet),
+                    load)  # fmt: skip
+        return
+    from ..atomic import check_writable
+    from ..labeling.batch import label_file
+
+    source: Path | BinaryIO = sys.stdin.buffer if inputs[0] == "-" else Path(inputs[0])
     output = output or "-"
-    options = BatchOptions(jobs=jobs or 0, **settings)
-    source: Path | BinaryIO = sys.stdin.buffer if input_path == "-" else Path(input_path)
     destination: str | BinaryIO = sys.stdout.buffer if output == "-" else output  # a str keeps a trailing "/"
     if isinstance(destination, str):
         check_writable(destination, overwrite=force)
-    model = get_model(model_path, trust_model_code)
+    model = load()
     notify = None if quiet else (lambda message: click.echo(f"factopinion: {message}", err=True))
     with batch_progress(source, quiet) as progress:
         summary = label_file(source, destination, model, options, overwrite=force, progress=progress, notify=notify)
@@ -217,38 +233,48 @@ def _check_many_options(ctx: click.Context, output, force, resume, jobs, dask_ad
         raise click.UsageError("--retries is for --dask")
 
 
-def _label_many(inputs, output_dir, settings, force, resume, jobs, dask_address, dask_workers, retries, quiet,
-                model_path, trust_model_code) -> None:  # fmt: skip
+@dataclass(frozen=True)
+class _ManyFiles:
+    """``label --output-dir DIR``: where the outputs go, which of them to redo, and where to label (here, or on
+    the Dask cluster at ``dask_address``)."""
+
+    output_dir: Path
+    force: bool
+    resume: bool
+    dask_address: str | None
+    dask_workers: int | None
+    retries: int
+    quiet: bool
+
+
+def _label_many(inputs, options: BatchOptions, many: _ManyFiles, load: Callable[[], Model]) -> None:
     """``label --output-dir``: every input to DIR/NAME, here (one file after another) or on Dask."""
     from ..errors import DataError
 
     try:
-        summary = _run_many(inputs, output_dir, settings, force, resume, jobs, dask_address, dask_workers, retries,
-                            quiet, model_path, trust_model_code)  # fmt: skip
+        summary = _run_many(inputs, options, many, load)
     except OutputExists as err:
         message = f"{one_line(str(err))} (use --resume to skip complete outputs, or --force to relabel every input)"
         raise click.ClickException(message) from None
     for note in summary.notes():
         click.echo(f"factopinion: {note}", err=True)
-    if not quiet:
+    if not many.quiet:
         click.echo(f"factopinion: {summary.line()}", err=True)
     if summary.failed:
         total = len(summary.failed) + len(summary.done)
         raise DataError(f"{len(summary.failed):,} of {total:,} files failed; their outputs were not written")
 
 
-def _run_many(inputs, output_dir, settings, force, resume, jobs, dask_address, dask_workers, retries, quiet,
-              model_path, trust_model_code) -> RunSummary:  # fmt: skip
-    if dask_address:
+def _run_many(inputs, options: BatchOptions, many: _ManyFiles, load: Callable[[], Model]) -> RunSummary:
+    if many.dask_address:
         from ..labeling.dask import label_files as label_on_dask  # first: without Dask, fail before loading the model
-    model = get_model(model_path, trust_model_code)
-    terminal = not quiet and sys.stderr.isatty()
-    if dask_address:
-        return label_on_dask(inputs, output_dir, dask_address, model=model, workers=dask_workers, retries=retries,
-                             resume=resume, force=force, progress=terminal, **settings)  # fmt: skip
-    from ..labeling.files import batch_options, model_fingerprint, plan_jobs, run_local, total_bytes
+    model = load()
+    terminal = not many.quiet and sys.stderr.isatty()
+    if many.dask_address:
+        return label_on_dask(inputs, many.output_dir, many.dask_address, model=model, workers=many.dask_workers,
+                             retries=many.retries, resume=many.resume, force=many.force, progress=terminal,
+                             options=options)  # fmt: skip
+    from ..labeling.files import label_files
 
-    plan = plan_jobs(inputs, output_dir, batch_options(jobs=jobs or 0, **settings), model_fingerprint(model),
-                     resume=resume, force=force)  # fmt: skip
-    with files_progress(total_bytes(plan.jobs) if terminal else 0) as progress:
-        return run_local(plan, model, progress=progress)
+    return label_files(inputs, many.output_dir, model, resume=many.resume, force=many.force, options=options,
+                       progress_bar=files_progress if terminal else None)  # fmt: skip

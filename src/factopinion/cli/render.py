@@ -12,7 +12,7 @@ from typing import TextIO
 from ..document import SCORED_FIELDS, Cues, Document
 
 __all__ = [
-    "FORMATS",
+    "OUTPUT_FORMATS",
     "format_cues",
     "format_evaluation",
     "format_model_info",
@@ -23,7 +23,7 @@ __all__ = [
     "write_rows",
 ]
 
-FORMATS = ("table", "json", "nl", "csv", "tsv")
+OUTPUT_FORMATS = ("table", "json", "nl", "csv", "tsv")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
@@ -56,7 +56,7 @@ def write_rows(rows: Iterable[dict], fields: Iterable[str], fmt: str, out: TextI
 
 
 def write_document(document: Document, fmt: str, out: TextIO) -> None:
-    """Write a scored document in one of ``FORMATS``."""
+    """Write a scored document in one of ``OUTPUT_FORMATS``."""
     if fmt == "json":
         out.write(json.dumps(document.to_dict(), ensure_ascii=False, indent=2) + "\n")
         return

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import sys
@@ -15,7 +14,8 @@ from .core import Command
 from .options import force_option, get_model, model_options, output_options
 
 if TYPE_CHECKING:
-    from ..document import Document, PageInfo
+    from ..document import Document
+    from ..sources import Source
 
 
 _LOOKS_LIKE_PATH = re.compile(r"^(?:[~.]{0,2}/|\w:\\)?[\w.~/\\-]+\.(?:txt|md|html?|csv|tsv|json|jsonl|xml|gz)$", re.I)
@@ -27,12 +27,11 @@ def read_input(
     url: str | None = None,
     input_format: str = "auto",
     timeout: float | None = None,
-) -> tuple[str, str | None, PageInfo | None]:
-    """The text to score, the name of the file it came from, and what a web page said about its article:
-    ``--url``, ``--file``, the arguments joined by blank lines, or standard input. A web page (``input_format``
-    ``html``; with ``auto``, a .html/.htm file, a page that looks like HTML, a fetched ``text/html``) becomes its
-    main text (trafilatura)."""
-    from ..encoding import decode_utf8
+) -> Source:
+    """The text to score (``sources.Source``): ``--url``, ``--file``, the arguments joined by blank lines, or
+    standard input; a usage error for more than one of them. A web page (``input_format`` ``html``; with
+    ``auto``, a .html/.htm file, a page that looks like HTML, a fetched ``text/html``) becomes its main text."""
+    from .. import sources
 
     if len(files) > 1:
         raise click.UsageError("give --file once: score one document at a time (label scores many)")
@@ -41,56 +40,16 @@ def read_input(
     if len(given) > 1:
         raise click.UsageError(f"give {' or '.join(given[:2])}, not both")
     if url is not None:
-        from ..sources import TIMEOUT, extract_page, fetch
-
-        fetched = fetch(url, timeout=timeout or TIMEOUT)
-        if input_format == "text" or input_format == "auto" and not fetched.is_html:
-            return fetched.text(), None, None
-        text, page = extract_page(fetched.text(), url=fetched.url, source=url)
-        return text, None, page
+        return sources.from_url(url, input_format=input_format, timeout=timeout or sources.TIMEOUT)
     if file == "-" or file is None and texts in ((), ("-",)):
         if sys.stdin.isatty():
             click.echo("factopinion: reading standard input (end it with Ctrl-D)", err=True)
-        raw, name = sys.stdin.buffer.read(), "standard input"
-        file = None
-    elif file is not None:
-        raw, name = Path(file).read_bytes(), file
-    else:
-        if len(texts) == 1:
-            _refuse_names(texts[0])
-        raw = "\n\n".join(_argument_text(text, n) for n, text in enumerate(texts, start=1)).encode("utf-8")
-        name = "the text"
-    if _is_html(input_format, raw, file, from_arguments=bool(texts) and not file):
-        from ..sources import decode_html, extract_page
-
-        text, page = extract_page(decode_html(raw), source=name)
-        return text, file, page
-    return decode_utf8(raw, name), file, None
-
-
-def _is_html(input_format: str, raw: bytes, file: str | None, *, from_arguments: bool) -> bool:
-    if input_format != "auto":
-        return input_format == "html"
-    if from_arguments:
-        return False
-    from ..sources import HTML_SUFFIXES, looks_like_html
-
-    if file is not None and file.lower().endswith(HTML_SUFFIXES):
-        return True
-    return looks_like_html(raw[:4096].decode("utf-8", "replace"))
-
-
-def _argument_text(text: str, number: int) -> str:
-    """A text argument, refused (as standard input would be) where it is not UTF-8: Python hands undecodable
-    bytes of the command line over as lone surrogates, which no UTF-8 output can hold."""
-    from ..encoding import decode_utf8
-    from ..errors import DataError
-
-    try:
-        raw = text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        raise DataError(f"argument {number} is not valid text (it holds a lone surrogate)") from None
-    return decode_utf8(raw, f"argument {number}")
+        return sources.from_bytes(sys.stdin.buffer.read(), "standard input", input_format=input_format)
+    if file is not None:
+        return sources.from_file(file, input_format=input_format)
+    if len(texts) == 1:
+        _refuse_names(texts[0])
+    return sources.from_texts(texts, input_format=input_format)
 
 
 def _refuse_names(text: str) -> None:
@@ -122,7 +81,7 @@ def _refuse_names(text: str) -> None:
 @click.option(
     "--format",
     "input_format",
-    type=click.Choice(["auto", "text", "html"]),
+    type=click.Choice(["auto", "text", "html"]),  # sources.INPUT_FORMATS (not imported for --help)
     default="auto",
     show_default=True,
     help="How to read the input: html extracts a web page's article (main text, title, byline, date); auto "
@@ -188,7 +147,8 @@ def score(texts, files, url, input_format, timeout, model_path, trust_model_code
         check_writable(html_path, overwrite=force)
     if url is None and ctx.get_parameter_source("timeout") is not click.core.ParameterSource.DEFAULT:
         raise click.UsageError("--timeout needs --url")
-    text, file, page = read_input(texts, files, url, input_format, timeout)
+    source = read_input(texts, files, url, input_format, timeout)
+    text, file, page = source.text, source.file, source.page
     if not text.strip():
         raise DataError("no text to score: the input is empty")
     from ..language import english_warning
@@ -197,9 +157,7 @@ def score(texts, files, url, input_format, timeout, model_path, trust_model_code
     if warning:
         click.echo(f"factopinion: {warning}", err=True)
     model = get_model(model_path, trust_model_code)
-    document = model.score(text, threshold=threshold)
-    if page is not None:
-        document = dataclasses.replace(document, page=page)
+    document = source.score(model, threshold)
     if not document.sentences:
         raise DataError("no sentences to score: the input has only headings or punctuation")
     if explain or html_path:

@@ -1,9 +1,12 @@
 """Label every row, every sentence or every document of a table: streamed in chunks, scored on a pool of worker
 processes in input order, every input cell written back unchanged and the output written atomically.
 
-CSV/TSV in and out of the same dialect is the record path of ``csvstream`` (byte for byte); every other pair of
-formats (JSON Lines, Parquet, gzip, or CSV into another format) goes through ``tables``, where the main process
-writes each chunk's rows from the values the workers computed."""
+One pipeline (``_label``): a reader's chunks go to a pool of workers, in order, and each chunk's output to a
+sink. CSV/TSV into the same dialect reads records (``csvstream``) and the workers format each output row, the
+input record's own bytes with the added values appended (``_SpliceSink``: byte for byte); every other pair of
+formats (JSON Lines, Parquet, or CSV into another format; gzip either way) reads with the input format's reader
+and the main process writes each chunk's rows, from its input rows and the values the workers computed, through
+the output format's sink (``_TableSink``, ``tables``)."""
 
 from __future__ import annotations
 
@@ -25,24 +28,26 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol, cast
 
 from ..atomic import atomic_output, same_file
-from ..document import label_for
+from ..document import COLUMN_TYPES, UNITS, Unit, check_threshold, label_for
 from ..errors import DataError, OptionError, WorkerDied
 from ..language import ENGLISH_ONLY, looks_english
 from ..model import Model
 from ..tables import registry as tables
+from ..tables.columns import Columns
 from ..tables.csvstream import (
     BadRecord,
     CellFormat,
     Chunk,
-    RecordReader,
     RecordWriter,
     check_delimiter,
     find_text_column,
     quoting_for,
 )
+from ..tables.delimited import DelimitedReader
+from ..tables.streams import CountingReader, is_compressed, open_input, open_output
 from ..text import segment, split_sentences
 
 __all__ = [
@@ -66,23 +71,10 @@ Progress = Callable[[int, int], None]
 LANGUAGE_ALL_ROWS = 1000
 LANGUAGE_STRIDE = 8
 
-# The columns each mode adds, in order, and the type of each (for the typed formats: JSON Lines, Parquet).
-ROW_COLUMNS = ("label", "opinion_probability")
-SENTENCE_COLUMNS = ("row", "sentence_index", "start", "end", "sentence", "label", "opinion_probability")
-DOCUMENT_COLUMNS = ("sentences", "opinion_sentences", "opinion_share", "mean_opinion_probability")
-COLUMN_TYPES = {
-    "label": "string",
-    "opinion_probability": "float",
-    "row": "int",
-    "sentence_index": "int",
-    "start": "int",
-    "end": "int",
-    "sentence": "string",
-    "sentences": "int",
-    "opinion_sentences": "int",
-    "opinion_share": "float",
-    "mean_opinion_probability": "float",
-}
+# The columns each mode adds, in order (``document.UNITS``).
+ROW_COLUMNS = UNITS["cell"].columns
+SENTENCE_COLUMNS = UNITS["sentence"].columns
+DOCUMENT_COLUMNS = UNITS["document"].columns
 ADVICE_MEDIAN = 3  # in cell mode, a median of this many sentences per cell or more gets a warning
 ADVICE_SAMPLE = 500  # cells of the first chunk counted for it
 
@@ -129,19 +121,8 @@ class BatchOptions:
             raise OptionError("give --text-column or --html-column, not both")
         if self.format is not None and self.format not in tables.FORMATS:
             raise OptionError(f"unknown format {self.format!r}; the formats are: {', '.join(tables.FORMATS)}")
-        added = self.added_columns
-        unknown = [name for name in self.column_names if name not in added]
-        if unknown:
-            mode = {"cell": "without --sentences or --documents"}.get(self.mode, f"with --{self.mode}")
-            raise OptionError(
-                f"no added column {unknown[0]!r} to rename {mode}; the added columns are: {', '.join(added)}"
-            )
-        names = [self.column_names.get(f, f) for f in added]
-        twice = next((name for name in names if names.count(name) > 1), None)
-        if twice is not None:
-            raise OptionError(f"two added columns would both be named {twice!r}")
-        if not 0.0 <= self.threshold <= 1.0:  # also refuses NaN
-            raise OptionError(f"the threshold must be between 0 and 1, not {self.threshold}")
+        self.unit.output_names(self.column_names, self.unit.described)
+        check_threshold(self.threshold)
         quoting_for(self.quoting)
         if self.delimiter is not None:
             check_delimiter(self.delimiter)
@@ -149,14 +130,19 @@ class BatchOptions:
             raise OptionError("chunk_rows must be at least 1 and jobs at least 0")
 
     @property
+    def unit(self) -> Unit:
+        """What is labeled as one: ``sentences`` and ``documents`` choose the unit, else each cell."""
+        return UNITS["sentence" if self.sentences else "document" if self.documents else "cell"]
+
+    @property
     def mode(self) -> str:
         """``cell``, ``sentences`` or ``documents``."""
-        return "sentences" if self.sentences else "documents" if self.documents else "cell"
+        return self.unit.mode
 
     @property
     def added_columns(self) -> tuple[str, ...]:
         """The columns this mode adds (before renaming)."""
-        return {"cell": ROW_COLUMNS, "sentences": SENTENCE_COLUMNS, "documents": DOCUMENT_COLUMNS}[self.mode]
+        return self.unit.columns
 
     @property
     def source_column(self) -> str | None:
@@ -263,47 +249,6 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
-# -- columns -------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Layout:
-    """Where the added values go: appended to each record's own text, or (``replaced``) over input columns, in
-    which case the row is formatted anew."""
-
-    names: list[str]  # the output name of each added value
-    appended: list[int]  # indexes of the added values appended, in order
-    replaced: list[tuple[int, int]]  # (input column, index of the added value) pairs
-
-    @classmethod
-    def plan(cls, header: list[str], fields: tuple[str, ...], names: Mapping[str, str], replace: bool) -> _Layout:
-        out_names = [names.get(f, f) for f in fields]
-        appended, replaced = [], []
-        for k, out_name in enumerate(out_names):
-            if out_name not in header:
-                appended.append(k)
-            elif replace:
-                replaced.append((header.index(out_name), k))
-            else:
-                raise DataError(
-                    f"the input already has a column {out_name!r}; rename the added one "
-                    f"(--column {fields[k]}=NEW_NAME) or give --replace-columns to overwrite it"
-                )
-        return cls(out_names, appended, replaced)
-
-    @property
-    def added_names(self) -> list[str]:
-        """The names of the appended columns."""
-        return [self.names[k] for k in self.appended]
-
-    def header(self, header: list[str]) -> list[str]:
-        """The output header, for the rows that are formatted anew."""
-        header = header.copy()
-        for position, k in self.replaced:
-            header[position] = self.names[k]
-        return header + self.added_names
-
-
 # -- scoring and formatting: runs in the worker processes, or in-process with one job ------------------------------
 
 
@@ -311,16 +256,16 @@ class _Layout:
 class _Task:
     """Everything a worker needs besides the chunks: sent once, when the worker starts. Without ``cells`` the
     worker returns each output row's record and added values, and the main process writes them (``tables``);
-    ``keep`` holds the indexes of the input columns written, ``html`` says the cells are web pages."""
+    ``columns`` says which input columns are written and where the added values go, ``html`` that the cells are
+    web pages."""
 
     model: Model
     threshold: float
     sentences: bool
-    layout: _Layout
+    columns: Columns
     cells: CellFormat | None
     dialect: dict
     documents: bool = False
-    keep: tuple[int, ...] | None = None
     html: bool = False
 
 
@@ -553,9 +498,9 @@ def _language_counts(chunk: Chunk) -> tuple[int, int]:
 def _format(task: _Task, records: list[str], values: list[list[str]]) -> str:
     """Each record with its added values: appended to its own text, or, keeping or replacing columns, as a new
     row."""
-    cells, layout = task.cells, task.layout
+    cells, columns = task.cells, task.columns
     assert cells is not None
-    if layout.replaced or task.keep is not None:
+    if columns.replaced or columns.kept is not None:
         return "".join(cells.row(row) for row in _rows(task, records, values))
     if task.sentences:  # the sentence may need quoting
         values = [[cells.cell(v) for v in added] for added in values]
@@ -566,25 +511,26 @@ def _format(task: _Task, records: list[str], values: list[list[str]]) -> str:
 def _rows(task: _Task, records: list[str], values: list[list[str]]) -> Iterator[list[str]]:
     """Rows formatted anew: each record's kept cells, replaced columns overwritten, added values appended. A record
     repeated over its sentences is parsed once."""
-    layout, previous, kept = task.layout, None, []
+    columns, previous, kept = task.columns, None, []
     for record, added in zip(records, values, strict=True):
         if record is not previous:
             # a blank line (of a one-column file) is one empty cell
             row = next(csv.reader(io.StringIO(record, newline=""), **task.dialect), []) or [""]
-            kept, previous = row if task.keep is None else [row[i] for i in task.keep], record
+            kept, previous = row if columns.kept is None else [row[i] for i in columns.kept], record
         row = kept.copy()
-        for position, k in layout.replaced:
+        for position, k in columns.replaced:
             row[position] = added[k]
-        yield row + [added[k] for k in layout.appended]
+        yield row + [added[k] for k in columns.appended]
 
 
-def _format_header(task: _Task, header: list[str], header_text: str) -> str:
-    """The output header; ``header`` is the input's, with only the kept columns where some are kept."""
-    cells, layout = task.cells, task.layout
+def _format_header(task: _Task, header_text: str) -> str:
+    """The output header: the input's own text with the added names appended, or, keeping or replacing columns,
+    formatted anew."""
+    cells, columns = task.cells, task.columns
     assert cells is not None
-    if layout.replaced or task.keep is not None:
-        return cells.row(layout.header(header))
-    return cells.append(header_text, cells.delimiter.join(map(cells.cell, layout.added_names)))
+    if columns.replaced or columns.kept is not None:
+        return cells.row(columns.output_names)
+    return cells.append(header_text, cells.delimiter.join(map(cells.cell, columns.added_names)))
 
 
 class _Labeler:
@@ -646,50 +592,158 @@ def label_stream(
     """
     options = options or BatchOptions()
     started = time.perf_counter()
-    delimiter = options.delimiter or ","
-    reader = RecordReader(
-        source,
-        name=name,
-        delimiter=delimiter,
-        encoding=options.encoding,
-        skip_bad=options.skip_bad_rows,
-        quoting=options.quoting,
-    )
-    column = reader.header.index(find_text_column(reader.header, options.source_column, name))
+    records = _Records(source, name, options, counted=progress is not None)
+    return _label(records, _SpliceSink.opener(sink, records, progress), model, options, notify, started)
+
+
+class _Reader(Protocol):
+    name: str
+    header: list[str]
+
+    @property
+    def blank_lines(self) -> int: ...
+
+    @property
+    def skipped(self) -> list[BadRecord]: ...
+
+    def chunks(
+        self, text_column: str, max_rows: int, reserved: Mapping[str, str] | None = None
+    ) -> Iterator[tuple[Chunk, object]]: ...
+
+
+class _Sink(Protocol):
+    @property
+    def cells(self) -> CellFormat | None:  # set: the workers format CSV/TSV rows in this dialect
+        ...
+
+    @property
+    def dialect(self) -> dict: ...
+
+    def start(self, task: _Task) -> None: ...
+
+    def write(self, output: object, context: object, counts: ChunkCounts) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def _label(
+    reader: _Reader,
+    open_sink: Callable[[Columns], _Sink],
+    model: Model,
+    options: BatchOptions,
+    notify: Callable[[str], None] | None,
+    started: float,
+) -> BatchSummary:
+    """The one labeling pipeline: ``reader``'s chunks are scored on a pool of workers, in order, and each one's
+    output goes to the sink, which writes its rows. The columns (the text column, those kept, where the added
+    ones go) are planned once, from the reader's header, for the workers and the sink alike."""
+    name = reader.name
+    text_column = find_text_column(reader.header, options.source_column, name)
     keep = _kept(reader.header, options.keep, name)
-    header = reader.header if keep is None else [reader.header[i] for i in keep]
-    layout = _Layout.plan(header, options.added_columns, options.column_names, options.replace_columns)
-    cells = CellFormat(delimiter, reader.quoting, reader.line_terminator)
-    dialect = {"delimiter": delimiter, "quoting": reader.quoting, "strict": True}
-    task = _Task(
-        model, options.threshold, options.sentences, layout, cells, dialect, options.documents, keep,
-        options.html_column is not None,
+    unit = options.unit
+    columns = Columns.plan(
+        reader.header, keep, unit.columns, unit.output_names(options.column_names, unit.described),
+        [COLUMN_TYPES[field] for field in unit.columns], options.replace_columns,
     )  # fmt: skip
-    writer = RecordWriter(sink, encoding=reader.encoding, bom=reader.has_bom)
-    writer.write(_format_header(task, header, reader.header_text))
+    sink = open_sink(columns)
+    task = _Task(model, options.threshold, options.sentences, columns, sink.cells, sink.dialect, options.documents,
+                 options.html_column is not None)  # fmt: skip
+    sink.start(task)
     summary = BatchSummary(sentences_mode=options.mode != "cell")
-    reported = 0
-
-    chunks = (
-        (chunk, _input_bytes(chunk, reader.encoding) if progress is not None else 0)
-        for chunk in reader.chunks(column, max(1, options.chunk_rows))
-    )
-
-    def write(pieces, size, counts: ChunkCounts) -> None:
-        nonlocal reported
-        for text in _formatted(task, pieces):
-            writer.write(text)
-        if progress is not None:
-            progress(size, counts.rows)
-            reported += size
-
-    _pump(chunks, task, options, summary, write, notify)
-    if progress is not None and reader.bytes_read > reported:
-        progress(reader.bytes_read - reported, 0)
-    writer.close()
+    chunks = reader.chunks(text_column, max(1, options.chunk_rows), columns.reserved(unit.columns))
+    _pump(chunks, task, options, summary, sink.write, notify)
+    sink.close()
     summary.blank_lines, summary.skipped = reader.blank_lines, reader.skipped
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+class _Records(DelimitedReader):
+    """CSV/TSV records for a sink of the same dialect: each chunk goes to the workers with its records' text (not
+    as rows to parse), and comes with its size in bytes where progress is counted."""
+
+    def __init__(self, source: BinaryIO, name: str, options: BatchOptions, *, counted: bool):
+        self.delimiter, self.counted = options.delimiter or ",", counted
+        super().__init__(source, name=name, delimiter=self.delimiter, encoding=options.encoding,
+                         skip_bad=options.skip_bad_rows, quoting=options.quoting)  # fmt: skip
+
+    def chunks(  # type: ignore[override]
+        self, text_column: str, max_rows: int, reserved: Mapping[str, str] | None = None
+    ) -> Iterator[tuple[Chunk, int]]:
+        encoding = self.records.encoding
+        for chunk in self.records.chunks(self.header.index(text_column), max_rows):
+            yield chunk, _input_bytes(chunk, encoding) if self.counted else 0
+
+
+class _SpliceSink:
+    """CSV/TSV into the input's own dialect, byte for byte: the header, then each chunk's rows as the workers
+    formatted them (each input record's own text with the added values appended, or, keeping or replacing
+    columns, the row formatted anew); progress counts each chunk's input bytes as it is written."""
+
+    def __init__(self, out: BinaryIO, records: _Records, progress: Progress | None):
+        reader = records.records
+        self.records, self.progress, self.reported = records, progress, 0
+        self.cells = CellFormat(records.delimiter, reader.quoting, reader.line_terminator)
+        self.dialect = {"delimiter": records.delimiter, "quoting": reader.quoting, "strict": True}
+        self.writer = RecordWriter(out, encoding=reader.encoding, bom=reader.has_bom)
+
+    @classmethod
+    def opener(cls, out: BinaryIO, records: _Records, progress: Progress | None) -> Callable[[Columns], _SpliceSink]:
+        return lambda columns: cls(out, records, progress)
+
+    def start(self, task: _Task) -> None:
+        self.task = task
+        self.writer.write(_format_header(task, self.records.records.header_text))
+
+    def write(self, pieces: object, size: object, counts: ChunkCounts) -> None:
+        for text in _formatted(self.task, pieces):  # type: ignore[arg-type]
+            self.writer.write(text)
+        if self.progress is not None:
+            self.progress(size, counts.rows)  # type: ignore[arg-type]
+            self.reported += size  # type: ignore[operator]
+
+    def close(self) -> None:
+        read = self.records.records.bytes_read
+        if self.progress is not None and read > self.reported:
+            self.progress(read - self.reported, 0)
+        self.writer.close()
+
+
+class _TableSink:
+    """Rows into a ``tables`` sink of any format: the main process writes each chunk's rows from its input rows
+    and the values the workers computed; progress follows the reader's ``position`` as chunks are written."""
+
+    cells: CellFormat | None = None
+    dialect: dict = {}  # read, never changed
+
+    def __init__(self, sink: Any, progress: Progress | None, position: Callable[[], int]):
+        self.sink, self.progress, self.position, self.reported = sink, progress, position, 0
+
+    @classmethod
+    def opener(
+        cls, fmt: tables.TableFormat, out: BinaryIO, reader: _Reader, options: BatchOptions,
+        progress: Progress | None, position: Callable[[], int],
+    ) -> Callable[[Columns], _TableSink]:  # fmt: skip
+        def open_sink(columns: Columns) -> _TableSink:
+            sink = tables.open_sink(fmt, out, columns, reader, delimiter=fmt.delimiter(options.delimiter),
+                                    encoding=options.encoding)  # fmt: skip
+            return cls(sink, progress, position)
+
+        return open_sink
+
+    def start(self, task: _Task) -> None:
+        pass
+
+    def write(self, output: object, rows: object, counts: ChunkCounts) -> None:
+        indexes, values = cast(tuple[list[int], list[list[str]]], output)
+        self.sink.write(rows, indexes, values)
+        if self.progress is not None:
+            now = self.position()
+            self.progress(max(0, now - self.reported), counts.rows)
+            self.reported = max(self.reported, now)
+
+    def close(self) -> None:
+        self.sink.close()
 
 
 def _pump(
@@ -813,112 +867,23 @@ def _label_formats(
 ) -> BatchSummary:
     """CSV/TSV into the same dialect through ``label_stream``; every other pair of formats through ``tables``."""
     source_format, sink_format = formats
-    counter = tables.CountingReader(source)
-    reader: _TableReader
-    with tables.open_output(sink, sink_format) as out:
-        if source_format.kind == "parquet":
-            parquet = tables.ParquetReader(_seekable(source, name), name=name, size=_size(source))
-            return _label_tables(
-                parquet, out, model, options, sink_format, progress, notify, lambda: parquet.bytes_read
-            )
-        stream = tables.open_input(counter, source_format, name)
+    counter = CountingReader(source)
+    read = functools.partial(tables.open_reader, name=name, delimiter=options.delimiter, encoding=options.encoding,
+                             skip_bad=options.skip_bad_rows, quoting=options.quoting)  # fmt: skip
+    with open_output(sink, sink_format) as out:
+        if not tables.FORMATS[source_format.kind].text:  # read as the file it is (Parquet: from its end)
+            whole = read(source, source_format)
+            position: Callable[[], int] = lambda: whole.bytes_read  # noqa: E731
+            return _label(whole, _TableSink.opener(sink_format, out, whole, options, progress, position), model,
+                          options, notify, time.perf_counter())  # fmt: skip
+        stream = open_input(counter, source_format, name)
         delimiter = source_format.delimiter(options.delimiter)
         if source_format.delimited and sink_format.delimited and sink_format.delimiter(options.delimiter) == delimiter:
             report = progress
-            if progress is not None and tables.is_compressed(stream):  # the file's bytes, not the text's
+            if progress is not None and is_compressed(stream):  # the file's bytes, not the text's
                 report = lambda _, rows: progress(counter.take(), rows)  # noqa: E731
             options = dataclasses.replace(options, delimiter=delimiter)
             return label_stream(stream, out, model, options, name=name, progress=report, notify=notify)
-        if source_format.kind == "jsonl":
-            reader = tables.JsonLinesReader(
-                stream, name=name, encoding=options.encoding, skip_bad=options.skip_bad_rows
-            )
-        else:
-            reader = tables.DelimitedReader(stream, name=name, delimiter=delimiter, encoding=options.encoding,
-                                            skip_bad=options.skip_bad_rows, quoting=options.quoting)  # fmt: skip
-        return _label_tables(reader, out, model, options, sink_format, progress, notify, lambda: counter.count)
-
-
-class _TableReader(Protocol):
-    name: str
-    header: list[str]
-
-    @property
-    def blank_lines(self) -> int: ...
-
-    @property
-    def skipped(self) -> list[BadRecord]: ...
-
-    def chunks(
-        self, text_column: str, max_rows: int, reserved: Mapping[str, str] | None = None
-    ) -> Iterator[tuple[Chunk, object]]: ...
-
-
-def _label_tables(
-    reader: _TableReader,
-    sink: BinaryIO,
-    model: Model,
-    options: BatchOptions,
-    sink_format: tables.TableFormat,
-    progress: Progress | None,
-    notify: Callable[[str], None] | None,
-    position: Callable[[], int],
-) -> BatchSummary:
-    """Label what ``reader`` reads into a ``tables`` sink of ``sink_format``: the workers score, the main
-    process writes each chunk's rows from its block and the added values."""
-    started = time.perf_counter()
-    name = reader.name
-    text_column = find_text_column(reader.header, options.source_column, name)
-    keep = _kept(reader.header, options.keep, name)
-    header = reader.header if keep is None else [reader.header[i] for i in keep]
-    layout = _Layout.plan(header, options.added_columns, options.column_names, options.replace_columns)
-    columns = tables.Columns(
-        reader.header, keep, layout.names, [COLUMN_TYPES[f] for f in options.added_columns], layout.replaced,
-        layout.appended, options.replace_columns,
-    )  # fmt: skip
-    sink_writer = tables.open_sink(
-        sink_format, sink, columns, reader, delimiter=sink_format.delimiter(options.delimiter),
-        encoding=options.encoding,
-    )  # fmt: skip
-    task = _Task(model, options.threshold, options.sentences, layout, None, {}, options.documents, None,
-                 options.html_column is not None)  # fmt: skip
-    reserved: dict[str, str] = {}
-    if not options.replace_columns:
-        wanted = None if options.keep is None else set(options.keep)
-        reserved = {layout.names[k]: field for k, field in enumerate(options.added_columns)
-                    if wanted is None or layout.names[k] in wanted}  # fmt: skip
-    summary = BatchSummary(sentences_mode=options.mode != "cell")
-    reported = 0
-
-    def write(output, block, counts: ChunkCounts) -> None:
-        nonlocal reported
-        rows, values = output
-        sink_writer.write(block, rows, values)
-        if progress is not None:
-            now = position()
-            progress(max(0, now - reported), counts.rows)
-            reported = max(reported, now)
-
-    chunks = reader.chunks(text_column, max(1, options.chunk_rows), reserved)
-    _pump(chunks, task, options, summary, write, notify)
-    sink_writer.close()
-    summary.blank_lines, summary.skipped = reader.blank_lines, reader.skipped
-    summary.seconds = time.perf_counter() - started
-    return summary
-
-
-def _seekable(source: BinaryIO, name: str) -> BinaryIO:
-    try:
-        seekable = source.seekable()
-    except (AttributeError, ValueError, OSError):
-        seekable = False
-    if not seekable:
-        raise DataError(f"{name}: Parquet is read from the end of the file, not from a pipe: give the file's name")
-    return source
-
-
-def _size(source: BinaryIO) -> int | None:
-    try:
-        return os.fstat(source.fileno()).st_size
-    except (OSError, ValueError, AttributeError):
-        return None
+        reader = read(stream, source_format)
+        return _label(reader, _TableSink.opener(sink_format, out, reader, options, progress, lambda: counter.count),
+                      model, options, notify, time.perf_counter())  # fmt: skip

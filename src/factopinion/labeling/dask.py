@@ -28,9 +28,10 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..bundled import load_model
+from ..document import UNITS as ALL_UNITS
+from ..document import check_threshold, unit_named
 from ..errors import ClusterError, DataError, FactopinionError, MissingExtra, OptionError
 from ..model import Model
-from .batch import DOCUMENT_COLUMNS, ROW_COLUMNS
 from .files import (
     FileFailure,
     FileJob,
@@ -48,11 +49,13 @@ INSTALL = 'pip install "factopinion[dask]"'
 try:
     import dask  # the Dask package (an absolute import), never this module
     import distributed
-except ImportError:  # tests/test_fileset.py hides Dask to check this
+except ImportError:  # tests/labeling/test_files.py hides Dask to check this
     raise MissingExtra(f"Dask is not installed: {INSTALL}") from None
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from .batch import BatchOptions
 
 __all__ = [
     "DOCUMENT_COLUMNS",
@@ -64,8 +67,10 @@ __all__ = [
     "local_cluster",
 ]
 
-UNITS = ("cell", "sentence", "document")
-SENTENCE_UNIT_COLUMNS = ("sentence_index", "start", "end", "sentence", "label", "opinion_probability")
+# The units and the columns each adds to a frame (``document.UNITS``).
+UNITS = tuple(ALL_UNITS)
+SENTENCE_UNIT_COLUMNS = ALL_UNITS["sentence"].series_columns
+DOCUMENT_COLUMNS = ALL_UNITS["document"].series_columns
 
 
 # -- many files ------------------------------------------------------------------------------------------------------
@@ -166,7 +171,8 @@ def label_files(
     resume: bool = False,
     force: bool = False,
     progress: bool = False,
-    **options: Any,
+    options: BatchOptions | None = None,
+    **fields: Any,
 ) -> RunSummary:
     """Label ``inputs`` (files, globs, folders: ``fileset.find_inputs``) into ``output_dir`` on a Dask cluster,
     one task per file; every output is what ``label INPUT -o output_dir/NAME`` writes on one machine.
@@ -178,15 +184,15 @@ def label_files(
     dies is rescheduled by Dask, up to ``distributed.scheduler.allowed-failures`` times); a file that still
     fails is reported in the summary's ``failed`` and the other files finish. An error about the file itself
     (malformed input, say) is not retried: it would only recur. ``progress`` shows Dask's progress
-    bar on standard error. ``resume`` and ``force`` are ``fileset.plan_jobs``'s; ``options`` are
-    ``BatchOptions``' fields, the same for every file (``jobs`` must be 1 or left out: each file is labeled in
-    its worker's process).
+    bar on standard error. ``resume`` and ``force`` are ``files.plan_jobs``'s; ``options`` (a ``BatchOptions``),
+    or ``BatchOptions``' fields as keywords, are the same for every file (``jobs`` must be 1 or left out: each
+    file is labeled in its worker's process).
     """
     if retries < 0:
         raise OptionError(f"retries must be at least 0, not {retries}")
-    if options.pop("jobs", None) not in (None, 1):
+    if (options.jobs if options is not None else fields.pop("jobs", None)) not in (None, 0, 1):
         raise OptionError("on Dask each file is labeled in its worker's own process: add workers instead of jobs")
-    batch = batch_options(jobs=1, **options)
+    batch = batch_options(options, jobs=1, **fields)
     model = model if isinstance(model, Model) else load_model(None if model is None else os.fspath(model))
     plan = plan_jobs(inputs, output_dir, batch, model_fingerprint(model), resume=resume, force=force)
     started = time.perf_counter()
@@ -240,27 +246,13 @@ def _run(
 # -- a dask DataFrame ------------------------------------------------------------------------------------------------
 
 
-def _added_columns(unit: str) -> tuple[str, ...]:
-    return {"cell": ROW_COLUMNS, "sentence": SENTENCE_UNIT_COLUMNS, "document": DOCUMENT_COLUMNS}[unit]
-
-
 def _output_names(columns: Sequence[str], unit: str, column_names: Mapping[str, str] | None) -> dict[str, str]:
-    """Each added field's output name; an unknown field, two fields with one name, or a name the frame already
-    has are errors."""
-    if unit not in UNITS:
-        raise OptionError(f"unit must be one of {', '.join(UNITS)}, not {unit!r}")
-    fields, renames = _added_columns(unit), dict(column_names or {})
-    unknown = [name for name in renames if name not in fields]
-    if unknown:
-        raise OptionError(
-            f"no added column {unknown[0]!r} for unit {unit!r}; the added columns are {', '.join(fields)}"
-        )
-    names = {f: renames.get(f, f) for f in fields}
-    values = list(names.values())
-    twice = next((n for n in values if values.count(n) > 1), None)
-    if twice is not None:
-        raise OptionError(f"two added columns would both be named {twice!r}")
-    taken = next((n for n in values if n in columns), None)
+    """Each added field's output name; an unknown unit or field, two fields with one name, or a name the frame
+    already has are errors."""
+    chosen = unit_named(unit)
+    names = dict(zip(chosen.series_columns, chosen.output_names(column_names or {}, f"for unit {unit!r}", frame=True),
+                     strict=True))  # fmt: skip
+    taken = next((n for n in names.values() if n in columns), None)
     if taken is not None:
         raise DataError(f"the frame already has a column {taken!r}; name the added one otherwise (column_names)")
     return names
@@ -319,8 +311,7 @@ def label_dataframe(
         raise DataError(f"expected a dask DataFrame, not {type(ddf).__name__}")
     if text_column not in ddf.columns:
         raise DataError(f"no column {text_column!r}; the columns are: {', '.join(map(str, ddf.columns))}")
-    if not 0.0 <= threshold <= 1.0:
-        raise OptionError(f"the threshold must be between 0 and 1, not {threshold}")
+    check_threshold(threshold)
     _output_names(list(ddf.columns), unit, column_names)
     model = model if isinstance(model, Model) else load_model(None if model is None else os.fspath(model))
     meta = label_partition(ddf._meta, model, text_column, unit, threshold, column_names)

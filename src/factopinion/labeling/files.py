@@ -24,6 +24,7 @@ import os
 import socket
 import time
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,7 +61,9 @@ __all__ = [
 # What a folder given as an input contributes: its files whose names end (in any case) with one of these: every
 # extension ``tables`` reads, and the text formats gzipped. Names are matched with ``endswith``, so compound
 # suffixes work. Files named explicitly, or matched by a glob, are taken whatever their extension.
-INPUT_SUFFIXES = tuple(tables.SUFFIXES) + tuple(f"{s}.gz" for s, kind in tables.SUFFIXES.items() if kind != "parquet")
+INPUT_SUFFIXES = tuple(tables.SUFFIXES) + tuple(
+    f"{s}.gz" for s, kind in tables.SUFFIXES.items() if tables.FORMATS[kind].text
+)
 MANIFEST_SUFFIX = ".done"
 MANIFEST_FORMAT = 1
 # Options that do not change an output's bytes, left out of the fingerprint.
@@ -111,13 +114,14 @@ def find_inputs(items: Iterable[str | os.PathLike[str]]) -> list[Path]:
     return list(found.values())
 
 
-def batch_options(**options) -> BatchOptions:
-    """``BatchOptions`` from keyword options, an unknown one named in an ``OptionError``."""
-    fields = {f.name for f in dataclasses.fields(BatchOptions)}
-    unknown = sorted(set(options) - fields)
+def batch_options(options: BatchOptions | None = None, **fields) -> BatchOptions:
+    """``options`` with ``fields`` (``BatchOptions``' fields as keywords) replaced, or ``BatchOptions`` from
+    ``fields`` alone; an unknown field is named in an ``OptionError``."""
+    known = {f.name for f in dataclasses.fields(BatchOptions)}
+    unknown = sorted(set(fields) - known)
     if unknown:
-        raise OptionError(f"unknown option {unknown[0]!r}; the options are: {', '.join(sorted(fields))}")
-    return BatchOptions(**options)
+        raise OptionError(f"unknown option {unknown[0]!r}; the options are: {', '.join(sorted(known))}")
+    return BatchOptions(**fields) if options is None else dataclasses.replace(options, **fields)
 
 
 def model_fingerprint(model: Model) -> str:
@@ -445,14 +449,23 @@ def label_files(
     resume: bool = False,
     force: bool = False,
     progress: Progress | None = None,
-    **options,
+    progress_bar: Callable[[int], AbstractContextManager[Progress | None]] | None = None,
+    options: BatchOptions | None = None,
+    **fields,
 ) -> RunSummary:
     """Label ``inputs`` (paths, globs, folders: see ``find_inputs``) into ``output_dir``, one output per input with
-    the same name (and so the same format), one file after another on this machine. ``options`` are
-    ``BatchOptions``' fields, the same for every file (each file's format and delimiter come from its name unless
-    given). See ``plan_jobs`` for ``resume`` and ``force``."""
-    plan = plan_jobs(inputs, output_dir, batch_options(**options), model_fingerprint(model), resume=resume, force=force)
-    return run_local(plan, model, progress=progress)
+    the same name (and so the same format), one file after another on this machine. ``options`` (a
+    ``BatchOptions``), or ``BatchOptions``' fields as keywords, are the same for every file (each file's format
+    and delimiter come from its name unless given). See ``plan_jobs`` for ``resume`` and ``force``. ``progress``
+    is told the bytes and rows of each chunk written; or ``progress_bar``, given the bytes of the inputs still to
+    label, opens the context that gives it (a bar on a terminal, say)."""
+    plan = plan_jobs(
+        inputs, output_dir, batch_options(options, **fields), model_fingerprint(model), resume=resume, force=force
+    )
+    if progress_bar is None:
+        return run_local(plan, model, progress=progress)
+    with progress_bar(total_bytes(plan.jobs)) as bar:
+        return run_local(plan, model, progress=bar)
 
 
 def total_bytes(jobs: Iterable[FileJob]) -> int:

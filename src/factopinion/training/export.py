@@ -17,10 +17,12 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
-from ..engine.scorer import Block, LexiconSignals, LinearScorer, StyleSignals, TfidfWords
+from ..engine.blocks.base import Block
+from ..engine.blocks.tfidf import TfidfWords
+from ..engine.scorer import LinearScorer
 from ..errors import ModelError
-from .features import CUE_WORDS, STYLE_PATTERNS, StyleFeatures, signal_name
-from .lexicon import STRONG, LexiconFeatures, load_lexicon
+from .features import StyleFeatures
+from .lexicon import LexiconFeatures
 
 __all__ = ["export_pipeline", "EXPORTERS", "PROBES", "TOLERANCE"]
 
@@ -128,40 +130,13 @@ def _tfidf(vectorizer: TfidfVectorizer, name: str, weight: float, coef: np.ndarr
     )
 
 
-def _style(features: StyleFeatures, name: str, weight: float, coef: np.ndarray) -> Block:
-    signals: list[dict] = []
-    for key in features.signals:
-        if key in CUE_WORDS:  # as StyleFeatures matches them: single words, and two-word phrases as word pairs
-            cues = CUE_WORDS[key]
-            words = [cue for cue in cues if " " not in cue]
-            pairs = [cue.split() for cue in cues if len(cue.split()) == 2]
-            signals.append({"name": signal_name(key), "words": words, "pairs": pairs})
-        else:
-            pattern = STYLE_PATTERNS[key]
-            signals.append({"name": signal_name(key), "pattern": pattern.pattern, "flags": pattern.flags})
-    return StyleSignals(signals, coef, float(features.weight) * weight, name)
-
-
-def _lexicon(features: Any, name: str, weight: float, coef: np.ndarray) -> Block:
-    table = load_lexicon() if features.lexicon is None else features.lexicon
-    words = list(table)
-    scores = np.array([table[word] for word in words], dtype=np.float64).reshape(-1, 2)
-    names = [str(n) for n in features.get_feature_names_out()]
-    return LexiconSignals(
-        signals=[{"name": n, "measure": key} for n, key in zip(names, features.signals, strict=True)],
-        words=words,
-        subjectivity=scores[:, 0],
-        valence=scores[:, 1],
-        coef=coef,
-        strong=float(STRONG),
-        weight=float(features.weight) * weight,
-        name=name,
-    )
+def _signals(features: StyleFeatures | LexiconFeatures, name: str, weight: float, coef: np.ndarray) -> Block:
+    return features.to_block(coef, weight, name)  # the transformer computes through this very block
 
 
 # (transformer class, exporter): the first class a step is an instance of decides its exporter.
 EXPORTERS: list[tuple[type, Exporter]] = [
     (TfidfVectorizer, _tfidf),
-    (StyleFeatures, _style),
-    (LexiconFeatures, _lexicon),
+    (StyleFeatures, _signals),
+    (LexiconFeatures, _signals),
 ]

@@ -1,71 +1,16 @@
-"""Cheap stylistic signals of the author's voice, as a scikit-learn transformer beside the TF-IDF words."""
+"""Cheap stylistic signals of the author's voice, as a scikit-learn transformer beside the TF-IDF words. The
+signals are defined, and computed, once: by the engine's style block (``engine.blocks.style``)."""
 
 from __future__ import annotations
-
-import re
-from itertools import pairwise
 
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from ..engine.blocks.style import CUE_WORDS, STYLE_PATTERNS, StyleSignals
 from ..naming import signal_name
 
 __all__ = ["StyleFeatures", "STYLE_PATTERNS", "CUE_WORDS"]
-
-# Signals given by cue words and phrases, matched case-insensitively as whole words.
-CUE_WORDS: dict[str, tuple[str, ...]] = {
-    "attribution": (
-        "according to", "said", "says", "told", "tells", "stated", "states", "added", "adds", "announced",
-        "reported", "claimed", "claims", "argued", "argues", "warned", "warns", "noted", "notes", "insisted",
-        "insists", "acknowledged", "admitted", "wrote", "writes", "testified", "alleged", "confirmed", "denied",
-        "declared", "stressed", "stresses", "emphasised", "emphasized", "emphasises", "emphasizes", "remarked",
-        "explained", "asserted", "maintained", "contended", "contends", "suggested", "predicted", "estimated",
-        "recalled", "conceded", "complained", "criticised", "criticized", "condemned", "praised", "accused",
-        "urged", "described", "cautioned", "observed", "replied", "responded", "countered", "proclaimed",
-        "expressed", "expressing", "denounced", "denigrated", "dismissed", "welcomed", "pledged", "vowed",
-        "promised", "threatened", "blamed", "pointed out", "called for", "called on",
-    ),
-    "first_person": ("i", "me", "my", "mine", "we", "us", "our", "ours"),
-    "second_person": ("you", "your", "yours"),
-    "modal": ("should", "must", "ought", "shall", "need to", "needs to", "has to", "have to"),
-}  # fmt: skip
-
-# Signals given by punctuation and digits.
-_MARK_PATTERNS: dict[str, str] = {
-    # a quotation mark, or an apostrophe with a space or the text's edge on one side: the same as the plainer
-    # [“”"‘«»]|(?:^|\s)'|'(?=\s|$), written so that every alternative starts with a mark, which is 3x faster to search
-    "quotation": r"[“”\"‘«»]|'(?:(?<!\S')|(?!\S))",
-    "opening_quote": r"^\s*[“\"‘«']",
-    "question": r"\?[\"'”’)]*\s*$",
-    "exclamation": r"!",
-    "number": r"\d",
-}
-
-
-def _cue_pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
-    alternatives = "|".join(r"\W+".join(map(re.escape, cue.split())) for cue in cues)
-    return re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
-
-
-# name -> pattern; a signal is on when its pattern occurs in the sentence (the explanations show these matches).
-STYLE_PATTERNS: dict[str, re.Pattern[str]] = {
-    "attribution": _cue_pattern(CUE_WORDS["attribution"]),
-    "quotation": re.compile(_MARK_PATTERNS["quotation"]),
-    "opening_quote": re.compile(_MARK_PATTERNS["opening_quote"]),
-    "first_person": _cue_pattern(CUE_WORDS["first_person"]),
-    "second_person": _cue_pattern(CUE_WORDS["second_person"]),
-    "modal": _cue_pattern(CUE_WORDS["modal"]),
-    "question": re.compile(_MARK_PATTERNS["question"]),
-    "exclamation": re.compile(_MARK_PATTERNS["exclamation"]),
-    "number": re.compile(_MARK_PATTERNS["number"]),
-}
-
-
-_WORD = re.compile(r"\w+")
-# The cue words of each signal, and its two-word cue phrases as word pairs, for set lookups.
-_SINGLE = {name: frozenset(c for c in cues if " " not in c) for name, cues in CUE_WORDS.items()}
-_PAIRS = {name: frozenset(tuple(c.split()) for c in cues if " " in c) for name, cues in CUE_WORDS.items()}
 
 
 class StyleFeatures(TransformerMixin, BaseEstimator):
@@ -74,8 +19,9 @@ class StyleFeatures(TransformerMixin, BaseEstimator):
     marks, numbers): ``weight`` where the signal occurs in the sentence, else 0. ``weight`` sets how loud the
     signals are beside the unit-length TF-IDF rows. Stateless.
 
-    Cue-word signals are found with one tokenisation and set lookups rather than one regular expression each; the
-    result is the same as searching ``STYLE_PATTERNS`` (a test checks it) at a fraction of the cost.
+    The columns are the engine's style block's (``to_block``), the very code that scores with the saved model:
+    cue-word signals are found with one tokenisation and set lookups rather than one regular expression each,
+    which gives the same as searching ``STYLE_PATTERNS`` (a test checks it) at a fraction of the cost.
     """
 
     def __init__(self, signals: tuple[str, ...] = tuple(STYLE_PATTERNS), weight: float = 1.0):
@@ -88,20 +34,14 @@ class StyleFeatures(TransformerMixin, BaseEstimator):
             raise ValueError(f"unknown style signals {sorted(unknown)}; choose from {', '.join(STYLE_PATTERNS)}")
         return self
 
-    def transform(self, X) -> sparse.csr_matrix:
-        rows = np.array([self._signals_of(text) for text in X], dtype=np.float64).reshape(-1, len(self.signals))
-        return sparse.csr_matrix(rows * self.weight)
+    def to_block(self, coef: np.ndarray | None = None, weight: float = 1.0, name: str = "style") -> StyleSignals:
+        """These signals as the engine's block, with the classifier's coefficients ``coef`` and the feature union's
+        ``weight`` (what the model file holds)."""
+        coef = np.zeros(len(self.signals)) if coef is None else coef
+        return StyleSignals.of_keys(self.signals, coef, float(self.weight) * weight, name)
 
-    def _signals_of(self, text: str) -> list[bool]:
-        tokens = _WORD.findall(text.lower())
-        words = set(tokens)
-        pairs = set(pairwise(tokens))
-        return [
-            not (words.isdisjoint(_SINGLE[name]) and pairs.isdisjoint(_PAIRS[name]))
-            if name in CUE_WORDS
-            else STYLE_PATTERNS[name].search(text) is not None
-            for name in self.signals
-        ]
+    def transform(self, X) -> sparse.csr_matrix:
+        return sparse.csr_matrix(self.to_block().dense(X))
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         return np.array([signal_name(name) for name in self.signals], dtype=object)

@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 
 import pytest
-from conftest import invoke
+from helpers import ROWS, FakeTerminal, invoke, read_csv, write_csv
 
 from factopinion.bundled import bundled_model_dir, load_model
 from factopinion.cli.progress import batch_progress
 
-ARTICLES = [
-    ["id", "text", "score", "note"],
-    ["1", "The council said on Tuesday it would raise bus fares by 3 percent.", "007", "NA"],
-    ["2", "This plan is a disgrace. The council should resign!", "1e5", ""],
-    ["3", "", "null", 'multi\nline "quoted", cell'],
-    ["4", "Police said 12 people were detained after the protest.", "-0", " x "],
-]
-
-
-def write_csv(path: Path, rows: list[list[str]], delimiter: str = ",", terminator: str = "\n") -> Path:
-    with path.open("w", newline="", encoding="utf-8") as f:
-        csv.writer(f, delimiter=delimiter, lineterminator=terminator).writerows(rows)
-    return path
-
-
-def read_csv(text: str, delimiter: str = ",") -> list[list[str]]:
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+ARTICLES = ROWS[:5]  # a header and four rows: a fact, opinions, an empty cell, quotes and newlines
 
 
 @pytest.fixture
@@ -298,20 +280,145 @@ def test_quiet_silences_the_summary(articles):
 def test_progress_bar_only_on_a_terminal(articles, monkeypatch):
     with batch_progress(articles, quiet=False) as progress:
         assert progress is None  # the test's stderr is not a terminal
-    monkeypatch.setattr("sys.stderr", _Terminal())
+    monkeypatch.setattr("sys.stderr", FakeTerminal())
     with batch_progress(articles, quiet=True) as progress:
         assert progress is None
     with batch_progress(articles, quiet=False) as progress:
         progress(articles.stat().st_size, 4)
-    assert "100%" in _Terminal.written and "4 rows" in _Terminal.written
+    assert "100%" in FakeTerminal.written and "4 rows" in FakeTerminal.written
 
 
-class _Terminal(io.StringIO):
-    written = ""
+def news_csv(path: Path, rows: int) -> Path:
+    with path.open("w", encoding="utf-8") as f:
+        f.write("id,text\n")
+        for i in range(rows):
+            f.write(
+                f'{i},"The mayor said on day {i} that the plan would go ahead, and critics called it a disgrace."\n'
+            )
+    return path
 
-    def isatty(self) -> bool:
-        return True
 
-    def write(self, text: str) -> int:
-        _Terminal.written += text
-        return len(text)
+GERMAN = (
+    "Der Stadtrat hat am Dienstag beschlossen, die Bibliothek zu schließen. Die Entscheidung ist eine Schande, "
+    "und der Rat sollte sie sofort rückgängig machen, sagen viele Bürger der Stadt."
+)
+
+
+ENGLISH = "The council voted on Tuesday to close the library. The decision is a disgrace and should be reversed."
+
+
+def test_label_refuses_to_replace_an_output_without_force(tmp_path):
+    source, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    source.write_text("text\nIt rained.\n", "utf-8")
+    out.write_text("mine", "utf-8")
+    result = invoke(["label", str(source), "-o", str(out)])
+    assert result.exit_code == 1 and "already exists (use --force to overwrite it)" in result.stderr
+    assert invoke(["label", str(source), "-o", str(out), "--force", "-q"]).exit_code == 0
+
+
+def test_a_semicolon_csv_gets_an_error_suggesting_its_delimiter(tmp_path):
+    source = tmp_path / "export.csv"
+    source.write_text("id;text;score\n1;It rained on Tuesday.;3\n", "utf-8")
+    result = invoke(["label", str(source)])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {source}: the header is one column, 'id;text;score'; the delimiter seen most in it is ';': "
+        "give --delimiter ';'\n"
+    )
+    fixed = invoke(["label", str(source), "--delimiter", ";", "-q"])
+    assert fixed.exit_code == 0 and fixed.stdout.startswith("id;text;score;label;opinion_probability\n")
+
+
+def test_a_tsv_on_stdin_gets_an_error_suggesting_tab():
+    tsv = "id\ttext\n1\tIt rained on Tuesday.\n"
+    for args in (["label", "-"], ["label", "-", "--text-column", "text"]):
+        result = invoke(args, input=tsv)
+        assert result.exit_code == 1
+        assert result.stderr.endswith("the delimiter seen most in it is tab: give --delimiter tab\n")
+    assert invoke(["label", "-", "--delimiter", "tab", "-q"], input=tsv).exit_code == 0
+
+
+def test_a_one_column_file_without_other_delimiters_gets_the_usual_error(tmp_path):
+    source = tmp_path / "notes.csv"
+    source.write_text("notes\nIt rained.\n", "utf-8")
+    result = invoke(["label", str(source)])
+    assert result.exit_code == 1 and "no text or sentence column; give --text-column, one of: notes" in result.stderr
+
+
+def test_label_shows_a_bar_with_rows_for_a_file_on_a_terminal(terminal, tmp_path):
+    source = news_csv(tmp_path / "news.csv", 50)
+    result = invoke(["label", str(source), "-o", str(tmp_path / "out.csv")])
+    assert result.exit_code == 0, result.stderr
+    assert "labeling" in result.stderr and "100%" in result.stderr and "50 rows" in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("factopinion: 50 rows: 50 labeled, 0 empty, ")
+
+
+def test_label_counts_rows_and_bytes_read_from_a_pipe_on_a_terminal(terminal, tmp_path):
+    source = news_csv(tmp_path / "news.csv", 50)
+    result = invoke(["label", "-", "-o", str(tmp_path / "out.csv")], input=source.read_bytes())
+    assert result.exit_code == 0, result.stderr
+    progress = result.stderr.split("\n")[0]
+    assert progress.startswith(f"\rlabeling: 50 rows, {source.stat().st_size / 1000:.1f} kB read, ")
+    assert "%" not in progress and "eta" not in progress.lower()  # no end to estimate the time left against
+
+
+def test_label_shows_no_progress_with_quiet_or_off_a_terminal(terminal, tmp_path, monkeypatch):
+    source = news_csv(tmp_path / "news.csv", 5)
+    assert invoke(["label", "-", "-o", str(tmp_path / "a.csv"), "-q"], input=source.read_bytes()).stderr == ""
+    monkeypatch.undo()
+    result = invoke(["label", "-", "-o", str(tmp_path / "b.csv")], input=source.read_bytes())
+    assert result.stderr.startswith("factopinion: 5 rows: 5 labeled")
+
+
+def test_progress_follows_the_rows_written_not_the_bytes_read_ahead(tmp_path, model):
+    """The time left is estimated from progress: counting bytes as they are read (a megabyte ahead, before any
+    row is labeled) made the first estimates far too low."""
+    from factopinion.labeling.batch import BatchOptions, label_file
+    from factopinion.tables.csvstream import BLOCK_BYTES
+
+    source = news_csv(tmp_path / "news.csv", 30_000)
+    calls: list[tuple[int, int]] = []
+    options = BatchOptions(chunk_rows=1000, jobs=1)
+    label_file(source, tmp_path / "out.csv", model, options, progress=lambda b, r: calls.append((b, r)))
+    size = source.stat().st_size
+    assert size > 2 * BLOCK_BYTES
+    assert sum(b for b, _ in calls) == size and sum(r for _, r in calls) == 30_000
+    lines = source.read_bytes().split(b"\n")
+    assert calls[0] == (sum(len(line) + 1 for line in lines[1:1001]), 1000)  # the first chunk's rows, exactly
+    assert calls[0][0] < BLOCK_BYTES / 10
+
+
+def test_label_counts_rows_that_are_not_english_and_warns_once(tmp_path):
+    source = tmp_path / "mixed.csv"
+    source.write_text(f'id,text\n1,"{GERMAN}"\n2,"{ENGLISH}"\n3,\n4,"{GERMAN}"\n5,Gut\n', "utf-8")
+    result = invoke(["label", str(source), "-o", str(tmp_path / "out.csv")])
+    assert result.exit_code == 0
+    warning, summary = result.stderr.splitlines()
+    assert warning == "factopinion: 2 rows do not look like English: the model is trained on English news only"
+    assert summary.startswith("factopinion: 5 rows: 4 labeled, 1 empty, ") and ", 2 not English, " in summary
+    quiet = invoke(["label", str(source), "-o", str(tmp_path / "quiet.csv"), "-q"])
+    assert quiet.stderr.splitlines() == [warning]  # a warning, not progress: --quiet keeps it
+    english = invoke(["label", "-", "-q"], input=f'text\n"{ENGLISH}"\n')
+    assert english.stderr == ""
+
+
+def test_past_the_first_thousand_rows_the_count_is_estimated_from_a_sample(tmp_path, model):
+    from factopinion.labeling.batch import LANGUAGE_ALL_ROWS, LANGUAGE_STRIDE, BatchOptions, label_file
+
+    source = tmp_path / "mixed.csv"
+    numbers = range(1, 3001)
+    with source.open("w", encoding="utf-8") as f:
+        f.write("id,text\n")
+        for n in numbers:
+            f.write(f'{n},"{GERMAN if n % 3 == 0 else ENGLISH}"\n')
+    checked = [n for n in numbers if n <= LANGUAGE_ALL_ROWS or n % LANGUAGE_STRIDE == 0]
+    expected = round(sum(n % 3 == 0 for n in checked) * 3000 / len(checked))
+    for chunk_rows in (100, 4000):
+        summary = label_file(source, tmp_path / f"out{chunk_rows}.csv", model, BatchOptions(chunk_rows=chunk_rows))
+        assert summary.language_checked == len(checked)
+        assert summary.not_english_rows == expected and abs(expected - 1000) < 30
+        assert f", about {expected:,} not English, " in summary.line()
+        assert summary.not_english_line() == (
+            f"about {expected:,} rows do not look like English (from one row in 8 after the first 1,000): "
+            "the model is trained on English news only"
+        )

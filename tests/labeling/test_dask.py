@@ -21,8 +21,14 @@ distributed = pytest.importorskip("distributed", reason='the dask extra is not i
 
 import dask  # noqa: E402
 import pandas as pd  # noqa: E402
-from conftest import invoke  # noqa: E402
-from test_fileset import ROWS, SAMPLES, many_rows, single_label, write_inputs  # noqa: E402
+from helpers import (  # noqa: E402
+    ROWS,
+    SAMPLES,
+    invoke,  # noqa: E402
+    many_rows,
+    single_label,
+    write_inputs,
+)
 
 from factopinion import load_model  # noqa: E402
 from factopinion.errors import DataError, OptionError  # noqa: E402

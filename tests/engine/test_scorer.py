@@ -23,6 +23,7 @@ from sklearn.svm import LinearSVC
 
 from factopinion import ModelError, load_model
 from factopinion.bundled import bundled_data_dir, bundled_model_dir, bundled_pipeline
+from factopinion.engine.blocks.lexicon import MEASURES
 from factopinion.engine.scorer import DATA_FILE, FORMAT, FORMAT_VERSION, LexiconSignals, LinearScorer, read_scorer
 from factopinion.model import Model
 from factopinion.training import TOKEN_PATTERN
@@ -372,7 +373,7 @@ def test_the_exporter_checks_itself_against_the_pipeline():
 def test_lexicon_signals_by_hand():
     words = ["great", "bad", "said", "dull"]
     table = np.array([[0.75, 0.8], [0.6, -0.7], [math.nan, 0.1], [0.9, math.nan]])
-    measures = list(LexiconSignals.MEASURES)
+    measures = list(MEASURES)
     block = LexiconSignals(
         signals=[{"name": f"[{m}]", "measure": m} for m in measures],
         words=words,

@@ -7,18 +7,21 @@ import csv
 import gzip
 import io
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import invoke
+from helpers import ROOT, invoke
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factopinion import load_model
 from factopinion.errors import DataError
 from factopinion.labeling.batch import SENTENCE_COLUMNS, BatchOptions, label_file
-from factopinion.tables.registry import TableFormat, append_members, object_members, resolve_formats
+from factopinion.tables.jsonl import append_members, object_members
+from factopinion.tables.registry import TableFormat, resolve_formats
 from factopinion.text import split_sentences
 
 pa = pytest.importorskip("pyarrow")
@@ -386,3 +389,63 @@ def test_label_file_picks_the_format_by_extension_from_python(tmp_path):
     label_file(tsv, tmp_path / "b.tsv", model)
     assert (tmp_path / "b.tsv").read_text("utf-8").splitlines()[0] == "n\ttext\tlabel\topinion_probability"
     assert TableFormat("tsv").delimiter(None) == "\t"
+
+
+# -- a new format: one module and one registry line ---------------------------------------------------------------
+
+PSV_MODULE = '''"""Pipe-separated values: the delimited format's reader and sink with another delimiter."""
+from factopinion.tables import delimited
+
+
+def reader(stream, *, name, delimiter, encoding, skip_bad, quoting):
+    return delimited.reader(stream, name=name, delimiter=delimiter, encoding=encoding, skip_bad=skip_bad,
+                            quoting=quoting)
+
+
+def sink(stream, columns, reader, *, delimiter, encoding):
+    return delimited.sink(stream, columns, reader, delimiter=delimiter, encoding=encoding)
+'''
+WITH_PSV = """
+import sys
+sys.path.insert(0, sys.argv.pop(1))
+from factopinion.tables.registry import Format, register
+register(Format("psv", (".psv",), "PSV", "psvformat", delimiter="|"))  # the one registry line
+from factopinion.cli import main
+main(sys.argv[1:])
+"""
+
+
+def with_psv(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    (tmp_path / "psvformat.py").write_text(PSV_MODULE, "utf-8")
+    command = [sys.executable, "-c", WITH_PSV, str(tmp_path), *args]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path)
+
+
+@pytest.mark.slow
+def test_a_registered_format_reaches_the_choices_the_help_and_folder_discovery(tmp_path):
+    shown = with_psv(tmp_path, "label", "--help")
+    assert shown.returncode == 0, shown.stderr
+    text = " ".join(shown.stdout.split())
+    assert "[csv|tsv|jsonl|parquet|psv]" in text
+    assert "INPUT is a CSV, TSV, JSON Lines (.jsonl, .ndjson), Parquet or PSV file, gzipped (.gz) or not" in text
+    assert "(a folder: every CSV, TSV, JSON Lines, Parquet and PSV file in it, gzipped or not)" in text
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.psv").write_text("id|text\n1|The mayor said the bridge would reopen.\n", "utf-8")
+    with gzip.open(tmp_path / "in" / "b.psv.gz", "wt", encoding="utf-8") as handle:
+        handle.write("id|text\n2|What a disgrace this plan is!\n")
+    done = with_psv(tmp_path, "label", "in", "--output-dir", "out", "-q")
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")) == ["a.psv", "b.psv.gz"]
+    first = (tmp_path / "out" / "a.psv").read_text("utf-8").splitlines()
+    assert first[0] == "id|text|label|opinion_probability" and first[1].startswith("1|The mayor said")
+    assert gzip.decompress((tmp_path / "out" / "b.psv.gz").read_bytes()).decode().startswith("id|text|label|")
+
+    into_csv = with_psv(tmp_path, "label", "in/a.psv", "-o", "a.csv")
+    assert into_csv.returncode == 0, into_csv.stderr
+    assert (tmp_path / "a.csv").read_text("utf-8").startswith("id,text,label,opinion_probability\n1,The mayor said")
+    (tmp_path / "unnamed").write_bytes((tmp_path / "in" / "a.psv").read_bytes())
+    named = with_psv(tmp_path, "label", "unnamed", "--format", "psv", "-q")  # standard output gets the input's format
+    assert named.returncode == 0, named.stderr
+    assert named.stdout.startswith("id|text|label|opinion_probability\n1|The mayor said")

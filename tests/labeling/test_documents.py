@@ -10,12 +10,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import invoke
+from helpers import PAGES, invoke, write_csv
 
 from factopinion.errors import OptionError
 from factopinion.labeling.batch import BatchOptions, label_stream
 
-PAGES = Path(__file__).resolve().parent / "pages"
 ARTICLES = [
     ["id", "title", "text"],
     ["a1", "Fares", "The council said on Tuesday it would raise bus fares by 3 percent. Officials said the rise was "
@@ -27,13 +26,7 @@ ARTICLES = [
 ]  # fmt: skip
 
 
-def write_csv(path: Path, rows: list[list[str]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as f:
-        csv.writer(f, lineterminator="\n").writerows(rows)
-    return path
-
-
-def read_csv(text: str) -> list[dict]:
+def read_dicts(text: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
@@ -50,7 +43,7 @@ def label(*args, input=None):
 
 def test_documents_adds_counts_share_and_mean_one_row_per_input_row(articles):
     result = label(articles, "--documents")
-    rows = read_csv(result.stdout)
+    rows = read_dicts(result.stdout)
     assert [row["id"] for row in rows] == ["a1", "a2", "a3", "a4", "a5"]
     assert list(rows[0]) == ["id", "title", "text", "sentences", "opinion_sentences", "opinion_share",
                              "mean_opinion_probability"]  # fmt: skip
@@ -66,8 +59,8 @@ def test_documents_adds_counts_share_and_mean_one_row_per_input_row(articles):
 
 
 def test_opinion_share_is_the_mean_of_the_sentence_labels_for_the_same_rows(articles):
-    documents = {row["id"]: row for row in read_csv(label(articles, "--documents").stdout)}
-    sentences = read_csv(label(articles, "--sentences").stdout)
+    documents = {row["id"]: row for row in read_dicts(label(articles, "--documents").stdout)}
+    sentences = read_dicts(label(articles, "--sentences").stdout)
     for id_, row in documents.items():
         labels = [s["label"] for s in sentences if s["id"] == id_ and s["label"]]
         if not labels:
@@ -82,32 +75,32 @@ def test_opinion_share_is_the_mean_of_the_sentence_labels_for_the_same_rows(arti
 def test_documents_and_sentences_find_the_sentences_score_finds(tmp_path, model):
     text = "Bus fares\n\nThe council said on Tuesday it would raise bus fares. This plan is a disgrace."
     path = write_csv(tmp_path / "h.csv", [["text"], [text]])
-    (document,) = read_csv(label(path, "--documents").stdout)
+    (document,) = read_dicts(label(path, "--documents").stdout)
     scored = model.score(text)
     assert int(document["sentences"]) == len(scored.sentences) == 2
     assert float(document["opinion_share"]) == scored.summary["opinion_share"]
-    sentences = read_csv(label(path, "--sentences").stdout)
+    sentences = read_dicts(label(path, "--sentences").stdout)
     assert [s["sentence"] for s in sentences] == [s.sentence for s in scored.sentences]  # the heading is left out
 
 
 def test_documents_column_names_threshold_and_replace(articles):
-    rows = read_csv(label(articles, "--documents", "--column", "opinion_share=share", "--threshold", "0.75").stdout)
+    rows = read_dicts(label(articles, "--documents", "--column", "opinion_share=share", "--threshold", "0.75").stdout)
     assert "share" in rows[0] and "opinion_share" not in rows[0]
     assert rows[0]["opinion_sentences"] == "1"
     result = invoke(["label", str(articles), "--documents", "--column", "label=x"])
     assert result.exit_code == 2 and "no added column 'label' to rename with --documents" in result.output
     clash = invoke(["label", str(articles), "--documents", "--column", "sentences=title"])
     assert clash.exit_code == 1 and "already has a column 'title'" in clash.output
-    replaced = read_csv(label(articles, "--documents", "--column", "sentences=title", "--replace-columns").stdout)
+    replaced = read_dicts(label(articles, "--documents", "--column", "sentences=title", "--replace-columns").stdout)
     assert list(replaced[0])[:3] == ["id", "title", "text"] and replaced[0]["title"] == "4"
 
 
 def test_keep_writes_only_the_named_columns_in_input_order(articles):
-    rows = read_csv(label(articles, "--sentences", "--keep", "title,id").stdout)
+    rows = read_dicts(label(articles, "--sentences", "--keep", "title,id").stdout)
     assert list(rows[0]) == ["id", "title", "row", "sentence_index", "start", "end", "sentence", "label",
                              "opinion_probability"]  # fmt: skip
     assert len(rows) == 4 + 1 + 2 + 1 + 3
-    documents = read_csv(label(articles, "--documents", "--keep", "id").stdout)
+    documents = read_dicts(label(articles, "--documents", "--keep", "id").stdout)
     assert list(documents[0]) == ["id", "sentences", "opinion_sentences", "opinion_share", "mean_opinion_probability"]
     bare = label(articles, "--sentences", "--keep", "").stdout
     assert bare.splitlines()[0] == "row,sentence_index,start,end,sentence,label,opinion_probability"
@@ -151,7 +144,7 @@ def test_cell_mode_warns_once_when_cells_are_multi_sentence(tmp_path, articles, 
 def test_html_column_scores_each_page_as_a_document(tmp_path):
     pages = [(name, (PAGES / f"{name}.html").read_text("utf-8")) for name in ("news", "oped", "boilerplate")]
     path = write_csv(tmp_path / "pages.csv", [["name", "html"], *pages, ["none", ""]])
-    rows = read_csv(label(path, "--documents", "--html-column", "html", "--keep", "name").stdout)
+    rows = read_dicts(label(path, "--documents", "--html-column", "html", "--keep", "name").stdout)
     assert [(r["name"], r["sentences"], r["opinion_sentences"]) for r in rows] == [
         ("news", "5", "0"), ("oped", "4", "4"), ("boilerplate", "3", "0"), ("none", "", ""),
     ]  # fmt: skip

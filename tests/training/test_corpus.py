@@ -4,16 +4,15 @@ import csv
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import ROOT
 from scipy import sparse
 
 from factopinion.bundled import bundled_data_dir
 from factopinion.training.datasets import data_files, read_labeled_files
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from check_slice import CASES, COLUMNS, REGISTERS  # noqa: E402  (the corpus vocabularies, one definition)

@@ -382,6 +382,8 @@ def test_an_input_that_shrinks_while_read_is_an_error(tmp_path, monkeypatch, mod
     monkeypatch.setattr(csvstream, "BLOCK_BYTES", 1024)
     source = many_rows(tmp_path / "in.csv")
     out = tmp_path / "out.csv"
+    # read whole at the default block size: the error below needs the patched one, small blocks, to take effect
+    assert 4 * 1024 < source.stat().st_size < csvstream.BLOCK_BYTES * 1024
 
     def truncate(_read: int, _rows: int = 0) -> None:
         os.truncate(source, 4096)
@@ -422,8 +424,7 @@ def test_an_input_read_error_is_one_line(tmp_path, monkeypatch):
 def test_a_line_without_end_stops_at_the_limit(tmp_path, monkeypatch, source):
     from factopinion.tables import csvstream
 
-    monkeypatch.setattr(csvstream, "BLOCK_BYTES", 1 << 16)
-    monkeypatch.setattr(csvstream, "LINE_LIMIT", 1 << 20)
+    monkeypatch.setattr(csvstream, "LINE_LIMIT", 1 << 20)  # the message names it: the patch took effect
     if source == "long-line":
         path = tmp_path / "in.csv"
         path.write_text("id,text\n1," + "x" * (3 << 20) + "\n2,ok\n")
@@ -549,6 +550,9 @@ def small_cell_limit(monkeypatch):
 
     before = csv.field_size_limit()
     monkeypatch.setattr(csvstream, "FIELD_LIMIT", 1000)
+    probe = csvstream.RecordReader(io.BytesIO(b'id,text\n1,"' + b"x" * 1001 + b'"\n'), name="probe")
+    with pytest.raises(DataError, match="a cell longer than the limit of 1,000 characters"):  # the limit took effect
+        list(probe.chunks(1, 10))
     yield 1000
     csv.field_size_limit(before)
 
@@ -679,6 +683,14 @@ def test_sentence_rows_past_the_budget_are_the_same_bytes_on_a_pool(tmp_path, mo
     cell = "It rained. The plan is a disgrace! " * 40
     source = tmp_path / "in.csv"
     source.write_text("id,text\n" + "".join(f'{i},"{cell}"\n' for i in range(30)) + "30,\n31,Short one.\n")
+    unformatted: list[int] = []  # sentence rows the workers left to the writer, past the budget
+    formatted = batch._formatted
+
+    def count(task, pieces):
+        unformatted.append(sum(isinstance(piece, batch._SentenceRows) for piece in pieces))
+        return formatted(task, pieces)
+
+    monkeypatch.setattr(batch, "_formatted", count)
     monkeypatch.setattr(batch, "OUTPUT_BUDGET", 10_000)
     outputs = []
     for jobs in ("1", "2"):
@@ -686,9 +698,12 @@ def test_sentence_rows_past_the_budget_are_the_same_bytes_on_a_pool(tmp_path, mo
         result = run("label", str(source), "--sentences", "-o", str(out), "--jobs", jobs, "--chunk-size", "4", "-q")
         assert result.exit_code == 0, result.stderr
         outputs.append(out.read_bytes())
+        assert sum(unformatted) > 0  # the small budget took effect, in the workers too
+        unformatted.clear()
     monkeypatch.setattr(batch, "OUTPUT_BUDGET", 1 << 24)
     unbounded = tmp_path / "unbounded.csv"
     assert run("label", str(source), "--sentences", "-o", str(unbounded), "--jobs", "1", "-q").exit_code == 0
+    assert sum(unformatted) == 0  # and the large one
     assert outputs[0] == outputs[1] == unbounded.read_bytes()
     assert len(outputs[0].splitlines()) == 1 + 30 * 80 + 2
 

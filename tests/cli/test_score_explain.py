@@ -7,7 +7,7 @@ import io
 import json
 
 import pytest
-from conftest import invoke
+from helpers import invoke
 
 from factopinion import load_model
 from factopinion.bundled import bundled_model_dir

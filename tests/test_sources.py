@@ -11,15 +11,13 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
-from conftest import invoke
+from helpers import PAGES, invoke
 
 from factopinion.errors import DataError, OptionError
 from factopinion.sources import decode_html, extract_page, fetch, looks_like_html
 
-PAGES = Path(__file__).resolve().parent / "pages"
 APP_SHELL = b'<html><head><title>Loading</title></head><body><div id="app"></div><script>run()</script></body></html>'
 
 
@@ -270,3 +268,17 @@ def test_trafilatura_is_imported_only_for_web_pages():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.splitlines()[-1] == "False"
+
+
+def test_python_scores_a_page_as_score_url_does(server, model):
+    import io
+
+    from factopinion.cli.render import write_document
+    from factopinion.sources import from_url
+
+    source = from_url(f"{server}/pages/news.html")
+    assert source.page is not None and source.page.title == "Council votes to close Eastside library"
+    written = io.StringIO()
+    write_document(source.score(model), "json", written)
+    assert json.loads(written.getvalue()) == score_json("--url", f"{server}/pages/news.html")
+    assert from_url(f"{server}/plain").page is None  # a text/plain page is scored as it is

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import re
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import ROOT
 
+from factopinion.bundled import bundled_data_dir
 from factopinion.training import DEFAULT_PARAMS, build_pipeline
 from factopinion.training import lexicon as lexicon_module
-from factopinion.training.lexicon import LEXICON_FILE, LEXICON_SIGNALS, LexiconFeatures, load_lexicon
+from factopinion.training.datasets import data_files, read_labeled_files
+from factopinion.training.lexicon import LEXICON_FILE, LEXICON_SIGNALS, STRONG, LexiconFeatures, load_lexicon
 
-ROOT = Path(__file__).resolve().parent.parent
 NAN = math.nan
 TABLE = {"shameful": (NAN, -0.6), "good": (0.6, 0.5), "new": (0.4, NAN), "plan": (0.0, 0.1)}
 
@@ -54,7 +56,7 @@ def test_tokenised_as_the_style_signals():
 def test_spans_of_the_words_behind_each_signal():
     features = LexiconFeatures(TABLE, ("max_subjectivity", "max_valence", "evaluative_share"))
     sentence = "A shameful, GOOD new plan."
-    spans = features.find_spans(sentence)
+    spans = features.to_block().spans(sentence)  # what the explanations of a model with these signals show
     assert {name: [sentence[a:b] for a, b in found] for name, found in spans.items()} == {
         "[max subjectivity]": ["GOOD"],
         "[max valence]": ["shameful"],
@@ -100,6 +102,51 @@ def test_a_trained_pipeline_carries_its_table_and_reads_no_file(monkeypatch, tmp
     monkeypatch.setattr(lexicon_module, "LEXICON_FILE", tmp_path / "missing.tsv")
     lexicon_module._vendored.cache_clear()
     try:
+        with pytest.raises(FileNotFoundError):  # the vendored table is gone for real
+            lexicon_module.load_lexicon()
         assert np.array_equal(pipeline.predict_proba(texts), expected)
     finally:
         lexicon_module._vendored.cache_clear()
+
+
+# An independent reference for exactness: each signal in plain Python over the sentence's words, as the transformer
+# computed it before it computed through the engine's block (NaN compares False; ``s == s`` is False only for NaN).
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+REFERENCE = {
+    "subjectivity": lambda hits, n: _mean([s for s, _ in hits if s == s]),
+    "max_subjectivity": lambda hits, n: max([s for s, _ in hits if s == s], default=0.0),
+    "subjective_share": lambda hits, n: sum(1 for s, _ in hits if s >= STRONG) / n,
+    "valence": lambda hits, n: _mean([abs(v) for _, v in hits if v == v]),
+    "max_valence": lambda hits, n: max([abs(v) for _, v in hits if v == v], default=0.0),
+    "evaluative_share": lambda hits, n: sum(1 for s, v in hits if s >= STRONG or abs(v) >= STRONG) / n,
+    "evaluative": lambda hits, n: float(any(s >= STRONG or abs(v) >= STRONG for s, v in hits)),
+    "subjective_words": lambda hits, n: min(3, sum(1 for s, _ in hits if s >= STRONG)) / 3,
+    "valenced_words": lambda hits, n: min(3, sum(1 for _, v in hits if abs(v) >= STRONG)) / 3,
+    "positive": lambda hits, n: max([v for _, v in hits if v > 0], default=0.0),
+    "negative": lambda hits, n: -min([v for _, v in hits if v < 0], default=0.0),
+}
+
+
+def reference(table: dict, signals: tuple[str, ...], weight: float, texts: list[str]) -> np.ndarray:
+    rows = []
+    for text in texts:
+        tokens = re.findall(r"\w+", text.lower())
+        hits = [table[token] for token in tokens if token in table]
+        rows.append([REFERENCE[name](hits, len(tokens)) if hits else 0.0 for name in signals])
+    return np.array(rows, dtype=np.float64).reshape(len(texts), len(signals)) * weight
+
+
+def test_every_signal_has_a_reference():
+    assert set(REFERENCE) == set(LEXICON_SIGNALS)
+
+
+def test_signals_match_the_reference_exactly_on_the_corpus():
+    texts = read_labeled_files(data_files(bundled_data_dir()))["sentence"].tolist()
+    texts += ["", "?!", "İstanbul’s naïve café", "ΣΟΦΟΣ good BAD", "good " * 200, "Great, BAD — said; dull day"]
+    table = load_lexicon()
+    for signals, weight in [(tuple(LEXICON_SIGNALS), 1.0), (("max_subjectivity", "evaluative_share"), 0.8)]:
+        got = LexiconFeatures(table, signals, weight).transform(texts).toarray()
+        assert np.array_equal(got, reference(table, signals, weight, texts))

@@ -1,0 +1,1 @@
+"""The feature blocks of the model file, one module per kind: ``tfidf``, ``style``, ``lexicon``."""

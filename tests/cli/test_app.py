@@ -1,0 +1,62 @@
+"""The command line as a whole: --version and --help, format flags, Ctrl-C, shell completion."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from helpers import ROOT, invoke
+
+ENGLISH = "The council voted on Tuesday to close the library. The decision is a disgrace and should be reversed."
+
+
+def test_version_and_help():
+    assert invoke(["--version"]).output.startswith("factopinion, version ")
+    assert "fact or opinion" in invoke(["score", "--help"]).output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["score", "--json", "--csv", ENGLISH],
+        ["score", "--nl", "--tsv", ENGLISH],
+        ["model", "info", "--json", "--table"],
+    ],
+)
+def test_two_format_flags_are_a_usage_error(args):
+    result = invoke(args)
+    assert result.exit_code == 2 and "choose one output format, not --" in result.stderr
+
+
+def test_top_0_and_cues_0_both_mean_all():
+    info = json.loads(invoke(["model", "info", "--json", "--top", "0"]).stdout)
+    assert len(info["strongest"]["opinion"]) + len(info["strongest"]["fact"]) == info["features"]["total"]
+    explained = json.loads(invoke(["score", "--json", "--explain", "--cues", "0", ENGLISH]).stdout)
+    assert explained["explain"]["cues_per_label"] == "all"
+    five = json.loads(invoke(["score", "--json", "--explain", ENGLISH]).stdout)
+    assert sum(map(len, explained["sentences"][1]["cues"].values())) > sum(
+        map(len, five["sentences"][1]["cues"].values())
+    )
+
+
+def test_ctrl_c_exits_130_without_a_traceback(monkeypatch):
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("factopinion.cli.score.get_model", interrupted)
+    result = invoke(["score", ENGLISH])
+    assert result.exit_code == 130 and "Traceback" not in result.output
+
+
+def test_shell_completion_works_and_is_documented():
+    script = invoke([], env={"_FACTOPINION_COMPLETE": "bash_source"}, prog_name="factopinion")
+    assert "_factopinion_completion" in script.stdout and "complete " in script.stdout
+    words = invoke(
+        [],
+        env={"_FACTOPINION_COMPLETE": "bash_complete", "COMP_WORDS": "factopinion score --ht", "COMP_CWORD": "2"},
+        prog_name="factopinion",
+    )
+    assert words.stdout.split() == ["plain,--html"]
+    readme = (ROOT / "README.md").read_text("utf-8")
+    for shell in ("bash", "zsh", "fish"):
+        assert f"_FACTOPINION_COMPLETE={shell}_source factopinion" in readme
