@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def main(article: Path, out: Path, focus: str = "It should also promote") -> None:
     text = article.read_text("utf-8")
     model = load_model()
-    page = render_html(explain_document(model, model.score(text)), title=article.name)
+    page = render_html(explain_document(model, model.score(text), 0), title=article.name)
     with tempfile.TemporaryDirectory() as folder:
         html = Path(folder) / "seed.html"
         save_html(page, html)

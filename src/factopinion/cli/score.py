@@ -160,25 +160,27 @@ def score(texts, files, url, input_format, timeout, model_path, trust_model_code
     document = source.score(model, threshold)
     if not document.sentences:
         raise DataError("no sentences to score: the input has only headings or punctuation")
-    if explain or html_path:
+    if html_path:
+        from ..engine.explain import explain_document
+
+        if not title and page is None:
+            title = document.headline or (Path(file).name if file else None)
+        _write_page(explain_document(model, document, 0), html_path, title, cues, force)
+        if html_path == "-" or not ctx.meta["format_given"]:
+            return
+    if explain or html_path:  # with --html and a format, the sentences carry their cues, as the page does
         from ..engine.explain import explain_document
 
         document = explain_document(model, document, cues)
-    if html_path:
-        if not title and page is None:
-            title = document.headline or (Path(file).name if file else None)
-        _write_page(document, html_path, title, force)
-        if html_path == "-" or not ctx.meta["format_given"]:
-            return
     from .render import write_document
 
     write_document(document, fmt, sys.stdout)
 
 
-def _write_page(document: Document, html_path: str, title: str | None, force: bool) -> None:
+def _write_page(document: Document, html_path: str, title: str | None, cues: int, force: bool) -> None:
     from ..html import render_html, save_html
 
-    page = render_html(document, title=title)
+    page = render_html(document, title=title, cues=cues)
     if html_path == "-":
         click.echo(page, nl=False)
         return

@@ -12,7 +12,8 @@ import pandas as pd
 
 from ..atomic import atomic_output
 from ..errors import DataError, MissingExtra
-from ..tables.registry import PARQUET_INSTALL, format_of
+from ..tables.parquet import PARQUET_INSTALL
+from ..tables.registry import format_of
 
 __all__ = ["read_scores", "write_table"]
 
