@@ -88,5 +88,9 @@ def test_the_console_script_labels_a_file(tmp_path):
     source.write_text("id,text\n1,It rained on Tuesday.\n", encoding="utf-8")
     result = subprocess.run([str(script), "label", str(source), "-o", str(tmp_path / "out.csv")], capture_output=True)
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "out.csv").read_text().startswith("id,text,label,opinion_probability\n1,It rained on Tuesday.,")
+    assert (
+        (tmp_path / "out.csv")
+        .read_text()
+        .startswith("id,text,label,opinion_probability,language\n1,It rained on Tuesday.,")
+    )
     assert sorted(os.listdir(tmp_path)) == ["in.csv", "out.csv"]

@@ -30,7 +30,9 @@ HELP = """Label every row of a table fact or opinion, keeping every input column
     standard input. Adds the columns label and opinion_probability (empty for an empty cell); with
     --sentences, one row per sentence with row, sentence_index, start, end and sentence too; with --documents,
     one row per input row with sentences, opinion_sentences, opinion_share and mean_opinion_probability
-    instead. OUTPUT is written atomically: an interrupted run leaves no file behind.
+    instead; and language, each cell's (ISO 639-1 code; "unknown" for a text too short to tell). A row in
+    another language than --languages is left unscored (empty label), counted in the summary. OUTPUT is written
+    atomically: an interrupted run leaves no file behind.
 
     With --output-dir, many INPUTs are labeled, each to DIR/NAME as it would be alone, one after another here or
     in parallel on a Dask cluster (--dask); a file that fails is reported and the others finish.
@@ -116,6 +118,19 @@ def keep_columns(value: str | None) -> tuple[str, ...] | None:
     "with --sentences row, sentence_index, start, end, sentence, label, opinion_probability; with --documents "
     "sentences, opinion_sentences, opinion_share, mean_opinion_probability.",
 )
+@click.option(
+    "--languages",
+    metavar="CODES",
+    default="en",
+    show_default=True,
+    help="Score rows in these languages (ISO 639-1 codes, comma-separated) and rows too short to tell; leave the "
+    "others unscored, their label empty. The model is trained on English news only.",
+)
+@click.option(
+    "--score-any-language",
+    is_flag=True,
+    help="Score every row whatever its language; the summary warns about the rows not in English.",
+)
 @click.option("--replace-columns", is_flag=True, help="Overwrite input columns that have an added column's name.")
 @click.option("--skip-bad-rows", is_flag=True, help="Skip malformed rows (reported on stderr) instead of stopping.")
 @click.option("--force", is_flag=True, help="Overwrite an existing OUTPUT file (with --output-dir: any output).")
@@ -147,8 +162,9 @@ def keep_columns(value: str | None) -> tuple[str, ...] | None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, summary line or advice.")
 @model_options
 def label(inputs, output, output_dir, text_column, sentences, documents, keep, table_format, html_column, delimiter,
-          encoding, quoting, renames, replace_columns, skip_bad_rows, force, resume, jobs, chunk_size, dask_address,
-          dask_workers, retries, quiet, model_path, trust_model_code, threshold):  # fmt: skip
+          encoding, quoting, renames, languages, score_any_language, replace_columns, skip_bad_rows, force, resume,
+          jobs, chunk_size, dask_address, dask_workers, retries, quiet, model_path, trust_model_code,
+          threshold):  # fmt: skip
     """``factopinion label``: its help is ``HELP``."""
     from ..tables.csvstream import delimiter_for
 
@@ -176,6 +192,7 @@ def label(inputs, output, output_dir, text_column, sentences, documents, keep, t
         quoting=quoting,
         column_names=renamed,
         replace_columns=replace_columns,
+        languages=_languages(ctx, languages, score_any_language),
         skip_bad_rows=skip_bad_rows,
         chunk_rows=chunk_size,
         jobs=jobs or 0,
@@ -203,6 +220,17 @@ def label(inputs, output, output_dir, text_column, sentences, documents, keep, t
         click.echo(f"factopinion: {warning}", err=True)
     if not quiet:
         click.echo(f"factopinion: {summary.line()}", err=True)
+
+
+def _languages(ctx: click.Context, languages: str, score_any_language: bool) -> tuple[str, ...] | None:
+    """The languages to score (None: any), from --languages and --score-any-language."""
+    from click.core import ParameterSource
+
+    if score_any_language:
+        if ctx.get_parameter_source("languages") is not ParameterSource.DEFAULT:
+            raise click.UsageError("give --languages or --score-any-language, not both")
+        return None
+    return tuple(code.strip().lower() for code in languages.split(",") if code.strip())
 
 
 def _check_single_options(ctx: click.Context, inputs, resume, dask_address, dask_workers) -> None:
