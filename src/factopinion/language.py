@@ -21,7 +21,7 @@ _ENGLISH = frozenset(
     could should can over when what where up out if so no all one them these those do does did just only very
     while because before between under against during through""".split()
 )
-_WORD = re.compile(r"[^\W\d_]+")
+_TYPOGRAPHY = str.maketrans("", "", "’‘“”–—…«»\u00a0")  # not letters: English text may hold them
 _LETTER = re.compile(r"[^\W\d_]")
 _NON_LATIN_LETTER = re.compile(r"[^\W\d_\x00-\u024f]")  # a letter beyond Latin Extended-B
 _MIN_WORDS = 8  # below this, too little evidence to tell
@@ -36,13 +36,13 @@ UNKNOWN = "unknown"
 
 def _function_words(text: str) -> tuple[int, int, bool]:
     """The text's words, how many of them are English function words, and whether it is mostly a non-Latin
-    script (Chinese, Arabic, Cyrillic, ...)."""
+    script (Chinese, Arabic, Cyrillic, ...). About 6 µs for a sentence: ``label`` asks it of every cell."""
     sample = text[:20_000]
     non_latin = False
-    if not sample.isascii():
+    if not sample.isascii() and not sample.translate(_TYPOGRAPHY).isascii():
         count = len(_NON_LATIN_LETTER.findall(sample))
         non_latin = bool(count) and count > 0.5 * len(_LETTER.findall(sample))
-    words = _WORD.findall(sample.lower())
+    words = sample.lower().split()  # (a word with a mark attached, "said," or "it.", is not counted: a little lower)
     return len(words), sum(map(_ENGLISH.__contains__, words)), non_latin
 
 
@@ -60,9 +60,9 @@ def looks_english(text: str) -> bool | None:
 def identify(text: str) -> str:
     """The text's language as an ISO 639-1 code ("en", "de", "zh"), "unknown" where it is too short to tell, ""
     for a blank text."""
-    if not text.strip():
-        return ""
     words, english, non_latin = _function_words(text)
+    if not words:
+        return ""
     if not non_latin:
         if words < _MIN_WORDS:
             return UNKNOWN

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 from collections.abc import Callable
@@ -169,6 +170,15 @@ def label(inputs, output, output_dir, text_column, sentences, documents, keep, t
     from ..tables.csvstream import delimiter_for
 
     ctx = click.get_current_context()
+    if output_dir is None and _are_articles(inputs):
+        given = [name for name, value in (("--text-column", text_column), ("--html-column", html_column),
+                                          ("--keep", keep), ("--column", renames)) if value]  # fmt: skip
+        if given:
+            raise click.UsageError(f"{given[0]} is for tables; articles have no columns")
+        _label_articles(inputs, output, sentences, force, quiet, load=functools.partial(get_model, model_path,
+                        trust_model_code), threshold=threshold, languages=_languages(ctx, languages,
+                        score_any_language))  # fmt: skip
+        return
     delimiter = delimiter_for("", delimiter) if delimiter else None
     kept, renamed = keep_columns(keep), column_names(renames)
     if output_dir is not None:
@@ -210,6 +220,7 @@ def label(inputs, output, output_dir, text_column, sentences, documents, keep, t
     destination: str | BinaryIO = sys.stdout.buffer if output == "-" else output  # a str keeps a trailing "/"
     if isinstance(destination, str):
         check_writable(destination, overwrite=force)
+        _check_table_name(destination)
     model = load()
     notify = None if quiet else (lambda message: click.echo(f"factopinion: {message}", err=True))
     with batch_progress(source, quiet) as progress:
@@ -231,6 +242,71 @@ def _languages(ctx: click.Context, languages: str, score_any_language: bool) -> 
             raise click.UsageError("give --languages or --score-any-language, not both")
         return None
     return tuple(code.strip().lower() for code in languages.split(",") if code.strip())
+
+
+def _are_articles(inputs: tuple[str, ...]) -> bool:
+    """Whether every INPUT is an article (``labeling.articles``): a .txt, .md or .html file (gzipped or not), a
+    glob of them, or a folder holding articles (without --output-dir, a folder is never one table)."""
+    from ..labeling.articles import is_article_name, kind_of
+
+    for name in inputs:
+        path = Path(name)
+        if name != "-" and path.is_dir():
+            try:
+                names = [entry.name for entry in path.iterdir()]
+            except OSError:
+                return False
+            if not any(map(is_article_name, names)):
+                return False
+        elif name == "-" or kind_of(name) is None:
+            return False
+    return True
+
+
+def _label_articles(inputs, output: str | None, sentences: bool, force: bool, quiet: bool, *,
+                    load: Callable[[], Model], threshold: float, languages: tuple[str, ...] | None) -> None:  # fmt: skip
+    """``label ARTICLES... --documents`` (the default for articles) or ``--sentences``: one table of them all."""
+    from ..atomic import check_writable
+    from ..labeling.articles import find_articles, label_articles
+    from ..reports.files import write_table
+
+    paths = find_articles(inputs)
+    if output not in (None, "-"):
+        check_writable(output, overwrite=force)
+        _check_table_name(output)
+    model = load()
+    show = not quiet and sys.stderr.isatty()
+    with click.progressbar(length=len(paths), label="labeling articles", file=sys.stderr, show_pos=True) if show else (
+        contextlib.nullcontext()
+    ) as bar:  # fmt: skip
+        run = label_articles(paths, model, sentences=sentences, threshold=threshold, languages=languages,
+                             progress=(lambda path: bar.update(1)) if bar is not None else None)  # fmt: skip
+    frame = run.frame(sentences)
+    if output in (None, "-"):
+        sys.stdout.write(frame.to_csv(index=False, lineterminator="\n"))
+    else:
+        write_table(frame, output, overwrite=force)
+    for failure in run.failures:
+        click.echo(f"factopinion: {failure.message}", err=True)
+    if not quiet:
+        click.echo(f"factopinion: {run.line()}", err=True)
+    if run.failures:
+        raise SystemExit(1)
+
+
+# Output names that look like a format factopinion does not write: refused rather than filled with CSV.
+_NOT_WRITTEN = {".json": "JSON Lines (.jsonl)", ".xlsx": "CSV", ".xls": "CSV", ".ods": "CSV", ".xml": "CSV"}
+
+
+def _check_table_name(output: str) -> None:
+    """A usage error for an output named as a format ``label`` does not write (out.json, out.xlsx)."""
+    suffix = Path(output.lower().removesuffix(".gz")).suffix
+    if suffix in _NOT_WRITTEN:
+        raise click.BadParameter(
+            f"label does not write {suffix} files; name it for {_NOT_WRITTEN[suffix]}, or another of "
+            f"{formats_listed('or', suffixes=True)}",
+            param_hint="-o",
+        )
 
 
 def _check_single_options(ctx: click.Context, inputs, resume, dask_address, dask_workers) -> None:
