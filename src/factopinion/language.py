@@ -2,10 +2,10 @@
 languages unscored (or, asked to, scores them with a warning) and ``score`` warns.
 
 ``identify`` runs py3langid (BSD-3; its model ships in the package as plain arrays, numpy only, no pickle) where it
-is needed, and no more: about 60 µs a text, four times scoring a sentence. A text is English without asking it when
-English function words are plainly frequent in it (English news runs at 30-50% of them; other languages at 0-8%),
-and "unknown" when it is too short to tell (py3langid calls "Why?" Nigerian Pidgin). ``label`` asks once per cell
-(per article with --documents), never per sentence.
+is needed, and no more: its model takes seconds to load and it takes about 60 µs a text, four times scoring a
+sentence. A text is English without asking it when English function words are frequent in it (English news runs
+at 30-50% of them; other languages at 0-8%), and "unknown" when it is too short to tell (py3langid calls "Why?"
+Nigerian Pidgin). ``label`` asks once per cell (per article with --documents), never per sentence.
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ _LETTER = re.compile(r"[^\W\d_]")
 _NON_LATIN_LETTER = re.compile(r"[^\W\d_\x00-\u024f]")  # a letter beyond Latin Extended-B
 _MIN_WORDS = 8  # below this, too little evidence to tell
 _MIN_SHARE = 0.12  # English news prose runs at 30-50% of these words; German, Spanish, French at 0-8%
-# At or above this share (with enough words), English without asking py3langid: 2.7% of CheckThat! English sentences
-# of 8 words or more fall below it; none of 40 news sentences in 16 other languages reaches it.
-_SURELY_ENGLISH = 0.2
+# At or above this share (with enough words), English without asking py3langid, whose model takes seconds to load
+# (68 MB, xz-compressed) and 60 µs a text: 0.6% of CheckThat! English sentences of 8 words or more fall below it, so
+# English news rarely loads it; 1 of 40 news sentences in 16 other languages reaches it (a Polish one).
+_SURELY_ENGLISH = _MIN_SHARE
 _SAMPLE = 2_000  # characters of a text that py3langid reads
 ENGLISH_ONLY = "the model is trained on English news only"
 UNKNOWN = "unknown"
