@@ -6,6 +6,7 @@ focus; Tab moves from one opinion sentence to the next. No scripts, fonts or net
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from .document import Document, ScoredSentence
 from .engine.explain import DEFAULT_CUES, WordCue, net_by_word
 from .text import Span
 
-__all__ = ["render_html", "save_html", "shade"]
+__all__ = ["IndexEntry", "render_html", "render_index", "save_html", "shade"]
 
 _WHITE = (255, 255, 255)
 _COLOURS = {"fact": (76, 120, 168), "opinion": (245, 133, 24)}  # blue and orange, told apart with colour blindness
@@ -48,6 +49,43 @@ def render_html(document: Document, *, title: str | None = None, cues: int = DEF
         legend=_legend(document.threshold),
         opinions=_opinion_list(document),
         body=body,
+    )
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One article of an index page: its page's file name (relative to the index), title, source path and
+    counts."""
+
+    href: str
+    title: str
+    source: str
+    sentences: int
+    opinion: int
+
+    @property
+    def share(self) -> float:
+        return self.opinion / self.sentences if self.sentences else 0.0
+
+
+def render_index(entries: list[IndexEntry], *, title: str = "Articles by opinion share") -> str:
+    """A page listing articles by opinion share, highest first, each linking to its page (``score --html-dir``)."""
+    ranked = sorted(entries, key=lambda e: (-e.share, e.source))
+    rows = "\n".join(
+        f'<tr><td class="num">{e.share:.1%}</td><td class="bar-cell"><span class="share" '
+        f'style="width:{e.share * 100:.1f}%"></span></td><td><a href="{_escape(e.href)}">{_escape(e.title)}</a>'
+        f'<br><small>{_escape(e.source)}</small></td><td class="num">{e.opinion} of {e.sentences}</td></tr>'
+        for e in ranked
+    )
+    total = sum(e.sentences for e in entries)
+    opinion = sum(e.opinion for e in entries)
+    return _INDEX.format(
+        title=_escape(title),
+        version=_escape(__version__),
+        css=_CSS + _INDEX_CSS,
+        count=len(entries),
+        share=f"{opinion / total:.1%}" if total else "0.0%",
+        rows=rows,
     )
 
 
@@ -333,6 +371,46 @@ _PAGE = """<!DOCTYPE html>
 one; "opinion" is the author's own judgement, recommendation, prediction or rhetorical question. A word's number
 is its net contribution to the sentence's log-odds of opinion (a phrase's shared among its words). Made by
 factopinion {version}.</footer>
+</body>
+</html>
+"""
+
+_INDEX_CSS = """
+table { width: 100%; border-collapse: collapse; font: .95rem/1.4 system-ui, -apple-system, "Segoe UI", Roboto, Arial,
+  sans-serif; }
+th, td { text-align: left; padding: .45rem .4rem; border-bottom: 1px solid #e3e3e3; vertical-align: top; }
+td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+td.bar-cell { width: 18%; } .share { display: block; height: .8rem; margin-top: .25rem; background: var(--opinion);
+  border-radius: .2rem; }
+td small { color: var(--muted); word-break: break-all; }
+@media (max-width: 36rem) { td.bar-cell, th.bar-cell { display: none; } }
+"""
+
+_INDEX = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="factopinion {version}">
+<title>{title}</title>
+<style>{css}</style>
+</head>
+<body>
+<header>
+<h1>{title}</h1>
+<p class="subtitle">{count} articles, {share} of their sentences opinion; highest opinion share first. Each title
+links to the article's page.</p>
+</header>
+<main>
+<table>
+<thead><tr><th class="num">opinion</th><th class="bar-cell"></th><th>article</th><th class="num">sentences</th></tr>
+</thead>
+<tbody>
+{rows}
+</tbody>
+</table>
+</main>
+<footer>Made by factopinion {version}. "Opinion share": the share of an article's sentences labeled opinion.</footer>
 </body>
 </html>
 """

@@ -128,3 +128,24 @@ def test_articles_have_no_columns_and_json_is_refused(archive, tmp_path):
 def test_find_articles_in_folders_and_globs(archive):
     found = find_articles([archive, archive / "*.txt"])
     assert [p.name for p in found] == ["a-report.txt", "b-oped.md", "c-news.html", "d-oped.html.gz", "e-german.txt"]
+
+
+def test_score_html_dir_writes_a_page_per_article_and_an_index_by_opinion_share(archive, tmp_path):
+    out = tmp_path / "pages"
+    result = invoke(["score", "--html-dir", str(out), str(archive / "a-report.txt"), str(archive / "b-oped.md"),
+                     str(archive / "*.html*")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["a-report.html", "b-oped.html", "c-news.html", "d-oped.html",
+                                                     "index.html"]  # fmt: skip
+    index = (out / "index.html").read_text("utf-8")
+    import re
+
+    listed = re.findall(r'<td class="num">([\d.]+)%</td>.*?<a href="([^"]+)">', index)
+    shares = [float(share) for share, _ in listed]
+    assert shares == sorted(shares, reverse=True) and len(listed) == 4
+    assert listed[0][1] in ("b-oped.html", "d-oped.html") and listed[-1][1] in ("a-report.html", "c-news.html")
+    page = (out / "b-oped.html").read_text("utf-8")
+    assert "<h1>The bridge is a folly</h1>" in page and 'class="s opinion"' in page
+    assert "<script" not in index and "http" not in index.replace("http-equiv", "")
+    both = invoke(["score", "--html-dir", str(out), "--html", str(tmp_path / "x.html"), str(archive)])
+    assert both.exit_code == 2 and "--html-dir takes articles as arguments, not --html" in both.stderr

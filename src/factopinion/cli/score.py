@@ -116,13 +116,19 @@ def _refuse_names(text: str) -> None:
     "('-' for standard output).",
 )
 @click.option(
+    "--html-dir",
+    type=click.Path(file_okay=False),
+    help="Score many articles: TEXTS are article files, folders or globs (.txt, .md, .html, gzipped too); write "
+    "one page per article into this folder, and index.html listing them by opinion share.",
+)
+@click.option(
     "--title",
     help="The HTML page's title (default: the web page's title, else the heading the text opens with, else the file "
     "name, else 'Scored text').",
 )
 @force_option
 def score(texts, files, url, input_format, timeout, model_path, trust_model_code, threshold, fmt, explain, cues,
-          html_path, title, force):  # fmt: skip
+          html_path, html_dir, title, force):  # fmt: skip
     """Split text into sentences and label each one fact or opinion.
 
     TEXTS are scored as one document (joined by blank lines); with no TEXTS, or '-', standard input is read.
@@ -135,11 +141,20 @@ def score(texts, files, url, input_format, timeout, model_path, trust_model_code
       factopinion score --file article.txt --json
       factopinion score --file article.txt --html article.html
       factopinion score --url https://example.com/news/story.html
+      factopinion score --html-dir pages/ articles/
       curl -s https://example.com/story.txt | factopinion score --nl
     """
     from ..errors import DataError
 
     ctx = click.get_current_context()
+    if html_dir is not None:
+        given = [name for name, value in (("--file", files), ("--url", url), ("--html", html_path),
+                                          ("--explain", explain), ("--title", title)) if value]  # fmt: skip
+        if given or not texts:
+            raise click.UsageError(f"--html-dir takes articles as arguments, not {given[0]}" if given else
+                                   "--html-dir needs articles: files, folders or globs")  # fmt: skip
+        _write_pages(texts, html_dir, get_model(model_path, trust_model_code), threshold, cues, force)
+        return
     _check_score_options(ctx, explain, html_path, files, title)
     if html_path not in (None, "-"):
         from ..atomic import check_writable
@@ -187,6 +202,49 @@ def _write_page(document: Document, html_path: str, title: str | None, cues: int
     save_html(page, html_path, overwrite=force)
     n, opinion = len(document.sentences), document.opinion_count
     click.echo(f"factopinion: wrote {html_path} ({n} sentence{'' if n == 1 else 's'}, {opinion} opinion)", err=True)
+
+
+def _write_pages(articles: tuple[str, ...], folder: str, model, threshold: float, cues: int, force: bool) -> None:
+    """``score --html-dir``: a page per article and an index of them by opinion share; an article that cannot be
+    read is reported by name and the others are written."""
+    from ..engine.explain import explain_document
+    from ..errors import DataError
+    from ..html import IndexEntry, render_html, render_index, save_html
+    from ..labeling.articles import find_articles, read_article
+
+    paths = find_articles(articles)
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    entries, failed, used = [], 0, set()
+    for path in paths:
+        try:
+            source = read_article(path)
+            document = source.score(model, threshold)
+        except DataError as err:
+            click.echo(f"factopinion: {err}", err=True)
+            failed += 1
+            continue
+        name = _page_name(path, used)
+        title = (source.page.title if source.page else None) or document.headline or path.name
+        save_html(render_html(explain_document(model, document, 0), title=title, cues=cues), out / name,
+                  overwrite=force)  # fmt: skip
+        entries.append(IndexEntry(name, title, str(path), len(document.sentences), document.opinion_count))
+    save_html(render_index(entries), out / "index.html", overwrite=True)
+    click.echo(f"factopinion: wrote {len(entries)} page{'' if len(entries) == 1 else 's'} and "
+               f"{out / 'index.html'}" + (f"; {failed} failed" if failed else ""), err=True)  # fmt: skip
+    if failed:
+        raise SystemExit(1)
+
+
+def _page_name(path: Path, used: set[str]) -> str:
+    """The page's file name: the article's, without its suffixes, then .html; numbered where two would clash."""
+    stem = path.name.split(".")[0] or "article"
+    name, n = f"{stem}.html", 1
+    while name == "index.html" or name in used:
+        n += 1
+        name = f"{stem}-{n}.html"
+    used.add(name)
+    return name
 
 
 def _check_score_options(ctx: click.Context, explain: bool, html_path: str | None, files, title) -> None:
