@@ -263,8 +263,8 @@ def _are_articles(inputs: tuple[str, ...]) -> bool:
     return True
 
 
-def _label_articles(inputs, output: str | None, sentences: bool, force: bool, quiet: bool, *,
-                    load: Callable[[], Model], threshold: float, languages: tuple[str, ...] | None) -> None:  # fmt: skip
+def _label_articles(inputs, output: str | None, sentences: bool, force: bool, quiet: bool, *, load: Callable[[], Model],
+                    threshold: float, languages: tuple[str, ...] | None) -> None:  # fmt: skip
     """``label ARTICLES... --documents`` (the default for articles) or ``--sentences``: one table of them all."""
     from ..atomic import check_writable
     from ..labeling.articles import find_articles, label_articles
