@@ -17,6 +17,7 @@ __all__ = [
     "format_evaluation",
     "format_model_info",
     "format_training",
+    "training_warning",
     "page_lines",
     "terminal_safe",
     "write_document",
@@ -161,6 +162,28 @@ def format_evaluation(report: dict) -> str:
             for e in report["errors"]
         ]
     return "\n".join(lines) + "\n"
+
+
+SMALL_TRAINING_SET = 500  # sentences: below this, a trained model's figures are mostly noise
+ONE_SIDED = 0.15  # a label with less than this share of the sentences
+
+
+def training_warning(metadata: dict) -> str | None:
+    """A one-line warning where the training data is small or one-sided, else None."""
+    data = metadata["training_data"]
+    n, counts = data["rows"], data["class_counts"]
+    smaller = min(counts["fact"], counts["opinion"])
+    problems = []
+    if n < SMALL_TRAINING_SET:
+        problems.append(f"only {n:,} sentences")
+    if n and smaller / n < ONE_SIDED:
+        problems.append(f"one-sided ({counts['fact']:,} fact, {counts['opinion']:,} opinion)")
+    if not problems:
+        return None
+    return (
+        f"warning: {' and '.join(problems)}: the model will not generalise and the figures below are mostly noise; "
+        "add your sentences to the bundled ones with --with-default-data"
+    )
 
 
 def format_training(metadata: dict, out: str) -> str:
