@@ -74,7 +74,7 @@ def test_train_refuses_to_replace_a_model_without_force(tmp_path):
 def test_a_small_or_one_sided_file_gets_a_one_line_warning_before_the_figures(tmp_path):
     rows = [f"The council met on day {n} to discuss the {w} budget.,fact" for n in range(10) for w in ("road", "park")]
     rows += [
-        f"The {w} budget plan for day {n} is a shameful waste.,opinion" for n in range(2) for w in ("road", "park")
+        f"The {w} budget plan for day {n} is a shameful waste.,opinion" for n in range(1) for w in ("road", "park")
     ]
     data = tmp_path / "small.csv"
     data.write_text("sentence,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
