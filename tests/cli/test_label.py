@@ -448,3 +448,23 @@ def test_every_row_is_identified_whatever_the_chunks(tmp_path, model):
         summary = label_file(source, tmp_path / f"out{chunk_rows}.csv", model, BatchOptions(chunk_rows=chunk_rows))
         assert summary.not_english == summary.unscored == 1000  # exact: every row identified, none sampled
         assert summary.labeled == 2000 and summary.empty == 0
+
+
+def test_an_excel_workbook_gets_told_to_save_it_as_csv(tmp_path):
+    import zipfile
+
+    book = tmp_path / "export.xlsx"
+    with zipfile.ZipFile(book, "w") as z:
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    renamed = tmp_path / "export.csv"
+    renamed.write_bytes(book.read_bytes())
+    for path in (book, renamed):
+        result = invoke(["label", str(path)])
+        assert result.exit_code == 1
+        assert result.stderr == f"Error: {path}: this looks like an Excel workbook: save it as CSV\n"
+
+
+def test_an_output_named_json_is_refused_not_filled_with_csv(tmp_path, articles):
+    result = invoke(["label", str(articles), "-o", str(tmp_path / "out.json")])
+    assert result.exit_code == 2 and "name it for JSON Lines (.jsonl)" in result.stderr
+    assert not (tmp_path / "out.json").exists()

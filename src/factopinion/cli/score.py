@@ -215,7 +215,8 @@ def _write_pages(articles: tuple[str, ...], folder: str, model, threshold: float
     paths = find_articles(articles)
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
-    entries, failed, used = [], 0, set()
+    entries: list[IndexEntry] = []
+    failed, used = 0, set[str]()
     for path in paths:
         try:
             source = read_article(path)

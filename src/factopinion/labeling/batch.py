@@ -832,7 +832,23 @@ def label_file(
     except OSError as err:
         raise DataError(f"cannot read {source}: {err.strerror or err}") from None
     with handle:
+        if options.format is None:
+            _refuse_workbook(handle, str(source))
         return run(handle, destination, name=str(source))
+
+
+# The first bytes of spreadsheet files, which people name as tables: an Office Open XML or OpenDocument workbook is a
+# zip file; an older Excel workbook an OLE2 compound file.
+_WORKBOOK_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+def _refuse_workbook(handle: BinaryIO, name: str) -> None:
+    """A ``DataError`` for a spreadsheet workbook (by its name or its first bytes), which no table reader here
+    reads, instead of an undecodable-byte error on its first line."""
+    head = handle.peek(8)[:8] if hasattr(handle, "peek") else b""
+    if name.lower().endswith(_WORKBOOK_SUFFIXES) or head.startswith(_WORKBOOK_SIGNATURES):
+        raise DataError(f"{name}: this looks like an Excel workbook: save it as CSV")
 
 
 def _is_input(source: str | Path | BinaryIO, destination: str | Path) -> bool:
