@@ -151,6 +151,34 @@ def single_label(source: Path, folder: Path, *args: str) -> bytes:
     return output
 
 
+# -- an archive of scored articles with known opinion shares (the report command's tests) -----------------------
+
+TRUE_SHARES = {"news": 0.08, "analysis": 0.3, "opinion": 0.65}
+
+
+def opinion_archive(seed: int = 7, per_month: int = 60):
+    """Articles of 5–30 sentences, each sentence opinion with its section's known probability, over six months
+    (a DataFrame shaped as `label --documents` output: section, date, sentences, opinion_sentences)."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for section, p in TRUE_SHARES.items():
+        for month in range(1, 7):
+            for _ in range(per_month):
+                n = int(rng.integers(5, 31))
+                rows.append(
+                    {
+                        "section": section,
+                        "date": f"2026-{month:02d}-{int(rng.integers(1, 29)):02d}",
+                        "sentences": n,
+                        "opinion_sentences": int(rng.binomial(n, p)),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
 # -- the browser tests' requirements ---------------------------------------------------------------------------------
 
 # The same install commands as the README's "## Tests" section (tests/test_readme.py checks it).

@@ -20,7 +20,8 @@ LAYERS = [
     {"errors", "text", "naming"},
     {"encoding", "language", "document", "atomic"},
     {"engine"},
-    {"training.features", "training.lexicon", "training.calibration"},
+    {"training.signals"},
+    {"training.features", "training.lexicon", "training.calibration", "training.vectors"},
     {"training.export"},
     {"model"},
     {"tables", "sources", "html"},
@@ -34,9 +35,9 @@ LAYERS = [
 # The layers inside a folder.
 INSIDE = {
     "engine": [
-        {"fields", "analysis"},
+        {"fields", "analysis", "vectors"},
         {"blocks.base"},
-        {"blocks.tfidf", "blocks.style", "blocks.lexicon"},
+        {"blocks.tfidf", "blocks.style", "blocks.lexicon", "blocks.vectors"},
         {"scorer"},
         {"explain"},
     ],

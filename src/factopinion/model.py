@@ -226,10 +226,11 @@ class Model:
         explainer = Explainer(scorer)
         strongest = explainer.strongest_terms(top or len(scorer.names))
         signals = scorer.signal_names
+        terms = sum(len(block.names) for block in scorer.blocks if not block.signals)
         return {
             "source": source,
             "classes": self.classes,
-            "features": {"total": len(scorer.names), "terms": len(scorer.names) - len(signals), "signals": signals},
+            "features": {"total": len(scorer.names), "terms": terms, "signals": signals},
             "intercept": round(scorer.intercept, 6),
             "strongest": {
                 label: [{"term": term, "coefficient": round(weight, 6)} for term, weight in items]
@@ -240,7 +241,8 @@ class Model:
 
     def save(self, directory: str | Path, *, overwrite: bool = True) -> Path:
         """Write ``model.json``, ``metadata.json`` and, for a model with a pipeline, ``model.joblib`` into
-        ``directory``, each atomically; ``model.json`` records the pickle's SHA-256."""
+        ``directory``, each atomically; ``model.json`` records the pickle's SHA-256. A model with word vectors
+        that do not ship with factopinion gets their two files there too (``engine.vectors``)."""
         scorer = self.as_data("save")
         directory = Path(directory)
         try:
@@ -263,6 +265,9 @@ class Model:
             with atomic_output(directory / MODEL_FILE, overwrite=overwrite) as f:
                 f.write(pickled)
             about["pipeline"] = {"file": MODEL_FILE, "sha256": hashlib.sha256(pickled).hexdigest()}
+        for name, data in scorer.files().items():  # word vectors, before the model file that records their SHA-256
+            with atomic_output(directory / name, overwrite=overwrite) as f:
+                f.write(data)
         with atomic_output(directory / DATA_FILE, overwrite=overwrite) as f:
             f.write(scorer.to_json(about))
         text = json.dumps(self.metadata, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -87,6 +87,10 @@ class Explainer:
         self.coef = self.scorer.coef
         self.intercept = self.scorer.intercept
         self.names = self.scorer.names
+        # the term each column is shown as: its own name, or its block's one term (the dense features' dimensions
+        # mean nothing one by one: their contributions are added up and shown as "[word meanings]")
+        self.terms = [block.term or name for block in self.scorer.blocks for name in block.names]
+        self.merged = any(block.term for block in self.scorer.blocks)
 
     def explain(self, sentences: Sequence[str]) -> list[Explanation]:
         """One ``Explanation`` per sentence."""
@@ -105,10 +109,15 @@ class Explainer:
         return explanations
 
     def _explain_row(self, sentence: str, columns: np.ndarray, contributions: np.ndarray, log_odds: float):
-        names = self.names
-        ranked = sorted(
-            (-c, names[j], c) for j, c in zip(columns.tolist(), contributions.tolist(), strict=True) if c != 0.0
-        )
+        names = self.terms
+        pairs = zip(columns.tolist(), contributions.tolist(), strict=True)
+        if self.merged:
+            summed: dict[str, float] = {}
+            for j, c in pairs:
+                summed[names[j]] = summed.get(names[j], 0.0) + c
+            ranked = sorted((-c, term, c) for term, c in summed.items() if c != 0.0)
+        else:
+            ranked = sorted((-c, names[j], c) for j, c in pairs if c != 0.0)
         spans = self.scorer.spans(sentence) if ranked else {}
         terms = []
         for _, term, contribution in ranked:
@@ -118,7 +127,11 @@ class Explainer:
 
     def strongest_terms(self, top: int = 15) -> dict[str, list[tuple[str, float]]]:
         """The model's terms with the largest coefficients toward each label, strongest first."""
-        pairs = [(name, float(c)) for name, c in zip(self.names, self.coef.tolist(), strict=True) if c != 0.0]
+        pairs = [
+            (name, float(c))
+            for name, term, c in zip(self.names, self.terms, self.coef.tolist(), strict=True)
+            if c != 0.0 and name == term  # not the dimensions of dense features
+        ]
         opinion = sorted((p for p in pairs if p[1] > 0), key=lambda p: (-p[1], p[0]))
         fact = sorted((p for p in pairs if p[1] < 0), key=lambda p: (p[1], p[0]))
         return {"opinion": opinion[:top], "fact": fact[:top]}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,10 +15,10 @@ from ..errors import ModelError
 class Fields:
     """A JSON object's fields, each checked for its type as it is read; a wrong one is a ``ModelError`` naming it."""
 
-    def __init__(self, data: Any, where: str):
+    def __init__(self, data: Any, where: str, folder: Path | None = None):
         if not isinstance(data, dict):
             raise ModelError(f"{where}: expected an object, found {type(data).__name__}")
-        self.data, self.where = data, where
+        self.data, self.where, self.folder = data, where, folder  # folder: where the model file is, if read from one
 
     def get(self, key: str, kinds: tuple[type, ...], default: Any = ...) -> Any:
         """The field ``key``, one of ``kinds``; ``default`` where it is missing (or null, for a default of None)."""
@@ -46,7 +47,8 @@ class Fields:
         return value
 
     def objects(self, key: str) -> list[Fields]:
-        return [Fields(item, f"{self.where}.{key}[{i}]") for i, item in enumerate(self.get(key, (list,)))]
+        items = enumerate(self.get(key, (list,)))
+        return [Fields(item, f"{self.where}.{key}[{i}]", self.folder) for i, item in items]
 
     def array(self, key: str, size: int, *, finite: bool = True) -> np.ndarray:
         """A float64 array stored as ``{"dtype": "<f8", "base64": ...}`` (exact, and quick to read)."""

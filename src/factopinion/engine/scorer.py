@@ -2,7 +2,8 @@
 signals) in one JSON file, ``model.json``, scored with the standard library and NumPy only.
 
 A model is an intercept and a list of feature blocks, one per transformer of the trained pipeline (``export``
-writes them), one module per kind under ``blocks/``: TF-IDF word n-grams, stylistic signals, lexicon signals. Each
+writes them), one module per kind under ``blocks/``: TF-IDF word n-grams, stylistic signals, lexicon signals,
+static word vectors (kept in files of their own beside ``model.json``, whose SHA-256 it records). Each
 block computes its columns of the feature matrix for a batch of sentences as (row, column, value) triplets, and its
 coefficients weigh them::
 
@@ -31,6 +32,7 @@ from .blocks.base import EMPTY_FLOAT, EMPTY_INT, Block, TermSpans
 from .blocks.lexicon import LexiconSignals
 from .blocks.style import StyleSignals
 from .blocks.tfidf import TfidfWords
+from .blocks.vectors import StaticVectors
 from .fields import Fields
 
 __all__ = [
@@ -50,7 +52,7 @@ __all__ = [
 ]
 
 FORMAT = "factopinion-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # the newest version this reads and writes; a model is written with the oldest that holds it
 DATA_FILE = "model.json"
 _CHUNK = 10_000  # sentences scored at a time, to bound memory
 
@@ -62,7 +64,7 @@ def sigmoid(log_odds: np.ndarray) -> np.ndarray:
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-BLOCKS: dict[str, type[Block]] = {cls.kind: cls for cls in (TfidfWords, StyleSignals, LexiconSignals)}
+BLOCKS: dict[str, type[Block]] = {cls.kind: cls for cls in (TfidfWords, StyleSignals, LexiconSignals, StaticVectors)}
 
 
 # -- the model -----------------------------------------------------------------------------------------------------
@@ -110,8 +112,7 @@ class LinearScorer:
             batch = self._batch(sentences[lo : lo + _CHUNK])
             z = np.zeros(batch.size)
             for block in self.blocks:
-                rows, columns, values = block.triplets(batch)
-                z += np.bincount(rows, values * block.coef[columns], minlength=batch.size)
+                z += block.log_odds(batch)
             out[lo : lo + batch.size] = z + self.intercept
         return out
 
@@ -147,7 +148,8 @@ class LinearScorer:
 
     @property
     def signal_names(self) -> list[str]:
-        return [name for block in self.blocks if block.signals for name in block.names]
+        """The names of the signals (a block shown as one term, such as the dense features, by that term)."""
+        return [name for b in self.blocks if b.signals for name in ([b.term] if b.term else b.names)]
 
     # the file
 
@@ -160,11 +162,18 @@ class LinearScorer:
             "about": dict(about if about is not None else self.about),
         }
         encoded = json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
-        return _header(hashlib.sha256(encoded).hexdigest()) + encoded + b"}\n"
+        version = max([1] + [block.format_version for block in self.blocks])
+        return _header(hashlib.sha256(encoded).hexdigest(), version) + encoded + b"}\n"
+
+    def files(self) -> dict[str, bytes]:
+        """The files the model keeps beside its ``model.json`` (name -> bytes): its word vectors, where they do not
+        ship with factopinion."""
+        return {name: data for block in self.blocks for name, data in block.files().items()}
 
     @classmethod
-    def from_json(cls, raw: bytes, where: str = DATA_FILE) -> LinearScorer:
-        """Read a model file's bytes; a ``ModelError`` for anything but a valid, intact model of this format."""
+    def from_json(cls, raw: bytes, where: str = DATA_FILE, folder: Path | None = None) -> LinearScorer:
+        """Read a model file's bytes; a ``ModelError`` for anything but a valid, intact model of this format (any
+        version up to ``FORMAT_VERSION``). ``folder`` is where the file is, for the files a block keeps beside it."""
         try:
             document = json.loads(raw)
         except (ValueError, RecursionError) as err:
@@ -173,17 +182,17 @@ class LinearScorer:
         if document.get("format") != FORMAT:
             raise ModelError(f"{where}: not a factopinion model file (format {document.get('format')!r})")
         version = header.get("format_version", (int,))
-        if version != FORMAT_VERSION:
+        if version not in range(1, FORMAT_VERSION + 1):
             raise ModelError(
-                f"{where}: model file format version {version}; this factopinion reads version {FORMAT_VERSION}"
+                f"{where}: model file format version {version}; this factopinion reads versions 1 to {FORMAT_VERSION}"
             )
         digest = header.text("sha256")
-        prefix = _header(digest)
+        prefix = _header(digest, version)
         if not (raw.startswith(prefix) and raw.endswith(b"}\n")) or (
             hashlib.sha256(raw[len(prefix) : -2]).hexdigest() != digest
         ):
             raise ModelError(f"{where}: the model does not match the SHA-256 it records (damaged or edited)")
-        body = Fields(header.get("model", (dict,)), f"{where}: model")
+        body = Fields(header.get("model", (dict,)), f"{where}: model", folder)
         blocks = []
         for fields in body.objects("blocks"):
             kind = fields.text("kind")
@@ -198,8 +207,8 @@ class LinearScorer:
         return cls(blocks, body.number("intercept"), classes, about)
 
 
-def _header(digest: str) -> bytes:
-    return f'{{"format":"{FORMAT}","format_version":{FORMAT_VERSION},"sha256":"{digest}","model":'.encode()
+def _header(digest: str, version: int) -> bytes:
+    return f'{{"format":"{FORMAT}","format_version":{version},"sha256":"{digest}","model":'.encode()
 
 
 def read_model_bytes(path: Path) -> bytes:
@@ -215,4 +224,4 @@ def read_model_bytes(path: Path) -> bytes:
 def read_scorer(path: str | Path) -> LinearScorer:
     """Read the model file at ``path`` (a ``model.json``)."""
     path = Path(path)
-    return LinearScorer.from_json(read_model_bytes(path), str(path))
+    return LinearScorer.from_json(read_model_bytes(path), str(path), path.parent)

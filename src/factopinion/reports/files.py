@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..atomic import atomic_output
-from ..errors import DataError, MissingExtra
-from ..tables.parquet import PARQUET_INSTALL
+from ..errors import DataError
+from ..tables.parquet import pyarrow_modules
 from ..tables.registry import format_of
 
 __all__ = ["read_scores", "write_table"]
@@ -44,12 +44,9 @@ def _read(path: str, table_format: str | None) -> pd.DataFrame:
         if kind == "jsonl":
             return pd.read_json(source, lines=True, dtype=False, compression=compression)
         if kind == "parquet":
-            try:
-                import pyarrow  # noqa: F401
-            except ImportError:
-                raise MissingExtra(f"reading Parquet needs pyarrow: {PARQUET_INSTALL}") from None
+            pyarrow_modules()  # names the install command where pyarrow is missing
             return pd.read_parquet(source)
-    except (MissingExtra, FileNotFoundError, IsADirectoryError, PermissionError):
+    except (DataError, FileNotFoundError, IsADirectoryError, PermissionError):
         raise
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
@@ -64,10 +61,7 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, overwrite: bool = Fals
     kind = kind or "csv"
     buffer = io.BytesIO()
     if kind == "parquet":
-        try:
-            import pyarrow  # noqa: F401
-        except ImportError:
-            raise MissingExtra(f"writing Parquet needs pyarrow: {PARQUET_INSTALL}") from None
+        pyarrow_modules()
         frame.to_parquet(buffer, index=False)
     elif kind == "jsonl":
         buffer.write(frame.to_json(orient="records", lines=True, force_ascii=False).encode("utf-8"))

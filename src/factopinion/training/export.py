@@ -19,10 +19,12 @@ from sklearn.pipeline import FeatureUnion
 
 from ..engine.blocks.base import Block
 from ..engine.blocks.tfidf import TfidfWords
+from ..engine.blocks.vectors import StaticVectors
 from ..engine.scorer import LinearScorer
 from ..errors import ModelError
 from .features import StyleFeatures
 from .lexicon import LexiconFeatures
+from .vectors import StaticVectorFeatures
 
 __all__ = ["export_pipeline", "EXPORTERS", "PROBES", "TOLERANCE"]
 
@@ -134,9 +136,14 @@ def _signals(features: StyleFeatures | LexiconFeatures, name: str, weight: float
     return features.to_block(coef, weight, name)  # the transformer computes through this very block
 
 
+def _vectors(features: StaticVectorFeatures, name: str, weight: float, coef: np.ndarray) -> Block:
+    return StaticVectors(vectors=features.vectors_, coef=coef, weight=float(features.weight) * weight, name=name)
+
+
 # (transformer class, exporter): the first class a step is an instance of decides its exporter.
 EXPORTERS: list[tuple[type, Exporter]] = [
     (TfidfVectorizer, _tfidf),
     (StyleFeatures, _signals),
     (LexiconFeatures, _signals),
+    (StaticVectorFeatures, _vectors),
 ]

@@ -15,11 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from scipy import sparse
-from sklearn.base import BaseEstimator, TransformerMixin
 
 from ..engine.blocks.lexicon import MEASURES, STRONG, LexiconSignals
-from ..naming import signal_name
+from .signals import SignalFeatures
 
 __all__ = ["LexiconFeatures", "LEXICON_SIGNALS", "LEXICON_FILE", "STRONG", "load_lexicon"]
 
@@ -52,7 +50,7 @@ def _read_table(path: Path) -> dict[str, tuple[float, float]]:
     return table
 
 
-class LexiconFeatures(TransformerMixin, BaseEstimator):
+class LexiconFeatures(SignalFeatures):
     """One column per signal in ``LEXICON_SIGNALS``, times ``weight``, from the words of each sentence (lowercased
     ``\\w+`` tokens, as ``StyleFeatures``). ``lexicon`` maps a word to ``(subjectivity, valence)``, either NaN
     where unknown; None uses the vendored lexicon (``load_lexicon()``), read when first needed. Stateless.
@@ -62,20 +60,15 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
     model.
     """
 
+    KIND, KNOWN = "lexicon", LEXICON_SIGNALS
+
     def __init__(self, lexicon: dict | None = None, signals: tuple[str, ...] = tuple(LEXICON_SIGNALS), weight=1.0):
         self.lexicon = lexicon
         self.signals = signals
         self.weight = weight
 
-    def fit(self, X, y=None):
-        unknown = set(self.signals) - set(LEXICON_SIGNALS)
-        if unknown:
-            raise ValueError(f"unknown lexicon signals {sorted(unknown)}; choose from {', '.join(LEXICON_SIGNALS)}")
-        return self
-
     def to_block(self, coef: np.ndarray | None = None, weight: float = 1.0, name: str = "lexicon") -> LexiconSignals:
-        """These signals and their word table as the engine's block, with the classifier's coefficients ``coef``
-        and the feature union's ``weight`` (what the model file holds)."""
+        """These signals and their word table as the engine's block (see ``SignalFeatures.to_block``)."""
         return LexiconSignals.of_table(
             _vendored() if self.lexicon is None else self.lexicon,
             self.signals,
@@ -85,9 +78,3 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
             weight=float(self.weight) * weight,
             name=name,
         )
-
-    def transform(self, X) -> sparse.csr_matrix:
-        return sparse.csr_matrix(self.to_block().dense(X))
-
-    def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        return np.array([signal_name(name) for name in self.signals], dtype=object)

@@ -15,6 +15,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from .. import __version__
 from ..document import LABELS
+from ..engine.vectors import VectorSet
 from ..errors import DataError
 from ..model import Model
 from .calibration import NewsCalibratedLogisticRegression
@@ -22,6 +23,7 @@ from .datasets import data_files, files_sha256, read_labeled_files
 from .evaluation import classification_report
 from .features import StyleFeatures
 from .lexicon import LexiconFeatures, load_lexicon
+from .vectors import StaticVectorFeatures
 
 __all__ = ["DEFAULT_SEED", "build_pipeline", "train", "train_default", "cross_validate"]
 
@@ -51,6 +53,10 @@ DEFAULT_PARAMS: dict = {
     "lexicon_weight": 1.0,
     "temperature": 2.0,
     "prior": 0.35,
+    # Dense features from static word vectors (training/vectors.py): off until the default model is retrained with
+    # them; the recommended setting is "minilm-l6-static-256" at weight 1.0 (CONTRIBUTING.md: static word vectors).
+    "dense": None,
+    "dense_weight": 1.0,
 }
 
 
@@ -70,11 +76,14 @@ def build_pipeline(
     temperature: float = DEFAULT_PARAMS["temperature"],
     prior: float | None = DEFAULT_PARAMS["prior"],
     lexicon_table: dict | None = None,
+    dense: str | VectorSet | None = DEFAULT_PARAMS["dense"],
+    dense_weight: float = DEFAULT_PARAMS["dense_weight"],
 ) -> Pipeline:
     """The untrained model: TF-IDF word n-grams (plus stylistic and lexicon signals) into a logistic regression
     calibrated for news (``temperature``, ``prior``: see calibration.py). ``lexicon`` names the lexicon signals
     (lexicon.LEXICON_SIGNALS); their word table is ``lexicon_table``, by default the vendored lexicon, and is
-    carried inside the pipeline."""
+    carried inside the pipeline. ``dense`` adds dense features from static word vectors (a ``VectorSet``, or the
+    name of a shipped one) at ``dense_weight`` (training/vectors.py)."""
     words = TfidfVectorizer(
         ngram_range=ngram_range,
         min_df=min_df,
@@ -88,6 +97,8 @@ def build_pipeline(
     if lexicon:
         table = load_lexicon() if lexicon_table is None else lexicon_table
         parts.append(("lexicon", LexiconFeatures(table, tuple(lexicon), lexicon_weight)))
+    if dense is not None:
+        parts.append(("dense", StaticVectorFeatures(dense, dense_weight)))
     classifier = NewsCalibratedLogisticRegression(
         C=C,
         class_weight=class_weight,

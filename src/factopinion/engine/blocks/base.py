@@ -28,6 +28,8 @@ class Block:
 
     kind: ClassVar[str]
     signals: ClassVar[bool] = True  # whether the columns are signals ("[modal]") rather than word n-grams
+    format_version: ClassVar[int] = 1  # the oldest model file version that holds this kind of block
+    term: ClassVar[str | None] = None  # where set, explanations show the block's columns together as this one term
 
     def __init__(self, name: str, names: list[str], coef: np.ndarray, weight: float):
         if len(coef) != len(names):
@@ -42,6 +44,15 @@ class Block:
 
     def triplets(self, batch: Analysis) -> Triplets:
         raise NotImplementedError
+
+    def log_odds(self, batch: Analysis) -> np.ndarray:
+        """The block's share of each sentence's log-odds: ``sum(value * coef[column])`` over its triplets."""
+        rows, columns, values = self.triplets(batch)
+        return np.bincount(rows, values * self.coef[columns], minlength=batch.size)
+
+    def files(self) -> dict[str, bytes]:
+        """Files the block keeps beside ``model.json`` (name -> bytes)."""
+        return {}
 
     def dense(self, sentences: Sequence[str]) -> np.ndarray:
         """The block's columns for ``sentences``, on its own (over a dictionary of its own lookups), as a dense

@@ -5,35 +5,14 @@ from __future__ import annotations
 
 import gzip
 
-import numpy as np
 import pandas as pd
 import pytest
+from helpers import TRUE_SHARES, opinion_archive
 
 from factopinion.errors import DataError, OptionError
 from factopinion.reports.files import read_scores, write_table
 from factopinion.reports.page import render_report
 from factopinion.reports.shares import ReportSettings, articles_of, compare_groups, group_shares
-
-TRUE_SHARES = {"news": 0.08, "analysis": 0.3, "opinion": 0.65}
-
-
-def archive(seed: int = 7, per_month: int = 60) -> pd.DataFrame:
-    """Articles of 5–30 sentences, each sentence opinion with its section's known probability, over six months."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for section, p in TRUE_SHARES.items():
-        for month in range(1, 7):
-            for _ in range(per_month):
-                n = int(rng.integers(5, 31))
-                rows.append(
-                    {
-                        "section": section,
-                        "date": f"2026-{month:02d}-{int(rng.integers(1, 29)):02d}",
-                        "sentences": n,
-                        "opinion_sentences": int(rng.binomial(n, p)),
-                    }
-                )
-    return pd.DataFrame(rows)
 
 
 def sentence_rows(documents: pd.DataFrame) -> pd.DataFrame:
@@ -48,7 +27,7 @@ def sentence_rows(documents: pd.DataFrame) -> pd.DataFrame:
 
 def test_known_shares_fall_inside_their_intervals():
     settings = ReportSettings(by=("section",))
-    shares = group_shares(articles_of(archive(), settings), settings).set_index("section")
+    shares = group_shares(articles_of(opinion_archive(), settings), settings).set_index("section")
     for section, p in TRUE_SHARES.items():
         row = shares.loc[section]
         assert row["opinion_share_low"] <= p <= row["opinion_share_high"], (section, row)
@@ -60,7 +39,7 @@ def test_known_shares_fall_inside_their_intervals():
 
 
 def test_the_point_estimates_are_the_exact_ratios():
-    documents = archive()
+    documents = opinion_archive()
     settings = ReportSettings(by=("section",), cutoff=0.5)
     shares = group_shares(articles_of(documents, settings), settings).set_index("section")
     for section, group in documents.groupby("section"):
@@ -74,7 +53,7 @@ def test_the_point_estimates_are_the_exact_ratios():
 
 
 def test_sentence_rows_give_the_same_report_as_document_rows():
-    documents = archive(per_month=10)
+    documents = opinion_archive(per_month=10)
     settings = ReportSettings(by=("section",), period="month")
     from_documents = group_shares(articles_of(documents, settings), settings)
     from_sentences = group_shares(articles_of(sentence_rows(documents), settings), settings)
@@ -117,7 +96,7 @@ def test_periods_and_unreadable_dates():
 
 
 def test_the_same_seed_gives_the_same_intervals_and_groups_do_not_disturb_each_other():
-    documents = archive(per_month=20)
+    documents = opinion_archive(per_month=20)
     settings = ReportSettings(by=("section",), seed=3, resamples=200)
     first = group_shares(articles_of(documents, settings), settings)
     again = group_shares(articles_of(documents, settings), settings)
@@ -131,18 +110,18 @@ def test_the_same_seed_gives_the_same_intervals_and_groups_do_not_disturb_each_o
 
 def test_compare_recovers_the_known_difference():
     settings = ReportSettings(by=("section",))
-    comparison = compare_groups(articles_of(archive(), settings), settings, "opinion", "news")
+    comparison = compare_groups(articles_of(opinion_archive(), settings), settings, "opinion", "news")
     row = comparison.iloc[0]
     truth = TRUE_SHARES["opinion"] - TRUE_SHARES["news"]
     assert row["opinion_share_difference_low"] <= truth <= row["opinion_share_difference_high"]
     assert row["opinion_share_difference"] == pytest.approx(row["opinion_share_a"] - row["opinion_share_b"])
     by_month = ReportSettings(by=("section",), period="month")
-    monthly = compare_groups(articles_of(archive(), by_month), by_month, "opinion", "news")
+    monthly = compare_groups(articles_of(opinion_archive(), by_month), by_month, "opinion", "news")
     assert monthly["period"].tolist() == [f"2026-{m:02d}" for m in range(1, 7)]
 
 
 def test_bad_requests_are_one_line_errors():
-    documents = archive(per_month=2)
+    documents = opinion_archive(per_month=2)
     with pytest.raises(DataError, match="no column 'desk'"):
         articles_of(documents, ReportSettings(by=("desk",)))
     with pytest.raises(DataError, match="not the output of label"):
@@ -185,7 +164,7 @@ def test_a_report_is_written_into_a_fifo_twin_not_over_it(tmp_path):
 
 
 def test_the_page_is_self_contained_and_escapes_group_names():
-    documents = archive(per_month=5)
+    documents = opinion_archive(per_month=5)
     documents.loc[documents["section"] == "news", "section"] = "<b>news</b>"
     settings = ReportSettings(by=("section",), period="month", resamples=50)
     articles = articles_of(documents, settings)

@@ -8,8 +8,7 @@ import shutil
 
 import pandas as pd
 import pytest
-from conftest import invoke
-from test_report_shares import TRUE_SHARES, archive
+from helpers import SKIP_REASON, TRUE_SHARES, invoke, opinion_archive
 
 ARTICLES = [
     (
@@ -61,7 +60,7 @@ def test_sentence_output_gives_the_same_figures(labeled):
 
 
 def test_table_on_the_terminal_with_a_comparison(tmp_path):
-    archive().to_csv(tmp_path / "scores.csv", index=False)
+    opinion_archive().to_csv(tmp_path / "scores.csv", index=False)
     result = invoke(["report", tmp_path / "scores.csv", "--by", "section", "--compare", "opinion", "news"])
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -73,7 +72,7 @@ def test_table_on_the_terminal_with_a_comparison(tmp_path):
 
 @pytest.mark.parametrize("suffix", [".csv", ".tsv", ".jsonl", ".csv.gz", ".parquet"])
 def test_figures_to_a_file_in_the_format_its_name_says(tmp_path, suffix):
-    archive(per_month=5).to_csv(tmp_path / "scores.csv", index=False)
+    opinion_archive(per_month=5).to_csv(tmp_path / "scores.csv", index=False)
     out = tmp_path / f"figures{suffix}"
     result = invoke(["report", tmp_path / "scores.csv", "--by", "section", "-o", out, "--resamples", "50"])
     assert result.exit_code == 0, result.stderr
@@ -87,7 +86,7 @@ def test_figures_to_a_file_in_the_format_its_name_says(tmp_path, suffix):
 
 
 def test_scores_from_standard_input(tmp_path):
-    table = archive(per_month=3).to_csv(index=False)
+    table = opinion_archive(per_month=3).to_csv(index=False)
     result = invoke(["report", "-", "--by", "section", "--csv", "--resamples", "20"], input=table)
     assert result.exit_code == 0, result.stderr
     assert len(result.stdout.splitlines()) == 4
@@ -102,7 +101,7 @@ def test_scores_from_standard_input(tmp_path):
     ],
 )
 def test_mistakes_are_one_line(tmp_path, args, message):
-    archive(per_month=2).to_csv(tmp_path / "scores.csv", index=False)
+    opinion_archive(per_month=2).to_csv(tmp_path / "scores.csv", index=False)
     result = invoke(["report", tmp_path / "scores.csv", *args])
     assert result.exit_code == (1 if "column" in message else 2)  # a usage mistake is exit 2, as Click has it
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
@@ -123,13 +122,13 @@ DRIVER = shutil.which("chromedriver")
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(BROWSER is None or DRIVER is None, reason="needs Chromium and chromedriver")
+@pytest.mark.skipif(BROWSER is None or DRIVER is None, reason=SKIP_REASON)
 def test_the_html_report_in_a_browser_at_phone_and_desktop_width(tmp_path):
     webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 
-    archive().to_csv(tmp_path / "scores.csv", index=False)
+    opinion_archive().to_csv(tmp_path / "scores.csv", index=False)
     page = tmp_path / "report.html"
     result = invoke(
         ["report", tmp_path / "scores.csv", "--by", "section", "--period", "month", "--html", page,

@@ -1,0 +1,221 @@
+"""Dense features from static word vectors: the engine's block scores exactly as the pipeline's transformer, the
+vector files are plain data checked against the SHA-256 the model records, and the same data give the same model."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import pickle
+import random
+import re
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from factopinion import ModelError
+from factopinion.bundled import bundled_data_dir
+from factopinion.engine.explain import Explainer
+from factopinion.engine.scorer import DATA_FILE, LinearScorer, StaticVectors
+from factopinion.engine.vectors import SHIPPED_DIR, VectorSet, sentence_sums, sentence_vectors, shipped
+from factopinion.model import Model, read_model
+from factopinion.training.datasets import data_files, read_labeled_files
+from factopinion.training.export import PROBES, export_pipeline
+from factopinion.training.pipeline import build_pipeline
+from factopinion.training.vectors import DEFAULT_VECTORS, StaticVectorFeatures
+
+TOLERANCE = 1e-9
+
+
+@pytest.fixture(scope="module")
+def sample() -> tuple[list[str], list[str]]:
+    """Corpus sentences with arbitrary labels (the tests check agreement, not quality)."""
+    sentences = read_labeled_files(data_files(bundled_data_dir()))["sentence"].tolist()
+    rng = random.Random(3)
+    chosen = rng.sample(sentences, 600)
+    return chosen, [rng.choice(["fact", "opinion"]) for _ in chosen]
+
+
+@pytest.fixture(scope="module")
+def small_set(sample) -> VectorSet:
+    """A vector set over the sample's words (random vectors): not shipped, so a saved model carries its files."""
+    words = sorted({w for s in sample[0] for w in re.findall(r"\w+", s.lower())})
+    vectors = np.random.default_rng(0).standard_normal((len(words), 12)).astype(np.float16)
+    return VectorSet("test-set-12", words, vectors, {"made_by": "tests/test_vectors.py"})
+
+
+@pytest.fixture(scope="module")
+def fitted(sample, small_set):
+    return build_pipeline(dense=small_set, dense_weight=0.7).fit(*sample)
+
+
+def _model_dir(tmp_path, pipeline) -> tuple:
+    model = Model(pipeline, {})
+    model.save(tmp_path)
+    return model, tmp_path
+
+
+# -- the one definition ------------------------------------------------------------------------------------------
+
+
+def test_a_sentence_is_the_sum_of_its_known_words_vectors_over_the_root_of_their_number(small_set):
+    features = StaticVectorFeatures(small_set, weight=2.0).fit([])
+    known = [w for w in ("the", "council", "said") if w in small_set.index]
+    sentence = " ".join(known + ["zzzunknownzzz"]).upper()  # case and an unknown word change nothing
+    expected = small_set.matrix[[small_set.index[w] for w in known]].sum(axis=0) / np.sqrt(len(known)) * 2.0
+    assert np.allclose(features.transform([sentence]).toarray()[0], expected, rtol=0, atol=1e-12)
+    assert not features.transform(["", "zzzunknownzzz ?!"]).toarray().any()
+
+
+def test_the_scorer_needs_one_number_per_word_for_the_same_value(small_set):
+    rng = np.random.default_rng(1)
+    rows = np.sort(rng.integers(0, 50, 400))
+    entries = rng.integers(0, len(small_set.words), 400)
+    coef = rng.standard_normal(small_set.dims)
+    full = sentence_vectors(rows, entries, 60, small_set.matrix) @ coef
+    assert np.allclose(sentence_sums(rows, entries, 60, small_set.dot(coef)), full, rtol=0, atol=1e-12)
+
+
+# -- exactness: the engine against the pipeline ------------------------------------------------------------------
+
+
+def test_the_exported_model_scores_as_the_pipeline(fitted, sample, small_set, tmp_path):
+    _, folder = _model_dir(tmp_path, fitted)
+    loaded = read_model(folder)
+    sentences = sample[0] + PROBES
+    expected = fitted.predict_proba(sentences)[:, 1]
+    assert np.max(np.abs(export_pipeline(fitted).opinion_probability(sentences) - expected)) <= TOLERANCE
+    assert np.max(np.abs(loaded.opinion_probability(sentences) - expected)) <= TOLERANCE
+    (block,) = [b for b in loaded.as_data().blocks if isinstance(b, StaticVectors)]
+    assert block.weight == 0.7 and block.vectors.sha256 == small_set.sha256
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(alphabet=st.characters(codec="utf-8"), max_size=80), min_size=1, max_size=6))
+def test_the_engine_equals_the_pipeline_on_any_text(fitted, texts):
+    scorer = export_pipeline(fitted)
+    expected = fitted.predict_proba(texts)[:, 1]
+    assert np.max(np.abs(scorer.opinion_probability(texts) - expected)) <= TOLERANCE
+
+
+def test_the_explanation_shows_the_dense_features_as_one_term_that_adds_up(fitted):
+    scorer = export_pipeline(fitted)
+    sentence = "The council said the plan is a disgrace."
+    (explanation,) = Explainer(scorer).explain([sentence])
+    terms = [t.term for t in explanation.terms]
+    assert terms.count("[word meanings]") == 1 and not any(t.startswith("[word meanings ") for t in terms)
+    total = explanation.intercept + sum(t.contribution for t in explanation.terms)
+    assert abs(total - explanation.log_odds) < 1e-9
+    assert abs(explanation.log_odds - scorer.log_odds([sentence])[0]) < 1e-9
+    strongest = Explainer(scorer).strongest_terms(1000)
+    assert not any(name.startswith("[word meanings") for items in strongest.values() for name, _ in items)
+    assert scorer.signal_names.count("[word meanings]") == 1
+
+
+# -- the files -----------------------------------------------------------------------------------------------------
+
+
+def test_a_saved_model_keeps_the_vector_files_beside_model_json_as_plain_data(fitted, small_set, tmp_path):
+    _, folder = _model_dir(tmp_path, fitted)
+    names = {"test-set-12.json", "test-set-12.npy"}
+    assert names <= {p.name for p in folder.iterdir()}
+    raw = (folder / "test-set-12.npy").read_bytes()
+    array = np.load(io.BytesIO(raw), allow_pickle=False)  # numbers only: no pickle inside
+    assert array.dtype == np.dtype("<f2") and array.shape == (len(small_set.words), 12)
+    header = json.loads((folder / "test-set-12.json").read_text("utf-8"))
+    assert header["words"] == small_set.words and header["vectors_sha256"] == hashlib.sha256(raw).hexdigest()
+    document = json.loads((folder / DATA_FILE).read_bytes())
+    assert document["format_version"] == 2  # a model with word vectors needs version 2; others are still written as 1
+    (block,) = [b for b in document["model"]["blocks"] if b["kind"] == "static_vectors"]
+    assert block["sha256"] == {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in names}
+
+
+@pytest.mark.parametrize("file", ["test-set-12.npy", "test-set-12.json"])
+def test_a_changed_vector_file_is_refused_with_one_line(fitted, tmp_path, file):
+    _, folder = _model_dir(tmp_path, fitted)
+    path = folder / file
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 0x01  # one bit of the last vector, or of the header's end
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="does not match the SHA-256 the model records") as caught:
+        read_model(folder)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_missing_vector_file_is_refused_with_one_line(fitted, tmp_path):
+    _, folder = _model_dir(tmp_path, fitted)
+    (folder / "test-set-12.npy").unlink()
+    with pytest.raises(ModelError, match="cannot read these word vectors") as caught:
+        read_model(folder)
+    assert "\n" not in str(caught.value)
+
+
+def test_vectors_recorded_nowhere_are_refused(fitted):
+    raw = export_pipeline(fitted).to_json()
+    with pytest.raises(ModelError, match="not among this factopinion's vector sets"):
+        LinearScorer.from_json(raw)  # from bytes alone: the set is not beside a model, nor shipped
+
+
+def test_a_vector_file_that_holds_a_pickle_or_nan_is_refused(small_set, tmp_path):
+    small_set_files = dict(small_set.files)
+    for name, data in small_set_files.items():
+        (tmp_path / name).write_bytes(data)
+    assert VectorSet.read(tmp_path, "test-set-12").words == small_set.words
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    pickled = buffer.getvalue()
+    header = json.loads(small_set_files["test-set-12.json"])
+    header["vectors_sha256"] = hashlib.sha256(pickled).hexdigest()
+    (tmp_path / "test-set-12.npy").write_bytes(pickled)
+    (tmp_path / "test-set-12.json").write_text(json.dumps(header))
+    with pytest.raises(ModelError, match="not a .npy array of numbers"):
+        VectorSet.read(tmp_path, "test-set-12")
+    nan = small_set.vectors.copy()
+    nan[0, 0] = np.nan
+    with pytest.raises(ModelError, match="finite"):
+        StaticVectors(vectors=VectorSet("nan-set", small_set.words, nan), coef=np.ones(12))
+
+
+@pytest.mark.parametrize(
+    ("words", "message"),
+    [(["a", "a"], "distinct"), (["Upper"], "lowercase"), (["two words"], "\\\\w\\+ runs"), (["ok\n"], "runs")],
+)
+def test_a_vocabulary_must_be_distinct_lowercase_words(words, message):
+    with pytest.raises(ModelError, match=message):
+        VectorSet("bad", words, np.zeros((len(words), 2), dtype=np.float16))
+
+
+# -- the shipped set and determinism ----------------------------------------------------------------------------------
+
+
+def test_the_shipped_set_is_plain_checked_data_with_its_origin():
+    vectors = shipped(DEFAULT_VECTORS)
+    assert vectors.is_shipped and vectors.dims == 256 and len(vectors.words) > 30_000
+    assert {"encoder", "encoder_package", "encoder_licence", "recipe"} <= set(vectors.about)
+    assert "Apache-2.0" in vectors.about["encoder_licence"]
+    for name, data in vectors.files.items():  # what the set writes is what ships, byte for byte
+        assert (SHIPPED_DIR / name).read_bytes() == data
+    assert len(pickle.dumps(vectors)) < 1000  # a pipeline's pickle names the shipped set, it does not copy it
+    assert pickle.loads(pickle.dumps(vectors)).sha256 == vectors.sha256
+
+
+@pytest.mark.slow
+def test_a_model_with_the_shipped_set_scores_as_its_pipeline_and_keeps_no_copy(sample, tmp_path):
+    pipeline = build_pipeline(dense=DEFAULT_VECTORS).fit(*sample)
+    model, folder = _model_dir(tmp_path, pipeline)
+    assert not list(folder.glob("*.npy"))  # found among the shipped sets, by name and SHA-256
+    loaded = read_model(folder)
+    expected = pipeline.predict_proba(sample[0] + PROBES)[:, 1]
+    assert np.max(np.abs(loaded.opinion_probability(sample[0] + PROBES) - expected)) <= TOLERANCE
+
+
+def test_the_same_data_and_seed_give_the_same_model_file(sample, small_set, tmp_path):
+    first = build_pipeline(dense=small_set).fit(*sample)
+    second = build_pipeline(dense=small_set).fit(*sample)
+    assert export_pipeline(first).to_json() == export_pipeline(second).to_json()
+    Model(first, {}).save(tmp_path / "a")
+    Model(second, {}).save(tmp_path / "b")
+    for name in ("model.json", "test-set-12.json", "test-set-12.npy"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
