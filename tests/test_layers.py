@@ -38,11 +38,11 @@ INSIDE = {
         {"fields", "analysis", "vectors"},
         {"blocks.base"},
         {"blocks.tfidf", "blocks.style", "blocks.lexicon", "blocks.vectors"},
-        {"scorer"},
+        {"scorer", "signals"},
         {"explain"},
     ],
     "tables": [{"registry", "csvstream"}, {"streams", "columns"}, {"delimited", "jsonl", "parquet"}],
-    "labeling": [{"batch"}, {"files"}, {"dask"}],
+    "labeling": [{"batch"}, {"files"}, {"dask", "articles"}],
     "reports": [{"shares", "files"}, {"page"}],
     "cli": [
         {"render"},

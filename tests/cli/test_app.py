@@ -56,7 +56,7 @@ def test_shell_completion_works_and_is_documented():
         env={"_FACTOPINION_COMPLETE": "bash_complete", "COMP_WORDS": "factopinion score --ht", "COMP_CWORD": "2"},
         prog_name="factopinion",
     )
-    assert words.stdout.split() == ["plain,--html"]
+    assert words.stdout.split() == ["plain,--html", "plain,--html-dir"]
     readme = (ROOT / "README.md").read_text("utf-8")
     for shell in ("bash", "zsh", "fish"):
         assert f"_FACTOPINION_COMPLETE={shell}_source factopinion" in readme

@@ -170,7 +170,7 @@ def label(inputs, output, output_dir, text_column, sentences, documents, keep, t
     from ..tables.csvstream import delimiter_for
 
     ctx = click.get_current_context()
-    if output_dir is None and _are_articles(inputs):
+    if output_dir is None and table_format is None and delimiter is None and _are_articles(inputs):
         given = [name for name, value in (("--text-column", text_column), ("--html-column", html_column),
                                           ("--keep", keep), ("--column", renames)) if value]  # fmt: skip
         if given:
