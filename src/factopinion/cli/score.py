@@ -27,6 +27,7 @@ def read_input(
     url: str | None = None,
     input_format: str = "auto",
     timeout: float | None = None,
+    encoding: str | None = None,
 ) -> Source:
     """The text to score (``sources.Source``): ``--url``, ``--file``, the arguments joined by blank lines, or
     standard input; a usage error for more than one of them. A web page (``input_format`` ``html``; with
@@ -44,9 +45,10 @@ def read_input(
     if file == "-" or file is None and texts in ((), ("-",)):
         if sys.stdin.isatty():
             click.echo("factopinion: reading standard input (end it with Ctrl-D)", err=True)
-        return sources.from_bytes(sys.stdin.buffer.read(), "standard input", input_format=input_format)
+        return sources.from_bytes(sys.stdin.buffer.read(), "standard input", input_format=input_format,
+                                  encoding=encoding)  # fmt: skip
     if file is not None:
-        return sources.from_file(file, input_format=input_format)
+        return sources.from_file(file, input_format=input_format, encoding=encoding)
     if len(texts) == 1:
         _refuse_names(texts[0])
     return sources.from_texts(texts, input_format=input_format)
@@ -94,6 +96,16 @@ def _refuse_names(text: str) -> None:
     show_default=True,
     help="Seconds --url waits for each network step and for the whole download.",
 )
+@click.option(
+    "--encoding",
+    help="The encoding of --file or standard input (default: UTF-8; a web page: the charset it names).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Write the output (table, JSON, CSV...) to this file instead of standard output, atomically.",
+)
 @model_options
 @output_options("table", "json", "nl", "csv", "tsv")
 @click.option(
@@ -127,8 +139,8 @@ def _refuse_names(text: str) -> None:
     "name, else 'Scored text').",
 )
 @force_option
-def score(texts, files, url, input_format, timeout, model_path, trust_model_code, threshold, fmt, explain, cues,
-          html_path, html_dir, title, force):  # fmt: skip
+def score(texts, files, url, input_format, timeout, encoding, output, model_path, trust_model_code, threshold, fmt,
+          explain, cues, html_path, html_dir, title, force):  # fmt: skip
     """Split text into sentences and label each one fact or opinion.
 
     TEXTS are scored as one document (joined by blank lines); with no TEXTS, or '-', standard input is read.
@@ -162,7 +174,17 @@ def score(texts, files, url, input_format, timeout, model_path, trust_model_code
         check_writable(html_path, overwrite=force)
     if url is None and ctx.get_parameter_source("timeout") is not click.core.ParameterSource.DEFAULT:
         raise click.UsageError("--timeout needs --url")
-    source = read_input(texts, files, url, input_format, timeout)
+    if output not in (None, "-"):
+        from ..atomic import check_writable, same_file
+
+        check_writable(output, overwrite=force)
+        if any(f != "-" and same_file(f, output) for f in files):
+            raise click.BadParameter("that is the input file", param_hint="--output")
+    if encoding is not None:
+        from ..encoding import text_codec
+
+        text_codec(encoding)
+    source = read_input(texts, files, url, input_format, timeout, encoding)
     text, file, page = source.text, source.file, source.page
     if not text.strip():
         raise DataError("no text to score: the input is empty")
@@ -189,7 +211,17 @@ def score(texts, files, url, input_format, timeout, model_path, trust_model_code
         document = explain_document(model, document, cues)
     from .render import write_document
 
-    write_document(document, fmt, sys.stdout)
+    if output in (None, "-"):
+        write_document(document, fmt, sys.stdout)
+        return
+    import io
+
+    from ..atomic import atomic_output
+
+    buffer = io.StringIO()
+    write_document(document, fmt, buffer)
+    with atomic_output(output, overwrite=force) as f:
+        f.write(buffer.getvalue().encode("utf-8"))
 
 
 def _write_page(document: Document, html_path: str, title: str | None, cues: int, force: bool) -> None:
