@@ -468,3 +468,11 @@ def test_an_output_named_json_is_refused_not_filled_with_csv(tmp_path, articles)
     result = invoke(["label", str(articles), "-o", str(tmp_path / "out.json")])
     assert result.exit_code == 2 and "name it for JSON Lines (.jsonl)" in result.stderr
     assert not (tmp_path / "out.json").exists()
+
+
+def test_no_progress_bar_over_the_output_on_the_same_terminal(terminal, tmp_path):
+    source = news_csv(tmp_path / "news.csv", 50)
+    result = invoke(["label", str(source)])
+    assert result.exit_code == 0, result.stderr
+    assert "100%" not in result.stderr and "labeling" not in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("factopinion: 50 rows: 50 labeled, 0 empty, ")

@@ -260,3 +260,27 @@ def test_score_encoding_reads_a_file_in_another_encoding(tmp_path):
     assert result.exit_code == 0 and "Besançon" in json.loads(result.stdout)["sentences"][0]["sentence"]
     unknown = invoke(["score", "--file", str(latin), "--encoding", "klingon"])
     assert unknown.exit_code == 1 and "unknown encoding 'klingon'" in unknown.stderr
+
+
+LONG = (
+    "The council said on Tuesday that it would cut the library budget by four percent next year, officials told "
+    "reporters. This is a disgrace and the council should resign at once!"
+)
+
+
+def test_on_a_terminal_opinion_rows_are_coloured_and_long_sentences_wrapped_under_their_column(terminal):
+    result = invoke(["score", LONG], env={"COLUMNS": "70", "NO_COLOR": ""})
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= 70 for line in lines if "\x1b" not in line)
+    first = lines[1:3]
+    assert first[0].startswith("   0  fact") and first[1].startswith(" " * 24) and first[1].strip()
+    opinion = [line for line in lines if "\x1b[1;33m" in line]
+    assert opinion and all(line.endswith("\x1b[0m") for line in opinion) and "disgrace" in "".join(opinion)
+    plain = invoke(["score", LONG], env={"COLUMNS": "70", "NO_COLOR": "1"})
+    assert "\x1b" not in plain.stdout and plain.stdout.splitlines()[1:3] == first
+
+
+def test_piped_output_is_neither_coloured_nor_wrapped():
+    result = invoke(["score", LONG], env={"COLUMNS": "70"})
+    assert "\x1b" not in result.stdout and any(len(line) > 70 for line in result.stdout.splitlines())

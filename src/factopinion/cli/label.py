@@ -223,7 +223,9 @@ def label(inputs, output, output_dir, text_column, sentences, documents, keep, t
         _check_table_name(destination)
     model = load()
     notify = None if quiet else (lambda message: click.echo(f"factopinion: {message}", err=True))
-    with batch_progress(source, quiet) as progress:
+    # on a terminal that shows the output too, no progress bar over it
+    covered = destination is sys.stdout.buffer and sys.stdout.isatty()
+    with batch_progress(source, quiet or covered) as progress:
         summary = label_file(source, destination, model, options, overwrite=force, progress=progress, notify=notify)
     if summary.skipped:
         click.echo(f"factopinion: {summary.skipped_line()}", err=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -212,7 +213,9 @@ def score(texts, files, url, input_format, timeout, encoding, output, model_path
     from .render import write_document
 
     if output in (None, "-"):
-        write_document(document, fmt, sys.stdout)
+        terminal = sys.stdout.isatty()
+        width = shutil.get_terminal_size().columns if terminal else None
+        write_document(document, fmt, sys.stdout, width=width, colour=terminal and not os.environ.get("NO_COLOR"))
         return
     import io
 
