@@ -357,6 +357,7 @@ def _label_many(inputs, options: BatchOptions, many: _ManyFiles, load: Callable[
     """``label --output-dir``: every input to DIR/NAME, here (one file after another) or on Dask."""
     from ..errors import DataError
 
+    click.get_current_context().meta["interrupted"] = functools.partial(_files_left, inputs, many.output_dir)
     try:
         summary = _run_many(inputs, options, many, load)
     except OutputExists as err:
@@ -369,6 +370,17 @@ def _label_many(inputs, options: BatchOptions, many: _ManyFiles, load: Callable[
     if summary.failed:
         total = len(summary.failed) + len(summary.done)
         raise DataError(f"{len(summary.failed):,} of {total:,} files failed; their outputs were not written")
+
+
+def _files_left(inputs, output_dir: Path) -> str:
+    """What an interrupted ``--output-dir`` run leaves: its complete outputs (those with a manifest) of all."""
+    from ..labeling.files import find_inputs, manifest_path
+
+    names = [path.name for path in find_inputs(inputs)]
+    complete = sum(manifest_path(output_dir / name).exists() for name in names)
+    if not complete:
+        return "no output complete; the outputs being written were removed"
+    return f"{complete:,} of {len(names):,} files complete; rerun with --resume"
 
 
 def _run_many(inputs, options: BatchOptions, many: _ManyFiles, load: Callable[[], Model]) -> RunSummary:
