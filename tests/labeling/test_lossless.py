@@ -71,12 +71,13 @@ def test_random_tables_round_trip_exactly(model, table, chunk_rows):
     result = parse(written.decode("utf-8-sig"), delimiter)
     assert parse(text, delimiter) == [header, *rows]  # the generated input is what we meant
     assert result[0] == [*header, "label", "opinion_probability", "language"]
-    assert [row[:-2] for row in result[1:]] == rows  # every cell, column and row exactly as it was
+    assert [row[:-3] for row in result[1:]] == rows  # every cell, column and row exactly as it was
     assert summary.rows == len(rows)
     column = header.index("text")
     for row, out_row in zip(rows, result[1:], strict=True):
-        label, probability = out_row[-2:]
-        if row[column].strip():
+        label, probability, language = out_row[-3:]
+        assert language != "" or not row[column].split()
+        if row[column].strip() and label:  # (a row identified as another language is left unscored)
             assert label in ("fact", "opinion") and 0 <= float(probability) <= 1
         else:
             assert (label, probability) == ("", "")

@@ -74,7 +74,7 @@ def test_writing_into_a_closed_pipe_ends_quietly(big_csv):
     label.stdout.close()  # as `| head -2` does
     stderr = label.stderr.read().decode()
     label.wait(timeout=60)
-    assert head.startswith(b"id,text,label,opinion_probability\r\n0,")  # the input's \r\n line ends kept
+    assert head.startswith(b"id,text,label,opinion_probability,language\r\n0,")  # the input's \r\n line ends kept
     assert label.returncode == 0
     assert stderr == ""
 

@@ -440,7 +440,7 @@ def test_a_registered_format_reaches_the_choices_the_help_and_folder_discovery(t
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")) == ["a.psv", "b.psv.gz"]
     first = (tmp_path / "out" / "a.psv").read_text("utf-8").splitlines()
-    assert first[0] == "id|text|label|opinion_probability" and first[1].startswith("1|The mayor said")
+    assert first[0] == "id|text|label|opinion_probability|language" and first[1].startswith("1|The mayor said")
     assert gzip.decompress((tmp_path / "out" / "b.psv.gz").read_bytes()).decode().startswith("id|text|label|")
 
     into_csv = with_psv(tmp_path, "label", "in/a.psv", "-o", "a.csv")
