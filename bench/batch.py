@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 import psutil
+from recording import add_record_option, recorded
 
 from factopinion import load_model
 from factopinion.bundled import bundled_pipeline
@@ -170,6 +171,7 @@ def main() -> None:
     parser.add_argument("--no-parquet", action="store_true", help="skip the Parquet run")
     parser.add_argument("--reference", type=Path, help="another checkout's src folder to compare throughput with")
     parser.add_argument("--repeat", type=int, default=2, help="runs of each command with --reference (best kept)")
+    add_record_option(parser)
     args = parser.parse_args()
     rows = args.rows if args.rows or args.megabytes else 500_000
 
@@ -234,4 +236,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(recorded("batch", main))

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
+
+from recording import add_record_option, recorded
 
 from factopinion import load_model
 from factopinion.bundled import bundled_data_dir
@@ -48,6 +51,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sentences", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=3)
+    add_record_option(parser)
     args = parser.parse_args()
     model = load_model()
     text = build_text(args.sentences)
@@ -70,4 +74,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(recorded("explain", main))

@@ -20,6 +20,7 @@ from scipy.special import expit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from quality import is_function_cue  # noqa: E402
+from recording import add_record_option, recorded  # noqa: E402
 
 from factopinion import evaluation as ev  # noqa: E402
 from factopinion.bundled import bundled_data_dir  # noqa: E402
@@ -86,6 +87,7 @@ def main():
     ap.add_argument("--data", action="append", type=Path, help="corpus folders (default: the bundled data/)")
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="the shared/ folder")
     ap.add_argument("--only", help="substring: run only matching candidates")
+    add_record_option(ap)
     args = ap.parse_args()
     CT = args.shared / "data" / "checkthat-en"
     if not (CT / "train_en.tsv").is_file():
@@ -163,4 +165,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(recorded("choose_settings", main))

@@ -20,9 +20,10 @@ import sys
 from pathlib import Path
 
 # This folder is first on sys.path when the script runs, and bench/select.py would then shadow the standard library's
-# select, which subprocess needs: take the folder off, and load bench/batch.py by its path.
+# select, which subprocess needs: move the folder to the end (bench/recording.py is still found there), and load
+# bench/batch.py by its path.
 HERE = Path(__file__).resolve().parent
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE] + [str(HERE)]
 
 import argparse  # noqa: E402
 import importlib.util  # noqa: E402
@@ -32,6 +33,8 @@ import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+
+from recording import add_record_option, recorded  # noqa: E402
 
 
 def _bench_module(name: str):
@@ -92,6 +95,7 @@ def main() -> None:
     parser.add_argument("--tiny", type=int, default=100, help="one-row files for the per-file overhead (default 100)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each measurement, the fastest kept (default 1)")
     parser.add_argument("--keep", type=Path, help="keep the generated files in this folder")
+    add_record_option(parser)
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="factopinion-dask-bench-", dir=args.keep))
@@ -164,4 +168,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(recorded("dask_scale", main))

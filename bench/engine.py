@@ -30,6 +30,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from recording import add_record_option, recorded  # noqa: E402
+
 from factopinion.bundled import bundled_data_dir, bundled_model_dir  # noqa: E402
 from factopinion.model import read_model, read_pipeline  # noqa: E402
 from factopinion.training.datasets import data_files, read_labeled, read_labeled_files  # noqa: E402
@@ -150,6 +152,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, default=bundled_model_dir(), help="model folder (default: bundled)")
     parser.add_argument("--repeats", type=int, default=5, help="interleaved repeats (default 5)")
+    add_record_option(parser)
     args = parser.parse_args()
     texts = sentences()
     print(f"model: {args.model}; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
@@ -159,4 +162,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(recorded("engine", main))

@@ -13,12 +13,14 @@ from __future__ import annotations
 import argparse
 import csv
 import random
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from recording import add_record_option, recorded
 
 from factopinion import load_model
 from factopinion.bundled import bundled_data_dir
@@ -51,6 +53,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--sentences", type=int, default=6, help="sentences per text")
     parser.add_argument("--repeat", type=int, default=3)
+    add_record_option(parser)
     args = parser.parse_args()
     model = load_model()
     series = build_series(args.rows, args.sentences)
@@ -83,4 +86,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(recorded("label_series", main))

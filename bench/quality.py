@@ -14,7 +14,7 @@ in turn with it in the same run.
 On the clear-cut set (measured with or without the CheckThat! sets): accuracy at the default threshold, AUC and
 the other figures above with bootstrap intervals, accuracy per kind (with its interval), and the opinion
 probability of each fixed sentence (the README's definitions and the five plain author-voice sentences of issue 19).
---record writes the figures into model/metadata.json under "benchmarks".
+--record writes the figures into model/metadata.json under "benchmarks", and the output into docs/benchmarks.md.
 
 The CheckThat! sets are only measured against: never trained on, and no weight is fitted on them. Temperature and
 prior (documented hyper-parameters in training.DEFAULT_PARAMS) were chosen with train_en and confirmed on dev.
@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from recording import recorded
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
@@ -332,7 +333,9 @@ def main() -> int:
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="the shared/ folder")
     parser.add_argument("--clearcut", type=Path, default=CLEARCUT, help="the clear-cut set (eval/clearcut.csv)")
     parser.add_argument("--resamples", type=int, default=RESAMPLES, help="bootstrap resamples (default 1000)")
-    parser.add_argument("--record", action="store_true", help="write the figures into model/metadata.json")
+    parser.add_argument(
+        "--record", action="store_true", help="record the figures (model/metadata.json, docs/benchmarks.md)"
+    )
     args = parser.parse_args()
     model = load_model()
     measured: dict = {}
@@ -352,9 +355,9 @@ def main() -> int:
         benchmarks.update(measured)
         benchmarks["targets"] = {**TARGETS, "clearcut": CLEARCUT_TARGETS}
         path.write_text(json.dumps(metadata, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(f"recorded in {path}")
+        print(f"recorded in {path.relative_to(bundled_model_dir().parent)}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(recorded("quality", main))

@@ -8,8 +8,11 @@ Prints each splitter's sentence count on the article and its throughput, with th
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
+
+from recording import add_record_option, recorded
 
 from factopinion.text import split_sentences
 
@@ -38,6 +41,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--article", type=Path, default=ARTICLE)
     parser.add_argument("--repeat", type=int, default=100, help="copies of the article to time on")
+    add_record_option(parser)
     args = parser.parse_args()
     if not args.article.is_file():
         print(f"skipped: {args.article} is not on this machine")
@@ -55,4 +59,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(recorded("splitter", main))

@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from recording import add_record_option, recorded
+
 SENTENCE = "Officials said the bridge would reopen in May."
 HELP_TARGET_S = 0.3
 SCORE_TARGET_RATIO = 1.1
@@ -57,6 +59,7 @@ def wall_time(argv: list[str], env: dict[str, str]) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=7, help="runs per command; the best is kept (default 7)")
+    add_record_option(parser)
     args = parser.parse_args()
     command = factopinion_command()
     where = subprocess.run(
@@ -83,4 +86,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(recorded("startup", main))

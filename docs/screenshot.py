@@ -2,14 +2,19 @@
 
     python docs/screenshot.py [ARTICLE] [OUT.png]
 
-Needs the Debian packages chromium and chromium-driver and the test extras (selenium). No network is used.
+Needs the Debian packages chromium and chromium-driver and the test extras (selenium). No network is used. The page
+is made with the current model; the summary it shows ("38 sentences: 28 fact, 10 opinion ...") is written into the
+PNG as a text chunk (keyword ``factopinion``), where a test compares it with what ``factopinion score`` finds now.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
+import struct
 import sys
 import tempfile
+import zlib
 from pathlib import Path
 
 from selenium import webdriver
@@ -20,9 +25,40 @@ from factopinion.engine.explain import explain_document
 from factopinion.html import render_html, save_html
 
 ROOT = Path(__file__).resolve().parent.parent
+KEYWORD = b"factopinion"
 
 
-def main(article: Path, out: Path, focus: str = "It should also promote") -> None:
+def with_text(png: bytes, text: str) -> bytes:
+    """The PNG with a ``tEXt`` chunk (keyword ``factopinion``) holding ``text``, placed just before ``IEND``."""
+    data = KEYWORD + b"\0" + text.encode("latin-1")
+    chunk = struct.pack(">I", len(data)) + b"tEXt" + data + struct.pack(">I", zlib.crc32(b"tEXt" + data))
+    end = png.rindex(b"IEND") - 4
+    return png[:end] + chunk + png[end:]
+
+
+def shown_text(png: bytes) -> str | None:
+    """The text :func:`with_text` wrote into a PNG, or None."""
+    at = 8
+    while at < len(png):
+        (length,), kind = struct.unpack(">I", png[at : at + 4]), png[at + 4 : at + 8]
+        data = png[at + 8 : at + 8 + length]
+        if kind == b"tEXt" and data.startswith(KEYWORD + b"\0"):
+            return data[len(KEYWORD) + 1 :].decode("latin-1")
+        at += 12 + length
+    return None
+
+
+def shown_counts(text: str) -> tuple[int, int, int]:
+    """(sentences, fact, opinion) from a page summary such as "38 sentences: 28 fact, 10 opinion (...)"."""
+    found = re.match(r"(\d+) sentences?: (\d+) fact, (\d+) opinion", text)
+    if found is None:
+        raise ValueError(f"not a page summary: {text!r}")
+    sentences, fact, opinion = map(int, found.groups())
+    return sentences, fact, opinion
+
+
+def main(article: Path, out: Path, focus: str = "It should also promote") -> str:
+    """Write the screenshot to OUT and return the summary the page shows."""
     text = article.read_text("utf-8")
     model = load_model()
     page = render_html(explain_document(model, model.score(text), 0), title=article.name)
@@ -55,14 +91,15 @@ def main(article: Path, out: Path, focus: str = "It should also promote") -> Non
                 ".find(e => e.querySelector('.st').textContent.startsWith(arguments[0])).focus()",
                 focus,
             )
-            driver.save_screenshot(str(out))
+            summary = driver.execute_script("return document.querySelector('.summary p').textContent")
+            out.write_bytes(with_text(driver.get_screenshot_as_png(), summary))
         finally:
             driver.quit()
+    return summary
 
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    main(
-        Path(args[0]) if args else ROOT.parent / "shared" / "seed" / "article.txt",
-        Path(args[1]) if len(args) > 1 else ROOT / "docs" / "seed.png",
-    )
+    out = Path(args[1]) if len(args) > 1 else ROOT / "docs" / "seed.png"
+    shown = main(Path(args[0]) if args else ROOT.parent / "shared" / "seed" / "article.txt", out)
+    print(f"wrote {out}: {shown}")

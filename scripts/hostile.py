@@ -5,7 +5,8 @@ replaced, no file left half-written, no row merged, bounded time and memory.
     PYTHONPATH=src python scripts/hostile.py [--jobs N] [-k SUBSTRING]
 
 Devices are twins made with mknod inside a temporary folder (root only; those cases are skipped otherwise).
-Not a benchmark, and not the test suite (tests/test_guarantees.py is): a quick check of the promises in README.md.
+Not a benchmark, and not the test suite (tests/test_guarantees.py is): a quick check of the promises in
+docs/guarantees.md.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""README.md is the front door: its command reference, its Quick start output and its test command stay true."""
+"""README.md is the front door: its Quick start output and its test command stay true, and so does the command
+reference in docs/cli.md."""
 
 import re
 import shlex

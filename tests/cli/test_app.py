@@ -57,9 +57,9 @@ def test_shell_completion_works_and_is_documented():
         prog_name="factopinion",
     )
     assert words.stdout.split() == ["plain,--html", "plain,--html-dir"]
-    readme = (ROOT / "README.md").read_text("utf-8")
+    reference = (ROOT / "docs" / "cli.md").read_text("utf-8")
     for shell in ("bash", "zsh", "fish"):
-        assert f"_FACTOPINION_COMPLETE={shell}_source factopinion" in readme
+        assert f"_FACTOPINION_COMPLETE={shell}_source factopinion" in reference
 
 
 def test_ctrl_c_says_in_one_line_what_was_left(monkeypatch, tmp_path):

@@ -160,3 +160,23 @@ def test_the_html_report_in_a_browser_at_phone_and_desktop_width(tmp_path):
         print(f"screenshots in {tmp_path}")
     finally:
         driver.quit()
+
+
+def test_quiet_writes_the_files_and_prints_nothing(tmp_path):
+    scores = opinion_archive(per_month=3)
+    scores.loc[0, "date"] = "someday"
+    scores.to_csv(tmp_path / "scores.csv", index=False)
+    args = ["report", tmp_path / "scores.csv", "--by", "section", "--period", "month", "--resamples", "20"]
+    loud = invoke([*args, "-o", tmp_path / "a.csv"])
+    assert (
+        loud.stdout.startswith("period")
+        and loud.stderr == "factopinion: 1 article without a readable 'date' left out\n"
+    )
+    quiet = invoke([*args, "-o", tmp_path / "b.csv", "--html", tmp_path / "b.html", "--quiet"])
+    assert quiet.exit_code == 0 and quiet.stdout == quiet.stderr == ""
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    assert (tmp_path / "b.html").read_text("utf-8").startswith("<!DOCTYPE html>")
+    # figures in files keep six decimals, as label writes its shares
+    row = (tmp_path / "a.csv").read_text().splitlines()[1].split(",")
+    decimals = [len(value.split(".")[1]) for value in row if "." in value]
+    assert decimals and max(decimals) <= 6

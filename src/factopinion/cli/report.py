@@ -12,6 +12,7 @@ from .options import force_option, output_options
 
 PERIODS = ("week", "month", "year")  # as reports.shares.PERIODS, which imports pandas
 INPUT_FORMATS = ("csv", "tsv", "jsonl", "parquet")
+DECIMALS = 6  # figures in files and JSON, as label writes its shares
 
 
 @click.command(cls=Command)
@@ -57,11 +58,12 @@ INPUT_FORMATS = ("csv", "tsv", "jsonl", "parquet")
 )
 @click.option("--html", "html_path", metavar="FILE", help="Also write a self-contained HTML report with a chart.")
 @click.option("--title", default="Opinion share", show_default=True, help="The HTML report's title.")
+@click.option("-q", "--quiet", is_flag=True, help="Print no table (with -o or --html) and no notes on standard error.")
 @force_option
 @output_options("table", "json", "csv")
 def report(
     scores, by, period, date_column, article_column, cutoff, compare, resamples, seed, table_format, output,
-    html_path, title, force, fmt,
+    html_path, title, quiet, force, fmt,
 ):  # fmt: skip
     """Opinion share per group of articles, from what `label --documents` or `label --sentences` wrote.
 
@@ -98,10 +100,10 @@ def report(
         read_scores(scores, table_format=table_format),
         settings,
         name=names,
-        notify=lambda message: click.echo(f"factopinion: {message}", err=True),
+        notify=None if quiet else lambda message: click.echo(f"factopinion: {message}", err=True),
     )
-    shares = group_shares(articles, settings)
-    comparison = compare_groups(articles, settings, *compare) if compare else None
+    shares = group_shares(articles, settings).round(DECIMALS)
+    comparison = compare_groups(articles, settings, *compare).round(DECIMALS) if compare else None
     if output is not None:
         write_table(shares, output, overwrite=force)
     if html_path is not None:
@@ -109,6 +111,8 @@ def report(
         from ..reports.page import render_report
 
         save_html(render_report(shares, settings, title=title, comparison=comparison), html_path, overwrite=force)
+    if quiet and (output is not None or html_path is not None):
+        return
     if fmt == "json":
         document = {
             "settings": {"by": list(by), "period": period, "cutoff": cutoff, "resamples": resamples, "seed": seed},

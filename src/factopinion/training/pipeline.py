@@ -32,7 +32,7 @@ DEFAULT_SEED = 13
 TOKEN_PATTERN = r"(?u)\b\w[\w'’]*\b|[?!]"
 
 
-# The default model's settings (see the model card in README.md). Issue 10 moved them toward real news: word
+# The default model's settings (see docs/model-card.md). Issue 10 moved them toward real news: word
 # unigrams without the commonest words (max_df: in more than 7% of the corpus's sentences), three lexicon signals
 # (lexicon.py), and probabilities calibrated for news: a temperature dividing the log-odds and the share of opinion
 # the probabilities assume (calibration.py). Lexicon signals, max_df, temperature and prior are documented
