@@ -13,15 +13,19 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import contextlib
 import json
 import os
 import shlex
 import shutil
 import signal
+import socket
+import socketserver
 import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -56,6 +60,7 @@ class Case:
     env: dict | None = None
     timeout: float = 120
     measure: bool = False  # report the peak RSS of the run (of its largest process) on stderr
+    raw: bool = False  # the arguments are the whole command (not factopinion's)
 
 
 def write(folder: Path, name: str, text: str | bytes) -> Path:
@@ -120,12 +125,13 @@ def within(seconds: float) -> Callable[[Run, Path], None]:
     return check
 
 
-def training(folder: Path, extra: str = "") -> Path:
-    rows = [f"sentence,label{extra}"]
-    for i in range(12):
-        rows += [f"The council approved budget number {i} on Tuesday.,fact{extra and ',x'}",
-                 f"Budget number {i} is a shameful waste of money.,opinion{extra and ',y'}"]  # fmt: skip
-    return write(folder, "data.csv", "\n".join(rows) + "\n")
+def training(folder: Path, extra: str = "", rows: int = 12) -> Path:
+    folder.mkdir(exist_ok=True)
+    lines = [f"sentence,label{extra}"]
+    for i in range(rows):
+        lines += [f"The council approved budget number {i} on Tuesday.,fact{extra and ',x'}",
+                  f"Budget number {i} is a shameful waste of money.,opinion{extra and ',y'}"]  # fmt: skip
+    return write(folder, "data.csv", "\n".join(lines) + "\n")
 
 
 def nan_model(folder: Path) -> Path:
@@ -183,7 +189,7 @@ def cases() -> list[Case]:
     for delimiter in (".", "-", "a", "7", " "):
         add(Case(f"--delimiter {delimiter!r}", lambda d, x=delimiter: ["label", str(write(d, "in.txt", f"id{x}text\n"
                  f"1{x}It rained.\n")), "--delimiter", x], one_line(2, "delimiter")))  # fmt: skip
-    add(Case("--skip-bad-rows: a continuation line is not a row", lambda d: ["label", str(write(d, "in.csv",
+    add(Case("5. --skip-bad-rows: a continuation is not a row", lambda d: ["label", str(write(d, "in.csv",
              'id,text,n\n1,"He said "stop\nnow",x,5\n2,Fine.,6\n')), "--skip-bad-rows"],
              ok(stdout_lines(2), lambda r, d: "lines 2-3" in r.stderr or fail(r.stderr))))  # fmt: skip
     # encodings
@@ -294,7 +300,297 @@ def cases() -> list[Case]:
              one_line(1, "not UTF-8"), env={"PYTHONIOENCODING": "utf-8:strict"}))  # fmt: skip
     add(Case("--threshold nan", lambda d: ["score", "It rained.", "--threshold", "nan"],
              lambda r, d: (r.code == 2 and "Traceback" not in r.stderr) or fail(r.stderr)))  # fmt: skip
+    c += round_two()
     return c
+
+
+# -- round two (issue 20) ------------------------------------------------------------------------------------------
+
+PAGE = (
+    b"<html><head><title>Fares</title></head><body><article>"
+    + (b"<p>The council said on Tuesday it would raise fares.</p>" * 40)
+    + b"</article></body></html>"
+)
+
+
+def local_server(serve: Callable[[socket.socket], None]) -> str:
+    """The address of a page on a TCP server on 127.0.0.1, started here, that hands each connection to ``serve``."""
+
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self) -> None:
+            self.request.recv(65536)
+            with contextlib.suppress(OSError):
+                serve(self.request)
+
+    class Server(socketserver.ThreadingTCPServer):
+        daemon_threads = True
+
+        def handle_error(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+            pass
+
+    server = Server(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/page.html"
+
+
+def cut_short(conn: socket.socket) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n%s" % (len(PAGE) * 2, PAGE))
+
+
+def trickle(conn: socket.socket) -> None:
+    for byte in b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + PAGE:
+        conn.sendall(bytes([byte]))
+        time.sleep(0.1)
+
+
+def round_two() -> list[Case]:
+    c: list[Case] = []
+    add = c.append
+    add(Case("1. --url: a download cut short", lambda d: ["score", "--url", local_server(cut_short)],
+             one_line(1, "incomplete")))  # fmt: skip
+    add(Case("6. --url --timeout 2: a server sending a byte every 0.1 s", lambda d: ["score", "--url",
+             local_server(trickle), "--timeout", "2"], one_line(1), timeout=30))  # fmt: skip
+    big_page = PAGE.replace(b"</article>", b"<p>" + b"word " * 2_200_000 + b"</p></article>")
+    add(Case("7. score --file: an 11 MB page", lambda d: ["score", "--file", str(write(d, "big.html", big_page))],
+             one_line(1, "over the limit")))  # fmt: skip
+    for name, code in (("SIGTERM", 143), ("SIGINT", 130)):
+        add(Case(f"7. {name} while the page extraction is stuck in one C call", lambda d, n=name: signalled(
+                 [sys.executable, "-c", STUCK, "score", "--file", str(write(d, "p.html", PAGE))], n, 2.5),
+                 exits(code, within=4.5), raw=True))  # fmt: skip
+    for charset in ("undefined", "punycode"):
+        add(Case(f"15. <meta charset={charset}>", lambda d, c=charset: ["score", "--file", str(write(d, "p.html",
+                 PAGE.replace(b"<head>", f"<head><meta charset={c}>".encode())))], ok()))  # fmt: skip
+    add(Case("3. train --out m --force, m/model.json a link to the training data", lambda d: ["train", "--data",
+             str(linked_model_dir(d)), "--out", str(d / "m"), "--force", "--cv-folds", "0"],
+             one_line(1, "over its training data")))  # fmt: skip
+    add(Case("24. train --data a/data.csv --data b/data.csv", lambda d: ["train", "--data", str(training(d / "a")),
+             "--data", str(training(d / "b", rows=5)), "--out", str(d / "m"), "--cv-folds", "0"],
+             ok(rows_recorded([24, 10]))))  # fmt: skip
+    add(Case("14. model.json with ngram_range [1, 2**70], score --explain", lambda d: ["score", "--model", str(
+             model_with(d, lambda m: m["blocks"][0].update(ngram_range=[1, 2**70]))), "--explain", "It is a disgrace."],
+             ok(), timeout=60))  # fmt: skip
+    add(Case("14. score --model: 100 MB of JSON that is not a model", lambda d: ["score", "--model",
+             str(write(d, "big.json", b'{"items": [' + b"1," * 50_000_000 + b"1]}")), "It rained."],
+             ok_and(one_line(1, "not a factopinion model"), peak_under(500)), measure=True))  # fmt: skip
+    for command in (["score", "It rained."], ["model", "info"]):
+        add(Case(f"19. {command[0]} {command[1][:4]}: a 401-digit intercept", lambda d, c=command: [*c, "--model",
+                 str(model_with(d, lambda m: m.update(intercept=10**400)))], one_line(1, "intercept")))  # fmt: skip
+    add(Case("20. evaluate --json on a file of one class", lambda d: ["evaluate", "--json", str(write(d, "one.csv",
+             "sentence,label\nThe council met.,fact\nThe fare rose.,fact\n"))], ok(strict_json)))  # fmt: skip
+    add(Case("26. the suite's Ctrl-C test run as a background job (`pytest ... &`)", background_test, ok(), raw=True,
+             timeout=300))  # fmt: skip
+    add(Case("4. label .x.csv.done x.csv --output-dir out", lambda d: ["label", str(write(d, ".x.csv.done", ROWS)),
+             str(write(d, "x.csv", ROWS)), "--output-dir", str(d / "out")], one_line(2, "rename it")))  # fmt: skip
+    add(Case("9. --resume with a /dev/zero twin as the manifest", lambda d: ["label", str(zero_manifest(d)),
+             "--output-dir", str(d / "out"), "--resume"], ok(peak_under(1000)), measure=True, timeout=60))  # fmt: skip
+    add(Case('9. --resume with a manifest of "input": [0]', lambda d: ["label", str(list_manifest(d)),
+             "--output-dir", str(d / "out"), "--resume"], ok()))  # fmt: skip
+    add(Case("10. label 'in/**/*.csv' with two links to . in in/", lambda d: ["label", str(looped(d) / "**" / "*.csv"),
+             "--output-dir", str(d / "out")], ok(), timeout=60))  # fmt: skip
+    add(Case("23. label -o a 250-character name", lambda d: ["label", str(write(d, "in.csv", ROWS)), "-o",
+             str(d / ("o" * 246 + ".csv"))], ok()))  # fmt: skip
+    connect_2s = {"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"}
+    add(Case("11. --dask tcp://a server that accepts and never answers", lambda d: ["label", str(write(d, "in.csv",
+             ROWS)), "--output-dir", str(d / "out"), "--dask", dask_address(silent)], one_line(1, "did not answer"),
+             env=connect_2s, timeout=60))  # fmt: skip
+    add(Case("12. a file's Dask task run again after it finished", lambda d: [sys.executable, "-c", TWICE,
+             str(write(d, "in.csv", ROWS)), str(d / "out")], ok(), raw=True))  # fmt: skip
+    add(Case("13. Ctrl-C to the whole group during --dask local", lambda d: signalled([*FACTOPINION, "label",
+             str(write(d, "big.csv", big_rows())), "--output-dir", str(d / "out"), "--dask", "local",
+             "--dask-workers", "2"], "SIGINT", 6, group=True), ok_and(exits(130, 60), quiet), raw=True))  # fmt: skip
+    for scheme in ("tls", "ucx"):
+        add(Case(f"18. --dask {scheme}://", lambda d, s=scheme: ["label", str(write(d, "in.csv", ROWS)), "--output-dir",
+                 str(d / "out"), "--dask", f"{s}://127.0.0.1:1"], one_line(1, "Dask scheduler")))  # fmt: skip
+    add(Case("18. --dask tcp://a server sending garbage", lambda d: ["label", str(write(d, "in.csv", ROWS)),
+             "--output-dir", str(d / "out"), "--dask", dask_address(garbage)], one_line(1, "Dask scheduler"),
+             env=connect_2s, timeout=60))  # fmt: skip
+    add(Case("2. JSON Lines rows ending in }\\r \\n", lambda d: ["label", str(write(d, "in.jsonl",
+             '{"text": "It rained."}\r \n{"text": "It is bad."}\r\t\n'))], ok(json_lines(2))))  # fmt: skip
+    add(Case("8. label /dev/zero twin --format jsonl", lambda d: ["label", str(twin(d, "zero", 5)), "--format", "jsonl",
+             "-o", str(d / "out.jsonl")], ok_and(one_line(1, "no line break"), peak_under(1500)), measure=True,
+             timeout=120))  # fmt: skip
+    add(Case("16. JSON Lines: 100,000 nested arrays", lambda d: ["label", str(write(d, "in.jsonl",
+             '{"text": "It rained."}\n{"text": "x", "a": ' + "[" * 100_000 + "]" * 100_000 + "}\n")),
+             "--skip-bad-rows"], ok(json_lines(1))))  # fmt: skip
+    add(Case("16. JSON Lines: a 5,000-digit integer", lambda d: ["label", str(write(d, "in.jsonl",
+             '{"text": "It rained.", "n": ' + "7" * 5000 + "}\n"))], ok(json_lines(1))))  # fmt: skip
+    add(Case("17. Parquet strings that are not UTF-8", lambda d: ["label", str(bad_parquet(d)), "-o",
+             str(d / "out.csv")], one_line(1, "not UTF-8")))  # fmt: skip
+    add(Case("21. a file that starts with 1 MiB of blank lines", lambda d: ["label", str(write(d, "in.csv",
+             "\n" * (1 << 20) + ROWS))], ok(stdout_lines(3))))  # fmt: skip
+    add(Case("22. --replace-columns with two columns named label", lambda d: ["label", str(write(d, "in.csv",
+             "label,text,label\nx,It rained.,y\n")), "--replace-columns"], ok(no_old_labels)))  # fmt: skip
+    add(Case("25. label a TSV whose rows lack the optional trailing field, --pad-short-rows", lambda d: ["label",
+             str(write(d, "in.tsv", "sentence\tgold\tnote\nIt rained.\tOBJ\nWe win.\tSUBJ\tn\n")),
+             "--pad-short-rows"], ok(stdout_lines(3))))  # fmt: skip
+    return c
+
+
+def no_old_labels(run: Run, folder: Path) -> None:
+    assert run.stdout.decode().splitlines()[1].count("fact") == 2, run.stdout[:200]
+
+
+def json_lines(n: int) -> Callable[[Run, Path], None]:
+    def check(run: Run, folder: Path) -> None:
+        lines = run.stdout.decode().split("\n")[:-1]
+        assert len(lines) == n and all("label" in json.loads(line, parse_int=str) for line in lines), run.stdout[:300]
+
+    return check
+
+
+def bad_parquet(folder: Path) -> Path:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise Skip("needs pyarrow") from None
+    raw = pa.array([b"It rained.", b"caf\xe9"], type=pa.binary())
+    pq.write_table(pa.table({"text": pa.Array.from_buffers(pa.string(), 2, raw.buffers())}), folder / "in.parquet")
+    return folder / "in.parquet"
+
+
+# The same file job run twice, as Dask reruns a task whose worker died after it finished.
+TWICE = (
+    "import sys; from factopinion import load_model; from factopinion.labeling.files import *; "
+    "m = load_model(); (job,) = plan_jobs([sys.argv[1]], sys.argv[2], batch_options(), model_fingerprint(m)).jobs; "
+    "label_job(job, m); label_job(job, m); assert manifest_path(job.destination).exists()"
+)
+
+
+def silent(conn: socket.socket) -> None:
+    time.sleep(60)
+
+
+def garbage(conn: socket.socket) -> None:
+    conn.sendall(b"\xff" * 64 + b"garbage\r\n" * 100)
+
+
+def dask_address(serve: Callable[[socket.socket], None]) -> str:
+    return local_server(serve).replace("http://", "tcp://").removesuffix("/page.html")
+
+
+def big_rows() -> str:
+    return "id,text\n" + "".join(f"{i},The mayor said on day {i} it would go ahead. It is a disgrace!\n"
+                                 for i in range(150_000))  # fmt: skip
+
+
+def quiet(run: Run, folder: Path) -> None:
+    assert len(run.stderr.splitlines()) <= 1 and "Traceback" not in run.stderr, run.stderr[-300:]
+
+
+def labeled_once(folder: Path) -> Path:
+    source = write(folder, "in.csv", ROWS)
+    subprocess.run([*FACTOPINION, "label", str(source), "--output-dir", str(folder / "out")], check=True,
+                   capture_output=True)  # fmt: skip
+    return source
+
+
+def zero_manifest(folder: Path) -> Path:
+    source = labeled_once(folder)
+    (folder / "out" / ".in.csv.done").unlink()
+    twin(folder / "out", ".in.csv.done", 5)
+    return source
+
+
+def list_manifest(folder: Path) -> Path:
+    source = labeled_once(folder)
+    manifest = folder / "out" / ".in.csv.done"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "input": [0]}))
+    return source
+
+
+def looped(folder: Path) -> Path:
+    (folder / "in" / "sub").mkdir(parents=True)
+    write(folder / "in", "a.csv", ROWS)
+    write(folder / "in" / "sub", "b.csv", ROWS)
+    (folder / "in" / "one").symlink_to(".")
+    (folder / "in" / "two").symlink_to(".")
+    return folder / "in"
+
+
+def background_test(folder: Path) -> list[str]:
+    test = Path(__file__).resolve().parent.parent / "tests" / "labeling" / "test_workers.py"
+    if not test.is_file():
+        raise Skip("needs the tests of a checkout")
+    node = f"{test}::test_an_interrupted_run_leaves_no_output_file[2]"
+    return [
+        "bash",
+        "-c",
+        f"{shlex.join([sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', node])} & wait $!",
+    ]
+
+
+def strict_json(run: Run, folder: Path) -> None:
+    json.loads(run.stdout, parse_constant=lambda name: fail(f"{name} in the JSON"))
+
+
+def ok_and(*checks: Callable[[Run, Path], None]) -> Callable[[Run, Path], None]:
+    def check(run: Run, folder: Path) -> None:
+        for each in checks:
+            each(run, folder)
+
+    return check
+
+
+def model_with(folder: Path, change: Callable[[dict], object]) -> Path:
+    """A copy of the shipped model folder with its model changed by ``change`` (the SHA-256 redone)."""
+    import hashlib
+
+    from factopinion.bundled import bundled_model_dir
+    from factopinion.engine.scorer import FORMAT, FORMAT_VERSION
+
+    (folder / "m").mkdir()
+    document = json.loads((bundled_model_dir() / "model.json").read_bytes())
+    change(document["model"])
+    encoded = json.dumps(document["model"], ensure_ascii=False, separators=(",", ":")).encode()
+    header = f'{{"format":"{FORMAT}","format_version":{FORMAT_VERSION},"sha256":"{hashlib.sha256(encoded).hexdigest()}"'
+    write(folder / "m", "model.json", header.encode() + b',"model":' + encoded + b"}\n")
+    return folder / "m"
+
+
+def linked_model_dir(folder: Path) -> Path:
+    data = training(folder)
+    (folder / "m").mkdir()
+    (folder / "m" / "model.json").symlink_to(data)
+    return data
+
+
+def rows_recorded(rows: list[int]) -> Callable[[Run, Path], None]:
+    def check(run: Run, folder: Path) -> None:
+        files = json.loads((folder / "m" / "metadata.json").read_text())["training_data"]["files"]
+        assert [f["rows"] for f in files] == rows, files
+
+    return check
+
+
+# A page extraction that holds Python in one C call for seconds (as libxml2 does on a large page).
+STUCK = (
+    "import os, sys, trafilatura; "
+    "trafilatura.bare_extraction = lambda *a, **k: os.system('exec sleep 6 </dev/null >/dev/null 2>&1'); "
+    "from factopinion.cli import main; sys.argv[0] = 'factopinion'; main()"
+)
+
+
+def signalled(command: list[str], name: str, after: float, group: bool = False) -> list[str]:
+    """A command that runs ``command`` (in a process group of its own with ``group``), sends it the signal ``name``
+    after ``after`` seconds (to the whole group, as a terminal does, with ``group``) and exits as it did."""
+    driver = (
+        "import os, signal, subprocess, sys, time; "
+        "p = subprocess.Popen(sys.argv[4:], preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL), "
+        "start_new_session=sys.argv[3] == '1'); "
+        "time.sleep(float(sys.argv[2])); sig = getattr(signal, sys.argv[1]); "
+        "os.killpg(p.pid, sig) if sys.argv[3] == '1' else p.send_signal(sig); "
+        "code = p.wait(); sys.exit(128 - code if code < 0 else code)"
+    )
+    return [sys.executable, "-c", driver, name, str(after), "1" if group else "0", *command]
+
+
+def exits(code: int, within: float) -> Callable[[Run, Path], None]:
+    def check(run: Run, folder: Path) -> None:
+        assert run.code == code and "Traceback" not in run.stderr, f"exit {run.code}: {run.stderr.strip()[-300:]}"
+        assert run.seconds < within, f"{run.seconds:.1f} s"
+
+    return check
 
 
 def fail(message: str) -> bool:
@@ -359,7 +655,7 @@ def run_case(case: Case, root: Path) -> tuple[str, str]:
         args = case.make(folder)
     except Skip as why:
         return "skip", str(why)
-    command = args if args[: len(FACTOPINION)] == FACTOPINION else [*FACTOPINION, *args]
+    command = args if case.raw or args[: len(FACTOPINION)] == FACTOPINION else [*FACTOPINION, *args]
     if case.shell:
         command = ["bash", "-c", " ".join(shlex.quote(a) if a != ">&-" else a for a in command)]
     if case.measure:
@@ -416,6 +712,7 @@ def main() -> int:
     # the cases run in folders of their own: a relative PYTHONPATH (src) must still find the same package
     paths = [os.path.abspath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     os.environ["PYTHONPATH"] = os.pathsep.join(paths)
+    os.environ["no_proxy"] = ",".join(filter(None, [os.environ.get("no_proxy"), "127.0.0.1"]))  # its own servers
     import factopinion
 
     print(f"factopinion {factopinion.__version__} from {Path(factopinion.__file__).parent}")

@@ -7,6 +7,7 @@ import csv
 import gzip
 import io
 import json
+import signal
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,13 @@ PAGES = Path(__file__).resolve().parent / "pages"  # web pages the tests read or
 SHARED = ROOT.parent / "shared"  # the read-only shared material, where it exists
 SEED_ARTICLE = SHARED / "seed" / "article.txt"
 CHECKTHAT = SHARED / "data" / "checkthat-en"
+
+
+def as_in_the_foreground() -> None:
+    """A ``preexec_fn`` for a child that a test interrupts with SIGINT: Ctrl-C's default action, as in a shell's
+    foreground job. A job started with ``&`` ignores SIGINT, and its children inherit that: without this, a test
+    of Ctrl-C passes in the foreground and fails in the background."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def invoke(args: list, input: bytes | str | None = None, **kwargs) -> Result:

@@ -6,6 +6,7 @@ Outputs are never pointed at the machine's real /dev nodes: devices are twins ma
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import errno
 import io
@@ -23,6 +24,7 @@ import click
 import joblib
 import pytest
 from click.testing import CliRunner
+from helpers import as_in_the_foreground
 
 from factopinion import bundled as bundled_module
 from factopinion.bundled import bundled_model_dir, bundled_pipeline, load_model
@@ -911,3 +913,523 @@ def test_a_signal_just_after_the_temporary_file_is_made_leaves_nothing(tmp_path,
         file.write(b"x")
         time.sleep(5)
     assert list(tmp_path.iterdir()) == []
+
+
+# -- Round two (issue 20): web pages, URLs, JSON Lines, Parquet, many files, resume, Dask, model files ----------------
+
+
+PAGE = (
+    b"<html><head><title>Fares</title></head><body><article>"
+    + b"<p>The council said on Tuesday it would raise fares.</p>" * 40
+    + b"</article></body></html>"
+)
+
+
+@pytest.fixture
+def raw_server():
+    """A TCP server on 127.0.0.1 whose every connection is handed to ``serve(conn)``, in a thread of its own."""
+    import socketserver
+    import threading
+
+    handlers: list = []
+
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self):
+            self.request.recv(65536)
+            with contextlib.suppress(OSError):
+                handlers[0](self.request)
+
+    class Server(socketserver.ThreadingTCPServer):
+        daemon_threads = True
+        allow_reuse_address = True
+
+        def handle_error(self, request, client_address):
+            pass
+
+    server = Server(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def start(serve) -> str:
+        handlers.append(serve)
+        return f"http://127.0.0.1:{server.server_address[1]}/page.html"
+
+    yield start
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def direct(monkeypatch):
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+
+
+@pytest.mark.parametrize("framing", ["content-length", "chunked"])
+def test_a_download_cut_short_is_an_error_not_a_page(raw_server, direct, framing):
+    """Item 1: an early close is never scored as the whole page."""
+
+    def serve(conn):
+        if framing == "content-length":
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n" % (len(PAGE) * 2))
+            conn.sendall(PAGE)
+        else:
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n")
+            conn.sendall(b"%x\r\n%s\r\n" % (len(PAGE), PAGE))  # no terminating zero-length chunk
+
+    result = run("score", "--url", raw_server(serve))
+    one_line_error(result, 1, "incomplete" if framing == "content-length" else "closed the connection")
+
+
+@pytest.mark.parametrize("where", ["headers", "body"])
+def test_timeout_bounds_a_server_that_trickles(raw_server, direct, where):
+    """Item 6: --timeout bounds the whole exchange, however slowly a server sends its headers or its body."""
+
+    def serve(conn):
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n" % len(PAGE)
+        if where == "body":
+            conn.sendall(head)
+        for byte in (head if where == "headers" else b"") + PAGE:
+            conn.sendall(bytes([byte]))
+            time.sleep(0.05)
+
+    started = time.monotonic()
+    result = run("score", "--url", raw_server(serve), "--timeout", "1")
+    one_line_error(result, 1, "1 s")
+    assert time.monotonic() - started < 20  # the page takes minutes at that pace
+
+
+def test_a_page_over_the_limit_is_refused_from_a_file_standard_input_or_a_cell(tmp_path, monkeypatch):
+    """Item 7: files, standard input and --html-column cells have the page size limit --url has."""
+    from factopinion import sources as web
+
+    monkeypatch.setattr(web, "MAX_BYTES", 100_000)
+    page = PAGE.replace(b"</article>", b"<p>" + b"x" * 100_000 + b"</p></article>")
+    (tmp_path / "big.html").write_bytes(page)
+    one_line_error(run("score", "--file", str(tmp_path / "big.html")), 1, "over the limit of 100,000")
+    one_line_error(run("score", "--format", "html", input=page), 1, "over the limit of 100,000")
+    cells = tmp_path / "pages.csv"
+    cells.write_text("id,html\n1," + json.dumps(page.decode()).replace("\\", "") + "\n")
+    one_line_error(run("label", str(cells), "--documents", "--html-column", "html"), 1, "over the limit of 100,000")
+
+
+# An extraction that holds Python in one C call for seconds, as libxml2 does on a large page: signals wait for it.
+STUCK_EXTRACTION = (
+    "import os, sys, trafilatura; "
+    "trafilatura.bare_extraction = lambda *a, **k: os.system('exec sleep 30 </dev/null >/dev/null 2>&1'); "
+    "from factopinion.cli import main; sys.argv[0] = 'factopinion'; main()"
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "code"), [("SIGTERM", 128 + signal.SIGTERM), ("SIGINT", 130)])
+def test_a_signal_stops_a_page_extraction_at_once(tmp_path, name, code):
+    """Item 7: a signal during a long extraction ends the run at once (the extraction is in a child process)."""
+    (tmp_path / "page.html").write_bytes(PAGE)
+    with open(tmp_path / "stderr", "wb") as stderr:  # a file: the stuck call's own child may hold a pipe open
+        process = subprocess.Popen([sys.executable, "-c", STUCK_EXTRACTION, "score", "--file", str(tmp_path / "page.html")],
+                                   stdout=subprocess.DEVNULL, stderr=stderr,
+                                   preexec_fn=as_in_the_foreground)  # fmt: skip
+        time.sleep(2.5)  # the imports take about a second; then the extraction is stuck for thirty
+        sent = time.monotonic()
+        process.send_signal(getattr(signal, name))
+        try:
+            process.wait(timeout=20)
+        finally:
+            process.kill()
+    assert time.monotonic() - sent < 10, name  # not the thirty seconds of the stuck call
+    errors = (tmp_path / "stderr").read_text()
+    assert process.returncode == code and "Traceback" not in errors, (process.returncode, errors)
+
+
+@pytest.mark.parametrize("charset", ["undefined", "punycode", "rot13", "no-such-codec"])
+def test_a_page_naming_a_charset_that_is_not_a_text_encoding_is_read(tmp_path, raw_server, direct, charset):
+    """Item 15: a <meta charset> or a Content-Type naming a codec that decodes nothing, or not text, is passed over."""
+    page = PAGE.replace(b"<head>", f'<head><meta charset="{charset}">'.encode())
+    (tmp_path / "page.html").write_bytes(page)
+    for result in (
+        run("score", "--file", str(tmp_path / "page.html")),
+        run("score", "--format", "html", input=page),
+        run("score", "--url", raw_server(lambda conn: conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=%s\r\nContent-Length: %d\r\n\r\n%s" % (charset.encode(), len(page), page)))),
+    ):  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert "raise fares" in result.stdout
+
+
+@pytest.mark.parametrize("name", [MODEL_FILE, DATA_FILE, METADATA_FILE])
+def test_train_never_writes_the_model_over_its_training_data(tmp_path, name):
+    """Item 3: a file of --out that is a link to a --data file is refused, whichever of the model's files it is."""
+    data = training_file(tmp_path / "data.csv")
+    before = data.read_bytes()
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / name).symlink_to(data)
+    result = run("train", "--data", str(data), "--out", str(tmp_path / "m"), "--force", "--cv-folds", "0")
+    one_line_error(result, 1, "over its training data")
+    assert data.read_bytes() == before
+
+
+def test_train_counts_the_rows_of_files_that_share_a_name(tmp_path):
+    """Item 24: the row count of each --data file is its own, not that of every file with its base name."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    training_file(tmp_path / "a" / "x.csv")
+    lines = training_file(tmp_path / "b" / "x.csv").read_text().splitlines()
+    (tmp_path / "b" / "x.csv").write_text("\n".join(lines[:11]) + "\n")
+    result = run("train", "--data", str(tmp_path / "a" / "x.csv"), "--data", str(tmp_path / "b" / "x.csv"),
+                 "--out", str(tmp_path / "m"), "--cv-folds", "0")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    files = json.loads((tmp_path / "m" / METADATA_FILE).read_text())["training_data"]["files"]
+    assert [f["rows"] for f in files] == [24, 10]
+
+
+def model_with(folder: Path, change) -> Path:
+    """A copy of the shipped model folder with its model.json's model changed by ``change`` (the SHA-256 redone)."""
+    import hashlib
+
+    from factopinion.engine.scorer import FORMAT, FORMAT_VERSION
+
+    folder.mkdir()
+    shutil.copy(bundled_model_dir() / METADATA_FILE, folder / METADATA_FILE)
+    document = json.loads((bundled_model_dir() / DATA_FILE).read_bytes())
+    change(document["model"])
+    encoded = json.dumps(document["model"], ensure_ascii=False, separators=(",", ":")).encode()
+    digest = hashlib.sha256(encoded).hexdigest()
+    header = f'{{"format":"{FORMAT}","format_version":{FORMAT_VERSION},"sha256":"{digest}","model":'
+    (folder / DATA_FILE).write_bytes(header.encode() + encoded + b"}\n")
+    return folder
+
+
+def test_a_huge_ngram_range_in_a_model_file_does_not_loop(tmp_path):
+    """Item 14: the n-gram loops are bounded by the sentence, not by the model file's numbers."""
+    model = model_with(tmp_path / "m", lambda m: m["blocks"][0].update(ngram_range=[1, 2**70]))
+    done = subprocess.run([*COMMAND, "score", "--model", str(model), "--explain", "The plan is a disgrace."],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "disgrace" in done.stdout
+
+
+MEASURED = (
+    "import resource, subprocess, sys; done = subprocess.run(sys.argv[1:]); "
+    "print('peak-rss-kib', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+    "sys.exit(done.returncode)"
+)
+
+
+@pytest.mark.slow
+def test_a_large_file_that_is_not_a_model_is_refused_before_it_is_parsed(tmp_path):
+    """Item 14: a model file's header is checked before the rest is read."""
+    big = tmp_path / "big.json"
+    with open(big, "wb") as f:
+        f.write(b'{"items": [')
+        for _ in range(100):
+            f.write(b"1," * 500_000)
+        f.write(b"1]}")
+    done = subprocess.run([sys.executable, "-c", MEASURED, *COMMAND, "score", "--model", str(big), "It rained."],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    process_error(done, 1, "not a factopinion model file")
+    peak_mib = int(done.stderr.rsplit("peak-rss-kib ", 1)[1].split()[0]) / 1024
+    assert peak_mib < 500, peak_mib
+
+
+def test_a_model_file_over_the_size_limit_is_refused(tmp_path, monkeypatch):
+    """Item 14: sizes are checked on load."""
+    from factopinion.engine import scorer
+
+    monkeypatch.setattr(scorer, "MAX_MODEL_BYTES", 100_000)
+    one_line_error(run("score", "--model", str(bundled_model_dir()), "It rained."), 1, "over 100,000 bytes")
+
+
+@pytest.mark.parametrize("command", [["score", "It rained."], ["model", "info"], ["label", "-"]])
+def test_a_model_whose_intercept_overflows_a_float_is_one_line(tmp_path, command):
+    """Item 19: a 401-digit intercept is a bad model, not an OverflowError."""
+    model = model_with(tmp_path / "m", lambda m: m.update(intercept=10**400))
+    one_line_error(run(*command, "--model", str(model), input=ROWS), 1, "intercept")
+
+
+def test_evaluate_json_on_one_class_writes_null_not_nan(tmp_path):
+    """Item 20: JSON output is strict JSON: a figure that is not a number (the AUC of one class) is null."""
+    path = tmp_path / "one-class.csv"
+    path.write_text("sentence,label\nThe council met on Tuesday.,fact\nThe bus fare rose by ten cents.,fact\n")
+    result = run("evaluate", str(path), "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout, parse_constant=lambda name: pytest.fail(f"{name} in the JSON"))
+    assert report["calibration"]["auc"] is None
+
+
+@pytest.mark.slow
+def test_the_ctrl_c_tests_pass_in_a_background_job():
+    """Item 26: the suite passes when it runs as ``python -m pytest &``, which starts it with SIGINT ignored."""
+    test = Path(__file__).parent / "labeling" / "test_workers.py"
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           f"{test}::test_an_interrupted_run_leaves_no_output_file[2]"],
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN), capture_output=True,
+                          text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:]
+
+
+def test_an_output_never_takes_the_name_of_another_outputs_manifest(tmp_path):
+    """Item 4: label .x.csv.done x.csv --output-dir out would replace the first output by the second's manifest."""
+    (tmp_path / ".x.csv.done").write_text(ROWS)
+    (tmp_path / "x.csv").write_text(ROWS)
+    result = run("label", str(tmp_path / ".x.csv.done"), str(tmp_path / "x.csv"), "--output-dir", str(tmp_path / "out"))
+    one_line_error(result, 2, "rename it")
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize("length", [250, 255])
+def test_an_output_with_a_long_name_is_written(tmp_path, rows_csv, length):
+    """Item 23: the hidden temporary file and manifest of a name near the 255-byte limit fit within it."""
+    out = tmp_path / ("o" * (length - 4) + ".csv")
+    result = run("label", str(rows_csv), "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert out.read_text().startswith("id,text,label")
+    (tmp_path / "in").mkdir()
+    shutil.copy(rows_csv, tmp_path / "in" / out.name)
+    result = run("label", str(tmp_path / "in" / out.name), "--output-dir", str(tmp_path / "many"))
+    assert result.exit_code == 0, result.stderr
+    result = run("label", str(tmp_path / "in" / out.name), "--output-dir", str(tmp_path / "many"), "--resume")
+    assert result.exit_code == 0 and "1 file already complete" in result.stderr, result.stderr
+    assert sorted(p.name for p in (tmp_path / "many").iterdir() if not p.name.startswith(".")) == [out.name]
+
+
+@pytest.mark.parametrize("manifest", ["device", "fifo", "huge", "list-fields", "deep"])
+def test_resume_reads_any_manifest_within_bounds(tmp_path, rows_csv, manifest):
+    """Item 9: a manifest is read only if it is a regular file within a size bound, and its fields are checked:
+    any other is no manifest (the file is labeled again)."""
+    out = tmp_path / "out"
+    assert run("label", str(rows_csv), "--output-dir", str(out)).exit_code == 0
+    done = out / ".in.csv.done"
+    recorded = json.loads(done.read_text())
+    done.unlink()
+    if manifest == "device":
+        device_twin(done, 5)  # /dev/zero
+    elif manifest == "fifo":
+        os.mkfifo(done)
+    elif manifest == "huge":
+        done.write_bytes(b" " * (2 << 20) + json.dumps(recorded).encode())
+    elif manifest == "list-fields":
+        done.write_text(json.dumps({**recorded, "input": [0], "output": "x"}))
+    else:
+        done.write_text("[" * 100_000 + "]" * 100_000)
+    done_run = subprocess.run([*COMMAND, "label", str(rows_csv), "--output-dir", str(out), "--resume"],
+                              capture_output=True, text=True, timeout=60, preexec_fn=memory_limit(2 << 30))  # fmt: skip
+    assert done_run.returncode == 0 and "Traceback" not in done_run.stderr, done_run.stderr
+    assert json.loads(done.read_text())["input"]["size"] == rows_csv.stat().st_size  # labeled again
+
+
+def memory_limit(size: int):
+    """A ``preexec_fn`` that bounds the child's address space."""
+    import resource
+
+    return lambda: resource.setrlimit(resource.RLIMIT_AS, (size, size))
+
+
+def test_glob_does_not_follow_links_into_loops(tmp_path):
+    """Item 10: ** does not go into links to folders, so two links to . cannot make 2**depth paths."""
+    (tmp_path / "in" / "sub").mkdir(parents=True)
+    (tmp_path / "in" / "a.csv").write_text(ROWS)
+    (tmp_path / "in" / "sub" / "b.csv").write_text(ROWS)
+    (tmp_path / "in" / "one").symlink_to(".")
+    (tmp_path / "in" / "two").symlink_to(".")
+    done = subprocess.run([*COMMAND, "label", str(tmp_path / "in" / "**" / "*.csv"), "--output-dir", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")) == ["a.csv", "b.csv"]
+
+
+def dask_label(tmp_path: Path, address: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    (tmp_path / "in.csv").write_text(ROWS)
+    return subprocess.run([*COMMAND, "label", str(tmp_path / "in.csv"), "--output-dir", str(tmp_path / "out"),
+                           "--dask", address], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **(env or {})})  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_dask_scheduler_that_never_answers_is_given_up_on(tmp_path, raw_server):
+    """Item 11: the connect timeout bounds the whole handshake, not only the TCP connection."""
+    pytest.importorskip("distributed")
+    address = raw_server(lambda conn: time.sleep(60)).replace("http://", "tcp://").removesuffix("/page.html")
+    started = time.monotonic()
+    done = dask_label(tmp_path, address, {"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"})
+    process_error(done, 1, "did not answer within 2 s")
+    assert time.monotonic() - started < 30
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scheme", ["tls", "ucx", "garbage"])
+def test_a_dask_address_that_cannot_work_is_one_line(tmp_path, raw_server, scheme):
+    """Item 18: tls:// without its settings, ucx:// without its package, a server sending garbage: one line."""
+    pytest.importorskip("distributed")
+    address = raw_server(lambda conn: conn.sendall(b"\xff" * 64 + b"garbage\r\n" * 100))
+    address = address.replace("http", "tcp" if scheme == "garbage" else scheme).removesuffix("/page.html")
+    done = dask_label(tmp_path, address, {"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "5s"})
+    process_error(done, 1, "Dask scheduler")
+
+
+def test_a_file_job_run_again_after_it_finished_is_idempotent(tmp_path, rows_csv, model):
+    """Item 12: Dask reruns a task whose worker died after it finished; the rerun keeps the output and manifest."""
+    from factopinion.labeling.files import batch_options, label_job, manifest_path, model_fingerprint, plan_jobs
+
+    plan = plan_jobs([rows_csv], tmp_path / "out", batch_options(), model_fingerprint(model))
+    (job,) = plan.jobs
+    first = label_job(job, model)
+    output, manifest = job.destination.read_bytes(), manifest_path(job.destination).read_bytes()
+    again = label_job(job, model)  # the same task, run a second time
+    assert (again.summary.rows, again.summary.labeled) == (first.summary.rows, first.summary.labeled) == (2, 2)
+    assert job.destination.read_bytes() == output and manifest_path(job.destination).read_bytes() == manifest
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("when", ["starting", "labeling"])
+def test_ctrl_c_during_dask_local_is_quiet(tmp_path, when):
+    """Item 13: Ctrl-C (SIGINT to the whole foreground group, workers included) during --dask local: exit 130 and
+    no Dask logging or tracebacks."""
+    pytest.importorskip("distributed")
+    big = tmp_path / "big.csv"
+    big.write_text("id,text\n" + "".join(f"{i},The mayor said on day {i} it would go ahead. It is a disgrace!\n"
+                                         for i in range(150_000)))  # fmt: skip
+    with open(tmp_path / "stderr", "wb") as stderr:
+        process = subprocess.Popen([*COMMAND, "label", str(big), "--output-dir", str(tmp_path / "out"), "--dask",
+                                    "local", "--dask-workers", "2"], stdout=subprocess.DEVNULL, stderr=stderr,
+                                   preexec_fn=as_in_the_foreground, start_new_session=True)  # fmt: skip
+        try:
+            if when == "starting":
+                time.sleep(2.5)
+            else:
+                deadline = time.monotonic() + 90
+                while not list((tmp_path / "out").glob(".big.csv.*.part")) and time.monotonic() < deadline:
+                    time.sleep(0.1)
+            os.killpg(process.pid, signal.SIGINT)  # as the terminal does
+            process.wait(timeout=60)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+    errors = (tmp_path / "stderr").read_text()
+    assert process.returncode == 130, errors
+    assert len(errors.splitlines()) <= 1 and "Traceback" not in errors, errors
+
+
+@pytest.mark.parametrize("trailer", ["\r \n", "\r\t\n", " \r\n", "\t \r \n", "\n"])
+def test_json_lines_with_any_trailing_white_space_keep_their_bytes(tmp_path, trailer):
+    """Item 2: the closing brace is the last character before the trailing JSON white space, whatever it is."""
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(f'{{"id": 1, "text": "It rained."}}{trailer}'.encode())
+    result = run("label", str(source))
+    assert result.exit_code == 0, result.stderr
+    line = result.stdout_bytes.decode()
+    assert line.startswith('{"id": 1, "text": "It rained.", "label": "fact"') and line.endswith("}" + trailer)
+    json.loads(line)
+
+
+@pytest.mark.parametrize("source", ["zero-twin", "long-line"])
+def test_a_json_lines_line_without_end_stops_at_the_limit(tmp_path, monkeypatch, source):
+    """Item 8: JSON Lines has the CSV limits: a line past LINE_LIMIT stops the run, a row past FIELD_LIMIT is bad."""
+    from factopinion.tables import csvstream, jsonl
+
+    monkeypatch.setattr(jsonl, "LINE_LIMIT", 1 << 20)
+    path = device_twin(tmp_path / "zero", 5) if source == "zero-twin" else tmp_path / "long.jsonl"
+    if source == "long-line":
+        path.write_bytes(b'{"text": "' + b"x" * (3 << 20))
+    one_line_error(run("label", str(path), "--format", "jsonl"), 1, "no line break in 1,048,576 bytes")
+    monkeypatch.setattr(jsonl, "FIELD_LIMIT", 1000)
+    assert csvstream.FIELD_LIMIT > 1000
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"text": "It rained."}\n{"text": "' + "x" * 2000 + '"}\n{"text": "It is bad."}\n')
+    one_line_error(run("label", str(rows)), 1, "line 2: a row longer than the limit of 1,000 characters")
+    result = run("label", str(rows), "--skip-bad-rows")
+    assert result.exit_code == 0 and len(result.stdout.splitlines()) == 2, result.stderr
+
+
+@pytest.mark.slow
+def test_a_long_json_lines_line_is_read_in_linear_time(tmp_path):
+    """Item 8: 64 MiB without a line break is gathered in linear time (it was quadratic)."""
+    path = tmp_path / "long.jsonl"
+    path.write_bytes(b'{"text": "' + b"x" * (64 << 20) + b'"}')
+    started = time.monotonic()
+    done = subprocess.run([*COMMAND, "label", str(path), "-o", str(tmp_path / "out.jsonl")], capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    process_error(done, 1, "a row longer than the limit")
+    assert time.monotonic() - started < 60
+
+
+@pytest.mark.parametrize("skip", [False, True])
+def test_json_lines_nested_deeply_or_with_huge_integers(tmp_path, skip):
+    """Item 16: 100,000 nested arrays are a bad row, not a RecursionError; a 5,000-digit integer is valid JSON,
+    kept as written."""
+    big = "9" * 5000
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"text": "It rained.", "n": ' + big + "}\n" + '{"text": "x", "deep": ' + "[" * 100_000
+                      + "]" * 100_000 + "}\n" + '{"text": "It is bad.", "n": 1}\n')  # fmt: skip
+    result = run("label", str(source), *(["--skip-bad-rows"] if skip else []))
+    if not skip:
+        one_line_error(result, 1, "line 2: nested too deeply")
+        return
+    assert result.exit_code == 0, result.stderr
+    first, second = result.stdout.splitlines()
+    assert first.startswith('{"text": "It rained.", "n": ' + big + ', "label": "fact"')
+    assert second.startswith('{"text": "It is bad."')
+    csv_out = run("label", str(source), "--skip-bad-rows", "-o", str(tmp_path / "out.csv"))
+    assert csv_out.exit_code == 0, csv_out.stderr
+    assert big in (tmp_path / "out.csv").read_text()
+
+
+@pytest.mark.parametrize("column", ["text", "other"])
+def test_parquet_strings_that_are_not_utf8_are_one_line(tmp_path, column):
+    """Item 17: a Parquet string column holding invalid UTF-8 (the text column, or another one converted to CSV)."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    raw = pa.array([b"It rained.", b"caf\xe9 au lait", b"It is bad."], type=pa.binary())
+    broken = pa.Array.from_buffers(pa.string(), 3, raw.buffers())  # Arrow does not check; some writers do not
+    good = pa.array(["It rained.", "The fare rose.", "It is bad."])
+    pq.write_table(pa.table({"text": broken if column == "text" else good, "other": broken}), tmp_path / "in.parquet")
+    result = run("label", str(tmp_path / "in.parquet"), "-o", str(tmp_path / "out.csv"))
+    one_line_error(result, 1, f"row 2: the column {column!r} holds bytes that are not UTF-8")
+    assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize("blank", ["\n", "\r\n"])
+def test_a_file_that_starts_with_a_megabyte_of_blank_lines_has_a_header(tmp_path, blank):
+    """Item 21: blank lines before the header, however many, are not an empty file."""
+    source = tmp_path / "in.csv"
+    source.write_text(blank * ((1 << 20) // len(blank) + 10) + ROWS, newline="")
+    result = run("label", str(source))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "id,text,label,opinion_probability"
+    assert len(result.stdout.splitlines()) == 3
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_replace_columns_replaces_every_column_of_that_name(tmp_path, fmt):
+    """Item 22: --replace-columns with two columns (or keys) named label replaces both."""
+    source = tmp_path / f"in.{fmt}"
+    if fmt == "csv":
+        source.write_text("label,text,label\nx,It rained.,y\n")
+    else:
+        source.write_text('{"label": "x", "text": "It rained.", "label": "y"}\r \n')
+    result = run("label", str(source), "--replace-columns")
+    assert result.exit_code == 0, result.stderr
+    assert "x" not in result.stdout.replace("text", "") and '"y"' not in result.stdout and ",y" not in result.stdout
+    assert result.stdout.count("fact") == 2, result.stdout
+    if fmt == "jsonl":
+        assert result.stdout.endswith("}\r \n")
+
+
+@pytest.mark.parametrize("to", [".tsv", ".jsonl"])
+def test_short_rows_are_read_with_pad_short_rows_and_named_without(tmp_path, to):
+    """Item 25: rows short of trailing fields (as in dev_en.tsv, which evaluate reads) are refused with an error that
+    names --pad-short-rows, and read with it: the missing cells empty, the input's bytes kept."""
+    source = tmp_path / "in.tsv"
+    source.write_text('sentence\tgold\tx\tnote\nIt rained.\tOBJ\t1\n"We will win"\tSUBJ\t2\tn\n')
+    one_line_error(run("label", str(source)), 1, "line 2: 3 fields where the header has 4; --pad-short-rows")
+    result = run("label", str(source), "--pad-short-rows", "-o", str(tmp_path / f"out{to}"))
+    assert result.exit_code == 0, result.stderr
+    out = (tmp_path / f"out{to}").read_text()
+    if to == ".tsv":
+        lines = out.splitlines()
+        assert lines[1].startswith("It rained.\tOBJ\t1\t\tfact\t") and lines[2].startswith(
+            '"We will win"\tSUBJ\t2\tn\t'
+        )
+    else:
+        assert json.loads(out.splitlines()[0])["note"] == ""

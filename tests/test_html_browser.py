@@ -40,8 +40,9 @@ except ImportError:  # pragma: no cover - depends on the machine
 pytestmark = pytest.mark.skipif(BROWSER is None or DRIVER is None or webdriver is None, reason=SKIP_REASON)
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
+def start_chromium(profile: Path, downloads: Path | None = None):
+    """Headless Chromium through the system chromedriver, with a new profile, no network of its own and a
+    1000x1400 window; downloads (if a folder is given) saved there without asking."""
     options = webdriver.ChromeOptions()
     options.binary_location = BROWSER
     for argument in (
@@ -55,11 +56,21 @@ def browser(tmp_path_factory):
         "--disable-sync",
         "--hide-scrollbars",
         "--window-size=1000,1400",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+        f"--user-data-dir={profile}",
     ):
         options.add_argument(argument)
+    if downloads is not None:
+        options.add_experimental_option("prefs", {"download.default_directory": str(downloads)})
     driver = webdriver.Chrome(options=options, service=Service(executable_path=DRIVER))
     driver.set_page_load_timeout(30)
+    if downloads is not None:
+        driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    return driver
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    driver = start_chromium(tmp_path_factory.mktemp("chromium-profile"))
     yield driver
     driver.quit()
 

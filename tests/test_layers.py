@@ -30,6 +30,8 @@ LAYERS = [
     {"bundled"},
     {"labeling"},
     {"reports"},
+    {"cli.render"},  # the results as text: for the command line and the server alike
+    {"serve"},
     {"cli"},
 ]
 # The layers inside a folder.
@@ -44,10 +46,11 @@ INSIDE = {
     "tables": [{"registry", "csvstream"}, {"streams", "columns"}, {"delimited", "jsonl", "parquet"}],
     "labeling": [{"batch"}, {"files"}, {"dask", "articles"}],
     "reports": [{"shares", "files"}, {"page"}],
+    "serve": [{"settings", "addresses", "schema"}, {"openapi", "page"}, {"app"}, {"server"}],
     "cli": [
         {"render"},
         {"core", "options", "progress"},
-        {"score", "train", "evaluate", "label", "report", "model"},
+        {"score", "train", "evaluate", "label", "report", "model", "serve"},
         {"app"},
     ],
 }

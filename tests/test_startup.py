@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from helpers import ROOT
 
-HEAVY = ("sklearn", "scipy", "pandas", "numpy", "joblib")
+HEAVY = ("sklearn", "scipy", "pandas", "numpy", "joblib", "starlette", "uvicorn", "anyio")
 # Runs the command line in this interpreter, then writes which heavy packages it imported, and whether pandas can
 # still be imported afterwards, to the file named by $PROBE_OUT.
 PROBE = f"""
@@ -50,9 +50,10 @@ def imported_by(args: list[str], tmp_path: Path, env: dict[str, str] | None = No
         (["--version"], None),
         (["score", "--help"], None),
         (["label", "--help"], None),
+        (["serve", "--help"], None),
         ([], COMPLETION),
     ],
-    ids=["--help", "--version", "score --help", "label --help", "completion"],
+    ids=["--help", "--version", "score --help", "label --help", "serve --help", "completion"],
 )
 def test_help_version_and_completion_import_nothing_heavy(args, env, tmp_path):
     probe = imported_by(args, tmp_path, env)

@@ -5,9 +5,11 @@ never harms what was there; a device, FIFO or socket is written into directly, n
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import os
 import stat
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,9 +17,49 @@ from typing import BinaryIO
 
 from .errors import OutputError, OutputExists
 
-__all__ = ["atomic_output", "check_writable", "defer_while_creating", "same_file", "PART_SUFFIX"]
+__all__ = [
+    "atomic_output",
+    "check_writable",
+    "defer_while_creating",
+    "hidden_name",
+    "is_part_of",
+    "same_file",
+    "PART_SUFFIX",
+]
 
 PART_SUFFIX = ".part"
+NAME_MAX = 255  # bytes in a file name (ext4, XFS, btrfs, tmpfs)
+_RANDOM = 8  # the characters tempfile adds to a temporary name
+
+
+def hidden_name(name: str, suffix: str, *, reserve: int = 0) -> str:
+    """The hidden companion name ``.NAME<suffix>`` of a file ``name`` (its temporary file, its manifest), within the
+    255-byte limit of a file name with ``reserve`` bytes to spare: a name too long for it keeps its start and gets a
+    hash of the whole name in place of its end, so two long names never share a companion."""
+    whole = f".{name}{suffix}"
+    if len(os.fsencode(whole)) + reserve <= NAME_MAX:
+        return whole
+    digest = hashlib.sha256(os.fsencode(name)).hexdigest()[:16]
+    room = NAME_MAX - reserve - len(os.fsencode(f".~{digest}{suffix}"))
+    start = os.fsencode(name)[:room].decode(sys.getfilesystemencoding(), "surrogateescape")
+    while len(os.fsencode(start)) > room:  # a character cut in half
+        start = start[:-1]
+    return f".{start}~{digest}{suffix}"
+
+
+def part_prefix(name: str) -> str:
+    """The start of the names of ``name``'s temporary files (``.NAME.<random>.part``)."""
+    return hidden_name(name, ".", reserve=_RANDOM + len(PART_SUFFIX))
+
+
+def is_part_of(entry: str, name: str) -> bool:
+    """Whether the file name ``entry`` is one of ``name``'s temporary files (not those of ``name.gz``, say)."""
+    prefix = part_prefix(name)
+    return (
+        entry.startswith(prefix)
+        and entry.endswith(PART_SUFFIX)
+        and len(entry) == len(prefix) + _RANDOM + len(PART_SUFFIX)
+    )
 
 
 def same_file(a: str | Path, b: str | Path) -> bool:
@@ -79,7 +121,7 @@ def atomic_output(path: str | Path, *, overwrite: bool = False, buffer_size: int
     target = Path(os.path.realpath(path))
     _defer_signals(True)  # a signal between the file's creation and the try below would leave it behind
     try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=PART_SUFFIX)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=part_prefix(target.name), suffix=PART_SUFFIX)
     except OSError as err:
         _defer_signals(False)
         raise OutputError(f"cannot write {path}: {err.strerror or err}") from None

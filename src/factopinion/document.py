@@ -3,8 +3,11 @@ text, paragraphs and headings. Typed until ``formats`` or ``html`` renders them.
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import OptionError
 from .naming import is_signal
@@ -22,6 +25,7 @@ __all__ = [
     "ScoredSentence",
     "Unit",
     "check_threshold",
+    "json_text",
     "label_for",
     "unit_named",
 ]
@@ -259,3 +263,19 @@ class Document:
             data["page"] = self.page.to_dict()
             data["text"] = self.text
         return data
+
+
+def json_text(value: Any, **options: Any) -> str:
+    """``value`` as strict JSON: a number that is not finite (an AUC of one class, a mean of nothing) is ``null``,
+    never the ``NaN`` or ``Infinity`` that Python writes and JSON parsers refuse."""
+    return json.dumps(_finite(value), allow_nan=False, **options)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value

@@ -16,7 +16,7 @@ from .document import Document, ScoredSentence
 from .engine.explain import DEFAULT_CUES, WordCue, net_by_word
 from .text import Span
 
-__all__ = ["IndexEntry", "render_html", "render_index", "save_html", "shade"]
+__all__ = ["STYLE", "IndexEntry", "render_html", "render_index", "render_view", "save_html", "shade"]
 
 _WHITE = (255, 255, 255)
 _COLOURS = {"fact": (76, 120, 168), "opinion": (245, 133, 24)}  # blue and orange, told apart with colour blindness
@@ -44,7 +44,7 @@ def render_html(document: Document, *, title: str | None = None, cues: int = DEF
         title=_escape(title),
         byline=byline,
         version=_escape(__version__),
-        css=_CSS,
+        css=STYLE,
         summary=_summary(summary, document.threshold),
         legend=_legend(document.threshold),
         opinions=_opinion_list(document),
@@ -82,7 +82,7 @@ def render_index(entries: list[IndexEntry], *, title: str = "Articles by opinion
     return _INDEX.format(
         title=_escape(title),
         version=_escape(__version__),
-        css=_CSS + _INDEX_CSS,
+        css=STYLE + _INDEX_CSS,
         count=len(entries),
         share=f"{opinion / total:.1%}" if total else "0.0%",
         rows=rows,
@@ -98,6 +98,18 @@ def _opening_heading(document: Document, title: str) -> Span | None:
 
 def _plain(text: str) -> str:
     return " ".join("".join(c for c in text.casefold() if c.isalnum() or c.isspace()).split())
+
+
+def render_view(document: Document, *, cues: int = DEFAULT_CUES) -> str:
+    """What ``render_html`` shows of a scored ``document``, without the page around it (for a page that embeds it,
+    styled by ``STYLE``): the counts and opinion share, the legend, the list of opinion sentences and the article,
+    sentence by sentence."""
+    summary = _summary(document.summary, document.threshold)
+    body = "\n".join(_paragraphs(document, cues))
+    return (
+        f'<div class="view">\n{summary}\n{_legend(document.threshold)}\n{_opinion_list(document)}\n<main>\n{body}'
+        "\n</main>\n</div>"
+    )
 
 
 def save_html(page: str, path: str | Path, *, overwrite: bool = False) -> None:
@@ -280,7 +292,8 @@ def _legend(threshold: float) -> str:
     )
 
 
-_CSS = """
+# The page's style sheet; a page that embeds ``render_view`` uses it too.
+STYLE = """
 :root { color-scheme: light; --ink: #1b1b1b; --muted: #555; --fact: rgb(76 120 168); --opinion: rgb(245 133 24); }
 * { box-sizing: border-box; }
 body { margin: 0 auto; max-width: 46rem; padding: 1.5rem 1rem 4rem; color: var(--ink); background: #fff;

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from .atomic import atomic_output
-from .document import LABELS, Document, ScoredSentence, check_threshold, label_for, unit_named
+from .document import LABELS, Document, ScoredSentence, check_threshold, json_text, label_for, unit_named
 from .engine.explain import Explainer, Explanation
 from .engine.scorer import DATA_FILE, LinearScorer, read_model_bytes, read_scorer
 from .errors import ModelError, OutputError
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["Model", "SentenceScores", "read_model", "read_pipeline", "DATA_FILE", "MODEL_FILE", "METADATA_FILE"]
 
 MODEL_FILE = "model.joblib"
+MAX_METADATA_BYTES = 16 * 2**20  # metadata.json is a few kilobytes
 METADATA_FILE = "metadata.json"
 _SMOKE_TEST = ["A smoke test: the model must score this sentence.", "What a disgrace!"]
 UnitName = Literal["sentence", "document", "cell"]  # document.UNITS
@@ -270,7 +271,7 @@ class Model:
                 f.write(data)
         with atomic_output(directory / DATA_FILE, overwrite=overwrite) as f:
             f.write(scorer.to_json(about))
-        text = json.dumps(self.metadata, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        text = json_text(self.metadata, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         with atomic_output(directory / METADATA_FILE, overwrite=overwrite) as f:
             f.write(text.encode("utf-8"))
         return directory
@@ -285,9 +286,11 @@ def _integers(values: np.ndarray, valid: np.ndarray):
 
 def _metadata(directory: Path) -> dict:
     path = directory / METADATA_FILE
+    if not path.is_file():
+        return {}
     try:
-        return json.loads(path.read_text("utf-8")) if path.is_file() else {}
-    except (OSError, ValueError) as err:
+        return json.loads(read_model_bytes(path, limit=MAX_METADATA_BYTES).decode("utf-8"))
+    except (ValueError, RecursionError) as err:
         raise ModelError(f"{path}: unreadable metadata ({err})") from None
 
 

@@ -16,28 +16,34 @@ failure is one ``DataError`` line and nothing is retried behind the user's back.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import logging
+import multiprocessing as mp
 import re
+import signal
 import socket
 import ssl
+import threading
 import time
-import urllib.error
 import urllib.request
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from . import __version__
 from .document import Document, PageInfo
-from .encoding import decode_text, decode_utf8
+from .encoding import decode_text, decode_utf8, text_codec
 from .errors import DataError, OptionError
 
 if TYPE_CHECKING:
     from .model import Model
+
+# How a connection is opened: ``socket.create_connection``'s signature (address, timeout, source address).
+Connect = Callable[[tuple[str, int], float | None, tuple | None], socket.socket]
 
 __all__ = [
     "INPUT_FORMATS",
@@ -62,7 +68,7 @@ HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
 TIMEOUT = 20.0  # seconds: for each network operation, and for the whole download
 MAX_BYTES = 10 * 2**20  # a news page is well under 1 MB; past 10 MB it is not an article
 MAX_REDIRECTS = 5
-USER_AGENT = f"factopinion/{__version__} (fact/opinion sentence scoring; Python urllib)"
+USER_AGENT = f"factopinion/{__version__} (fact/opinion sentence scoring)"
 _HTML_START = re.compile(r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title)\b", re.I | re.S)
 _HTML_TAG = re.compile(r"<(?:html|body|head|article|div|p)\b[^>]*>", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
@@ -87,10 +93,16 @@ class Source:
         return document if self.page is None else replace(document, page=self.page)
 
 
-def from_url(url: str, *, input_format: str = "auto", timeout: float = TIMEOUT) -> Source:
+def from_url(
+    url: str,
+    *,
+    input_format: str = "auto",
+    timeout: float = TIMEOUT,
+    connect: Connect | None = None,
+) -> Source:
     """The web page at ``url`` (one request, no retries), as ``score --url`` reads it: its article where it is
-    HTML (``input_format`` ``auto``) or ``html``, its text as it is otherwise."""
-    fetched = fetch(url, timeout=timeout)
+    HTML (``input_format`` ``auto``) or ``html``, its text as it is otherwise. ``connect``: as for ``fetch``."""
+    fetched = fetch(url, timeout=timeout, connect=connect)
     if input_format == "text" or input_format == "auto" and not fetched.is_html:
         return Source(fetched.text())
     text, page = extract_page(fetched.text(), url=fetched.url, source=url)
@@ -155,13 +167,14 @@ def looks_like_html(text: str) -> bool:
 
 def decode_html(raw: bytes, charset: str | None = None) -> str:
     """A page's bytes as text: in the charset given (by HTTP), else the one its ``<meta>`` names, else UTF-8,
-    else Windows-1252 (the web's usual legacy encoding), which decodes anything."""
+    else Windows-1252 (the web's usual legacy encoding), which decodes anything. A named charset that is not a
+    text encoding with a lossless round trip (``undefined``, ``punycode``, ``rot13``, ...) is passed over."""
     meta = _META_CHARSET.search(raw[:4096])
     for candidate in (charset, meta.group(1).decode("ascii", "replace") if meta else None, "utf-8-sig"):
         if candidate:
             try:
-                return raw.decode(candidate)
-            except (LookupError, UnicodeDecodeError):
+                return raw.decode(text_codec(candidate).name)
+            except (DataError, UnicodeError):
                 continue
     return raw.decode("cp1252", errors="replace")
 
@@ -178,16 +191,64 @@ def _quiet_loggers() -> None:
 def extract_page(html: str, *, url: str | None = None, source: str = "the page") -> tuple[str, PageInfo]:
     """The article of an HTML page: its main text (one paragraph per block, separated by blank lines, so headings
     stand alone and are not scored; a leading copy of the title is dropped) and its title, byline and date.
-    A ``DataError`` where trafilatura finds no article text."""
-    text, page = _extract(html, url)
+    A ``DataError`` where trafilatura finds no article text, or the page is over ``MAX_BYTES`` characters.
+
+    The extraction runs in a child process: it is one long call into libxml2, during which Python cannot act on a
+    signal, so Ctrl-C or SIGTERM stop the child at once rather than wait for it."""
+    _check_size(html, source)
+    text, page = _in_child(html, url, source)
     if not text:
         raise DataError(f"{source}: no article text found in the page")
     return text, page
 
 
-def page_text(html: str) -> str:
-    """The main text of an HTML page, as ``extract_page`` gives it; empty where there is none."""
+def page_text(html: str, source: str = "the page") -> str:
+    """The main text of an HTML page, as ``extract_page`` gives it (in this process); empty where there is none."""
+    _check_size(html, source)
     return _extract(html, None)[0]
+
+
+def _check_size(html: str, source: str) -> None:
+    if len(html) > MAX_BYTES:
+        raise DataError(f"{source}: the page is {len(html):,} characters, over the limit of {MAX_BYTES:,}")
+
+
+def _in_child(html: str, url: str | None, source: str) -> tuple[str, PageInfo]:
+    """``_extract`` in a child process, killed if this process is interrupted: forked where this process has no other
+    thread, else forked from a server process that has trafilatura loaded (started once)."""
+    import trafilatura  # noqa: F401 - loaded once here, not in every child
+
+    context: Any = mp.get_context("fork" if threading.active_count() == 1 else "forkserver")
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload([__name__, "trafilatura"])
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_extract_to, args=(sender, html, url), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        outcome = receiver.recv()
+    except EOFError:
+        raise DataError(f"{source}: the page extraction ended without a result (exit {child.exitcode})") from None
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receiver.close()
+    if isinstance(outcome, str):
+        raise DataError(f"{source}: cannot extract the page's text ({outcome})")
+    return outcome
+
+
+def _extract_to(sender: Any, html: str, url: str | None) -> None:
+    """The child's side of ``_in_child``: the parent decides about signals (it kills this process)."""
+    for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"):
+        signal.signal(getattr(signal, name), signal.SIG_IGN if name == "SIGINT" else signal.SIG_DFL)
+    try:
+        outcome: object = _extract(html, url)
+    except Exception as err:  # noqa: BLE001 - one line for the parent to report
+        outcome = f"{type(err).__name__}: {err}"
+    sender.send(outcome)
+    sender.close()
 
 
 def _extract(html: str, url: str | None) -> tuple[str, PageInfo]:
@@ -232,27 +293,6 @@ class Fetched:
         return decode_html(self.body, self.charset)
 
 
-class _Redirects(urllib.request.HTTPRedirectHandler):
-    """Follow at most ``limit`` redirects, to http and https addresses only."""
-
-    def __init__(self, url: str, limit: int):
-        self.url, self.limit, self.followed = url, limit, 0
-
-    def http_error_302(self, req, fp, code, msg, headers):
-        location = headers.get("location") or headers.get("uri")
-        if location and urlsplit(target := urljoin(req.full_url, location)).scheme.lower() not in ("http", "https"):
-            raise DataError(f"{self.url}: redirected to {target}, which is not a web address; not followed")
-        return super().http_error_302(req, fp, code, msg, headers)
-
-    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        self.followed += 1
-        if self.followed > self.limit:
-            raise DataError(f"{self.url}: more than {self.limit} redirects; stopped at {req.full_url}")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
 def check_url(url: str) -> str:
     """``url`` if it is an http or https address with a host; an ``OptionError`` otherwise."""
     parts = urlsplit(url.strip())
@@ -262,53 +302,139 @@ def check_url(url: str) -> str:
 
 
 def fetch(
-    url: str, *, timeout: float = TIMEOUT, max_bytes: int = MAX_BYTES, max_redirects: int = MAX_REDIRECTS
+    url: str,
+    *,
+    timeout: float = TIMEOUT,
+    max_bytes: int = MAX_BYTES,
+    max_redirects: int = MAX_REDIRECTS,
+    connect: Connect | None = None,
 ) -> Fetched:
-    """GET ``url`` once: at most ``max_redirects`` redirects, ``timeout`` seconds for each network operation and
-    for the whole download, ``max_bytes`` of body. A ``DataError`` of one line for every failure: the host not
-    found, a refused connection, a time-out, a TLS problem, an HTTP error status, a body too large, a response
-    that is not a web page or text."""
+    """GET ``url`` once: at most ``max_redirects`` redirects (to http and https addresses only), ``timeout`` seconds
+    for the whole exchange (connecting, the headers and the body, however slowly the server sends them),
+    ``max_bytes`` of body, and a body as long as the server announced (``Content-Length``, or the end of the
+    chunks). A ``DataError`` of one line for every failure: the host not found, a refused connection, a time-out,
+    a TLS problem, an HTTP error status, a body too large or cut short, a response that is not a web page or text.
+    ``connect`` opens each connection in place of ``socket.create_connection``, and no proxy is used (``serve``
+    passes one that refuses private addresses, at every connection: the first and one for each redirect)."""
     url = check_url(url)
-    request = urllib.request.Request(
-        url, headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml,text/plain;q=0.8"}
-    )
-    opener = urllib.request.build_opener(_Redirects(url, max_redirects))
     deadline = time.monotonic() + timeout
-    try:
-        with opener.open(request, timeout=timeout) as response:
-            final = response.geturl()
-            media_type = response.headers.get_content_type() if response.headers.get("Content-Type") else ""
-            if media_type not in (*_PAGE_TYPES, "text/plain", ""):
-                raise DataError(f"{url}: not a web page or text (the server sent {media_type})")
-            length = response.headers.get("Content-Length")
-            if length and length.isdigit() and int(length) > max_bytes:
-                raise DataError(f"{url}: the page is {int(length):,} bytes, over the limit of {max_bytes:,} bytes")
-            body = _read(response, url, max_bytes, deadline, timeout)
-            body = _decompress(body, response.headers.get("Content-Encoding", ""), url, max_bytes)
-            charset = response.headers.get_content_charset()
-    except DataError:
-        raise
-    except urllib.error.HTTPError as err:
-        raise DataError(f"{url}: the server answered HTTP {err.code} {err.reason}".rstrip()) from None
-    except urllib.error.URLError as err:
-        raise DataError(f"{url}: {_network_reason(err.reason, url, timeout)}") from None
-    except TimeoutError:
-        raise DataError(f"{url}: no answer within {timeout:g} s") from None
-    except (http.client.HTTPException, ConnectionError, OSError) as err:
-        raise DataError(f"{url}: {_network_reason(err, url, timeout)}") from None
-    return Fetched(body, final, media_type, charset)
+    current = url
+    for _ in range(max_redirects + 1):
+        try:
+            with _Exchange(current, deadline, connect) as exchange:
+                response = exchange.response
+                if response.status in (301, 302, 303, 307, 308) and response.getheader("Location"):
+                    target = urljoin(current, response.getheader("Location", "").strip())
+                    if urlsplit(target).scheme.lower() not in ("http", "https"):
+                        raise DataError(f"{url}: redirected to {target}, which is not a web address; not followed")
+                    current = target
+                    continue
+                if response.status >= 400:
+                    raise DataError(f"{url}: the server answered HTTP {response.status} {response.reason}".rstrip())
+                return _body(response, url, current, max_bytes, exchange, timeout)
+        except DataError:
+            raise
+        except TimeoutError:
+            raise DataError(f"{url}: no answer within {timeout:g} s") from None
+        except (http.client.HTTPException, OSError, ValueError) as err:
+            if time.monotonic() >= deadline:
+                raise DataError(f"{url}: no answer within {timeout:g} s; stopped") from None
+            raise DataError(f"{url}: {_network_reason(err, current, timeout)}") from None
+    raise DataError(f"{url}: more than {max_redirects} redirects; stopped at {current}")
 
 
-def _read(response, url: str, max_bytes: int, deadline: float, timeout: float) -> bytes:
+class _Exchange:
+    """One HTTP GET with a deadline for all of it: a timer shuts the socket down when the time is up, so neither a
+    server that sends its headers a byte at a time nor one that trickles the body can hold the caller longer. A
+    proxy the environment names (``http_proxy``, ``https_proxy``, ``no_proxy``) is used as ``urllib`` would."""
+
+    def __init__(self, url: str, deadline: float, connect: Connect | None = None):
+        self.url, self.deadline, self.connect = url, deadline, connect
+        self.response: http.client.HTTPResponse
+
+    def __enter__(self) -> _Exchange:
+        parts = urlsplit(self.url)
+        https = parts.scheme.lower() == "https"
+        host, port = parts.hostname or "", parts.port or (443 if https else 80)
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        direct = self.connect is not None or urllib.request.proxy_bypass(host)
+        proxy = None if direct else urllib.request.getproxies().get(parts.scheme.lower())
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        connection: http.client.HTTPConnection
+        if proxy:
+            via = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+            connection = http.client.HTTPConnection(via.hostname or "", via.port or 80, timeout=left)
+            if https:
+                connection = http.client.HTTPSConnection(
+                    via.hostname or "", via.port or 80, timeout=left, context=ssl.create_default_context()
+                )
+                connection.set_tunnel(host, port)
+            else:
+                target = self.url
+        elif https:
+            connection = http.client.HTTPSConnection(host, port, timeout=left, context=ssl.create_default_context())
+        else:
+            connection = http.client.HTTPConnection(host, port, timeout=left)
+        if self.connect is not None:
+            connection._create_connection = self.connect  # type: ignore[attr-defined]  # what connect() opens with
+        self.connection = connection
+        self.timer = threading.Timer(left, self._expire)
+        self.timer.daemon = True
+        self.expired = False
+        self.timer.start()
+        try:
+            connection.request("GET", target, headers=_HEADERS)
+            self.response = connection.getresponse()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def _expire(self) -> None:
+        self.expired = True
+        sock = self.connection.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def __exit__(self, *exc: object) -> None:
+        self.timer.cancel()
+        self.connection.close()
+
+
+_HEADERS = {
+    "User-Agent": USER_AGENT,
+    "Accept": "text/html,application/xhtml+xml,text/plain;q=0.8",
+    "Accept-Encoding": "identity",
+}
+
+
+def _body(
+    response: http.client.HTTPResponse, url: str, final: str, max_bytes: int, exchange: _Exchange, timeout: float
+) -> Fetched:
+    media_type = response.headers.get_content_type() if response.getheader("Content-Type") else ""
+    if media_type not in (*_PAGE_TYPES, "text/plain", ""):
+        raise DataError(f"{url}: not a web page or text (the server sent {media_type})")
+    length = (response.getheader("Content-Length") or "").strip()
+    if length.isdigit() and int(length) > max_bytes:
+        raise DataError(f"{url}: the page is {int(length):,} bytes, over the limit of {max_bytes:,} bytes")
     parts, size = [], 0
-    while block := response.read(65536):
+    while block := response.read1(65536):
         size += len(block)
         if size > max_bytes:
             raise DataError(f"{url}: the page is over the limit of {max_bytes:,} bytes; not read further")
-        if time.monotonic() > deadline:
-            raise DataError(f"{url}: the download took more than {timeout:g} s; stopped")
         parts.append(block)
-    return b"".join(parts)
+    if exchange.expired:
+        raise DataError(f"{url}: the download took more than {timeout:g} s; stopped")
+    if response.length:  # http.client counts down what Content-Length announced; at an early close it stays above 0
+        raise DataError(
+            f"{url}: the server closed the connection after {size:,} of {size + response.length:,} bytes; "
+            "the page is incomplete"
+        )
+    body = _decompress(b"".join(parts), response.getheader("Content-Encoding", ""), url, max_bytes)
+    return Fetched(body, final, media_type, response.headers.get_content_charset())
 
 
 def _decompress(body: bytes, encoding: str, url: str, max_bytes: int) -> bytes:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import as_in_the_foreground
 
 COMMAND = [sys.executable, "-m", "factopinion.cli", "label"]
 
@@ -43,7 +44,8 @@ def wait_for_partial_output(folder: Path, process: subprocess.Popen, timeout: fl
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
 def test_an_interrupted_run_leaves_no_output_file(big_csv, tmp_path, signum):
     out = tmp_path / "out.csv"
-    process = subprocess.Popen([*COMMAND, str(big_csv), "-o", str(out)], stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen([*COMMAND, str(big_csv), "-o", str(out)], stderr=subprocess.PIPE, text=True,
+                               preexec_fn=as_in_the_foreground)  # fmt: skip
     try:
         wait_for_partial_output(tmp_path, process)
         process.send_signal(signum)

@@ -19,6 +19,7 @@ from .label import label
 from .model import model_group
 from .report import report
 from .score import score
+from .serve import serve
 from .train import train
 
 
@@ -32,7 +33,7 @@ def cli():
     """
 
 
-for command in (score, train, evaluate, label, report, model_group):
+for command in (score, train, evaluate, label, report, model_group, serve):
     cli.add_command(command)
 
 

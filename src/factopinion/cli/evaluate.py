@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -40,7 +39,7 @@ def evaluate(file, text_column, label_column, quoting, model_path, trust_model_c
 
     Example: factopinion evaluate gold.csv --by topic --errors 20
     """
-    from ..document import label_for
+    from ..document import json_text, label_for
     from ..errors import DataError
     from ..training.datasets import read_labeled
     from ..training.evaluation import by_group, classification_report, misclassified, probability_report
@@ -61,4 +60,4 @@ def evaluate(file, text_column, label_column, quoting, model_path, trust_model_c
         report["by"] = {"column": by, "groups": by_group(frame[by].tolist(), gold, probabilities, threshold)}
     if errors is not None:
         report["errors"] = misclassified(sentences, gold, probabilities, threshold)[: errors or None]
-    click.echo(json.dumps(report, indent=2) + "\n" if fmt == "json" else format_evaluation(report), nl=False)
+    click.echo(json_text(report, indent=2) + "\n" if fmt == "json" else format_evaluation(report), nl=False)

@@ -134,6 +134,12 @@ def keep_columns(value: str | None) -> tuple[str, ...] | None:
 )
 @click.option("--replace-columns", is_flag=True, help="Overwrite input columns that have an added column's name.")
 @click.option("--skip-bad-rows", is_flag=True, help="Skip malformed rows (reported on stderr) instead of stopping.")
+@click.option(
+    "--pad-short-rows",
+    is_flag=True,
+    help="Read a CSV/TSV row short of trailing fields (as in CheckThat! files, which evaluate reads) with them "
+    "empty: the output row is the input row, then the delimiters of the missing fields, then the added ones.",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing OUTPUT file (with --output-dir: any output).")
 @click.option(
     "--resume",
@@ -163,8 +169,8 @@ def keep_columns(value: str | None) -> tuple[str, ...] | None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, summary line or advice.")
 @model_options
 def label(inputs, output, output_dir, text_column, sentences, documents, keep, table_format, html_column, delimiter,
-          encoding, quoting, renames, languages, score_any_language, replace_columns, skip_bad_rows, force, resume,
-          jobs, chunk_size, dask_address, dask_workers, retries, quiet, model_path, trust_model_code,
+          encoding, quoting, renames, languages, score_any_language, replace_columns, skip_bad_rows, pad_short_rows,
+          force, resume, jobs, chunk_size, dask_address, dask_workers, retries, quiet, model_path, trust_model_code,
           threshold):  # fmt: skip
     """``factopinion label``: its help is ``HELP``."""
     from ..tables.csvstream import delimiter_for
@@ -204,6 +210,7 @@ def label(inputs, output, output_dir, text_column, sentences, documents, keep, t
         replace_columns=replace_columns,
         languages=_languages(ctx, languages, score_any_language),
         skip_bad_rows=skip_bad_rows,
+        pad_short_rows=pad_short_rows,
         chunk_rows=chunk_size,
         jobs=jobs or 0,
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from .core import Group
@@ -24,10 +22,11 @@ def model_group():
 def info(model_path, trust_model_code, top, fmt):
     """Show a model's metadata and the terms it weighs most toward fact and toward opinion."""
     from ..bundled import bundled_model_dir
+    from ..document import json_text
     from .render import format_model_info
 
     report = get_model(model_path, trust_model_code).describe(source=str(model_path or bundled_model_dir()), top=top)
     click.echo(
-        json.dumps(report, indent=2, ensure_ascii=False) + "\n" if fmt == "json" else format_model_info(report),
+        json_text(report, indent=2, ensure_ascii=False) + "\n" if fmt == "json" else format_model_info(report),
         nl=False,
     )

@@ -54,8 +54,9 @@ def train(data, with_default_data, text_column, label_column, quoting, out, seed
 
     Label values fact/opinion, OBJ/SUBJ and 0/1 are understood; CheckThat! TSV files are read as they are.
     """
-    from ..atomic import check_writable
+    from ..atomic import check_writable, same_file
     from ..bundled import bundled_data_dir
+    from ..errors import DataError
     from ..model import DATA_FILE, METADATA_FILE, MODEL_FILE
     from ..training.datasets import data_files
     from ..training.pipeline import DEFAULT_SEED, train_default
@@ -69,11 +70,14 @@ def train(data, with_default_data, text_column, label_column, quoting, out, seed
         raise click.BadParameter(f"{out} is a file, not a folder", param_hint="--out")
     for name in (DATA_FILE, MODEL_FILE, METADATA_FILE):
         check_writable(out / name, overwrite=force)
+    files = list(dict.fromkeys(p.resolve() for p in data))
+    if with_default_data or not data:
+        files += [p for p in data_files(bundled_data_dir()) if p.resolve() not in files]
+    for name in (DATA_FILE, MODEL_FILE, METADATA_FILE):  # through any link: the model never overwrites its data
+        if any(same_file(out / name, f) for f in files):
+            raise DataError(f"refusing to write the model over its training data ({out / name} is that file)")
     if data:
-        files = list(dict.fromkeys(p.resolve() for p in data))
         modes = dict.fromkeys(files, quoting)  # --quoting is for the --data files; the bundled ones are CSV
-        if with_default_data:
-            files += [p for p in data_files(bundled_data_dir()) if p.resolve() not in files]
         model = train_files(
             files, seed=seed, cv_folds=cv_folds, text_column=text_column, label_column=label_column, quoting=modes
         )

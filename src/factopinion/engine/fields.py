@@ -35,7 +35,10 @@ class Fields:
         return self.get(key, (str,), default)
 
     def number(self, key: str, default: Any = ...) -> float:
-        value = float(self.get(key, (int, float), default))
+        try:
+            value = float(self.get(key, (int, float), default))
+        except OverflowError:  # a whole number of hundreds of digits
+            value = float("inf")
         if not np.isfinite(value):
             raise ModelError(f"{self.where}: {key!r} is not a finite number")
         return value

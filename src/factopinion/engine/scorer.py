@@ -211,17 +211,31 @@ def _header(digest: str, version: int) -> bytes:
     return f'{{"format":"{FORMAT}","format_version":{version},"sha256":"{digest}","model":'.encode()
 
 
-def read_model_bytes(path: Path) -> bytes:
-    """The bytes of a model file; a ``ModelError`` where it is missing or unreadable."""
+MAX_MODEL_BYTES = 256 * 2**20  # the shipped model.json is 0.6 MB; a model a thousand times larger still fits
+_HEADER_START = f'{{"format":"{FORMAT}",'.encode()
+
+
+def read_model_bytes(path: Path, *, start: bytes = b"", limit: int | None = None) -> bytes:
+    """The bytes of a model file: a ``ModelError`` where it is missing or unreadable, or over ``limit`` bytes
+    (``MAX_MODEL_BYTES`` by default). With ``start``, a file longer than 4 KiB must begin with it, checked before
+    the rest is read (a shorter one is read whole, for the parser to say what is wrong with it)."""
+    limit = MAX_MODEL_BYTES if limit is None else limit
     try:
-        return path.read_bytes()
+        with open(path, "rb") as f:
+            raw = f.read(4096)
+            if len(raw) == 4096 and not raw.startswith(start):
+                raise ModelError(f"{path}: not a factopinion model file (it does not start as one)")
+            raw += f.read(limit + 1 - len(raw))
     except FileNotFoundError:
         raise ModelError(f"{path}: no such model file") from None
     except OSError as err:
         raise ModelError(f"{path}: cannot read it ({err.strerror or err})") from None
+    if len(raw) > limit:
+        raise ModelError(f"{path}: over {limit:,} bytes, more than a model file holds; not read further")
+    return raw
 
 
 def read_scorer(path: str | Path) -> LinearScorer:
     """Read the model file at ``path`` (a ``model.json``)."""
     path = Path(path)
-    return LinearScorer.from_json(read_model_bytes(path), str(path), path.parent)
+    return LinearScorer.from_json(read_model_bytes(path, start=_HEADER_START), str(path), path.parent)

@@ -99,6 +99,7 @@ class BatchOptions:
     column_names: Mapping[str, str] = field(default_factory=dict)
     replace_columns: bool = False
     skip_bad_rows: bool = False
+    pad_short_rows: bool = False
     jobs: int = 0
     chunk_rows: int = 4000
     documents: bool = False
@@ -664,7 +665,8 @@ class _Records(DelimitedReader):
     def __init__(self, source: BinaryIO, name: str, options: BatchOptions, *, counted: bool):
         self.delimiter, self.counted = options.delimiter or ",", counted
         super().__init__(source, name=name, delimiter=self.delimiter, encoding=options.encoding,
-                         skip_bad=options.skip_bad_rows, quoting=options.quoting)  # fmt: skip
+                         skip_bad=options.skip_bad_rows, quoting=options.quoting,
+                         pad_short=options.pad_short_rows)  # fmt: skip
 
     def chunks(  # type: ignore[override]
         self, text_column: str, max_rows: int, reserved: Mapping[str, str] | None = None
@@ -809,11 +811,13 @@ def label_file(
     overwrite: bool = False,
     progress: Progress | None = None,
     notify: Callable[[str], None] | None = None,
+    stream_name: str = "standard input",
 ) -> BatchSummary:
     """Label ``source`` (a path or binary stream) into ``destination`` (a path, written atomically, or a binary
     stream), in the formats their names imply (CSV, TSV, JSON Lines, Parquet; ``.gz`` for gzip) or
     ``options.format`` for the input (``tables.resolve_formats``). The input file is only read; a destination
-    that is the input is refused. ``notify`` gets warnings as they arise (they are in the summary too)."""
+    that is the input is refused. ``notify`` gets warnings as they arise (they are in the summary too); errors
+    name a stream ``stream_name``."""
     options = options or BatchOptions()
     if isinstance(destination, (str, Path)) and _is_input(source, destination):
         name = source if isinstance(source, (str, Path)) else "standard input"
@@ -826,7 +830,7 @@ def label_file(
     run = functools.partial(_label_to, model=model, options=options, formats=formats, overwrite=overwrite,
                             progress=progress, notify=notify)  # fmt: skip
     if not isinstance(source, (str, Path)):
-        return run(source, destination, name="standard input")
+        return run(source, destination, name=stream_name)
     try:
         handle = open(source, "rb")  # noqa: SIM115 (closed below)
     except OSError as err:
@@ -884,7 +888,8 @@ def _label_formats(
     source_format, sink_format = formats
     counter = CountingReader(source)
     read = functools.partial(tables.open_reader, name=name, delimiter=options.delimiter, encoding=options.encoding,
-                             skip_bad=options.skip_bad_rows, quoting=options.quoting)  # fmt: skip
+                             skip_bad=options.skip_bad_rows, quoting=options.quoting,
+                             pad_short=options.pad_short_rows)  # fmt: skip
     with open_output(sink, sink_format) as out:
         if not tables.FORMATS[source_format.kind].text:  # read as the file it is (Parquet: from its end)
             whole = read(source, source_format)

@@ -22,6 +22,7 @@ import contextlib
 import logging
 import os
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -115,6 +116,9 @@ def local_cluster(workers: int | None = None) -> distributed.LocalCluster:
     only."""
     if workers is not None and workers < 1:
         raise OptionError(f"a local cluster needs at least 1 worker, not {workers}")
+    from distributed.deploy.spec import SpecCluster
+
+    before = set(SpecCluster._instances)
     try:
         return distributed.LocalCluster(
             n_workers=workers or _cores(),
@@ -123,12 +127,38 @@ def local_cluster(workers: int | None = None) -> distributed.LocalCluster:
             host="127.0.0.1",
             dashboard_address="127.0.0.1:0",  # the HTTP server (and the dashboard, with bokeh): local only
         )
-    except (OSError, RuntimeError, TimeoutError) as err:
-        raise ClusterError(f"cannot start a local Dask cluster: {err}") from None
+    except BaseException as err:
+        # A cluster stopped while it starts (Ctrl-C) cannot be closed: Dask's exit handler would fail on its
+        # workers still starting and print that. Its worker processes end with this one (they are daemons).
+        for cluster in set(SpecCluster._instances) - before:
+            cluster.shutdown_on_close = False
+        _quiet_logs()  # and the tasks of its start that no one will wait for now
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+        if isinstance(err, OSError | RuntimeError | TimeoutError):
+            raise ClusterError(f"cannot start a local Dask cluster: {err}") from None
+        raise
 
 
 def _quiet_logs() -> None:
     logging.getLogger("distributed").setLevel(logging.CRITICAL)
+
+
+@contextlib.contextmanager
+def _workers_without_stderr() -> Iterator[None]:
+    """Standard error pointed at the null device while the local cluster starts its worker processes, which inherit
+    it. Ctrl-C reaches every process of the terminal's foreground group, and each worker would print its
+    KeyboardInterrupt and Dask's logging of its shutdown; this process reports every failure of theirs (a task's
+    error comes back with its result, a worker's death from the nanny, which runs here) and stops them."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
 
 
 @contextlib.contextmanager
@@ -145,19 +175,69 @@ def _connect(client: distributed.Client | str | None, workers: int | None) -> It
     if isinstance(client, distributed.Client):
         yield client
     elif client == "local":
-        with local_cluster(workers) as cluster, distributed.Client(cluster) as local:
-            yield local
+        with _workers_without_stderr():
+            cluster = local_cluster(workers)
+        with cluster, distributed.Client(cluster) as local:
+            try:
+                yield local
+            except BaseException:  # Ctrl-C or a signal: the cluster closes, and its logging of that is noise
+                _quiet_logs()
+                raise
             # The run is over: keep the workers of this cluster from logging the heartbeat errors of a shutdown
             # race in Dask (dask/distributed#7105) as they close.
             with contextlib.suppress(Exception):
                 local.run(_quiet_logs)
     else:
-        try:
-            remote = distributed.Client(client)  # waits distributed.comm.timeouts.connect (Dask's config: 30 s)
-        except (OSError, TimeoutError, ValueError) as err:
-            raise ClusterError(f"cannot reach the Dask scheduler at {client}: {err}") from None
-        with remote:
+        with _remote(client) as remote:
             yield remote
+
+
+@contextlib.contextmanager
+def _remote(address: str) -> Iterator[distributed.Client]:
+    """A client of the scheduler at ``address``, connected within Dask's connect timeout (``distributed.comm.
+    timeouts.connect``, 30 s unless configured) for the whole handshake: Dask's own bounds only the TCP connection,
+    and a server that accepts it and never answers would hold the run for ever. Any failure (an unknown protocol,
+    TLS without its settings, a server that does not speak Dask's protocol) is one ``ClusterError``."""
+    from dask.utils import parse_timedelta
+
+    limit = parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"), default="s") or 30.0
+    made: list[distributed.Client] = []
+    failed: list[BaseException] = []
+
+    def connect() -> None:
+        try:
+            made.append(distributed.Client(address, timeout=limit, set_as_default=False))
+        except BaseException as err:  # noqa: BLE001 - reported by the caller's thread
+            failed.append(err)
+            _mark_closed(err)
+
+    thread = threading.Thread(target=connect, name="factopinion-dask-connect", daemon=True)
+    thread.start()
+    thread.join(limit + 1)
+    if thread.is_alive():  # left behind: a daemon thread, blocked on a server that never answers
+        raise ClusterError(f"the Dask scheduler at {address} accepted the connection but did not answer within "
+                           f"{limit:g} s (distributed.comm.timeouts.connect)")  # fmt: skip
+    if failed:
+        err = failed[0]
+        raise ClusterError(f"cannot reach the Dask scheduler at {address}: {_first_line(err)}") from None
+    with made[0] as remote:
+        yield remote
+
+
+def _mark_closed(err: BaseException) -> None:
+    """Mark the client that ``err`` left half made as closed: its ``__del__`` would otherwise try to close it on an
+    event loop already stopped, and print a traceback when that times out, as the program ends."""
+    frame = err.__traceback__
+    while frame is not None:
+        made = frame.tb_frame.f_locals.get("self")
+        if isinstance(made, distributed.Client):
+            made.status = "closed"
+        frame = frame.tb_next
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {text[0]}" if text else type(err).__name__
 
 
 def label_files(
@@ -237,7 +317,10 @@ def _run(
         return outcomes
     finally:
         unfinished = [f for f in futures if not f.done()]
-        if unfinished:  # stopped early (Ctrl-C): the cluster need not finish them
+        if unfinished:  # stopped early (Ctrl-C): the cluster need not finish them, nor log that it did not
+            _quiet_logs()
+            with contextlib.suppress(Exception):
+                client.run(_quiet_logs)
             client.cancel(unfinished)
         with contextlib.suppress(Exception):
             client.unregister_worker_plugin(plugin)

@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import socket
+import stat
 import time
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
@@ -29,10 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
-from ..atomic import PART_SUFFIX, atomic_output, check_writable, same_file
+from ..atomic import atomic_output, check_writable, hidden_name, is_part_of, same_file
 from ..errors import DataError, FactopinionError, OptionError, OutputError
 from ..model import Model
 from ..tables import registry as tables
+from ..tables.csvstream import BadRecord
 from .batch import BatchOptions, BatchSummary, ChunkCounts, Progress, label_file
 
 __all__ = [
@@ -66,6 +68,7 @@ INPUT_SUFFIXES = tuple(tables.SUFFIXES) + tuple(
 )
 MANIFEST_SUFFIX = ".done"
 MANIFEST_FORMAT = 1
+MAX_MANIFEST_BYTES = 1 << 20  # a manifest is about a kilobyte
 # Options that do not change an output's bytes, left out of the fingerprint.
 _NOT_IN_FINGERPRINT = frozenset({"jobs", "chunk_rows"})
 
@@ -107,9 +110,7 @@ def find_inputs(
         elif path.exists():
             matches = [path]
         elif any(c in name for c in "*?["):
-            import glob
-
-            matches = [Path(p) for p in sorted(glob.glob(name, recursive=True)) if os.path.isfile(p)]
+            matches = [Path(p) for p in sorted(_glob(name)) if os.path.isfile(p)]
             if not matches:
                 raise DataError(f"no file matches {name}")
         else:
@@ -117,6 +118,42 @@ def find_inputs(
         for match in matches:
             found.setdefault(os.path.realpath(match), match)
     return list(found.values())
+
+
+def _glob(pattern: str) -> list[str]:
+    """The paths ``pattern`` matches, as ``glob.glob(pattern, recursive=True)``, except that ``**`` does not go
+    into links to folders (as bash's globstar): two links to ``.`` would make its paths double at every level."""
+    import fnmatch
+    import glob
+
+    if "**" not in pattern:
+        return glob.glob(pattern)
+    parts = pattern.split(os.sep)
+    fixed = next(i for i, part in enumerate(parts) if glob.has_magic(part))
+    root = os.sep.join(parts[:fixed]) or ("/" if pattern.startswith(os.sep) else "")
+    rest = parts[fixed:]
+
+    def matches(names: list[str], wanted: list[str]) -> bool:
+        if not wanted:
+            return not names
+        if wanted[0] == "**":
+            return matches(names, wanted[1:]) or (bool(names) and not names[0].startswith(".") and matches(
+                names[1:], wanted))  # fmt: skip
+        return (
+            bool(names)
+            and (not names[0].startswith(".") or wanted[0].startswith("."))
+            and fnmatch.fnmatchcase(names[0], wanted[0])
+            and matches(names[1:], wanted[1:])
+        )
+
+    found = []
+    for folder, folders, files in os.walk(root or ".", followlinks=False):
+        relative = os.path.relpath(folder, root or ".")
+        prefix = [] if relative == os.curdir else relative.split(os.sep)
+        for entry in files + folders:
+            if matches([*prefix, entry], rest):
+                found.append(os.path.join(folder, entry) if root else os.path.join(*prefix, entry))
+    return found
 
 
 def batch_options(options: BatchOptions | None = None, **fields) -> BatchOptions:
@@ -163,7 +200,7 @@ def _estimator_state(value: object) -> object:
 def manifest_path(destination: Path) -> Path:
     """Where the manifest of an output lives: ``.NAME.done`` beside it (hidden, so globs and folder inputs skip
     it)."""
-    return destination.with_name(f".{destination.name}{MANIFEST_SUFFIX}")
+    return destination.with_name(hidden_name(destination.name, MANIFEST_SUFFIX))
 
 
 @dataclass(frozen=True)
@@ -208,6 +245,11 @@ def _fingerprint(options: BatchOptions, model_hash: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _is_companion(entry: str, name: str) -> bool:
+    """Whether ``entry`` is a name that labeling into ``name`` writes beside it: its manifest or a temporary file."""
+    return entry == hidden_name(name, MANIFEST_SUFFIX) or is_part_of(entry, name)
+
+
 def plan_jobs(
     inputs: Iterable[str | os.PathLike[str]],
     output_dir: str | os.PathLike[str],
@@ -226,12 +268,22 @@ def plan_jobs(
         raise OutputError(f"{folder} is not a folder")
     sources = find_inputs(inputs)
     owners: dict[str, Path] = {}
+    for source in sources:
+        other = owners.setdefault(source.name, source)
+        if other is not source:
+            raise OptionError(
+                f"{other} and {source} would both be written to {folder / source.name}: label them separately"
+            )
+    for source in sources:  # an output named as another's manifest or temporary file would be replaced by it
+        owner = next((o for name, o in owners.items() if _is_companion(source.name, name)), None)
+        if owner is not None:
+            raise OptionError(
+                f"{source}'s output would take the name of a file that labeling {owner} writes beside its output "
+                f"({folder / source.name}): rename it, or label them into separate folders"
+            )
     jobs, complete = [], []
     for source in sources:
         destination = folder / source.name
-        other = owners.setdefault(source.name, source)
-        if other is not source:
-            raise OptionError(f"{other} and {source} would both be written to {destination}: label them separately")
         if same_file(source, destination):
             raise OptionError(f"{source} is in the output folder: its output would replace it")
         job = FileJob(source, destination, options, _fingerprint(options, model_hash), force or resume)
@@ -259,11 +311,22 @@ def _sha256(path: Path) -> str:
 
 
 def _read_manifest(job: FileJob) -> dict | None:
+    """The manifest of ``job``'s output, if it is a regular file of at most ``MAX_MANIFEST_BYTES`` holding one of
+    this format, with an object for its input and its output; None otherwise (the output is then not complete)."""
+    path = manifest_path(job.destination)
     try:
-        manifest = json.loads(manifest_path(job.destination).read_text("utf-8"))
-    except (OSError, ValueError):
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a device or FIFO would never end, or never answer
+            return None
+        with open(path, "rb") as f:
+            raw = f.read(MAX_MANIFEST_BYTES + 1)
+        manifest = json.loads(raw) if len(raw) <= MAX_MANIFEST_BYTES else None
+    except (OSError, ValueError, RecursionError):
         return None
-    return manifest if isinstance(manifest, dict) and manifest.get("format") == MANIFEST_FORMAT else None
+    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
+        return None
+    if not all(isinstance(manifest.get(part), dict) for part in ("input", "output")):
+        return None
+    return manifest
 
 
 def is_complete(job: FileJob) -> bool:
@@ -271,7 +334,7 @@ def is_complete(job: FileJob) -> bool:
     manifest = _read_manifest(job)
     if manifest is None or manifest.get("fingerprint") != job.fingerprint:
         return False
-    recorded_input, recorded_output = manifest.get("input") or {}, manifest.get("output") or {}
+    recorded_input, recorded_output = manifest["input"], manifest["output"]
     try:
         output, source = os.stat(job.destination), os.stat(job.source)
     except OSError:
@@ -284,6 +347,32 @@ def is_complete(job: FileJob) -> bool:
         return _sha256(job.source) == recorded_input.get("sha256")
     except OSError:
         return False
+
+
+def _completed(job: FileJob) -> FileResult | None:
+    """The result recorded for ``job`` where its output is complete for it (``is_complete``), else None."""
+    if not is_complete(job) or (manifest := _read_manifest(job)) is None:
+        return None
+    counts = manifest.get("counts")
+    counts = counts if isinstance(counts, dict) else {}
+    number = {k: v for k, v in counts.items() if type(v) is int}
+    skipped = manifest.get("skipped")
+    summary = BatchSummary(
+        sentences_mode=job.options.mode != "cell",
+        rows=number.get("rows", 0),
+        labeled=number.get("labeled", 0),
+        empty=number.get("empty", 0),
+        sentences=number.get("sentences", 0),
+        opinion=number.get("opinion", 0),
+        blank_lines=number.get("blank_lines", 0),
+        skipped=[
+            BadRecord(item[0], item[1], item[2])
+            for item in (skipped if isinstance(skipped, list) else [])
+            if isinstance(item, list) and len(item) == 3 and [type(x) for x in item] == [int, int, str]
+        ],
+    )
+    worker = manifest.get("worker")
+    return FileResult(job, summary, worker if isinstance(worker, str) else "")
 
 
 def _write_manifest(job: FileJob, summary: BatchSummary, source: os.stat_result, sha256: str, worker: str) -> None:
@@ -303,6 +392,7 @@ def _write_manifest(job: FileJob, summary: BatchSummary, source: os.stat_result,
             "blank_lines": summary.blank_lines,
             "skipped_rows": len(summary.skipped),
         },
+        "skipped": [[r.first_line, r.last_line, r.reason] for r in summary.skipped],
         "seconds": round(summary.seconds, 3),
         "worker": worker,
         "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -315,10 +405,9 @@ def _remove_stale_parts(destination: Path) -> None:
     """Remove the temporary files of ``destination`` that writers killed mid-file (``kill -9``, a lost Dask
     worker) left behind: ``atomic`` names them ``.NAME.<random>.part``. Called once this run has published the
     output, so any that remain belong to no live writer of it."""
-    prefix = f".{destination.name}."
     with contextlib.suppress(OSError):
         for entry in os.scandir(destination.parent):
-            if entry.name.startswith(prefix) and entry.name.endswith(PART_SUFFIX) and entry.is_file():
+            if is_part_of(entry.name, destination.name) and entry.is_file():
                 with contextlib.suppress(OSError):
                     os.unlink(entry.path)
 
@@ -330,7 +419,13 @@ def worker_name() -> str:
 
 def label_job(job: FileJob, model: Model, *, progress: Progress | None = None) -> FileResult:
     """Label one file: its output written atomically, then its manifest. Raises ``DataError`` for an input that
-    cannot be used or that changed while it was labeled (its output is then removed)."""
+    cannot be used or that changed while it was labeled (its output is then removed).
+
+    Idempotent: a job that may not replace its output, whose output is complete for it (the same job run again, as
+    Dask reruns a task whose worker died after it finished), returns what its manifest records and writes nothing.
+    """
+    if not job.overwrite and (recorded := _completed(job)) is not None:
+        return recorded
     with contextlib.suppress(FileNotFoundError):
         os.unlink(manifest_path(job.destination))  # no claim of completeness while the output is replaced
     try:

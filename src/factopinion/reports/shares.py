@@ -188,7 +188,7 @@ class _Estimates:
         if len(self.sentences) == 0:
             return dict.fromkeys(self.MEASURES, float("nan"))
         return {
-            "opinion_share": float(self.opinions.sum() / self.sentences.sum()),
+            "opinion_share": float(self.opinions.sum()) / float(self.sentences.sum()),
             "article_opinion_share": float(self.shares.mean()),
             "articles_over_cutoff": float(self.over.mean()),
         }

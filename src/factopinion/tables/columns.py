@@ -58,8 +58,8 @@ class Columns:
         for k, name in enumerate(names):
             if name not in kept_header:
                 appended.append(k)
-            elif replace:
-                replaced.append((kept_header.index(name), k))
+            elif replace:  # every column of that name: a header may repeat one
+                replaced += [(position, k) for position, column in enumerate(kept_header) if column == name]
             else:
                 raise DataError(
                     f"the input already has a column {name!r}; rename the added one "

@@ -61,9 +61,12 @@ def delimiter_for(path: str | Path, delimiter: str | None = None) -> str:
 
 QUOTINGS = ("auto", "csv", "none")  # --quoting: decide from the data, quotes as in CSV, quotes taken literally
 # A sample in which every quote character sits in a properly quoted field: one that starts with a quote, ends with
-# one before a tab or a line break, and doubles the quotes inside. Possessive, so it is linear.
-_QUOTED_FIELDS = re.compile(r'(?:(?:"[^"]*+(?:""[^"]*+)*+"|[^\t\r\n"]*+)(?:\t|\r\n|\n|\r|\Z))*+')
-_OPEN_FIELD = re.compile(r'"[^"]*+(?:""[^"]*+)*+\Z')  # a quoted field that a sample's end cuts
+# one before a tab or a line break, and doubles the quotes inside.
+# No possessive quantifiers (*+): early 3.11 releases match them wrongly (Debian 12's 3.11.2 finds a clean field of
+# 3 characters at the start of 'now",x', 3.11.7 none). None is needed: a field's alternatives cannot both match, so
+# nothing backtracks far.
+_QUOTED_FIELDS = re.compile(r'(?:(?:"[^"]*(?:""[^"]*)*"|[^\t\r\n"]*)(?:\t|\r\n|\n|\r|\Z))*')
+_OPEN_FIELD = re.compile(r'"[^"]*(?:""[^"]*)*\Z')  # a quoted field that a sample's end cuts
 
 
 def quoting_for(mode: str) -> Literal[0, 3] | None:
@@ -199,13 +202,14 @@ class RecordReader:
     """
 
     def __init__(self, stream: BinaryIO, *, name: str, delimiter: str = ",", encoding: str = "utf-8",
-                 skip_bad: bool = False, quoting: str = "auto"):  # fmt: skip
+                 skip_bad: bool = False, quoting: str = "auto", pad_short: bool = False):  # fmt: skip
         self.encoding = text_codec(encoding).name  # made exact (byte order, mark) by the first bytes read
         self._encoding_asked = encoding
         check_delimiter(delimiter)
         self.name = name
         self.delimiter = delimiter
         self.skip_bad = skip_bad
+        self.pad_short = pad_short  # a record short of trailing fields gets them, empty (delimiters added)
         self.skipped: list[BadRecord] = []
         self.blank_lines = 0
         self.bytes_read = 0
@@ -221,8 +225,17 @@ class RecordReader:
         csv.field_size_limit(FIELD_LIMIT)
         blocks = self._blocks()
         first = next(blocks, "")
+        blank, blank_chars = [], 0  # blocks of blank lines before the header: the sample starts after them
+        while first and not first.strip():
+            blank.append(first)
+            blank_chars += len(first)
+            if blank_chars > LINE_LIMIT:
+                raise DataError(f"{name}: no header row in the first {LINE_LIMIT:,} characters, only blank lines")
+            first = next(blocks, "")
         if not first.strip():
             raise DataError(f"{name} is empty: there is no header row")
+        if blank:
+            first, self.complete = "".join(blank) + first, False
         chosen = quoting_for(quoting)
         self.quoting = detect_quoting(first, delimiter, complete=self.complete) if chosen is None else chosen
         # Reading TSV with quotes on the evidence of the first block: each later multi-line record is checked too.
@@ -230,8 +243,8 @@ class RecordReader:
         self._line_iter = self._lines(first, blocks)
         self._dialect = {"delimiter": delimiter, "quoting": self.quoting, "strict": True}
         self._reader = csv.reader(self._line_iter, **self._dialect)  # type: ignore[arg-type]
-        field = f'"[^"]*+(?:""[^"]*+)*+"|[^{re.escape(delimiter)}\r\n"]*+'
-        self._clean_fields = re.compile(f"(?:(?:{field})(?:{re.escape(delimiter)}|\r\n|\n|\r|\\Z))*+")
+        field = f'"[^"]*(?:""[^"]*)*"|[^{re.escape(delimiter)}\r\n"]*'
+        self._clean_fields = re.compile(f"(?:(?:{field})(?:{re.escape(delimiter)}|\r\n|\n|\r|\\Z))*")
         self._first_line = self._last_line = 0
         self._reading_header = True
         header = self._next_record()
@@ -369,15 +382,20 @@ class RecordReader:
         """
         larger = "field larger than" in str(err)
         if self.quoting != csv.QUOTE_NONE and not self._reading_header and (self.skip_bad or larger):
-            inside = sum(line.count('"') for line in self._record_lines()) % 2 == 1
-            while (line := next(self._line_iter, None)) is not None:
+            # The record's extent is found here, from its first line, whatever lines the csv reader consumed
+            # before it gave up (that differs between Python releases): those are looked at again first.
+            first, *consumed = self._record_lines()
+            self._last_line = self._first_line
+            inside = first.count('"') % 2 == 1
+            following = chain(consumed, self._line_iter)
+            while (line := next(following, None)) is not None:
                 if not inside and self._starts_cleanly(line):
                     self._line_base = self._last_line  # the csv reader goes on from this line
-                    self._reader = csv.reader(chain([line], self._line_iter), **self._dialect)  # type: ignore[arg-type]
+                    self._reader = csv.reader(chain([line], following), **self._dialect)  # type: ignore[arg-type]
                     break
                 inside = line.count('"') % 2 == 0  # inside a cell at its start (or taken to be): odd quotes close it
                 self._last_line += 1
-                del self._blocks_kept[:-1]
+                del self._blocks_kept[:-1]  # the lines still to look at again are in ``consumed``
             if inside:
                 return "unbalanced quote: a quoted field opens here and never closes"
         if larger:
@@ -418,14 +436,21 @@ class RecordReader:
             cells = self._next_record()
             if cells is None:
                 break
+            missing = 0
             if len(cells) != width:
                 if not cells and width > 1:
                     self.blank_lines += 1
                     continue
-                if cells or width != 1:
-                    self._bad(f"{len(cells)} fields where the header has {width}")
+                if cells and self.pad_short and len(cells) < width:
+                    missing = width - len(cells)
+                    cells += [""] * missing
+                elif cells or width != 1:
+                    hint = "; --pad-short-rows reads it with the missing trailing fields empty" if cells and len(
+                        cells) < width else ""  # fmt: skip
+                    self._bad(f"{len(cells)} fields where the header has {width}{hint}")
                     continue
-                cells = [""]  # a blank line in a one-column file is an empty cell
+                else:
+                    cells = [""]  # a blank line in a one-column file is an empty cell
             self._rows_seen += 1
             if self._first_line == self._last_line:
                 start, lines = self._blocks_kept[-1]
@@ -439,6 +464,10 @@ class RecordReader:
                         "CheckThat! files) or --quoting csv"
                     )
                 chunk.records.append(record)
+            if missing:  # the record's own text, then the empty fields it lacked, then its line break
+                record = chunk.records[-1]
+                body = record.rstrip("\r\n")
+                chunk.records[-1] = body + self.delimiter * missing + record[len(body) :]
             chunk.texts.append(cells[column])
             chunk.numbers.append(self._rows_seen)
             if len(chunk.records) >= max_rows or self.bytes_read - chunk_start >= max_bytes:

@@ -26,13 +26,12 @@ class CsvRows:
 class DelimitedReader:
     """CSV/TSV records (``csvstream.RecordReader``) as chunks and blocks for a sink of another format."""
 
-    def __init__(self, stream: Any, *, name: str, delimiter: str, encoding: str, skip_bad: bool, quoting: str = "auto"):
-        self.records = RecordReader(
-            stream, name=name, delimiter=delimiter, encoding=encoding, skip_bad=skip_bad, quoting=quoting
-        )
+    def __init__(self, stream: Any, *, name: str, **options: Any):
+        """``options``: ``RecordReader``'s (delimiter, encoding, skip_bad, quoting, pad_short)."""
+        self.records = RecordReader(stream, name=name, **options)
         self.name = name
         self.header = self.records.header
-        self._dialect = {"delimiter": delimiter, "quoting": self.records.quoting, "strict": True}
+        self._dialect = {"delimiter": self.records.delimiter, "quoting": self.records.quoting, "strict": True}
         self.has_bom = self.records.has_bom
         self.schema = None
         self.typed = False  # its values are text
@@ -77,10 +76,8 @@ class DelimitedSink:
         self._writer.close()
 
 
-def reader(stream: Any, *, name: str, delimiter: str, encoding: str, skip_bad: bool, quoting: str) -> DelimitedReader:
-    return DelimitedReader(
-        stream, name=name, delimiter=delimiter, encoding=encoding, skip_bad=skip_bad, quoting=quoting
-    )
+def reader(stream: Any, *, name: str, **options: Any) -> DelimitedReader:
+    return DelimitedReader(stream, name=name, **options)
 
 
 def sink(stream: BinaryIO, columns: Columns, reader: Any, *, delimiter: str, encoding: str) -> DelimitedSink:

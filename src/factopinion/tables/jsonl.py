@@ -13,11 +13,11 @@ from typing import Any, BinaryIO
 from ..encoding import text_codec
 from ..errors import DataError
 from .columns import ChunkRows, Columns, indexed_chunk, json_added, json_default
-from .csvstream import BadRecord, Chunk, RecordWriter
+from .csvstream import FIELD_LIMIT, LINE_LIMIT, BadRecord, Chunk, RecordWriter
 from .streams import BLOCK_BYTES
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
-_DECODER = json.JSONDecoder()
+_DECODER = json.JSONDecoder(parse_int=lambda digits: 0)  # only the values' extents are wanted
 
 
 def object_members(text: str) -> list[tuple[str, str, str]]:
@@ -39,7 +39,10 @@ def object_members(text: str) -> list[tuple[str, str, str]]:
         if text[pos : pos + 1] != ":":
             raise ValueError(f"expected ':' at character {pos}")
         pos = _WHITESPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
-        _, end = _DECODER.raw_decode(text, pos)
+        try:
+            _, end = _DECODER.raw_decode(text, pos)
+        except RecursionError:
+            raise ValueError("nested too deeply to read") from None
         members.append((key, raw_key, text[pos:end]))
         pos = _WHITESPACE.match(text, end).end()  # type: ignore[union-attr]
         if text[pos : pos + 1] == ",":
@@ -52,13 +55,12 @@ def object_members(text: str) -> list[tuple[str, str, str]]:
 
 def append_members(line: str, members: str) -> str:
     """``line`` (one JSON object, maybe with its line terminator) with ``members`` (``"key": value, ...``)
-    inserted before its closing brace; every other character stays where it was."""
-    body = line.rstrip("\r\n")
-    terminator = line[len(body) :] or "\n"
-    obj = body.rstrip(" \t")
-    inner = obj[:-1]
+    inserted before its closing brace, the last character before the trailing JSON white space (spaces, tabs,
+    ``\r`` and ``\n`` in any order); every other character stays where it was."""
+    end = len(line.rstrip(" \t\n\r"))
+    inner, after = line[: end - 1], line[end:]
     separator = "" if inner.rstrip(" \t\n\r").endswith("{") else ", "
-    return f"{inner}{separator}{members}}}{body[len(obj) :]}{terminator}"
+    return f"{inner}{separator}{members}}}{after if after.endswith(chr(10)) else after + chr(10)}"
 
 
 @dataclass
@@ -118,15 +120,30 @@ class JsonLinesReader:
             raise DataError(f"{name}: no line is a JSON object")
 
     def _lines(self) -> Iterator[bytes]:
-        carry = b""
+        """The physical lines, each with its ``\n``; a line longer than ``LINE_LIMIT`` bytes stops the run (as a
+        CSV line does: ``/dev/zero`` is not JSON Lines), and a long line is gathered in linear time."""
+        pieces: list[bytes] = []  # the start of the line not yet ended
+        size, lines = 0, 0
         while block := self._stream.read(BLOCK_BYTES):
             self.bytes_read += len(block)
-            lines = (carry + block).split(b"\n")
-            carry = lines.pop()
-            for line in lines:
-                yield line + b"\n"
-        if carry:
-            yield carry
+            parts = block.split(b"\n")
+            if len(parts) > 1:
+                pieces.append(parts[0])
+                yield b"".join(pieces) + b"\n"
+                for line in parts[1:-1]:
+                    yield line + b"\n"
+                lines += len(parts) - 1
+                pieces, size = [], 0
+            if parts[-1]:
+                pieces.append(parts[-1])
+                size += len(parts[-1])
+                if size > LINE_LIMIT:
+                    raise DataError(
+                        f"{self.name}: line {lines + 1}: no line break in {LINE_LIMIT:,} bytes (a line longer than "
+                        "the limit, or not a JSON Lines file)"
+                    )
+        if pieces:
+            yield b"".join(pieces)
 
     def _read(self) -> Iterator[tuple[int, str, dict]]:
         """(line number, line, object) for each JSON object line."""
@@ -141,8 +158,14 @@ class JsonLinesReader:
             if not line.strip():
                 self.blank_lines += 1
                 continue
+            if len(line) > FIELD_LIMIT:  # a row is one record: as long as a CSV cell may be, and never parsed past it
+                self._bad(number, f"a row longer than the limit of {FIELD_LIMIT:,} characters")
+                continue
             try:
-                value = json.loads(line)
+                value = json.loads(line, parse_int=_integer)
+            except RecursionError:
+                self._bad(number, "nested too deeply to read")
+                continue
             except ValueError as err:
                 self._bad(number, f"not JSON: {getattr(err, 'msg', err)}")
                 continue
@@ -167,7 +190,7 @@ class JsonLinesReader:
         objects = self._objects if self._first is None else _prepend(self._first, self._objects)
         for number, line, value in objects:
             text = value.get(text_column)
-            if text is not None and not isinstance(text, str):
+            if text is not None and (not isinstance(text, str) or isinstance(text, Digits)):
                 self._bad(number, f"the {text_column!r} value is a JSON {_json_kind(text)}, not a string")
                 continue
             if reserved and not reserved.keys().isdisjoint(value):
@@ -193,10 +216,20 @@ def _prepend(first, rest):
     yield from rest
 
 
+class Digits(str):
+    """A JSON integer too long for Python's int from text (over 4,300 digits): its digits, as written."""
+
+
+def _integer(digits: str) -> int | str:
+    try:
+        return int(digits)
+    except ValueError:  # the digit limit of int(): the number stays as written
+        return Digits(digits)
+
+
 def _json_kind(value: object) -> str:
-    return {str: "string", bool: "boolean", int: "number", float: "number", list: "array", dict: "object"}.get(
-        type(value), "null"
-    )
+    return {str: "string", bool: "boolean", int: "number", float: "number", list: "array", dict: "object",
+            Digits: "number"}.get(type(value), "null")  # fmt: skip
 
 
 class JsonLinesSink:
@@ -241,15 +274,16 @@ class JsonLinesSink:
             if row != previous:
                 members, previous = object_members(line), row
             new = dict(zip(names, typed, strict=True))
-            pairs = []
+            pairs, used = [], set()
             for key, raw_key, raw_value in members:
-                if key in new and replace:
-                    pairs.append(f"{raw_key}: {new.pop(key)}")
+                if key in new and replace:  # every member of that name: an object may repeat a key
+                    pairs.append(f"{raw_key}: {new[key]}")
+                    used.add(key)
                 elif kept is None or key in kept:
                     pairs.append(f"{raw_key}: {raw_value}")
-            pairs += [f"{json.dumps(name, ensure_ascii=False)}: {value}" for name, value in new.items()]
-            body = line.rstrip("\r\n")
-            yield "{" + ", ".join(pairs) + "}" + (line[len(body) :] or "\n")
+            pairs += [f"{json.dumps(name, ensure_ascii=False)}: {v}" for name, v in new.items() if name not in used]
+            after = line[len(line.rstrip(" \t\r\n")) :]
+            yield "{" + ", ".join(pairs) + "}" + (after if after.endswith("\n") else after + "\n")
 
     def close(self) -> None:
         self._writer.close()

@@ -33,13 +33,16 @@ def pyarrow_modules():
 
 @dataclass
 class ArrowRows:
-    """A chunk of Parquet input: one Arrow record batch."""
+    """A chunk of Parquet input: one Arrow record batch (``first``: the number of its first row)."""
 
     batch: Any
+    name: str = "the input"
+    first: int = 1
 
     def values(self, rows: Sequence[int], columns: Sequence[int], target: str) -> list[list[object]]:
         taken = self.batch.take(_indices(rows)) if not _identity(rows, self.batch.num_rows) else self.batch
-        lists = [taken.column(c).to_pylist() for c in columns]
+        numbers = [self.first + row for row in rows]
+        lists = [_values(taken.column(c), self.name, taken.schema.names[c], numbers) for c in columns]
         return [list(values) for values in zip(*lists, strict=True)] if lists else [[] for _ in rows]
 
 
@@ -84,12 +87,37 @@ class ParquetReader:
         pa, _ = pyarrow_modules()
         try:
             for batch in self._file.iter_batches(batch_size=max_rows, use_pandas_metadata=False):
-                texts = [text or "" for text in batch.column(column).to_pylist()]
                 numbers = list(range(self._done + 1, self._done + 1 + batch.num_rows))
+                values = _values(batch.column(column), self.name, self.header[column], numbers)
+                texts = [text or "" for text in values]
                 self._done += batch.num_rows
-                yield indexed_chunk(batch.num_rows, texts, numbers), ArrowRows(batch)
+                yield indexed_chunk(batch.num_rows, texts, numbers), ArrowRows(batch, self.name, numbers[0])
         except (pa.ArrowException, OSError) as err:
             raise DataError(f"{self.name}: unreadable Parquet data ({_first_line(err)})") from None
+
+
+def _values(array: Any, name: str, column: str, numbers: Sequence[int]) -> list:
+    """``array``'s values as Python objects; a ``DataError`` naming the row where a string is not UTF-8 (Parquet
+    requires it, but a writer can break that; Arrow then fails on the whole batch)."""
+    try:
+        return array.to_pylist()
+    except UnicodeDecodeError:
+        pass
+    pa, _ = pyarrow_modules()
+    import pyarrow.compute as pc
+
+    kind = array.type.value_type if pa.types.is_dictionary(array.type) else array.type
+    raw = pc.cast(array.dictionary_decode() if pa.types.is_dictionary(array.type) else array, pa.large_binary())
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        for number, value in zip(numbers, raw.to_pylist(), strict=True):
+            try:
+                (value or b"").decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise DataError(
+                    f"{name}: row {number}: the column {column!r} holds bytes that are not UTF-8 "
+                    f"(0x{value[err.start]:02x} at byte {err.start}), which Parquet strings must be"
+                ) from None
+    raise DataError(f"{name}: the column {column!r} holds text that is not UTF-8 (in a nested value)")
 
 
 def _first_line(err: BaseException) -> str:

@@ -147,16 +147,26 @@ def resolve_formats(source: str | None, destination: str | None, given: str | No
 
 
 def open_reader(
-    stream: Any, fmt: TableFormat, *, name: str, delimiter: str | None, encoding: str, skip_bad: bool, quoting: str
-) -> Any:
+    stream: Any, fmt: TableFormat, *, name: str, delimiter: str | None, encoding: str, skip_bad: bool, quoting: str,
+    pad_short: bool = False,
+) -> Any:  # fmt: skip
     """A reader of ``fmt`` (``chunks``, ``header``, ``blank_lines``, ``skipped``) over ``stream``: for a text
-    format, the bytes ``streams.open_input`` gives; for another, the file itself."""
-    return (
-        FORMATS[fmt.kind]
-        .implementation()
-        .reader(
-            stream, name=name, delimiter=fmt.delimiter(delimiter), encoding=encoding, skip_bad=skip_bad, quoting=quoting
-        )
+    format, the bytes ``streams.open_input`` gives; for another, the file itself. ``pad_short`` (short CSV/TSV rows
+    read with their missing trailing fields empty) goes only to a reader that takes it: the delimited ones."""
+    reader = FORMATS[fmt.kind].implementation().reader
+    extra = {}
+    if pad_short:
+        if FORMATS[fmt.kind].module != ".delimited":
+            raise DataError(f"{name}: --pad-short-rows is for CSV and TSV rows, not {FORMATS[fmt.kind].title}")
+        extra["pad_short"] = True
+    return reader(
+        stream,
+        name=name,
+        delimiter=fmt.delimiter(delimiter),
+        encoding=encoding,
+        skip_bad=skip_bad,
+        quoting=quoting,
+        **extra,
     )
 
 

@@ -79,9 +79,10 @@ def read_labeled_files(
     label_column: str = "label",
     quoting: str | Mapping[Path, str] = "auto",
 ) -> pd.DataFrame:
-    """Read and concatenate several labeled files; a ``file`` column records where each row came from (in place
-    of any column of that name the files have). ``quoting`` is one mode for all, or a mode per path (``auto`` for
-    a path not in it)."""
+    """Read and concatenate several labeled files; a ``file`` column records where each row came from (its base name,
+    in place of any column of that name the files have), and ``attrs["rows"]`` the number of rows of each path, in
+    order (two files can share a base name). ``quoting`` is one mode for all, or a mode per path (``auto`` for a
+    path not in it)."""
     import pandas as pd
 
     frames = []
@@ -93,7 +94,9 @@ def read_labeled_files(
         frames.append(frame)
     if not frames:
         raise DataError("no labeled files given")
-    return pd.concat(frames, ignore_index=True)
+    combined = pd.concat(frames, ignore_index=True)
+    combined.attrs["rows"] = [len(frame) for frame in frames]
+    return combined
 
 
 def data_files(folder: Path) -> list[Path]:

@@ -175,11 +175,8 @@ def train(
         "seed": seed,
         "training_data": {
             "files": [
-                {
-                    "name": str(p.relative_to(data_root)) if data_root else p.name,
-                    "rows": int((frame["file"] == p.name).sum()),
-                }
-                for p in paths
+                {"name": str(p.relative_to(data_root)) if data_root else p.name, "rows": rows}
+                for p, rows in zip(paths, frame.attrs["rows"], strict=True)
             ],
             "sha256": files_sha256(paths, data_root),
             "rows": len(frame),

@@ -166,7 +166,7 @@ class TfidfWords(Block):
         words = [token for token, _, _ in tokens]
         found: TermSpans = {}
         min_n, max_n = self.ngram_range
-        for n in range(min_n, max_n + 1):
+        for n in range(min_n, min(max_n, len(tokens)) + 1):
             for i in range(len(tokens) - n + 1):
                 term = words[i] if n == 1 else " ".join(words[i : i + n])
                 if term in self.index:
