@@ -1396,7 +1396,7 @@ def test_a_file_that_starts_with_a_megabyte_of_blank_lines_has_a_header(tmp_path
     source.write_text(blank * ((1 << 20) // len(blank) + 10) + ROWS, newline="")
     result = run("label", str(source))
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.splitlines()[0] == "id,text,label,opinion_probability"
+    assert result.stdout.splitlines()[0] == "id,text,label,opinion_probability,language"
     assert len(result.stdout.splitlines()) == 3
 
 

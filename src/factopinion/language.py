@@ -78,5 +78,5 @@ def english_warning(text: str) -> str | None:
     """A one-line warning for text that is not in English, else None."""
     language = identify(text)
     if language not in ("en", UNKNOWN, ""):
-        return f"this text does not look like English ({language}): {ENGLISH_ONLY}"
+        return f"this text does not look like English: {ENGLISH_ONLY}"
     return None
