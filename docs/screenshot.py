@@ -61,7 +61,7 @@ def main(article: Path, out: Path, focus: str = "It should also promote") -> str
     """Write the screenshot to OUT and return the summary the page shows."""
     text = article.read_text("utf-8")
     model = load_model()
-    page = render_html(explain_document(model, model.score(text)), title=article.name)
+    page = render_html(explain_document(model, model.score(text), 0), title=article.name)
     with tempfile.TemporaryDirectory() as folder:
         html = Path(folder) / "seed.html"
         save_html(page, html)

@@ -160,7 +160,7 @@ def test_a_fifo_is_written_into(tmp_path, rows_csv):
     result = run("label", str(rows_csv), "-o", str(fifo), "--force", "-q")
     out, _ = reader.communicate(timeout=30)
     assert result.exit_code == 0, result.stderr
-    assert out.decode().startswith("id,text,label,opinion_probability\n1,")
+    assert out.decode().startswith("id,text,label,opinion_probability,language\n1,")
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
 
 
@@ -340,7 +340,7 @@ def test_unicode_files_keep_their_byte_order_and_mark(tmp_path, asked, codec, ma
     result = run("label", str(source), "-o", str(out), "--encoding", asked, "-q")
     assert result.exit_code == 0, result.stderr
     written = out.read_bytes()
-    assert written.startswith(mark + "id\ttext\tlabel\topinion_probability\n".encode(codec))
+    assert written.startswith(mark + "id\ttext\tlabel\topinion_probability\tlanguage\n".encode(codec))
     rows = written[len(mark) :].decode(codec).splitlines()
     assert [row.split("\t")[:2] for row in rows[1:]] == [
         ["1", "It rained on Monday."],
@@ -539,7 +539,7 @@ def test_other_delimiters_round_trip_with_every_added_cell(tmp_path, delimiter):
     result = run("label", str(source), "--delimiter", delimiter, "--sentences", "--keep", "id,text", "-q")
     assert result.exit_code == 0, result.stderr
     rows = list(csv.reader(io.StringIO(result.stdout, newline=""), delimiter=delimiter))
-    assert [len(row) for row in rows] == [9, 9, 9]
+    assert [len(row) for row in rows] == [10, 10, 10]
     assert rows[1][6] == f"It rained {delimiter} hard." and float(rows[1][8]) <= 1 and rows[2][7] == "opinion"
 
 
@@ -1397,7 +1397,7 @@ def test_a_file_that_starts_with_a_megabyte_of_blank_lines_has_a_header(tmp_path
     source.write_text(blank * ((1 << 20) // len(blank) + 10) + ROWS, newline="")
     result = run("label", str(source))
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.splitlines()[0] == "id,text,label,opinion_probability"
+    assert result.stdout.splitlines()[0] == "id,text,label,opinion_probability,language"
     assert len(result.stdout.splitlines()) == 3
 
 

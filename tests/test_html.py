@@ -10,7 +10,7 @@ import pytest
 from helpers import SEED_ARTICLE, invoke
 
 from factopinion import load_model
-from factopinion.engine.explain import explain_document
+from factopinion.engine.explain import explain, explain_document, net_by_word
 from factopinion.html import render_html, save_html, shade
 
 ARTICLE = """Council votes on budget
@@ -89,27 +89,63 @@ def test_every_sentence_is_present_with_its_label_and_probability(model):
         assert element["class"] == f"s {sentence.label}"
         assert float(element["data-probability"]) == pytest.approx(sentence.opinion_probability, abs=5e-4)
         assert element["text"] == sentence.sentence
-        assert element["tabindex"] == "0"
+        assert element["tabindex"] == ("0" if sentence.label == "opinion" else "-1")  # Tab: the next opinion
         assert element["aria-describedby"] == f"tip-{sentence.index}"
-        assert element["tip"].startswith(f"{sentence.label} · opinion probability {sentence.opinion_probability:.3f}")
+        assert element["id"] == f"s-{sentence.index}" and element["data-index"] == str(sentence.index)
+        assert element["tip"].startswith(
+            f"sentence {sentence.index} · {sentence.label} · opinion probability {sentence.opinion_probability:.3f}"
+        )
         assert element["style"] == f"background-color:{shade(sentence.opinion_probability)}"
 
 
-def test_tooltips_list_the_cue_words_strongest_label_first(model):
-    page, document = page_for(model, ARTICLE)
+def test_tooltips_list_the_cue_words_strongest_label_first_with_plain_signal_names(model):
+    page, document = page_for(model, ARTICLE, top=0)
     reader = read(page)
     resign = next(e for e in reader.sentences if "resign" in e["text"])
     assert resign["data-label"] == "opinion"
     toward_opinion = resign["tip"].index("toward opinion: ")
-    assert (
-        toward_opinion
-        < resign["tip"].index("[should/must, author's voice: should]")
-        < resign["tip"].index("toward fact:")
-    )
+    assert toward_opinion < resign["tip"].index("should ") < resign["tip"].index("toward fact:")
+    assert "should +" in resign["tip"] and "(recommending word)" in resign["tip"]
     said = reader.sentences[0]
     assert said["data-label"] == "fact"
     toward_fact = said["tip"].split("toward fact: ")[1].split("toward opinion: ")[0]
-    assert toward_fact.startswith("[attribution: said]")  # the word itself is too common to be a term (max_df)
+    assert toward_fact.startswith("said -") and "(attribution word)" in toward_fact
+    assert "[" not in page.split("<main>")[1].split("</main>")[0]  # no bracketed feature names: plain words
+
+
+def test_each_word_has_one_net_contribution_on_one_side(model):
+    page, document = page_for(model, ARTICLE, top=0)
+    for element in read(page).sentences:
+        tip = re.sub(r" \([^)]*\)", "", element["tip"])  # the signals' plain names after a word
+        sides = [part.split(": ", 1)[1] for part in tip.split("toward ")[1:]]
+        words = [re.sub(r" [+-]\d+\.\d\d.*", "", item) for side in sides for item in side.split(", ")]
+        assert len(words) == len(set(words)), words  # no word on both sides, nor twice on one
+    explanation = explain(model, [document.sentences[3].sentence])[0]
+    nets = net_by_word(explanation.sentence, explanation.terms)
+    assert sum(w.contribution for w in nets) == pytest.approx(explanation.log_odds - explanation.intercept)
+    assert len({w.text.lower() for w in nets}) == len(nets)
+
+
+def test_a_list_of_the_opinion_sentences_links_to_each(model):
+    page, document = page_for(model, ARTICLE)
+    opinions = [s for s in document.sentences if s.label == "opinion"]
+    assert len(opinions) >= 2
+    listed = re.findall(r'<li><span class="n">(\d+)</span><a href="#s-(\d+)">([^<]*)</a></li>', page)
+    assert [(int(n), int(target)) for n, target, _ in listed] == [(s.index, s.index) for s in opinions]
+    assert all(text.startswith(s.sentence[:20]) for (_, _, text), s in zip(listed, opinions, strict=True))
+    assert f"{len(opinions)} opinion sentences</summary>" in page
+    none = render_html(model.score("The council met on Tuesday."))
+    assert "No sentence is labeled opinion." in none
+
+
+def test_the_headline_is_shown_once(model):
+    document = explain_document(model, model.score(ARTICLE), 0)
+    page = render_html(document, title="Council votes on budget")
+    assert page.count("Council votes on budget") == 2  # <title> and <h1>, not again as the first heading
+    assert "<h1>Council votes on budget</h1>" in page and '<h2 class="heading">' not in page
+    assert read(page).headings == ["Opinion"]
+    other = render_html(document, title="Budget cuts")
+    assert '<h2 class="heading">Council votes on budget</h2>' in other
 
 
 def test_cue_words_are_marked_inside_the_sentence(model):
@@ -155,13 +191,15 @@ def test_the_summary_bar_and_legend(model):
     assert "@media print" in page and ":focus" in page
 
 
-def test_shade_is_white_ish_at_the_threshold_and_deepens_toward_each_end():
+def test_shade_makes_opinion_the_stronger_colour_and_keeps_facts_quiet():
     def whiteness(colour: str) -> int:
         return sum(int(colour[i : i + 2], 16) for i in (1, 3, 5))
 
     assert whiteness(shade(0.5)) > whiteness(shade(0.7)) > whiteness(shade(1.0))
-    assert whiteness(shade(0.5)) > whiteness(shade(0.3)) > whiteness(shade(0.0))
-    assert shade(0.0) != shade(1.0)
+    assert whiteness(shade(0.49)) > whiteness(shade(0.3)) > whiteness(shade(0.0))
+    # the palest opinion (at the threshold) is more coloured than the deepest fact (probability 0)
+    assert whiteness(shade(0.5)) < whiteness(shade(0.0)) - 40
+    assert whiteness(shade(0.0)) > 3 * 255 - 100 and whiteness(shade(0.49)) > 3 * 255 - 5
     assert shade(0.8, threshold=0.8) == shade(0.5)
     assert shade(1.0, threshold=1.0) == shade(1.0) and shade(0.0, threshold=0.0) == shade(0.5)
     assert re.fullmatch(r"#[0-9a-f]{6}", shade(0.123))
@@ -171,7 +209,8 @@ def test_a_document_without_cues_still_renders(model):
     document = model.score("It should resign.")
     reader = read(render_html(document))
     assert (
-        reader.sentences[0]["tip"] == f"opinion · opinion probability {document.sentences[0].opinion_probability:.3f}"
+        reader.sentences[0]["tip"]
+        == f"sentence 0 · opinion · opinion probability {document.sentences[0].opinion_probability:.3f}"
     )
 
 

@@ -25,6 +25,7 @@ The council said on Tuesday that it would cut the library budget by 4%. "We had 
 
 Opinion
 This is a disgrace. <script>alert("x")</script> The council should resign at once! Who will stand up for readers?
+These cuts are a shameful betrayal of every reader.
 """
 
 try:
@@ -119,21 +120,55 @@ def test_the_page_runs_no_script_and_loads_nothing(browser, page):
     assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0
     assert any('<script>alert("x")</script>' in e["text"] for e in sentence_elements(browser))
     assert browser.title == "Council votes on budget: fact and opinion"  # the heading the text opens with
+    h2 = browser.execute_script("return [...document.querySelectorAll('h1, h2')].map(h => h.textContent)")
+    assert h2.count("Council votes on budget") == 1  # the headline once
 
 
-def test_tab_moves_through_the_sentences_and_shows_their_tooltips(browser, page):
+def test_tab_moves_from_one_opinion_sentence_to_the_next_and_shows_their_tooltips(browser, page):
     browser.execute_script("document.activeElement.blur(); window.scrollTo(0, 0);")
-    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
-    for sentence in page[:3]:
+    opinions = [s for s in page if s.label == "opinion"]
+    assert len(opinions) >= 2
+    links = browser.find_elements(By.CSS_SELECTOR, ".opinion-list a")
+    assert [a.get_attribute("href").split("#")[1] for a in links] == [f"s-{s.index}" for s in opinions]
+    links[-1].click()  # following a link moves Tab's starting point to its sentence
+    assert browser.execute_script("return location.hash") == f"#s-{opinions[-1].index}"
+    target = browser.find_element(By.ID, f"s-{opinions[-1].index}")
+    assert target.value_of_css_property("outline-style") == "solid"  # :target
+    browser.execute_script("document.activeElement.blur(); window.scrollTo(0, 0);")
+    browser.find_element(By.CSS_SELECTOR, ".opinions summary").send_keys(Keys.TAB)  # past the list's links
+    for _ in links:
+        browser.switch_to.active_element.send_keys(Keys.TAB)
+    for sentence in opinions:
         focused = browser.switch_to.active_element
         assert focused.get_attribute("id") == f"s-{sentence.index}"
         tip = focused.find_element(By.CSS_SELECTOR, ".tip")
         assert tip.is_displayed()
-        assert tip.text.startswith(f"{sentence.label.upper()} · opinion probability")
-        assert "toward fact:" in tip.text
+        assert tip.text.startswith(f"sentence {sentence.index} · OPINION · opinion probability")
+        assert "toward opinion:" in tip.text
         others = browser.find_elements(By.CSS_SELECTOR, f".s:not(#s-{sentence.index}) .tip")
         assert not any(other.is_displayed() for other in others)
-        focused.send_keys(Keys.TAB)
+        if sentence is not opinions[-1]:  # (past the last one, focus would leave the page for the browser's own)
+            focused.send_keys(Keys.TAB)  # the fact sentences between are skipped
+    browser.execute_script("document.activeElement.blur()")
+
+
+def test_sentence_numbers_are_shown_as_in_the_score_table(browser, page):
+    numbers = browser.execute_script(
+        "return [...document.querySelectorAll('.s')].map(e => getComputedStyle(e, '::before').content)"
+    )
+    assert numbers == [f'"{s.index}"' for s in page]
+
+
+def test_opinion_is_the_stronger_colour(browser, page):
+    def colour_strength(css: str) -> int:  # how far from white
+        r, g, b = (int(v) for v in css[css.index("(") + 1 : css.index(")")].split(",")[:3])
+        return 3 * 255 - r - g - b
+
+    strengths = {s.label: [] for s in page}
+    for s in page:
+        element = browser.find_element(By.ID, f"s-{s.index}")
+        strengths[s.label].append(colour_strength(element.value_of_css_property("background-color")))
+    assert min(strengths["opinion"]) > max(strengths["fact"])
 
 
 def test_hovering_a_sentence_shows_its_tooltip_and_marks_its_cue_words(browser, page):
@@ -145,7 +180,7 @@ def test_hovering_a_sentence_shows_its_tooltip_and_marks_its_cue_words(browser, 
     assert not tip.is_displayed()
     before_hover = cue.value_of_css_property("text-decoration-line")
     ActionChains(browser).move_to_element(element).perform()
-    assert tip.is_displayed() and "toward opinion: " in tip.text and "[should/must, author's voice: should]" in tip.text
+    assert tip.is_displayed() and "toward opinion: should +" in tip.text and "(recommending word)" in tip.text
     assert cue.value_of_css_property("text-decoration-line") == "underline"
     assert before_hover == "none"
     ActionChains(browser).move_by_offset(0, 0).move_to_element(browser.find_element(By.TAG_NAME, "h1")).perform()
@@ -200,11 +235,21 @@ def test_in_print_tooltips_are_hidden_and_opinion_is_marked_in_words(browser, pa
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
 
 
-def test_screenshot(browser, page, tmp_path):
-    browser.execute_script("document.activeElement.blur(); window.scrollTo(0, 0);")
-    shot = tmp_path / "story.png"
-    assert browser.save_screenshot(str(shot))
-    assert_png(shot, browser.execute_script("return window.innerWidth * window.devicePixelRatio"))
+@pytest.mark.parametrize("width", [1000, 390])
+def test_screenshot_at_desktop_and_phone_widths(browser, page, tmp_path, width):
+    browser.set_window_size(width, 1400)
+    try:
+        browser.execute_script("document.activeElement.blur(); window.scrollTo(0, 0);")
+        assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+        opinion = next(s for s in page if s.label == "opinion")
+        browser.execute_script("document.getElementById(arguments[0]).focus()", f"s-{opinion.index}")
+        tip = browser.find_element(By.CSS_SELECTOR, f"#s-{opinion.index} .tip").rect
+        assert tip["x"] >= 0 and tip["x"] + tip["width"] <= browser.execute_script("return window.innerWidth")
+        shot = tmp_path / "story.png"
+        assert browser.save_screenshot(str(shot))
+        assert_png(shot, browser.execute_script("return window.innerWidth * window.devicePixelRatio"))
+    finally:
+        browser.set_window_size(1000, 1400)
 
 
 # (after the tests of the `page` fixture's page: this one loads another)

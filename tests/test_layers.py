@@ -41,11 +41,11 @@ INSIDE = {
         {"fields", "analysis", "vectors"},
         {"blocks.base"},
         {"blocks.tfidf", "blocks.style", "blocks.lexicon", "blocks.voice", "blocks.vectors"},
-        {"scorer"},
+        {"scorer", "signals"},
         {"explain"},
     ],
     "tables": [{"registry", "csvstream"}, {"streams", "columns"}, {"delimited", "jsonl", "parquet"}],
-    "labeling": [{"batch"}, {"files"}, {"dask"}],
+    "labeling": [{"batch"}, {"files"}, {"dask", "articles"}],
     "reports": [{"shares", "files"}, {"page"}],
     "serve": [{"settings", "addresses", "schema"}, {"openapi", "page"}, {"app"}, {"server"}],
     "cli": [

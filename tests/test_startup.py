@@ -74,7 +74,7 @@ def test_label_imports_no_pandas_either(tmp_path):
     source = tmp_path / "in.csv"
     source.write_text("text\nOfficials said the bridge would reopen in May.\n", "utf-8")
     probe = imported_by(["label", str(source), "-q"], tmp_path)
-    assert probe["stdout"].startswith("text,label,opinion_probability\n")
+    assert probe["stdout"].startswith("text,label,opinion_probability,language\n")
     assert "sklearn" not in probe["loaded"] and "pandas" not in probe["loaded"]
 
 

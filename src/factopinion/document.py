@@ -62,8 +62,9 @@ class Unit:
 
     @property
     def series_columns(self) -> tuple[str, ...]:
-        """What ``Model.label_series`` and ``label_dataframe`` add: a frame keeps its index, so no ``row``."""
-        return tuple(column for column in self.columns if column != "row")
+        """What ``Model.label_series`` and ``label_dataframe`` add: a frame keeps its index, so no ``row``; and no
+        ``language``, which ``label`` identifies (``language.identify``)."""
+        return tuple(column for column in self.columns if column not in ("row", "language"))
 
     @property
     def described(self) -> str:
@@ -90,13 +91,17 @@ class Unit:
 UNITS = {
     unit.name: unit
     for unit in (
-        Unit("cell", "cell", ("label", "opinion_probability")),
+        Unit("cell", "cell", ("label", "opinion_probability", "language")),
         Unit(
             "sentence",
             "sentences",
-            ("row", "sentence_index", "start", "end", "sentence", "label", "opinion_probability"),
+            ("row", "sentence_index", "start", "end", "sentence", "label", "opinion_probability", "language"),
         ),
-        Unit("document", "documents", ("sentences", "opinion_sentences", "opinion_share", "mean_opinion_probability")),
+        Unit(
+            "document",
+            "documents",
+            ("sentences", "opinion_sentences", "opinion_share", "mean_opinion_probability", "language"),
+        ),
     )
 }
 # The type of each added column, for the typed formats (JSON Lines, Parquet).
@@ -112,6 +117,7 @@ COLUMN_TYPES = {
     "opinion_sentences": "int",
     "opinion_share": "float",
     "mean_opinion_probability": "float",
+    "language": "string",
 }
 
 

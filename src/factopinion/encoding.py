@@ -43,6 +43,18 @@ def decode_utf8(raw: bytes, source: str) -> str:
         ) from None
 
 
+def decode_text(raw: bytes, source: str, encoding: str = "utf-8") -> str:
+    """``raw`` in ``encoding`` (UTF-8: ``decode_utf8``); a ``DataError`` naming the first undecodable byte."""
+    if codecs.lookup(text_codec(encoding).name).name == "utf-8":
+        return decode_utf8(raw, source)
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as err:
+        raise DataError(
+            f"{source} is not {encoding}: undecodable byte 0x{raw[err.start]:02x} at byte offset {err.start}"
+        ) from None
+
+
 def text_codec(name: str) -> codecs.CodecInfo:
     """The codec called ``name``, refused unless it turns bytes into text (``rot13``, ``zlib`` and the like are
     not character encodings)."""

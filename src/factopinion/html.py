@@ -1,32 +1,43 @@
-"""One self-contained HTML page of a scored text: its paragraphs, each sentence shaded by its opinion probability,
-with its label, probability and cue words on hover or keyboard focus. No scripts, fonts or network requests."""
+"""One self-contained HTML page of a scored text: its paragraphs, each opinion sentence shaded by its opinion
+probability (facts stay nearly white), a list of the opinion sentences linking to each, and each sentence's number
+(as in ``score``'s table), label, probability and cue words (one net contribution per word) on hover or keyboard
+focus; Tab moves from one opinion sentence to the next. No scripts, fonts or network requests."""
 
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 
 from . import __version__
 from .atomic import atomic_output
-from .document import Cue, Cues, Document, ScoredSentence
+from .document import Document, ScoredSentence
+from .engine.explain import DEFAULT_CUES, WordCue, net_by_word
+from .text import Span
 
-__all__ = ["STYLE", "render_html", "render_view", "save_html", "shade"]
+__all__ = ["STYLE", "IndexEntry", "render_html", "render_index", "render_view", "save_html", "shade"]
 
 _WHITE = (255, 255, 255)
 _COLOURS = {"fact": (76, 120, 168), "opinion": (245, 133, 24)}  # blue and orange, told apart with colour blindness
-_STRONGEST = 0.5  # the share of the label's colour at probability 0 or 1
-_MARK_FROM = 0.1  # cue words move the log-odds at least this much to be marked in the sentence (all are listed)
+# The share of the label's colour at the threshold and at probability 0 (fact) or 1 (opinion): opinion is the
+# colour a reader looks for, clearly tinted from the threshold on; facts stay quiet, a faint blue at most.
+_SHARES = {"fact": (0.0, 0.14), "opinion": (0.3, 0.7)}
+_MARK_FROM = 0.1  # a word's net contribution to the log-odds, at least, for it to be marked in the sentence
+_EXCERPT = 110  # characters of a sentence shown in the list of opinion sentences
 
 
-def render_html(document: Document, *, title: str | None = None) -> str:
+def render_html(document: Document, *, title: str | None = None, cues: int = DEFAULT_CUES) -> str:
     """The page for a scored ``document``. Sentences carry their cue words where the document was explained
-    (``explain.explain_document``). The title is ``title``, else the web page's, else "Scored text"; a document
-    from a web page shows its byline, date and address under it."""
+    (``explain.explain_document``; explained with every term, ``top=0``, each word's net contribution is exact),
+    and the tooltips list the ``cues`` strongest words toward each label (0: all). The title is ``title``, else the
+    web page's, else "Scored text"; a document from a web page shows its byline, date and address under it. The
+    heading the text opens with is not repeated below a title that says the same."""
     summary = document.summary
-    body = "\n".join(_paragraphs(document))
     page = document.page
     title = title or (page.title if page is not None else None) or "Scored text"
+    headline = _opening_heading(document, title)
+    body = "\n".join(_paragraphs(document, cues, skip=headline))
     about = [page.byline and f"By {page.byline}", page.date, page.url] if page is not None else []
     byline = " · ".join(_escape(part) for part in about if part) or "Fact and opinion, sentence by sentence"
     return _PAGE.format(
@@ -36,16 +47,69 @@ def render_html(document: Document, *, title: str | None = None) -> str:
         css=STYLE,
         summary=_summary(summary, document.threshold),
         legend=_legend(document.threshold),
+        opinions=_opinion_list(document),
         body=body,
     )
 
 
-def render_view(document: Document) -> str:
+@dataclass(frozen=True)
+class IndexEntry:
+    """One article of an index page: its page's file name (relative to the index), title, source path and
+    counts."""
+
+    href: str
+    title: str
+    source: str
+    sentences: int
+    opinion: int
+
+    @property
+    def share(self) -> float:
+        return self.opinion / self.sentences if self.sentences else 0.0
+
+
+def render_index(entries: list[IndexEntry], *, title: str = "Articles by opinion share") -> str:
+    """A page listing articles by opinion share, highest first, each linking to its page (``score --html-dir``)."""
+    ranked = sorted(entries, key=lambda e: (-e.share, e.source))
+    rows = "\n".join(
+        f'<tr><td class="num">{e.share:.1%}</td><td class="bar-cell"><span class="share" '
+        f'style="width:{e.share * 100:.1f}%"></span></td><td><a href="{_escape(e.href)}">{_escape(e.title)}</a>'
+        f'<br><small>{_escape(e.source)}</small></td><td class="num">{e.opinion} of {e.sentences}</td></tr>'
+        for e in ranked
+    )
+    total = sum(e.sentences for e in entries)
+    opinion = sum(e.opinion for e in entries)
+    return _INDEX.format(
+        title=_escape(title),
+        version=_escape(__version__),
+        css=STYLE + _INDEX_CSS,
+        count=len(entries),
+        share=f"{opinion / total:.1%}" if total else "0.0%",
+        rows=rows,
+    )
+
+
+def _opening_heading(document: Document, title: str) -> Span | None:
+    """The heading the text opens with, where it says what the page's title says (so it is shown once)."""
+    if document.headline is None or _plain(document.headline) != _plain(title):
+        return None
+    return document.headings[0]
+
+
+def _plain(text: str) -> str:
+    return " ".join("".join(c for c in text.casefold() if c.isalnum() or c.isspace()).split())
+
+
+def render_view(document: Document, *, cues: int = DEFAULT_CUES) -> str:
     """What ``render_html`` shows of a scored ``document``, without the page around it (for a page that embeds it,
-    styled by ``STYLE``): the counts and opinion share, the legend and the article, sentence by sentence."""
+    styled by ``STYLE``): the counts and opinion share, the legend, the list of opinion sentences and the article,
+    sentence by sentence."""
     summary = _summary(document.summary, document.threshold)
-    body = "\n".join(_paragraphs(document))
-    return f'<div class="view">\n{summary}\n{_legend(document.threshold)}\n<main>\n{body}\n</main>\n</div>'
+    body = "\n".join(_paragraphs(document, cues))
+    return (
+        f'<div class="view">\n{summary}\n{_legend(document.threshold)}\n{_opinion_list(document)}\n<main>\n{body}'
+        "\n</main>\n</div>"
+    )
 
 
 def save_html(page: str, path: str | Path, *, overwrite: bool = False) -> None:
@@ -55,15 +119,18 @@ def save_html(page: str, path: str | Path, *, overwrite: bool = False) -> None:
 
 
 def shade(probability: float, threshold: float = 0.5) -> str:
-    """The background colour of a sentence: white at the threshold, deepening toward blue (fact, probability 0)
-    or orange (opinion, probability 1)."""
+    """The background colour of a sentence: for opinion (at or above the threshold) a clear orange from the
+    threshold on, deepening toward probability 1; for fact white at the threshold, turning only faintly blue
+    toward probability 0."""
     if probability >= threshold:
+        label = "opinion"
         strength = 1.0 if threshold >= 1 else (probability - threshold) / (1 - threshold)
-        colour = _COLOURS["opinion"]
     else:
+        label = "fact"
         strength = (threshold - probability) / threshold
-        colour = _COLOURS["fact"]
-    share = 0.12 + (_STRONGEST - 0.12) * min(max(strength, 0.0), 1.0)
+    low, high = _SHARES[label]
+    share = low + (high - low) * min(max(strength, 0.0), 1.0)
+    colour = _COLOURS[label]
     return "#" + "".join(f"{round(w + (c - w) * share):02x}" for w, c in zip(_WHITE, colour, strict=True))
 
 
@@ -71,13 +138,13 @@ def _escape(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _paragraphs(document: Document):
-    """Each paragraph of the document's text as HTML: headings as headings, bylines and datelines as such,
-    sentences as focusable shaded spans, and any other text of the paragraph as it is."""
+def _paragraphs(document: Document, cues: int, skip: Span | None = None):
+    """Each paragraph of the document's text as HTML: headings as headings (but ``skip``), bylines and datelines as
+    such, sentences as shaded spans, and any other text of the paragraph as it is."""
     text = document.text
     items: list[tuple[int, int, str, ScoredSentence | None]] = sorted(
         [(s.start, s.end, "sentence", s) for s in document.sentences]
-        + [(h.start, h.end, "heading", None) for h in document.headings]
+        + [(h.start, h.end, "heading", None) for h in document.headings if h is not skip]
         + [(b.start, b.end, "byline", None) for b in document.bylines]
         + [(d.start, d.end, "dateline", None) for d in document.datelines],
         key=lambda item: (item[0], item[1]),
@@ -89,6 +156,9 @@ def _paragraphs(document: Document):
         while i < len(items) and items[i][0] < p_end:
             mine.append(items[i])
             i += 1
+        if not mine and skip is not None and (skip.start, skip.end) == (p_start, p_end):
+            cursor = p_end
+            continue
         if len(mine) == 1 and mine[0][2] in _WHOLE_PARAGRAPH and (mine[0][0], mine[0][1]) == (p_start, p_end):
             yield _WHOLE_PARAGRAPH[mine[0][2]].format(_escape(text[p_start:p_end]))
             cursor = p_end
@@ -97,7 +167,7 @@ def _paragraphs(document: Document):
         for item_start, item_end, kind, sentence in mine:
             parts.append(_escape(text[start:item_start]))
             if sentence is not None:
-                parts.append(_sentence(sentence, document.threshold))
+                parts.append(_sentence(sentence, document.threshold, cues))
             else:
                 parts.append(_IN_PARAGRAPH[kind].format(_escape(text[item_start:item_end])))
             start = max(start, item_end)
@@ -117,33 +187,30 @@ _IN_PARAGRAPH = {
 }
 
 
-def _sentence(s: ScoredSentence, threshold: float) -> str:
-    cues = s.cues or {}
+def _sentence(s: ScoredSentence, threshold: float, top: int) -> str:
+    """A sentence as a shaded span: an opinion sentence is a Tab stop (Tab moves to the next one), a fact sentence
+    is focusable by pointer only."""
+    words = net_by_word(s.sentence, [cue for items in s.cues.values() for cue in items]) if s.cues else []
     probability = f"{s.opinion_probability:.3f}"
+    tab = "0" if s.label == "opinion" else "-1"
     return (
-        f'<span class="s {s.label}" id="s-{s.index}" tabindex="0" data-index="{s.index}" data-label="{s.label}" '
+        f'<span class="s {s.label}" id="s-{s.index}" tabindex="{tab}" data-index="{s.index}" data-label="{s.label}" '
         f'data-probability="{probability}" style="background-color:{shade(s.opinion_probability, threshold)}" '
         f'aria-describedby="tip-{s.index}">'
-        f'<span class="tip" role="tooltip" id="tip-{s.index}">{_tooltip(s, probability, cues)}</span>'
-        f'<span class="st">{_marked(s.sentence, cues)}</span></span>'
+        f'<span class="tip" role="tooltip" id="tip-{s.index}">{_tooltip(s, probability, words, top)}</span>'
+        f'<span class="st">{_marked(s.sentence, words)}</span></span>'
     )
 
 
-def _marked(sentence: str, cues: Cues) -> str:
-    """The sentence, escaped, with the characters of its stronger cue words wrapped in ``cue-opinion``/``cue-fact``
-    spans (where cues overlap, the stronger one wins)."""
+def _marked(sentence: str, words: list[WordCue]) -> str:
+    """The sentence, escaped, with its words of larger net contribution wrapped in ``cue-opinion``/``cue-fact``
+    spans (each word has one net contribution, so one side)."""
     owner: list[str | None] = [None] * len(sentence)
-    ranked: list[tuple[str, Cue]] = sorted(
-        ((label, cue) for label, items in cues.items() for cue in items if abs(cue.contribution) >= _MARK_FROM),
-        key=lambda lc: abs(lc[1].contribution),
-    )
-    for label, cue in ranked:
-        for start, end in cue.spans:
-            for i in range(start, min(end, len(sentence))):
-                owner[i] = label
-    for i, char in enumerate(sentence):  # a space is marked only inside one cue colour, never at a run's edge
-        if char.isspace() and owner[i] and not (0 < i < len(sentence) - 1 and owner[i - 1] == owner[i] == owner[i + 1]):
-            owner[i] = None
+    for word in words:
+        if abs(word.contribution) >= _MARK_FROM:
+            for start, end in word.spans:
+                for i in range(start, min(end, len(sentence))):
+                    owner[i] = word.label
     parts: list[str] = []
     pos = 0
     for owned_by, run in groupby(owner):
@@ -154,14 +221,47 @@ def _marked(sentence: str, cues: Cues) -> str:
     return "".join(parts)
 
 
-def _tooltip(s: ScoredSentence, probability: str, cues: Cues) -> str:
-    lines = [f'<strong class="tip-label">{s.label}</strong> · opinion probability {probability}']
+def _tooltip(s: ScoredSentence, probability: str, words: list[WordCue], top: int) -> str:
+    lines = [
+        f'<span class="tip-number">sentence {s.index}</span> · <strong class="tip-label">{s.label}</strong> · '
+        f"opinion probability {probability}"
+    ]
+    toward = {"opinion": words, "fact": words[::-1]}
     for label in (s.label, "fact" if s.label == "opinion" else "opinion"):
-        items = cues.get(label)
+        items = [word for word in toward[label] if word.label == label][: top or None]
         if items:
-            shown = ", ".join(f"{_escape(cue.display)} <small>{cue.contribution:+.2f}</small>" for cue in items)
+            shown = ", ".join(_word(word) for word in items)
             lines.append(f'<span class="tip-cues">toward {label}: {shown}</span>')
     return "<br>".join(lines)
+
+
+def _word(word: WordCue) -> str:
+    """A word as a tooltip lists it: the word, its net contribution, and the signals it triggered in plain words."""
+    why = [name for name in word.signals if name != word.text]
+    reasons = f" ({_escape(', '.join(why))})" if why else ""
+    return f"{_escape(word.text)} <small>{word.contribution:+.2f}</small>{reasons}"
+
+
+def _opinion_list(document: Document) -> str:
+    """The opinion sentences, each a link to its place in the text, numbered as in ``score``'s table."""
+    opinions = [s for s in document.sentences if s.label == "opinion"]
+    if not opinions:
+        return '<nav class="opinions"><p>No sentence is labeled opinion.</p></nav>'
+    items = "\n".join(
+        f'<li><span class="n">{s.index}</span><a href="#s-{s.index}">{_escape(_excerpt(s.sentence))}</a></li>'
+        for s in opinions
+    )
+    state = " open" if len(opinions) <= 12 else ""
+    return (
+        f'<nav class="opinions" aria-label="opinion sentences"><details{state}><summary accesskey="o">'
+        f"{len(opinions)} opinion sentence{'' if len(opinions) == 1 else 's'}</summary>"
+        f'<ol class="opinion-list">\n{items}\n</ol></details></nav>'
+    )
+
+
+def _excerpt(sentence: str) -> str:
+    text = " ".join(sentence.split())
+    return text if len(text) <= _EXCERPT else text[: _EXCERPT - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _summary(summary: dict, threshold: float) -> str:
@@ -181,11 +281,13 @@ def _legend(threshold: float) -> str:
     return (
         '<div class="legend"><span class="swatch-label">fact</span>'
         f'<span class="scale" style="background:linear-gradient(to right, {stops})" role="img" '
-        f'aria-label="shading from blue (fact) through white (threshold {threshold:g}) to orange (opinion)"></span>'
-        '<span class="swatch-label">opinion</span>'
-        '<span class="legend-note">Shade: opinion probability (white at the threshold). Opinion sentences are '
-        "also underlined. Hover over a sentence, or move to it with Tab, to see its label, probability and cue "
-        'words; in it, <span class="cue-opinion cue-key">orange</span> words push toward opinion and '
+        f'aria-label="shading from faint blue (fact) through white to orange (opinion, from threshold {threshold:g})">'
+        '</span><span class="swatch-label">opinion</span>'
+        '<span class="legend-note">Orange marks opinion (deeper: more probable) and opinion sentences are '
+        "underlined; facts stay nearly white. <strong>Tab</strong> moves from one opinion sentence to the next "
+        "(Shift+Tab back), or follow the list's links. Hover over any sentence, or focus it, to see its number (as "
+        "in <code>factopinion score</code>'s table), label, probability and the words that moved it: "
+        '<span class="cue-opinion cue-key">orange</span> ones toward opinion, '
         '<span class="cue-fact cue-key">blue</span> ones toward fact.</span></div>'
     )
 
@@ -202,7 +304,7 @@ h1 { font-size: 1.5rem; line-height: 1.3; margin: 0 0 .25rem; }
 .subtitle { color: var(--muted); margin: 0 0 .75rem; }
 .summary p { margin: 0 0 .4rem; }
 .bar { display: flex; height: .9rem; border-radius: .45rem; overflow: hidden; border: 1px solid #bbb; }
-.bar-fact { background: var(--fact); } .bar-opinion { background: var(--opinion); }
+.bar-fact { background: #dbe4ee; } .bar-opinion { background: var(--opinion); }
 .legend { display: flex; flex-wrap: wrap; align-items: center; gap: .4rem .6rem; margin-top: .8rem; }
 .scale { display: inline-block; width: 12rem; height: .9rem; border: 1px solid #bbb; border-radius: .2rem; }
 .legend-note { flex-basis: 100%; color: var(--muted); line-height: 1.5; }
@@ -218,6 +320,16 @@ p.byline { margin: 0 0 1.1rem; }
 .s { border-radius: .2rem; padding: .1rem 0; box-decoration-break: clone; -webkit-box-decoration-break: clone;
   cursor: help; }
 .s.opinion { border-bottom: 2px solid #b65b00; }
+.s::before { content: attr(data-index); font: .62rem/1 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
+  color: #767676; vertical-align: super; margin: 0 .15rem 0 .1rem; }
+.s:target { outline: 3px solid #b65b00; outline-offset: 2px; }
+.opinions { margin-top: .9rem; }
+.opinions summary { cursor: pointer; font-weight: 700; }
+.opinion-list { margin: .4rem 0 0; padding-left: 0; list-style: none; max-height: 16rem; overflow-y: auto; }
+.opinion-list li { margin: .15rem 0; line-height: 1.4; display: flex; }
+.opinion-list a { color: var(--ink); text-decoration-color: #b65b00; }
+.opinion-list .n { display: inline-block; min-width: 2.2em; color: #8a3f00; font-variant-numeric: tabular-nums; }
+.tip-number { color: var(--muted); }
 .s:hover, .s:focus { outline: 2px solid var(--ink); outline-offset: 1px; }
 .s:focus-visible { outline: 3px solid #000; }
 /* The tooltip sits above the sentence's first line, across the paragraph, so it hides neither the sentence nor
@@ -239,7 +351,7 @@ footer { margin-top: 2rem; border-top: 1px solid #ddd; padding-top: .6rem; color
 @media print {
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   body { max-width: none; padding: 0; font-size: 11pt; }
-  .tip, .legend-note { display: none !important; }
+  .tip, .legend-note, .opinions { display: none !important; }
   .s { outline: none !important; }
   .s.opinion::after { content: " [opinion " attr(data-probability) "]"; font: 8pt system-ui, Arial, sans-serif;
     color: #8a3f00; }
@@ -263,13 +375,55 @@ _PAGE = """<!DOCTYPE html>
 <p class="subtitle">{byline}</p>
 {summary}
 {legend}
+{opinions}
 </header>
 <main>
 {body}
 </main>
 <footer>"fact" is a reported, attributable statement (what happened, who said what), not necessarily a true
-one; "opinion" is the author's own judgement, recommendation, prediction or rhetorical question. A cue's number
-is its contribution to the sentence's log-odds of opinion. Made by factopinion {version}.</footer>
+one; "opinion" is the author's own judgement, recommendation, prediction or rhetorical question. A word's number
+is its net contribution to the sentence's log-odds of opinion (a phrase's shared among its words). Made by
+factopinion {version}.</footer>
+</body>
+</html>
+"""
+
+_INDEX_CSS = """
+table { width: 100%; border-collapse: collapse; font: .95rem/1.4 system-ui, -apple-system, "Segoe UI", Roboto, Arial,
+  sans-serif; }
+th, td { text-align: left; padding: .45rem .4rem; border-bottom: 1px solid #e3e3e3; vertical-align: top; }
+td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+td.bar-cell { width: 18%; } .share { display: block; height: .8rem; margin-top: .25rem; background: var(--opinion);
+  border-radius: .2rem; }
+td small { color: var(--muted); word-break: break-all; }
+@media (max-width: 36rem) { td.bar-cell, th.bar-cell { display: none; } }
+"""
+
+_INDEX = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="factopinion {version}">
+<title>{title}</title>
+<style>{css}</style>
+</head>
+<body>
+<header>
+<h1>{title}</h1>
+<p class="subtitle">{count} articles, {share} of their sentences opinion; highest opinion share first. Each title
+links to the article's page.</p>
+</header>
+<main>
+<table>
+<thead><tr><th class="num">opinion</th><th class="bar-cell"></th><th>article</th><th class="num">sentences</th></tr>
+</thead>
+<tbody>
+{rows}
+</tbody>
+</table>
+</main>
+<footer>Made by factopinion {version}. "Opinion share": the share of an article's sentences labeled opinion.</footer>
 </body>
 </html>
 """

@@ -36,7 +36,7 @@ from urllib.parse import urljoin, urlsplit
 
 from . import __version__
 from .document import Document, PageInfo
-from .encoding import decode_utf8, text_codec
+from .encoding import decode_text, decode_utf8, text_codec
 from .errors import DataError, OptionError
 
 if TYPE_CHECKING:
@@ -109,19 +109,23 @@ def from_url(
     return Source(text, None, page)
 
 
-def from_bytes(raw: bytes, name: str, *, input_format: str = "auto", file: str | None = None) -> Source:
+def from_bytes(
+    raw: bytes, name: str, *, input_format: str = "auto", file: str | None = None, encoding: str | None = None
+) -> Source:
     """Text from the bytes of a file or of standard input (``name`` names it in errors; ``file`` is the file's
-    name, None for standard input): UTF-8 text, or, where it is an HTML page, its article. ``auto``: a page is a
-    file with an HTML suffix or bytes that look like HTML."""
+    name, None for standard input): text in ``encoding`` (default UTF-8), or, where it is an HTML page, its article
+    (in ``encoding`` where given, else the charset the page names). ``auto``: a page is a file with an HTML suffix
+    or bytes that look like HTML."""
     if _is_html(input_format, raw, file):
-        text, page = extract_page(decode_html(raw), source=name)
+        text, page = extract_page(decode_html(raw, encoding), source=name)
         return Source(text, file, page)
-    return Source(decode_utf8(raw, name), file)
+    return Source(decode_text(raw, name, encoding or "utf-8"), file)
 
 
-def from_file(path: str | Path, *, input_format: str = "auto") -> Source:
-    """The text of the file at ``path`` (UTF-8), or the article of the HTML page it holds."""
-    return from_bytes(Path(path).read_bytes(), str(path), input_format=input_format, file=str(path))
+def from_file(path: str | Path, *, input_format: str = "auto", encoding: str | None = None) -> Source:
+    """The text of the file at ``path`` (UTF-8, or ``encoding``), or the article of the HTML page it holds."""
+    return from_bytes(Path(path).read_bytes(), str(path), input_format=input_format, file=str(path),
+                      encoding=encoding)  # fmt: skip
 
 
 def from_texts(texts: Sequence[str], *, input_format: str = "auto") -> Source:

@@ -58,7 +58,38 @@ def test_shell_completion_works_and_is_documented():
         env={"_FACTOPINION_COMPLETE": "bash_complete", "COMP_WORDS": "factopinion score --ht", "COMP_CWORD": "2"},
         prog_name="factopinion",
     )
-    assert words.stdout.split() == ["plain,--html"]
+    assert words.stdout.split() == ["plain,--html", "plain,--html-dir"]
     reference = (ROOT / "docs" / "cli.md").read_text("utf-8")
     for shell in ("bash", "zsh", "fish"):
         assert f"_FACTOPINION_COMPLETE={shell}_source factopinion" in reference
+
+
+def test_ctrl_c_says_in_one_line_what_was_left(monkeypatch, tmp_path):
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("factopinion.cli.score.get_model", interrupted)
+    result = invoke(["score", ENGLISH, "-o", str(tmp_path / "out.txt")])
+    assert result.exit_code == 130 and result.stderr == "factopinion: interrupted: nothing written\n"
+    assert not (tmp_path / "out.txt").exists()
+
+
+def test_ctrl_c_during_output_dir_counts_the_complete_files(monkeypatch, tmp_path):
+    from factopinion.labeling import files
+
+    for n in range(3):
+        (tmp_path / f"in{n}.csv").write_text("text\nIt rained on Monday.\n", "utf-8")
+    real = files.label_job
+    done = []
+
+    def label_two_then_stop(job, model, **kwargs):
+        if len(done) == 2:
+            raise KeyboardInterrupt
+        done.append(job)
+        return real(job, model, **kwargs)
+
+    monkeypatch.setattr(files, "label_job", label_two_then_stop)
+    inputs = [str(tmp_path / f"in{n}.csv") for n in range(3)]
+    result = invoke(["label", *inputs, "--output-dir", str(tmp_path / "out"), "--jobs", "1"])
+    assert result.exit_code == 130
+    assert result.stderr.splitlines()[-1] == "factopinion: interrupted: 2 of 3 files complete; rerun with --resume"

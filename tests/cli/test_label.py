@@ -27,7 +27,7 @@ def test_labels_every_row_to_stdout_keeping_every_cell(articles):
     result = run(str(articles))
     assert result.exit_code == 0, result.output
     rows = read_csv(result.stdout)
-    assert rows[0] == [*ARTICLES[0], "label", "opinion_probability"]
+    assert rows[0] == [*ARTICLES[0], "label", "opinion_probability", "language"]
     assert [row[:4] for row in rows] == ARTICLES
     labels = [row[4] for row in rows[1:]]
     assert labels == ["fact", "opinion", "", "fact"]
@@ -94,6 +94,7 @@ def test_sentences_one_row_per_sentence(articles):
         "sentence",
         "label",
         "opinion_probability",
+        "language",
     ]
     body = rows[1:]
     assert [r[3] for r in body] == ["1", "2", "2", "3", "4"]
@@ -102,7 +103,7 @@ def test_sentences_one_row_per_sentence(articles):
         if row[4]:
             assert ARTICLES[int(row[3])][1][int(row[5]) : int(row[6])] == row[7]
             assert row[8] in ("fact", "opinion")
-    assert body[3][4:] == ["", "", "", "", "", ""]  # the empty cell keeps its row
+    assert body[3][4:] == ["", "", "", "", "", "", ""]  # the empty cell keeps its row
     assert [r[:3] for r in body] == [[a[0], *a[2:]] for a in (ARTICLES[i] for i in (1, 2, 2, 3, 4))]
     assert "4 rows, 4 sentences: 3 labeled, 1 empty" in result.stderr
 
@@ -116,11 +117,12 @@ def test_sentences_keep_the_text_column_when_asked(articles):
     for row in rows[1:]:
         if row[5]:
             assert row[1][int(row[6]) : int(row[7])] == row[8]
+            assert row[9] in ("fact", "opinion")
 
 
 def test_column_names_and_conflicts(tmp_path, articles):
     result = run(str(articles), "--column", "label=verdict", "--column", "opinion_probability=p")
-    assert read_csv(result.stdout)[0] == [*ARTICLES[0], "verdict", "p"]
+    assert read_csv(result.stdout)[0] == [*ARTICLES[0], "verdict", "p", "language"]
     result = run(str(articles), "--column", "nope=x")
     assert result.exit_code == 2
     assert "the added columns are: label, opinion_probability" in result.stderr
@@ -149,7 +151,7 @@ def test_replace_columns_overwrites_in_place(tmp_path):
     result = run(str(path), "--replace-columns")
     assert result.exit_code == 0, result.output
     rows = read_csv(result.stdout)
-    assert rows[0] == ["text", "label", "n", "opinion_probability"]
+    assert rows[0] == ["text", "label", "n", "opinion_probability", "language"]
     assert rows[1][0] == "It is awful, truly." and rows[1][1] == "opinion" and rows[1][2] == "007"
 
 
@@ -170,7 +172,7 @@ def test_tsv_by_extension_delimiter_option_and_stdin_stdout(tmp_path):
     result = run(str(tsv))
     assert result.exit_code == 0, result.output
     out = read_csv(result.stdout, "\t")
-    assert [r[:2] for r in out] == rows and out[0][2:] == ["label", "opinion_probability"]
+    assert [r[:2] for r in out] == rows and out[0][2:] == ["label", "opinion_probability", "language"]
     data = tsv.read_bytes()
     piped = run("-", "--delimiter", "tab", input=data)
     assert piped.exit_code == 0 and piped.stdout == result.stdout
@@ -200,15 +202,15 @@ def test_encoding_and_bom(tmp_path):
     assert result.exit_code == 1
     assert "line 2: undecodable byte 0xe7 (not utf-8; see --encoding)" in result.stderr
     out = tmp_path / "out.csv"
-    result = run(str(latin), "--encoding", "latin-1", "-o", str(out))
+    result = run(str(latin), "--encoding", "latin-1", "-o", str(out), "--score-any-language")
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(
-        b"text,city,label,opinion_probability\nLe maire a dit lundi qu'il partira.,Besan\xe7on,"
+        b"text,city,label,opinion_probability,language\nLe maire a dit lundi qu'il partira.,Besan\xe7on,"
     )
     bom = tmp_path / "bom.csv"
     bom.write_bytes(b"\xef\xbb\xbftext\nIt rained.\n")
     result = invoke(["label", str(bom)])
-    assert result.stdout_bytes.startswith(b"\xef\xbb\xbftext,label,opinion_probability\nIt rained.,")
+    assert result.stdout_bytes.startswith(b"\xef\xbb\xbftext,label,opinion_probability,language\nIt rained.,")
     assert run(str(bom), "--encoding", "klingon").exit_code == 1
 
 
@@ -257,18 +259,20 @@ def test_blank_lines_and_one_column_files(tmp_path):
     one.write_bytes(b"text\nIt rained.\n\nWe should go.\n")
     rows = read_csv(run(str(one)).stdout)
     assert [r[0] for r in rows] == ["text", "It rained.", "", "We should go."]  # a blank line is an empty cell
-    assert rows[2][1:] == ["", ""]
+    assert rows[2][1:] == ["", "", ""]
 
 
 def test_header_only_and_no_final_line_break(tmp_path):
     path = tmp_path / "h.csv"
     path.write_bytes(b"id,text")
     result = run(str(path))
-    assert result.exit_code == 0 and result.stdout == "id,text,label,opinion_probability\n"
+    assert result.exit_code == 0 and result.stdout == "id,text,label,opinion_probability,language\n"
     assert "0 rows" in result.stderr
     path.write_bytes(b"id,text\r\n1,It rained.")
     written = run(str(path)).stdout_bytes  # (CliRunner's .stdout turns \r\n into \n)
-    assert re.fullmatch(rb"id,text,label,opinion_probability\r\n1,It rained\.,(fact|opinion),[01]\.\d{6}\r\n", written)
+    assert re.fullmatch(
+        rb"id,text,label,opinion_probability,language\r\n1,It rained\.,(fact|opinion),[01]\.\d{6},unknown\r\n", written
+    )
 
 
 def test_jobs_1_and_2_give_identical_bytes(tmp_path):
@@ -341,7 +345,7 @@ def test_a_semicolon_csv_gets_an_error_suggesting_its_delimiter(tmp_path):
         "give --delimiter ';'\n"
     )
     fixed = invoke(["label", str(source), "--delimiter", ";", "-q"])
-    assert fixed.exit_code == 0 and fixed.stdout.startswith("id;text;score;label;opinion_probability\n")
+    assert fixed.exit_code == 0 and fixed.stdout.startswith("id;text;score;label;opinion_probability;language\n")
 
 
 def test_a_tsv_on_stdin_gets_an_error_suggesting_tab():
@@ -403,37 +407,88 @@ def test_progress_follows_the_rows_written_not_the_bytes_read_ahead(tmp_path, mo
     assert calls[0][0] < BLOCK_BYTES / 10
 
 
-def test_label_counts_rows_that_are_not_english_and_warns_once(tmp_path):
+def test_rows_in_other_languages_are_left_unscored_counted_and_warned_about_once(tmp_path):
     source = tmp_path / "mixed.csv"
     source.write_text(f'id,text\n1,"{GERMAN}"\n2,"{ENGLISH}"\n3,\n4,"{GERMAN}"\n5,Gut\n', "utf-8")
     result = invoke(["label", str(source), "-o", str(tmp_path / "out.csv")])
     assert result.exit_code == 0
+    rows = read_csv((tmp_path / "out.csv").read_text("utf-8"))
+    assert [row[2:] for row in rows[1:]] == [
+        ["", "", "de"],
+        [rows[2][2], rows[2][3], "en"],
+        ["", "", ""],
+        ["", "", "de"],
+        [rows[5][2], rows[5][3], "unknown"],  # too short to tell: scored
+    ]
+    assert rows[2][2] in ("fact", "opinion") and rows[5][2] in ("fact", "opinion")
     warning, summary = result.stderr.splitlines()
-    assert warning == "factopinion: 2 rows do not look like English: the model is trained on English news only"
-    assert summary.startswith("factopinion: 5 rows: 4 labeled, 1 empty, ") and ", 2 not English, " in summary
+    assert warning == (
+        "factopinion: 2 rows are not in English and left unscored (their label is empty; --score-any-language "
+        "scores them): the model is trained on English news only"
+    )
+    assert summary.startswith("factopinion: 5 rows: 2 labeled, 1 empty, ")
+    assert ", 2 not English (2 left unscored), " in summary
     quiet = invoke(["label", str(source), "-o", str(tmp_path / "quiet.csv"), "-q"])
     assert quiet.stderr.splitlines() == [warning]  # a warning, not progress: --quiet keeps it
     english = invoke(["label", "-", "-q"], input=f'text\n"{ENGLISH}"\n')
     assert english.stderr == ""
 
 
-def test_past_the_first_hundred_rows_the_count_is_estimated_from_a_sample(tmp_path, model):
-    from factopinion.labeling.batch import LANGUAGE_ALL_ROWS, LANGUAGE_STRIDE, BatchOptions, label_file
+def test_score_any_language_scores_them_with_the_warning_and_languages_widens_the_policy(tmp_path):
+    source = tmp_path / "mixed.csv"
+    source.write_text(f'id,text\n1,"{GERMAN}"\n2,"{ENGLISH}"\n', "utf-8")
+    anyway = invoke(["label", str(source), "--score-any-language"])
+    assert [row[2] in ("fact", "opinion") for row in read_csv(anyway.stdout)[1:]] == [True, True]
+    assert "factopinion: 1 row is not in English and was scored anyway: the model is trained on English news only" in (
+        anyway.stderr.splitlines()
+    )
+    widened = invoke(["label", str(source), "--languages", "en,de", "-q"])
+    assert [row[2:] for row in read_csv(widened.stdout)[1:]][0][2] == "de" and widened.stderr.splitlines() == [
+        "factopinion: 1 row is not in English and was scored anyway: the model is trained on English news only"
+    ]
+    both = invoke(["label", str(source), "--languages", "de", "--score-any-language"])
+    assert both.exit_code == 2 and "give --languages or --score-any-language, not both" in both.stderr
+    bad = invoke(["label", str(source), "--languages", "english"])
+    assert bad.exit_code != 0 and "ISO 639-1 codes" in bad.stderr
+
+
+def test_every_row_is_identified_whatever_the_chunks(tmp_path, model):
+    from factopinion.labeling.batch import BatchOptions, label_file
 
     source = tmp_path / "mixed.csv"
-    numbers = range(1, 3001)
     with source.open("w", encoding="utf-8") as f:
         f.write("id,text\n")
-        for n in numbers:
+        for n in range(1, 3001):
             f.write(f'{n},"{GERMAN if n % 3 == 0 else ENGLISH}"\n')
-    checked = [n for n in numbers if n <= LANGUAGE_ALL_ROWS or n % LANGUAGE_STRIDE == 0]
-    expected = round(sum(n % 3 == 0 for n in checked) * 3000 / len(checked))
     for chunk_rows in (100, 4000):
         summary = label_file(source, tmp_path / f"out{chunk_rows}.csv", model, BatchOptions(chunk_rows=chunk_rows))
-        assert summary.language_checked == len(checked)
-        assert summary.not_english_rows == expected and abs(expected - 1000) < 30
-        assert f", about {expected:,} not English, " in summary.line()
-        assert summary.not_english_line() == (
-            f"about {expected:,} rows do not look like English (from one row in 8 after the first 100): "
-            "the model is trained on English news only"
-        )
+        assert summary.not_english == summary.unscored == 1000  # exact: every row identified, none sampled
+        assert summary.labeled == 2000 and summary.empty == 0
+
+
+def test_an_excel_workbook_gets_told_to_save_it_as_csv(tmp_path):
+    import zipfile
+
+    book = tmp_path / "export.xlsx"
+    with zipfile.ZipFile(book, "w") as z:
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    renamed = tmp_path / "export.csv"
+    renamed.write_bytes(book.read_bytes())
+    for path in (book, renamed):
+        result = invoke(["label", str(path)])
+        assert result.exit_code == 1
+        assert result.stderr == f"Error: {path}: this looks like an Excel workbook: save it as CSV\n"
+
+
+def test_an_output_named_json_is_refused_not_filled_with_csv(tmp_path, articles):
+    result = invoke(["label", str(articles), "-o", str(tmp_path / "out.json")])
+    assert result.exit_code == 2 and "name it for JSON Lines (.jsonl)" in result.stderr
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_no_progress_bar_over_the_output_on_the_same_terminal(terminal, tmp_path):
+    source = news_csv(tmp_path / "news.csv", 50)
+    result = invoke(["label", str(source)])
+    assert result.exit_code == 0, result.stderr
+    assert "100%" not in result.stderr and "labeling" not in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("factopinion: 50 rows: 50 labeled, 0 empty, ")

@@ -238,3 +238,49 @@ def test_title_sets_the_page_title_and_needs_html():
     assert "<title>Budget &lt;story&gt;: fact and opinion</title>" in page
     result = invoke(["score", "--title", "x", ENGLISH])
     assert result.exit_code == 2 and "--title needs --html" in result.stderr
+
+
+def test_score_output_writes_the_chosen_format_to_a_file(tmp_path):
+    out = tmp_path / "scores.csv"
+    result = invoke(["score", "The council met on Tuesday. It should resign.", "--csv", "-o", str(out)])
+    assert result.exit_code == 0 and result.stdout == ""
+    assert out.read_text("utf-8").startswith("index,start,end,sentence,label,opinion_probability\n0,0,")
+    again = invoke(["score", "It rained.", "-o", str(out)])
+    assert again.exit_code == 1 and "already exists (use --force" in again.stderr
+    assert invoke(["score", "It rained.", "-o", str(out), "--force"]).exit_code == 0
+    assert out.read_text("utf-8").startswith("   #  label")
+
+
+def test_score_encoding_reads_a_file_in_another_encoding(tmp_path):
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("The mayor of Besançon resigned on Monday. It was a disgrace.".encode("latin-1"))
+    refused = invoke(["score", "--file", str(latin)])
+    assert refused.exit_code == 1 and "is not UTF-8: undecodable byte 0xe7" in refused.stderr
+    result = invoke(["score", "--file", str(latin), "--encoding", "latin-1", "--json"])
+    assert result.exit_code == 0 and "Besançon" in json.loads(result.stdout)["sentences"][0]["sentence"]
+    unknown = invoke(["score", "--file", str(latin), "--encoding", "klingon"])
+    assert unknown.exit_code == 1 and "unknown encoding 'klingon'" in unknown.stderr
+
+
+LONG = (
+    "The council said on Tuesday that it would cut the library budget by four percent next year, officials told "
+    "reporters. This is a disgrace and the council should resign at once!"
+)
+
+
+def test_on_a_terminal_opinion_rows_are_coloured_and_long_sentences_wrapped_under_their_column(terminal):
+    result = invoke(["score", LONG], env={"COLUMNS": "70", "NO_COLOR": ""})
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= 70 for line in lines if "\x1b" not in line)
+    first = lines[1:3]
+    assert first[0].startswith("   0  fact") and first[1].startswith(" " * 24) and first[1].strip()
+    opinion = [line for line in lines if "\x1b[1;33m" in line]
+    assert opinion and all(line.endswith("\x1b[0m") for line in opinion) and "disgrace" in "".join(opinion)
+    plain = invoke(["score", LONG], env={"COLUMNS": "70", "NO_COLOR": "1"})
+    assert "\x1b" not in plain.stdout and plain.stdout.splitlines()[1:3] == first
+
+
+def test_piped_output_is_neither_coloured_nor_wrapped():
+    result = invoke(["score", LONG], env={"COLUMNS": "70"})
+    assert "\x1b" not in result.stdout and any(len(line) > 70 for line in result.stdout.splitlines())

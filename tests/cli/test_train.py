@@ -69,3 +69,30 @@ def test_train_refuses_to_replace_a_model_without_force(tmp_path):
     assert result.exit_code == 1
     assert "model.joblib already exists (use --force to overwrite it)" in result.stderr
     assert (out / "model.joblib").read_bytes() == b"mine"
+
+
+def test_a_small_or_one_sided_file_gets_a_one_line_warning_before_the_figures(tmp_path):
+    rows = [f"The council met on day {n} to discuss the {w} budget.,fact" for n in range(10) for w in ("road", "park")]
+    rows += [
+        f"The {w} budget plan for day {n} is a shameful waste.,opinion" for n in range(1) for w in ("road", "park")
+    ]
+    data = tmp_path / "small.csv"
+    data.write_text("sentence,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    result = invoke(["train", "--data", str(data), "--cv-folds", "2", "--out", str(tmp_path / "m")])
+    assert result.exit_code == 0, result.output
+    warning, figures = result.stderr.splitlines()
+    assert warning == (
+        "factopinion: warning: only 22 sentences and one-sided (20 fact, 2 opinion): the model will not generalise "
+        "and the figures below are mostly noise; add your sentences to the bundled ones with --with-default-data"
+    )
+    assert figures.startswith("trained on 22 sentences (20 fact, 2 opinion); 2-fold cross-validation")
+
+
+def test_no_warning_for_enough_balanced_data():
+    from factopinion.cli.render import training_warning
+
+    balanced = {"training_data": {"rows": 4000, "class_counts": {"fact": 2400, "opinion": 1600}}}
+    assert training_warning(balanced) is None
+    assert "one-sided" in training_warning(
+        {"training_data": {"rows": 4000, "class_counts": {"fact": 3900, "opinion": 100}}}
+    )

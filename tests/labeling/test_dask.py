@@ -254,15 +254,16 @@ def test_label_dataframe_cells_are_what_label_writes(dd, model, tmp_path):
         result = label_dataframe(dd.from_pandas(frame(), npartitions=3), "text", model=model).compute()
     rows = labeled_by_label_command(tmp_path)
     pairs = zip(result["label"], result["opinion_probability"], strict=True)
-    assert [[as_text(v) for v in pair] for pair in pairs] == [row[2:] for row in rows]
+    assert [[as_text(v) for v in pair] for pair in pairs] == [row[2:-1] for row in rows]  # (label adds language)
 
 
 def test_label_dataframe_documents_are_what_label_documents_writes(dd, model, tmp_path):
     with dask.config.set(scheduler="sync"):
         result = label_dataframe(dd.from_pandas(frame(), npartitions=3), "text", "document", model=model).compute()
     rows = labeled_by_label_command(tmp_path, "--documents")  # id, text, then the four document columns
-    got = [[as_text(v) for v in values] for values in result[list(DOCUMENT_COLUMNS)].itertuples(index=False)]
-    assert got == [row[2:] for row in rows]
+    columns = [column for column in DOCUMENT_COLUMNS if column != "language"]  # label identifies languages
+    got = [[as_text(v) for v in values] for values in result[columns].itertuples(index=False)]
+    assert got == [row[2:-1] for row in rows]
 
 
 def test_label_dataframe_sentences_are_what_score_finds(dd, model):

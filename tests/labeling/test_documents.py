@@ -46,7 +46,7 @@ def test_documents_adds_counts_share_and_mean_one_row_per_input_row(articles):
     rows = read_dicts(result.stdout)
     assert [row["id"] for row in rows] == ["a1", "a2", "a3", "a4", "a5"]
     assert list(rows[0]) == ["id", "title", "text", "sentences", "opinion_sentences", "opinion_share",
-                             "mean_opinion_probability"]  # fmt: skip
+                             "mean_opinion_probability", "language"]  # fmt: skip
     a1, a2, a3, a4, a5 = rows
     assert (a1["sentences"], a1["opinion_sentences"], a1["opinion_share"]) == ("4", "2", "0.500000")
     assert (a3["sentences"], a3["opinion_sentences"], a3["opinion_share"]) == ("2", "0", "0.000000")
@@ -98,12 +98,13 @@ def test_documents_column_names_threshold_and_replace(articles):
 def test_keep_writes_only_the_named_columns_in_input_order(articles):
     rows = read_dicts(label(articles, "--sentences", "--keep", "title,id").stdout)
     assert list(rows[0]) == ["id", "title", "row", "sentence_index", "start", "end", "sentence", "label",
-                             "opinion_probability"]  # fmt: skip
+                             "opinion_probability", "language"]  # fmt: skip
     assert len(rows) == 4 + 1 + 2 + 1 + 3
     documents = read_dicts(label(articles, "--documents", "--keep", "id").stdout)
-    assert list(documents[0]) == ["id", "sentences", "opinion_sentences", "opinion_share", "mean_opinion_probability"]
+    assert list(documents[0]) == ["id", "sentences", "opinion_sentences", "opinion_share", "mean_opinion_probability",
+                                  "language"]  # fmt: skip
     bare = label(articles, "--sentences", "--keep", "").stdout
-    assert bare.splitlines()[0] == "row,sentence_index,start,end,sentence,label,opinion_probability"
+    assert bare.splitlines()[0] == "row,sentence_index,start,end,sentence,label,opinion_probability,language"
 
 
 def test_keep_makes_the_output_small(tmp_path):

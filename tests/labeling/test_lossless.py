@@ -31,7 +31,7 @@ def tables(draw):
     delimiter, line terminator and byte-order mark."""
     width = draw(st.integers(1, 5))
     names = draw(st.lists(st.text(min_size=1, max_size=8), min_size=width - 1, max_size=width - 1, unique=True))
-    names = [n for n in names if n not in ("text", "label", "opinion_probability")]
+    names = [n for n in names if n not in ("text", "label", "opinion_probability", "language")]
     position = draw(st.integers(0, len(names)))
     header = [*names[:position], "text", *names[position:]]
     rows = draw(st.lists(st.lists(cells, min_size=len(header), max_size=len(header)), max_size=8))
@@ -70,13 +70,14 @@ def test_random_tables_round_trip_exactly(model, table, chunk_rows):
     assert written.startswith(b"\xef\xbb\xbf") == bom
     result = parse(written.decode("utf-8-sig"), delimiter)
     assert parse(text, delimiter) == [header, *rows]  # the generated input is what we meant
-    assert result[0] == [*header, "label", "opinion_probability"]
-    assert [row[:-2] for row in result[1:]] == rows  # every cell, column and row exactly as it was
+    assert result[0] == [*header, "label", "opinion_probability", "language"]
+    assert [row[:-3] for row in result[1:]] == rows  # every cell, column and row exactly as it was
     assert summary.rows == len(rows)
     column = header.index("text")
     for row, out_row in zip(rows, result[1:], strict=True):
-        label, probability = out_row[-2:]
-        if row[column].strip():
+        label, probability, language = out_row[-3:]
+        assert language != "" or not row[column].split()
+        if row[column].strip() and label:  # (a row identified as another language is left unscored)
             assert label in ("fact", "opinion") and 0 <= float(probability) <= 1
         else:
             assert (label, probability) == ("", "")
@@ -106,7 +107,18 @@ def test_sentence_offsets_slice_back_to_the_cell(model, texts):
     label_stream(io.BytesIO(source.getvalue().encode()), out, model, options)
     result = parse(out.getvalue().decode(), ",")
     header = result[0]
-    assert header == ["id", "text", "row", "sentence_index", "start", "end", "sentence", "label", "opinion_probability"]
+    assert header == [
+        "id",
+        "text",
+        "row",
+        "sentence_index",
+        "start",
+        "end",
+        "sentence",
+        "label",
+        "opinion_probability",
+        "language",
+    ]
     seen_rows = []
     for row in result[1:]:
         record = dict(zip(header, row, strict=True))

@@ -76,7 +76,7 @@ def test_writing_into_a_closed_pipe_ends_quietly(big_csv):
     label.stdout.close()  # as `| head -2` does
     stderr = label.stderr.read().decode()
     label.wait(timeout=60)
-    assert head.startswith(b"id,text,label,opinion_probability\r\n0,")  # the input's \r\n line ends kept
+    assert head.startswith(b"id,text,label,opinion_probability,language\r\n0,")  # the input's \r\n line ends kept
     assert label.returncode == 0
     assert stderr == ""
 
@@ -90,5 +90,9 @@ def test_the_console_script_labels_a_file(tmp_path):
     source.write_text("id,text\n1,It rained on Tuesday.\n", encoding="utf-8")
     result = subprocess.run([str(script), "label", str(source), "-o", str(tmp_path / "out.csv")], capture_output=True)
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "out.csv").read_text().startswith("id,text,label,opinion_probability\n1,It rained on Tuesday.,")
+    assert (
+        (tmp_path / "out.csv")
+        .read_text()
+        .startswith("id,text,label,opinion_probability,language\n1,It rained on Tuesday.,")
+    )
     assert sorted(os.listdir(tmp_path)) == ["in.csv", "out.csv"]

@@ -113,9 +113,10 @@ def test_jsonl_keeps_each_line_byte_for_byte_and_appends_typed_keys(jsonl, model
         assert out.startswith(body[:-1])  # every character before the closing brace, as it was
         assert out.endswith(line[len(line.rstrip("\r\n")) :] or "\n")  # and its own line terminator
     first, second, third, fourth = (pairs(line) for line in lines)
-    assert first[:-2] == pairs(LINES[0]) and first[-2:] == [("label", "fact"), ("opinion_probability", expected)]
-    assert second[:-2] == pairs(LINES[1]) and second[-2][1] == "opinion"
-    assert third[-2:] == [("label", None), ("opinion_probability", None)]
+    assert first[:-3] == pairs(LINES[0])
+    assert first[-3:] == [("label", "fact"), ("opinion_probability", expected), ("language", "en")]
+    assert second[:-3] == pairs(LINES[1]) and second[-3][1] == "opinion"
+    assert third[-3:] == [("label", None), ("opinion_probability", None), ("language", None)]
     assert fourth[2] == ("score", 12345678901234567890)
     assert "4 rows: 3 labeled, 1 empty" in result.stderr
 
@@ -124,9 +125,9 @@ def test_jsonl_sentences_keep_and_documents(jsonl):
     sentences = [pairs(line) for line in label(jsonl, "--sentences", "--keep", "id").stdout.splitlines()]
     assert [row[0] for row in sentences] == [("id", 1), ("id", 2), ("id", 2), ("id", 3), ("id", 4)]
     assert [key for key, _ in sentences[1]] == ["id", "row", "sentence_index", "start", "end", "sentence", "label",
-                                               "opinion_probability"]  # fmt: skip
+                                               "opinion_probability", "language"]  # fmt: skip
     assert sentences[3][2:] == [("sentence_index", None), ("start", None), ("end", None), ("sentence", None),
-                                ("label", None), ("opinion_probability", None)]  # fmt: skip
+                                ("label", None), ("opinion_probability", None), ("language", None)]  # fmt: skip
     full = label(jsonl, "--sentences", "--keep", "id,text,score").stdout.splitlines()
     assert full[2].startswith('{"id": 2, "text": "This plan is a disgrace. The council should resign!", "score": 1e5,')
     default = label(jsonl, "--sentences").stdout.splitlines()  # every key but the text, values as written
@@ -146,7 +147,7 @@ def test_jsonl_conflicts_replace_and_bad_lines(tmp_path):
     skipped = label(path, "--replace-columns", "--skip-bad-rows")
     assert "skipped 3 bad rows at lines 2, 3, 4" in skipped.stderr
     (obj,) = [pairs(line) for line in skipped.stdout.splitlines()]
-    assert [key for key, _ in obj] == ["text", "label", "k", "opinion_probability"]  # replaced where it was
+    assert [key for key, _ in obj] == ["text", "label", "k", "opinion_probability", "language"]  # replaced where it was
     assert obj[1][1] in ("fact", "opinion") and obj[2] == ("k", 1)
     later = tmp_path / "later.jsonl"
     later.write_text('{"text": "The council met."}\n{"text": "It voted.", "label": "x"}\n', "utf-8")
@@ -283,7 +284,7 @@ def test_parquet_keeps_schema_and_values_and_types_the_added_columns(parquet, tm
     result = label(parquet, "-o", out, "--chunk-size", "3")
     assert "4 rows: 3 labeled, 1 empty" in result.stderr
     source, labeled = pq.read_table(parquet), pq.read_table(out)
-    assert labeled.schema.names == [*source.schema.names, "label", "opinion_probability"]
+    assert labeled.schema.names == [*source.schema.names, "label", "opinion_probability", "language"]
     for name in source.schema.names:
         assert labeled.schema.field(name) == source.schema.field(name)
         assert labeled.column(name).to_pylist() == source.column(name).to_pylist()
@@ -298,7 +299,7 @@ def test_parquet_sentences_documents_and_keep(parquet, tmp_path):
     label(parquet, "--sentences", "--keep", "id,section", "-o", out)
     table = pq.read_table(out)
     assert table.schema.names == ["id", "section", "row", "sentence_index", "start", "end", "sentence", "label",
-                                  "opinion_probability"]  # fmt: skip
+                                  "opinion_probability", "language"]  # fmt: skip
     assert table.column("id").to_pylist() == [1, 2, 2, 3, 4]
     assert table.schema.field("start").type == pa.int64() and table.schema.field("section").type == pa.dictionary(
         pa.int32(), pa.string()
@@ -311,7 +312,7 @@ def test_parquet_sentences_documents_and_keep(parquet, tmp_path):
 
 def test_parquet_to_standard_output_is_csv_and_csv_to_parquet_is_text(parquet, tmp_path):
     rows = list(csv.reader(io.StringIO(label(parquet).stdout)))
-    assert rows[0] == ["id", "text", "when", "tags", "section", "label", "opinion_probability"]
+    assert rows[0] == ["id", "text", "when", "tags", "section", "label", "opinion_probability", "language"]
     assert rows[2][:5] == ["2", TEXTS[1], "2023-11-14T22:13:20", "[]", "opinion"]
     assert rows[3][1] == "" and rows[3][3] == ""
     source = tmp_path / "a.csv"
@@ -340,7 +341,7 @@ def test_csv_to_jsonl_and_jsonl_to_csv(tmp_path, jsonl):
     same_keys.write_text("".join(line for line in LINES if "nested" not in line) + "\n", "utf-8")
     label(same_keys, "-o", out)
     rows = list(csv.reader(io.StringIO(out.read_text("utf-8"))))
-    assert rows[0] == ["id", "text", "score", "label", "opinion_probability"]
+    assert rows[0] == ["id", "text", "score", "label", "opinion_probability", "language"]
     assert rows[1][2] == "1.5" and rows[2][1:3] == ["", "-0.0"]
     assert rows[3][:3] == ["4", TEXTS[3], "12345678901234567890"]  # by key, not by position
 
@@ -391,7 +392,7 @@ def test_label_file_picks_the_format_by_extension_from_python(tmp_path):
     tsv = tmp_path / "a.tsv"
     tsv.write_text("n\ttext\n1\tThe council met.\n", "utf-8")
     label_file(tsv, tmp_path / "b.tsv", model)
-    assert (tmp_path / "b.tsv").read_text("utf-8").splitlines()[0] == "n\ttext\tlabel\topinion_probability"
+    assert (tmp_path / "b.tsv").read_text("utf-8").splitlines()[0] == "n\ttext\tlabel\topinion_probability\tlanguage"
     assert TableFormat("tsv").delimiter(None) == "\t"
 
 
@@ -443,13 +444,17 @@ def test_a_registered_format_reaches_the_choices_the_help_and_folder_discovery(t
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")) == ["a.psv", "b.psv.gz"]
     first = (tmp_path / "out" / "a.psv").read_text("utf-8").splitlines()
-    assert first[0] == "id|text|label|opinion_probability" and first[1].startswith("1|The mayor said")
+    assert first[0] == "id|text|label|opinion_probability|language" and first[1].startswith("1|The mayor said")
     assert gzip.decompress((tmp_path / "out" / "b.psv.gz").read_bytes()).decode().startswith("id|text|label|")
 
     into_csv = with_psv(tmp_path, "label", "in/a.psv", "-o", "a.csv")
     assert into_csv.returncode == 0, into_csv.stderr
-    assert (tmp_path / "a.csv").read_text("utf-8").startswith("id,text,label,opinion_probability\n1,The mayor said")
+    assert (
+        (tmp_path / "a.csv")
+        .read_text("utf-8")
+        .startswith("id,text,label,opinion_probability,language\n1,The mayor said")
+    )
     (tmp_path / "unnamed").write_bytes((tmp_path / "in" / "a.psv").read_bytes())
     named = with_psv(tmp_path, "label", "unnamed", "--format", "psv", "-q")  # standard output gets the input's format
     assert named.returncode == 0, named.stderr
-    assert named.stdout.startswith("id|text|label|opinion_probability\n1|The mayor said")
+    assert named.stdout.startswith("id|text|label|opinion_probability|language\n1|The mayor said")

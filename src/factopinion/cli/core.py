@@ -53,6 +53,10 @@ class Command(click.Command):
             bad = one_line(err.object[err.start : err.end])
             raise click.ClickException(f"cannot write the output: {bad} cannot be encoded in {err.encoding}") from None
         except KeyboardInterrupt:
+            # one line on what was left: a command may say (ctx.meta["interrupted"]); outputs are atomic otherwise
+            left = ctx.meta.get("interrupted")
+            with contextlib.suppress(Exception):
+                click.echo(f"factopinion: interrupted: {left() if left else 'nothing written'}", err=True)
             raise click.exceptions.Exit(130) from None
 
 

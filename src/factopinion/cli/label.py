@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 from collections.abc import Callable
@@ -31,7 +32,9 @@ HELP = """Label every row of a table fact or opinion, keeping every input column
     --sentences, one row per sentence with row, sentence_index, start, end and sentence too, and every input
     column but the text column (the sentence and its row number stand in for it; --keep chooses); with --documents,
     one row per input row with sentences, opinion_sentences, opinion_share and mean_opinion_probability
-    instead. OUTPUT is written atomically: an interrupted run leaves no file behind.
+    instead; and language, each cell's (ISO 639-1 code; "unknown" for a text too short to tell). A row in
+    another language than --languages is left unscored (empty label), counted in the summary. OUTPUT is written
+    atomically: an interrupted run leaves no file behind.
 
     With --output-dir, many INPUTs are labeled, each to DIR/NAME as it would be alone, one after another here or
     in parallel on a Dask cluster (--dask); a file that fails is reported and the others finish.
@@ -117,6 +120,19 @@ def keep_columns(value: str | None) -> tuple[str, ...] | None:
     "with --sentences row, sentence_index, start, end, sentence, label, opinion_probability; with --documents "
     "sentences, opinion_sentences, opinion_share, mean_opinion_probability.",
 )
+@click.option(
+    "--languages",
+    metavar="CODES",
+    default="en",
+    show_default=True,
+    help="Score rows in these languages (ISO 639-1 codes, comma-separated) and rows too short to tell; leave the "
+    "others unscored, their label empty. The model is trained on English news only.",
+)
+@click.option(
+    "--score-any-language",
+    is_flag=True,
+    help="Score every row whatever its language; the summary warns about the rows not in English.",
+)
 @click.option("--replace-columns", is_flag=True, help="Overwrite input columns that have an added column's name.")
 @click.option("--skip-bad-rows", is_flag=True, help="Skip malformed rows (reported on stderr) instead of stopping.")
 @click.option(
@@ -160,12 +176,22 @@ def keep_columns(value: str | None) -> tuple[str, ...] | None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, summary line or advice.")
 @model_options
 def label(inputs, output, output_dir, text_column, sentences, documents, keep, table_format, html_column, delimiter,
-          encoding, quoting, renames, replace_columns, skip_bad_rows, pad_short_rows, force, resume, jobs, chunk_size,
-          dask_address, dask_workers, retries, quiet, model_path, trust_model_code, threshold):  # fmt: skip
+          encoding, quoting, renames, languages, score_any_language, replace_columns, skip_bad_rows, pad_short_rows,
+          force, resume, jobs, chunk_size, dask_address, dask_workers, retries, quiet, model_path, trust_model_code,
+          threshold):  # fmt: skip
     """``factopinion label``: its help is ``HELP``."""
     from ..tables.csvstream import delimiter_for
 
     ctx = click.get_current_context()
+    if output_dir is None and table_format is None and delimiter is None and _are_articles(inputs):
+        given = [name for name, value in (("--text-column", text_column), ("--html-column", html_column),
+                                          ("--keep", keep), ("--column", renames)) if value]  # fmt: skip
+        if given:
+            raise click.UsageError(f"{given[0]} is for tables; articles have no columns")
+        _label_articles(inputs, output, sentences, force, quiet, load=functools.partial(get_model, model_path,
+                        trust_model_code), threshold=threshold, languages=_languages(ctx, languages,
+                        score_any_language))  # fmt: skip
+        return
     delimiter = delimiter_for("", delimiter) if delimiter else None
     kept, renamed = keep_columns(keep), column_names(renames)
     if output_dir is not None:
@@ -189,6 +215,7 @@ def label(inputs, output, output_dir, text_column, sentences, documents, keep, t
         quoting=quoting,
         column_names=renamed,
         replace_columns=replace_columns,
+        languages=_languages(ctx, languages, score_any_language),
         skip_bad_rows=skip_bad_rows,
         pad_short_rows=pad_short_rows,
         chunk_rows=chunk_size,
@@ -207,9 +234,12 @@ def label(inputs, output, output_dir, text_column, sentences, documents, keep, t
     destination: str | BinaryIO = sys.stdout.buffer if output == "-" else output  # a str keeps a trailing "/"
     if isinstance(destination, str):
         check_writable(destination, overwrite=force)
+        _check_table_name(destination)
     model = load()
     notify = None if quiet else (lambda message: click.echo(f"factopinion: {message}", err=True))
-    with batch_progress(source, quiet) as progress:
+    # on a terminal that shows the output too, no progress bar over it
+    covered = destination is sys.stdout.buffer and sys.stdout.isatty()
+    with batch_progress(source, quiet or covered) as progress:
         summary = label_file(source, destination, model, options, overwrite=force, progress=progress, notify=notify)
     if summary.skipped:
         click.echo(f"factopinion: {summary.skipped_line()}", err=True)
@@ -217,6 +247,82 @@ def label(inputs, output, output_dir, text_column, sentences, documents, keep, t
         click.echo(f"factopinion: {warning}", err=True)
     if not quiet:
         click.echo(f"factopinion: {summary.line()}", err=True)
+
+
+def _languages(ctx: click.Context, languages: str, score_any_language: bool) -> tuple[str, ...] | None:
+    """The languages to score (None: any), from --languages and --score-any-language."""
+    from click.core import ParameterSource
+
+    if score_any_language:
+        if ctx.get_parameter_source("languages") is not ParameterSource.DEFAULT:
+            raise click.UsageError("give --languages or --score-any-language, not both")
+        return None
+    return tuple(code.strip().lower() for code in languages.split(",") if code.strip())
+
+
+def _are_articles(inputs: tuple[str, ...]) -> bool:
+    """Whether every INPUT is an article (``labeling.articles``): a .txt, .md or .html file (gzipped or not), a
+    glob of them, or a folder holding articles (without --output-dir, a folder is never one table)."""
+    from ..labeling.articles import is_article_name, kind_of
+
+    for name in inputs:
+        path = Path(name)
+        if name != "-" and path.is_dir():
+            try:
+                names = [entry.name for entry in path.iterdir()]
+            except OSError:
+                return False
+            if not any(map(is_article_name, names)):
+                return False
+        elif name == "-" or kind_of(name) is None:
+            return False
+    return True
+
+
+def _label_articles(inputs, output: str | None, sentences: bool, force: bool, quiet: bool, *, load: Callable[[], Model],
+                    threshold: float, languages: tuple[str, ...] | None) -> None:  # fmt: skip
+    """``label ARTICLES... --documents`` (the default for articles) or ``--sentences``: one table of them all."""
+    from ..atomic import check_writable
+    from ..labeling.articles import find_articles, label_articles
+    from ..reports.files import write_table
+
+    paths = find_articles(inputs)
+    if output not in (None, "-"):
+        check_writable(output, overwrite=force)
+        _check_table_name(output)
+    model = load()
+    show = not quiet and sys.stderr.isatty()
+    with click.progressbar(length=len(paths), label="labeling articles", file=sys.stderr, show_pos=True) if show else (
+        contextlib.nullcontext()
+    ) as bar:  # fmt: skip
+        run = label_articles(paths, model, sentences=sentences, threshold=threshold, languages=languages,
+                             progress=(lambda path: bar.update(1)) if bar is not None else None)  # fmt: skip
+    frame = run.frame(sentences)
+    if output in (None, "-"):
+        sys.stdout.write(frame.to_csv(index=False, lineterminator="\n"))
+    else:
+        write_table(frame, output, overwrite=force)
+    for failure in run.failures:
+        click.echo(f"factopinion: {failure.message}", err=True)
+    if not quiet:
+        click.echo(f"factopinion: {run.line()}", err=True)
+    if run.failures:
+        raise SystemExit(1)
+
+
+# Output names that look like a format factopinion does not write: refused rather than filled with CSV.
+_NOT_WRITTEN = {".json": "JSON Lines (.jsonl)", ".xlsx": "CSV", ".xls": "CSV", ".ods": "CSV", ".xml": "CSV"}
+
+
+def _check_table_name(output: str) -> None:
+    """A usage error for an output named as a format ``label`` does not write (out.json, out.xlsx)."""
+    suffix = Path(output.lower().removesuffix(".gz")).suffix
+    if suffix in _NOT_WRITTEN:
+        raise click.BadParameter(
+            f"label does not write {suffix} files; name it for {_NOT_WRITTEN[suffix]}, or another of "
+            f"{formats_listed('or', suffixes=True)}",
+            param_hint="-o",
+        )
 
 
 def _check_single_options(ctx: click.Context, inputs, resume, dask_address, dask_workers) -> None:
@@ -265,6 +371,7 @@ def _label_many(inputs, options: BatchOptions, many: _ManyFiles, load: Callable[
     """``label --output-dir``: every input to DIR/NAME, here (one file after another) or on Dask."""
     from ..errors import DataError
 
+    click.get_current_context().meta["interrupted"] = functools.partial(_files_left, inputs, many.output_dir)
     try:
         summary = _run_many(inputs, options, many, load)
     except OutputExists as err:
@@ -277,6 +384,17 @@ def _label_many(inputs, options: BatchOptions, many: _ManyFiles, load: Callable[
     if summary.failed:
         total = len(summary.failed) + len(summary.done)
         raise DataError(f"{len(summary.failed):,} of {total:,} files failed; their outputs were not written")
+
+
+def _files_left(inputs, output_dir: Path) -> str:
+    """What an interrupted ``--output-dir`` run leaves: its complete outputs (those with a manifest) of all."""
+    from ..labeling.files import find_inputs, manifest_path
+
+    names = [path.name for path in find_inputs(inputs)]
+    complete = sum(manifest_path(output_dir / name).exists() for name in names)
+    if not complete:
+        return "no output complete; the outputs being written were removed"
+    return f"{complete:,} of {len(names):,} files complete; rerun with --resume"
 
 
 def _run_many(inputs, options: BatchOptions, many: _ManyFiles, load: Callable[[], Model]) -> RunSummary:

@@ -17,6 +17,7 @@ __all__ = [
     "format_evaluation",
     "format_model_info",
     "format_training",
+    "training_warning",
     "page_lines",
     "terminal_safe",
     "write_document",
@@ -55,13 +56,17 @@ def write_rows(rows: Iterable[dict], fields: Iterable[str], fmt: str, out: TextI
     writer.writerows(rows)
 
 
-def write_document(document: Document, fmt: str, out: TextIO) -> None:
-    """Write a scored document in one of ``OUTPUT_FORMATS``."""
+def write_document(
+    document: Document, fmt: str, out: TextIO, *, width: int | None = None, colour: bool = False
+) -> None:
+    """Write a scored document in one of ``OUTPUT_FORMATS``. The table's long sentences are wrapped under their
+    column to ``width`` characters where it is given (a terminal's), and its opinion rows coloured with
+    ``colour``."""
     if fmt == "json":
         out.write(json.dumps(document.to_dict(), ensure_ascii=False, indent=2) + "\n")
         return
     if fmt == "table":
-        out.write(_table(document))
+        out.write(_table(document, width, colour))
         return
     rows = [s.to_dict() for s in document.sentences]
     if fmt != "nl":
@@ -96,12 +101,24 @@ def page_lines(document: Document) -> list[str]:
     return [terminal_safe(line) for line in (*lines, about) if line]
 
 
-def _table(document: Document) -> str:
+_OPINION_COLOUR = ("\x1b[1;33m", "\x1b[0m")  # bold yellow (orange on most terminals), then reset
+_SENTENCE_COLUMN = 24  # where the sentence column starts
+
+
+def _table(document: Document, width: int | None = None, colour: bool = False) -> str:
+    import textwrap
+
     heading = page_lines(document)
     lines = [*heading, *([""] if heading else []), f"{'#':>4}  {'label':<7}  {'opinion':>7}  sentence"]
+    room = max(20, width - _SENTENCE_COLUMN) if width else None
     for s in document.sentences:
         text = terminal_safe(" ".join(s.sentence.split()))
-        lines.append(f"{s.index:>4}  {s.label:<7}  {s.opinion_probability:>7.3f}  {text}")
+        parts = textwrap.wrap(text, room, break_on_hyphens=False) or [""] if room else [text]
+        row = f"{s.index:>4}  {s.label:<7}  {s.opinion_probability:>7.3f}  {parts[0]}"
+        row += "".join(f"\n{'':>{_SENTENCE_COLUMN}}{part}" for part in parts[1:])
+        if colour and s.label == "opinion":
+            row = "\n".join(f"{_OPINION_COLOUR[0]}{line}{_OPINION_COLOUR[1]}" for line in row.split("\n"))
+        lines.append(row)
         if s.cues is not None:
             lines.append(f"{'':>24}{terminal_safe(format_cues(s.cues))}")
     summary = document.summary
@@ -161,6 +178,28 @@ def format_evaluation(report: dict) -> str:
             for e in report["errors"]
         ]
     return "\n".join(lines) + "\n"
+
+
+SMALL_TRAINING_SET = 500  # sentences: below this, a trained model's figures are mostly noise
+ONE_SIDED = 0.15  # a label with less than this share of the sentences
+
+
+def training_warning(metadata: dict) -> str | None:
+    """A one-line warning where the training data is small or one-sided, else None."""
+    data = metadata["training_data"]
+    n, counts = data["rows"], data["class_counts"]
+    smaller = min(counts["fact"], counts["opinion"])
+    problems = []
+    if n < SMALL_TRAINING_SET:
+        problems.append(f"only {n:,} sentences")
+    if n and smaller / n < ONE_SIDED:
+        problems.append(f"one-sided ({counts['fact']:,} fact, {counts['opinion']:,} opinion)")
+    if not problems:
+        return None
+    return (
+        f"warning: {' and '.join(problems)}: the model will not generalise and the figures below are mostly noise; "
+        "add your sentences to the bundled ones with --with-default-data"
+    )
 
 
 def format_training(metadata: dict, out: str) -> str:

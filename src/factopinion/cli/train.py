@@ -61,7 +61,7 @@ def train(data, with_default_data, text_column, label_column, quoting, out, seed
     from ..training.datasets import data_files
     from ..training.pipeline import DEFAULT_SEED, train_default
     from ..training.pipeline import train as train_files
-    from .render import format_training
+    from .render import format_training, training_warning
 
     seed = DEFAULT_SEED if seed is None else seed
     if cv_folds == 1:
@@ -84,4 +84,6 @@ def train(data, with_default_data, text_column, label_column, quoting, out, seed
     else:
         model = train_default(bundled_data_dir(), seed=seed, cv_folds=cv_folds)
     model.save(out, overwrite=force)
+    if warning := training_warning(model.metadata):
+        click.echo(f"factopinion: {warning}", err=True)
     click.echo(format_training(model.metadata, str(out)), err=True)

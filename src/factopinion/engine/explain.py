@@ -8,6 +8,7 @@ where each term occurs in the sentence, come from the model's data (``scorer``):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -15,9 +16,20 @@ from typing import Any
 import numpy as np
 
 from ..document import Cue, Cues, Document, ExplainSettings
+from ..naming import is_signal
 from .scorer import LinearScorer, sigmoid
+from .signals import plain_name
 
-__all__ = ["Explanation", "Explainer", "explain", "explain_document", "DEFAULT_CUES", "CUE_ORDER"]
+__all__ = [
+    "Explanation",
+    "Explainer",
+    "WordCue",
+    "explain",
+    "explain_document",
+    "net_by_word",
+    "DEFAULT_CUES",
+    "CUE_ORDER",
+]
 
 DEFAULT_CUES = 5
 CUE_ORDER = ("opinion", "fact")  # the order cues are listed in: toward opinion first
@@ -148,3 +160,73 @@ def explain_document(model: Any, document: Document, top: int | None = DEFAULT_C
             replace(s, log_odds=e.log_odds, cues=e.cues(top)) for s, e in zip(chunk, explanations, strict=True)
         ]
     return replace(document, sentences=sentences, explained=ExplainSettings(explainer.intercept, top or 0))
+
+
+@dataclass(frozen=True, slots=True)
+class WordCue:
+    """One word of a sentence (or one mark: "?", a quotation mark) and the net contribution of every term over it
+    to the log-odds of opinion: a word n-gram's contribution is shared among its words, a signal's among the words
+    that triggered it. ``text`` is the word as first written, ``spans`` every occurrence (same lowercased text),
+    ``signals`` the plain-language names of the signals among its terms, strongest first. A signal that points
+    at no text is one ``WordCue`` of its own, with its plain name as ``text`` and no spans."""
+
+    text: str
+    contribution: float
+    spans: tuple[tuple[int, int], ...]
+    signals: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return "opinion" if self.contribution > 0 else "fact"
+
+
+_TOKEN = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
+
+
+def net_by_word(sentence: str, terms: Sequence[Cue]) -> list[WordCue]:
+    """Each word's net contribution from ``terms`` (all of a sentence's terms, as ``Explanation.terms`` or cues
+    explained with ``top`` 0), strongest toward opinion first, so that no word is shown on both sides."""
+    tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(sentence)]
+    totals: dict[str, float] = {}
+    written: dict[str, str] = {}
+    spans: dict[str, set[tuple[int, int]]] = {}
+    signals: dict[str, dict[str, float]] = {}
+    for term in terms:
+        covered = [
+            [(start, end, word) for start, end, word in tokens if start < span_end and end > span_start]
+            for span_start, span_end in term.spans
+        ]
+        covered = [words for words in covered if words]
+        if not covered:
+            key = plain_name(term.term)
+            totals[key] = totals.get(key, 0.0) + term.contribution
+            written.setdefault(key, key)
+            spans.setdefault(key, set())
+            continue
+        for words in covered:
+            share = term.contribution / len(covered) / len(words)
+            for start, end, word in words:
+                key = word.lower()
+                totals[key] = totals.get(key, 0.0) + share
+                if key not in written or start < min(spans[key])[0]:
+                    written[key] = word
+                spans.setdefault(key, set()).add((start, end))
+                if is_signal(term.term):
+                    named = signals.setdefault(key, {})
+                    name = plain_name(term.term)
+                    named[name] = named.get(name, 0.0) + abs(share)
+    cues = [
+        WordCue(
+            written[key] if any(c.isalnum() for c in written[key]) or key not in signals else _strongest(signals[key]),
+            total,
+            tuple(sorted(spans[key])),
+            tuple(sorted(signals.get(key, {}), key=lambda name: -signals[key][name])),
+        )
+        for key, total in totals.items()
+        if total != 0.0
+    ]
+    return sorted(cues, key=lambda cue: (-cue.contribution, cue.text))
+
+
+def _strongest(named: dict[str, float]) -> str:
+    return max(named, key=lambda name: named[name])

@@ -17,6 +17,7 @@ import dataclasses
 import functools
 import io
 import os
+import re
 import signal
 import stat
 import statistics
@@ -33,7 +34,7 @@ from typing import Any, BinaryIO, Protocol, cast
 from ..atomic import atomic_output, same_file
 from ..document import COLUMN_TYPES, UNITS, Unit, check_threshold, label_for
 from ..errors import DataError, OptionError, WorkerDied
-from ..language import ENGLISH_ONLY, looks_english
+from ..language import ENGLISH_ONLY, UNKNOWN, identify
 from ..model import Model
 from ..tables import registry as tables
 from ..tables.columns import Columns
@@ -68,10 +69,6 @@ __all__ = [
 # Told, as each chunk is written, the input bytes and rows it held (see label_stream).
 Progress = Callable[[int, int], None]
 
-# Rows whose language is checked: all of the first LANGUAGE_ALL_ROWS, then one in LANGUAGE_STRIDE.
-LANGUAGE_ALL_ROWS = 100
-LANGUAGE_STRIDE = 8
-
 # The columns each mode adds, in order (``document.UNITS``).
 ROW_COLUMNS = UNITS["cell"].columns
 SENTENCE_COLUMNS = UNITS["sentence"].columns
@@ -95,7 +92,10 @@ class BatchOptions:
     ``format`` is the input's format (``tables.FORMATS``) where its name does not tell it; ``delimiter`` None
     means tab for TSV, comma otherwise. ``jobs`` 0 means every core. A chunk holds at most ``chunk_rows`` rows and
     about ``chunk_bytes`` bytes of input (a longer row is a chunk of its own), and at most about ``2 * jobs + 1``
-    chunks are held at once: so memory is bounded by bytes whatever the shape of the rows.
+    chunks are held at once: so memory is bounded by bytes whatever the shape of the rows. ``languages`` are the
+    languages scored (ISO 639-1 codes): a row identified as another language (``language.identify``) is left
+    unscored, its label empty; None scores every row, whatever its language (the summary counts the rows not in
+    English).
     """
 
     text_column: str | None = None
@@ -115,6 +115,7 @@ class BatchOptions:
     format: str | None = None
     quoting: str = "auto"
     html_column: str | None = None
+    languages: tuple[str, ...] | None = ("en",)
 
     def __post_init__(self) -> None:
         if self.sentences and self.documents:
@@ -134,6 +135,10 @@ class BatchOptions:
         quoting_for(self.quoting)
         if self.delimiter is not None:
             check_delimiter(self.delimiter)
+        if self.languages is not None:
+            object.__setattr__(self, "languages", tuple(self.languages))
+            if not self.languages or not all(re.fullmatch(r"[a-z]{2,3}", code) for code in self.languages):
+                raise OptionError("--languages takes ISO 639-1 codes separated by commas, such as en or en,de")
         if self.chunk_rows < 1 or self.chunk_bytes < 1 or self.jobs < 0:
             raise OptionError("chunk_rows and chunk_bytes must be at least 1 and jobs at least 0")
 
@@ -160,17 +165,16 @@ class BatchOptions:
 
 @dataclass(frozen=True, slots=True)
 class ChunkCounts:
-    """What labeling one chunk counted: input rows, rows with text, rows without, sentences, opinion units, and
-    how many rows had their language checked (see ``_language_counts``) and how many of those do not look like
-    English (``language.looks_english``)."""
+    """What labeling one chunk counted: input rows, rows with text, rows without, sentences, opinion units, rows
+    in a language other than English (``language.identify``) and, of those, the rows left unscored for it."""
 
     rows: int = 0
     labeled: int = 0
     empty: int = 0
     sentences: int = 0
     opinion: int = 0
-    language_checked: int = 0
     not_english: int = 0
+    unscored: int = 0
 
 
 @dataclass
@@ -183,8 +187,8 @@ class BatchSummary:
     empty: int = 0
     sentences: int = 0
     opinion: int = 0
-    language_checked: int = 0
     not_english: int = 0
+    unscored: int = 0
     blank_lines: int = 0
     skipped: list[BadRecord] = field(default_factory=list)
     seconds: float = 0.0
@@ -197,8 +201,8 @@ class BatchSummary:
         self.empty += counts.empty
         self.sentences += counts.sentences
         self.opinion += counts.opinion
-        self.language_checked += counts.language_checked
         self.not_english += counts.not_english
+        self.unscored += counts.unscored
 
     @property
     def opinion_share(self) -> float:
@@ -208,7 +212,9 @@ class BatchSummary:
     def line(self) -> str:
         """The one-line summary printed at the end of a run."""
         units = f", {_plural(self.sentences, 'sentence')}" if self.sentences_mode else ""
-        foreign = f", {self._not_english_text()} not English" if self.not_english else ""
+        foreign = f", {self.not_english:,} not English" if self.not_english else ""
+        if self.unscored:
+            foreign += f" ({self.unscored:,} left unscored)"
         text = (
             f"{_plural(self.rows, 'row')}{units}: {self.labeled:,} labeled, {self.empty:,} empty, "
             f"{self.opinion_share:.1%} opinion{foreign}, {self.seconds:.1f} s"
@@ -217,31 +223,20 @@ class BatchSummary:
             text += f" ({self.blank_lines:,} blank lines dropped)"
         return text
 
-    @property
-    def not_english_rows(self) -> int:
-        """Rows with text that does not look like English: counted where every row was checked, else estimated
-        from the rows checked."""
-        if not self.language_checked:
-            return 0
-        return round(self.not_english * self.labeled / self.language_checked)
-
-    @property
-    def not_english_estimated(self) -> bool:
-        return self.language_checked < self.labeled
-
-    def _not_english_text(self) -> str:
-        return f"{'about ' if self.not_english_estimated else ''}{self.not_english_rows:,}"
-
     def not_english_line(self) -> str | None:
-        """The warning, once per run, for rows that do not look like English; None where there are none."""
+        """The warning, once per run, for rows not in English; None where there are none."""
         if not self.not_english:
             return None
-        n = self.not_english_rows
-        rows = "row does" if n == 1 and not self.not_english_estimated else "rows do"
-        sample = (
-            f" (from one row in {LANGUAGE_STRIDE} after the first {LANGUAGE_ALL_ROWS:,})" * self.not_english_estimated
-        )
-        return f"{self._not_english_text()} {rows} not look like English{sample}: {ENGLISH_ONLY}"
+        n = self.not_english
+        rows = "row is" if n == 1 else "rows are"
+        if self.unscored == n:
+            return (
+                f"{n:,} {rows} not in English and left unscored (their label is empty; --score-any-language scores "
+                f"them): {ENGLISH_ONLY}"
+            )
+        if self.unscored:
+            return f"{n:,} {rows} not in English, {self.unscored:,} of them left unscored: {ENGLISH_ONLY}"
+        return f"{n:,} {rows} not in English and {'was' if n == 1 else 'were'} scored anyway: {ENGLISH_ONLY}"
 
     def skipped_line(self, limit: int = 20) -> str:
         """The count and lines of the skipped records, for standard error."""
@@ -275,6 +270,7 @@ class _Task:
     dialect: dict
     documents: bool = False
     html: bool = False
+    languages: tuple[str, ...] | None = ("en",)
 
 
 _worker_task: _Task | None = None
@@ -383,13 +379,11 @@ def multi_sentence_advice(texts: list[str]) -> str | None:
     )
 
 
-def _label_documents(task: _Task, chunk: Chunk) -> tuple[list, list[list[str]], ChunkCounts]:
-    texts = chunk.texts
-    if task.html:
-        from ..sources import page_text
-
-        texts = [page_text(text) if text.strip() else "" for text in texts]
-    values = score_documents(task.model, texts, task.threshold)
+def _label_documents(
+    task: _Task, chunk: Chunk, texts: list[str], languages: list[str]
+) -> tuple[list, list[list[str]], ChunkCounts]:
+    values = [[*added, language] for added, language in zip(score_documents(task.model, texts, task.threshold),
+                                                             languages, strict=True)]  # fmt: skip
     labeled = sum(1 for added in values if added[0] not in ("", "0"))
     sentences = sum(int(added[0]) for added in values if added[0])
     opinion = sum(int(added[1]) for added in values if added[1])
@@ -410,14 +404,15 @@ class _SentenceRows:
     number: int
     text: str
     spans: list[tuple[int, int, str, str]]  # (start, end, label, probability) per sentence
+    language: str
 
     def values(self, first: int, stop: int) -> list[list[str]]:
         """The added values of sentence rows ``first`` to ``stop`` (one row of empty values for no sentence)."""
         if not self.spans:
-            return [[str(self.number), "", "", "", "", "", ""]]
-        n, text = str(self.number), self.text
+            return [[str(self.number), "", "", "", "", "", "", self.language]]
+        n, text, language = str(self.number), self.text, self.language
         return [
-            [n, str(index), str(start), str(end), text[start:end], label, probability]
+            [n, str(index), str(start), str(end), text[start:end], label, probability, language]
             for index, (start, end, label, probability) in enumerate(self.spans[first:stop], start=first)
         ]
 
@@ -427,34 +422,52 @@ class _SentenceRows:
 
 
 def _label_chunk(task: _Task, chunk: Chunk) -> tuple[object, ChunkCounts]:
-    """The chunk's output (see ``_chunk_output``) and its counts, with those of its rows' languages."""
-    output, counts = _chunk_output(task, chunk)
-    checked, not_english = _language_counts(chunk)
-    return output, dataclasses.replace(counts, language_checked=checked, not_english=not_english)
+    """The chunk's output (see ``_chunk_output``) and its counts, with those of its rows' languages: each cell's
+    language is identified once (a web page's from its main text), and a cell in a language ``task.languages``
+    leaves out is scored as an empty one, but counted apart."""
+    texts = chunk.texts
+    if task.documents and task.html:
+        from ..sources import page_text
+
+        texts = [page_text(text) if text.strip() else "" for text in texts]
+    languages = [identify(text) for text in texts]
+    not_english = sum(1 for language in languages if language not in ("", "en", UNKNOWN))
+    unscored = 0
+    if task.languages is not None:
+        scored = {"", UNKNOWN, *task.languages}
+        unscored = sum(1 for language in languages if language not in scored)
+        if unscored:
+            texts = [text if language in scored else "" for text, language in zip(texts, languages, strict=True)]
+    output, counts = _chunk_output(task, chunk, texts, languages)
+    return output, dataclasses.replace(counts, empty=counts.empty - unscored, not_english=not_english,
+                                       unscored=unscored)  # fmt: skip
 
 
-def _chunk_output(task: _Task, chunk: Chunk) -> tuple[object, ChunkCounts]:
-    """The chunk's output and its counts (rows, labeled, empty, sentences, opinion). The output is, for a CSV/TSV
-    sink, a list of pieces: formatted text and (past ``OUTPUT_BUDGET``) sentence rows still to format; without
+def _chunk_output(task: _Task, chunk: Chunk, texts: list[str], languages: list[str]) -> tuple[object, ChunkCounts]:
+    """The chunk's output and its counts (rows, labeled, empty, sentences, opinion), ``texts`` scored (the cells'
+    text, or what ``_label_chunk`` made of it) with their ``languages`` added. The output is, for a CSV/TSV sink,
+    a list of pieces: formatted text and (past ``OUTPUT_BUDGET``) sentence rows still to format; without
     ``task.cells`` (a ``tables`` sink), the record and added values of each output row."""
     rows = len(chunk.records)
     if task.documents:
-        document_records, document_values, counts = _label_documents(task, chunk)
+        document_records, document_values, counts = _label_documents(task, chunk, texts, languages)
         return _output(task, document_records, document_values), counts
-    results = score_texts(task.model, chunk.texts, task.threshold, task.sentences)
+    results = score_texts(task.model, texts, task.threshold, task.sentences)
     if not task.sentences:
         labeled = sum(1 for label, _ in results if label)
         opinion = sum(1 for label, _ in results if label == "opinion")
-        return _output(task, chunk.records, results), ChunkCounts(rows, labeled, rows - labeled, 0, opinion)
+        added = [[*pair, language] for pair, language in zip(results, languages, strict=True)]
+        return _output(task, chunk.records, added), ChunkCounts(rows, labeled, rows - labeled, 0, opinion)
     pieces: list[str | _SentenceRows] = []
     records: list[str] = []
     values: list[list[str]] = []
     labeled = opinion = sentences = size = 0
-    for record, text, number, spans in zip(chunk.records, chunk.texts, chunk.numbers, results, strict=True):
+    for record, text, number, spans, language in zip(chunk.records, texts, chunk.numbers, results, languages,
+                                                     strict=True):  # fmt: skip
         labeled += bool(spans)
         sentences += len(spans)
         opinion += sum(1 for span in spans if span[2] == "opinion")
-        rows_of = _SentenceRows(record, number, text, spans)
+        rows_of = _SentenceRows(record, number, text, spans, language)
         if task.cells is not None:  # a CSV/TSV sink: past the budget, this record and the rest go unformatted
             size += rows_of.size()
             if size > OUTPUT_BUDGET:
@@ -496,19 +509,6 @@ def _input_bytes(chunk: Chunk, encoding: str) -> int:
         return len(text.encode(encoding, "surrogateescape"))
     except (UnicodeError, LookupError):
         return len(text)
-
-
-def _language_counts(chunk: Chunk) -> tuple[int, int]:
-    """How many of the chunk's cells with text were checked for their language, and how many of those do not look
-    like English: every one among the first ``LANGUAGE_ALL_ROWS`` rows, then one row in ``LANGUAGE_STRIDE`` (a
-    tenth of scoring a sentence is too much to spend on each of millions). Chosen by row number, so the figures
-    do not depend on --jobs or --chunk-size."""
-    checked = not_english = 0
-    for number, text in zip(chunk.numbers, chunk.texts, strict=True):
-        if (number <= LANGUAGE_ALL_ROWS or number % LANGUAGE_STRIDE == 0) and text.strip():
-            checked += 1
-            not_english += looks_english(text) is False
-    return checked, not_english
 
 
 def _format(task: _Task, records: list[str], values: list[list[str]]) -> str:
@@ -667,7 +667,7 @@ def _label(
     )  # fmt: skip
     sink = open_sink(columns)
     task = _Task(model, options.threshold, options.sentences, columns, sink.cells, sink.dialect, options.documents,
-                 options.html_column is not None)  # fmt: skip
+                 options.html_column is not None, options.languages)  # fmt: skip
     sink.start(task)
     summary = BatchSummary(sentences_mode=options.mode != "cell")
     chunks = reader.chunks(text_column, max(1, options.chunk_rows), columns.reserved(unit.columns), options.chunk_bytes)
@@ -856,7 +856,23 @@ def label_file(
     except OSError as err:
         raise DataError(f"cannot read {source}: {err.strerror or err}") from None
     with handle:
+        if options.format is None:
+            _refuse_workbook(handle, str(source))
         return run(handle, destination, name=str(source))
+
+
+# The first bytes of spreadsheet files, which people name as tables: an Office Open XML or OpenDocument workbook is a
+# zip file; an older Excel workbook an OLE2 compound file.
+_WORKBOOK_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+def _refuse_workbook(handle: BinaryIO, name: str) -> None:
+    """A ``DataError`` for a spreadsheet workbook (by its name or its first bytes), which no table reader here
+    reads, instead of an undecodable-byte error on its first line."""
+    head = handle.peek(8)[:8] if hasattr(handle, "peek") else b""
+    if name.lower().endswith(_WORKBOOK_SUFFIXES) or head.startswith(_WORKBOOK_SIGNATURES):
+        raise DataError(f"{name}: this looks like an Excel workbook: save it as CSV")
 
 
 def _is_input(source: str | Path | BinaryIO, destination: str | Path) -> bool:

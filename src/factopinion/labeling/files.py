@@ -86,11 +86,16 @@ def _suffixes_text() -> str:
     return f"{', '.join(rest)} or {last} file (gzipped or not)"
 
 
-def find_inputs(items: Iterable[str | os.PathLike[str]]) -> list[Path]:
+def find_inputs(
+    items: Iterable[str | os.PathLike[str]],
+    accepts: Callable[[str], bool] = is_input_name,
+    described: Callable[[], str] = _suffixes_text,
+) -> list[Path]:
     """The input files that ``items`` name, in order, each once: a file as it is; a folder, every file in it
-    (not in its subfolders) that ``is_input_name`` accepts, sorted by name; a glob (``*``, ``?``, ``[...]``,
-    ``**`` for any depth), the files it matches, sorted, hidden ones excepted, as a shell would. Raises
-    ``DataError`` for a name that is none of these, a folder without inputs or a glob without matches."""
+    (not in its subfolders) that ``accepts`` (by name; ``described`` says what for the error), sorted by name; a
+    glob (``*``, ``?``, ``[...]``, ``**`` for any depth), the files it matches, sorted, hidden ones excepted, as a
+    shell would. Raises ``DataError`` for a name that is none of these, a folder without inputs or a glob without
+    matches."""
     found: dict[str, Path] = {}
     for item in items:
         name = os.fspath(item)
@@ -102,9 +107,9 @@ def find_inputs(items: Iterable[str | os.PathLike[str]]) -> list[Path]:
                 entries = sorted(path.iterdir())
             except OSError as err:
                 raise DataError(f"cannot read the folder {name}: {err.strerror or err}") from None
-            matches = [p for p in entries if is_input_name(p.name) and p.is_file()]
+            matches = [p for p in entries if accepts(p.name) and p.is_file()]
             if not matches:
-                raise DataError(f"{name}: no {_suffixes_text()} in this folder")
+                raise DataError(f"{name}: no {described()} in this folder")
         elif path.exists():
             matches = [path]
         elif any(c in name for c in "*?["):

@@ -61,10 +61,11 @@ class Extremes(NamedTuple):
 
 @dataclass(frozen=True)
 class Measure:
-    """One lexicon signal: what it holds for a sentence (``{strong}`` is the strong threshold), its value for every
-    sentence of a batch from its words' scores and per-word divisor, and whether a word of given subjectivity and
-    valence explains it."""
+    """One lexicon signal: its name for a reader (``plain``, what explanations show), what it holds for a sentence
+    (``{strong}`` is the strong threshold), its value for every sentence of a batch from its words' scores and
+    per-word divisor, and whether a word of given subjectivity and valence explains it."""
 
+    plain: str
     meaning: str
     value: Callable[[WordScores, np.ndarray], np.ndarray]
     explains: Callable[[float, float, Extremes], bool]
@@ -74,56 +75,67 @@ class Measure:
 # every measure.
 MEASURES: dict[str, Measure] = {
     "subjectivity": Measure(
+        "subjective wording",
         "mean subjectivity (0..1) of the words that have one",
         lambda w, per_word: w.mean(w.s),
         lambda s, v, top: s > 0,
     ),
     "max_subjectivity": Measure(
+        "strongly subjective word",
         "highest subjectivity of its words",
         lambda w, per_word: w.max(w.s, w.s == w.s),
         lambda s, v, top: s == top.subjectivity > 0,
     ),
     "subjective_share": Measure(
+        "many subjective words",
         "share of its words with subjectivity >= {strong}",
         lambda w, per_word: w.count(w.subjective) / per_word,
         lambda s, v, top: s >= top.strong,
     ),
     "valence": Measure(
+        "emotionally charged wording",
         "mean absolute valence (0..1) of the words that have one",
         lambda w, per_word: w.mean(w.magnitude),
         lambda s, v, top: abs(v) > 0,
     ),
     "max_valence": Measure(
+        "strongly evaluative word",
         "highest absolute valence of its words",
         lambda w, per_word: w.max(w.magnitude, w.v == w.v),
         lambda s, v, top: abs(v) == top.magnitude > 0,
     ),
     "evaluative_share": Measure(
+        "many evaluative words",
         "share of its words with subjectivity or absolute valence >= {strong}",
         lambda w, per_word: w.count(w.strong_words) / per_word,
         lambda s, v, top: s >= top.strong or abs(v) >= top.strong,
     ),
     "evaluative": Measure(
+        "an evaluative word",
         "whether any word has subjectivity or absolute valence >= {strong}",
         lambda w, per_word: (w.count(w.strong_words) > 0).astype(np.float64),
         lambda s, v, top: s >= top.strong or abs(v) >= top.strong,
     ),
     "subjective_words": Measure(
+        "several subjective words",
         "number of words with subjectivity >= {strong}, up to 3, divided by 3",
         lambda w, per_word: np.minimum(3, w.count(w.subjective)) / 3,
         lambda s, v, top: s >= top.strong,
     ),
     "valenced_words": Measure(
+        "several emotionally charged words",
         "number of words with absolute valence >= {strong}, up to 3, divided by 3",
         lambda w, per_word: np.minimum(3, w.count(w.valenced)) / 3,
         lambda s, v, top: abs(v) >= top.strong,
     ),
     "positive": Measure(
+        "praising word",
         "highest positive valence of its words",
         lambda w, per_word: w.max(w.v, w.v > 0),
         lambda s, v, top: v == top.most > 0,
     ),
     "negative": Measure(
+        "condemning word",
         "highest negative valence of its words, as a positive number",
         lambda w, per_word: w.max(-w.v, w.v < 0),
         lambda s, v, top: v == top.least < 0,

@@ -15,7 +15,7 @@ from ..analysis import Analysis, Dictionary, prefilter, word_offsets
 from ..fields import Fields, compile_pattern
 from .base import EMPTY_FLOAT, EMPTY_INT, Block, PairTable, TermSpans, Triplets, dedup
 
-__all__ = ["CUE_WORDS", "STYLE_PATTERNS", "StyleSignals", "style_signals"]
+__all__ = ["CUE_WORDS", "PLAIN_NAMES", "STYLE_PATTERNS", "StyleSignals", "style_signals"]
 
 # Signals given by cue words and phrases, matched case-insensitively as whole words.
 CUE_WORDS: dict[str, tuple[str, ...]] = {
@@ -63,6 +63,20 @@ STYLE_PATTERNS: dict[str, re.Pattern[str]] = {
     "question": re.compile(_MARK_PATTERNS["question"]),
     "exclamation": re.compile(_MARK_PATTERNS["exclamation"]),
     "number": re.compile(_MARK_PATTERNS["number"]),
+}
+
+
+# name -> what a reader is told the signal is (explanations show it beside the words that triggered it).
+PLAIN_NAMES: dict[str, str] = {
+    "attribution": "attribution word",
+    "quotation": "quotation mark",
+    "opening_quote": "opens with a quotation",
+    "first_person": "first person",
+    "second_person": "addresses the reader",
+    "modal": "recommending word",
+    "question": "question mark",
+    "exclamation": "exclamation mark",
+    "number": "figure",
 }
 
 
