@@ -14,7 +14,9 @@ shows a file that is really there), links to the repository's ``tests``, ``model
 What is normalised, because it truly varies from run to run or machine to machine, and nothing else:
 - the time a run took, ``0.4 s`` at the end of a ``factopinion:`` summary line: compared as any number (and left
   as shown when only it differs, so --write does not churn);
-- the repository's own path (``model info`` prints where the model is): shown as ``/path/to/factopinion``;
+- the repository's own path: shown as ``/path/to/factopinion``; the default model's folder (``model info`` prints
+  it: the checkout's ``model/`` in an editable install, the package's ``default_model/`` in an installed one): shown
+  as ``/path/to/factopinion/model``;
 - the port of the local web server: examples say ``127.0.0.1:8765``; the script serves ``tests/pages/`` on a free
   port and swaps the two;
 - an output that does not end in a line break gets one (a page cannot show its absence);
@@ -50,10 +52,19 @@ BLOCK = re.compile(r"(```console\n)(.*?)(```)", re.S)
 DASK_LOG = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} - distributed\.\S+ - [A-Z]+ - .*\n", re.M)
 TIMING = re.compile(r"^(factopinion: .*?)\d+(?:\.\d+)? s(?=\b|;|$)", re.M)
 SHOWN_ROOT = "/path/to/factopinion"
+SHOWN_MODEL = SHOWN_ROOT + "/model"
 SHOWN_SERVER = "127.0.0.1:8765"
 QUICK_START = re.compile(
     r"(## Quick start\n.*?```bash\n.*?^(factopinion [^\n]*)\n```\n.*?```\n)(.*?)(```)", re.S | re.M
 )
+
+
+@functools.cache
+def default_model_dir() -> Path:
+    """Where the Python running the examples finds the default model (it differs by how factopinion is installed)."""
+    from factopinion.bundled import bundled_model_dir
+
+    return bundled_model_dir()
 
 
 def pages() -> list[Path]:
@@ -133,7 +144,8 @@ class Page:
             timeout=300,
         )
         self.status = done.returncode
-        output = (done.stdout + done.stderr).replace(self.server, SHOWN_SERVER).replace(str(ROOT), SHOWN_ROOT)
+        output = (done.stdout + done.stderr).replace(self.server, SHOWN_SERVER)
+        output = output.replace(str(default_model_dir()), SHOWN_MODEL).replace(str(ROOT), SHOWN_ROOT)
         output = DASK_LOG.sub("", output.replace(str(self.work), "."))
         return output if output.endswith("\n") or not output else output + "\n"
 
