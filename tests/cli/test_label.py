@@ -238,6 +238,14 @@ def test_malformed_input_stops_with_one_line_and_leaves_no_output(tmp_path, cont
     assert path.read_bytes() == content
 
 
+def test_skip_bad_rows_counts_a_record_over_several_lines_as_one_row(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b'text,n\nIt rained.,1\n"a long\nquoted\ncell",2,extra\nWe should go.,4\n')
+    result = run(str(path), "--skip-bad-rows")
+    assert result.exit_code == 0, result.output
+    assert "skipped 1 bad row at lines 3-5 (3 fields where the header has 2)" in result.stderr
+
+
 def test_skip_bad_rows_reports_count_and_lines(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_bytes(b'text,n\nIt rained.,1\ntoo,many,fields\n"a"b,2\n\xff,3\nWe should go.,4\n"tail,5\n')

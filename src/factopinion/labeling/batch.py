@@ -244,7 +244,8 @@ class BatchSummary:
         more = f" and {len(self.skipped) - limit:,} more" if len(self.skipped) > limit else ""
         reasons = sorted({record.reason.split(":")[0] for record in self.skipped})
         count = len(self.skipped)
-        rows, lines = ("row", "line") if count == 1 and "-" not in shown else ("rows", "lines")
+        rows = "row" if count == 1 else "rows"
+        lines = "line" if count == 1 and "-" not in shown else "lines"  # one record may span several lines
         return f"skipped {count:,} bad {rows} at {lines} {shown}{more} ({'; '.join(reasons)})"
 
 
