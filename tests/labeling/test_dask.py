@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import os
 import re
 import signal
@@ -33,7 +34,14 @@ from helpers import (  # noqa: E402
 from factopinion import load_model  # noqa: E402
 from factopinion.errors import DataError, OptionError  # noqa: E402
 from factopinion.labeling.batch import DOCUMENT_COLUMNS  # noqa: E402
-from factopinion.labeling.dask import ModelPlugin, label_dataframe, label_files, label_partition, local_cluster  # noqa: E402
+from factopinion.labeling.dask import (  # noqa: E402
+    ModelPlugin,
+    _connect,
+    label_dataframe,
+    label_files,
+    label_partition,
+    local_cluster,
+)
 from factopinion.labeling.files import label_files as label_here  # noqa: E402
 from factopinion.labeling.files import manifest_path  # noqa: E402
 
@@ -171,6 +179,27 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_output_is_the_same(tmp_path
     label_here(inputs, reference, load_model(), jobs=2)  # the single-machine run, on the local pool
     for source in inputs:
         assert (tmp_path / "out" / source.name).read_bytes() == (reference / source.name).read_bytes()
+
+
+@pytest.mark.slow
+def test_the_schedulers_warnings_are_quiet_while_a_local_run_lasts():
+    """A loaded machine makes the scheduler (it runs in this process) warn of late heartbeats: worker noise, which
+    must not reach the user's standard error during ``--dask local``; Dask's logging is as it was afterwards."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    scheduler = logging.getLogger("distributed.scheduler")
+    try:
+        with _connect("local", 1):
+            scheduler.addHandler(handler)  # Dask's own start-up logging is not this test's
+            scheduler.warning("Received heartbeat from unregistered worker 'tcp://127.0.0.1:1'.")
+            scheduler.error("a real error")
+            scheduler.removeHandler(handler)
+        scheduler.addHandler(handler)
+        scheduler.warning("after the run")
+    finally:
+        scheduler.removeHandler(handler)
+    assert [record.getMessage() for record in records] == ["a real error", "after the run"]
 
 
 # -- errors of the API -------------------------------------------------------------------------------------------

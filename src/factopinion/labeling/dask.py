@@ -144,6 +144,21 @@ def _quiet_logs() -> None:
 
 
 @contextlib.contextmanager
+def _scheduler_quiet() -> Iterator[None]:
+    """Dask's own logging in this process (the local cluster's scheduler and nannies run here) kept to errors
+    while the run lasts: on a loaded machine the scheduler warns of late heartbeats ("Received heartbeat from
+    unregistered worker"), which is worker noise; a worker's real failure reaches this process as an exception, and
+    is reported as one line."""
+    logger = logging.getLogger("distributed")
+    level = logger.level
+    logger.setLevel(max(level, logging.ERROR))
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+@contextlib.contextmanager
 def _workers_without_stderr() -> Iterator[None]:
     """Standard error pointed at the null device while the local cluster starts its worker processes, which inherit
     it. Ctrl-C reaches every process of the terminal's foreground group, and each worker would print its
@@ -177,7 +192,7 @@ def _connect(client: distributed.Client | str | None, workers: int | None) -> It
     elif client == "local":
         with _workers_without_stderr():
             cluster = local_cluster(workers)
-        with cluster, distributed.Client(cluster) as local:
+        with _scheduler_quiet(), cluster, distributed.Client(cluster) as local:
             try:
                 yield local
             except BaseException:  # Ctrl-C or a signal: the cluster closes, and its logging of that is noise
