@@ -431,7 +431,7 @@ def test_rows_in_other_languages_are_left_unscored_counted_and_warned_about_once
     assert rows[2][2] in ("fact", "opinion") and rows[5][2] in ("fact", "opinion")
     warning, summary = result.stderr.splitlines()
     assert warning == (
-        "factopinion: 2 rows are not in English and left unscored (their label is empty; --score-any-language "
+        "factopinion: 2 rows are not in English and left unscored (their labels are empty; --score-any-language "
         "scores them): the model is trained on English news only"
     )
     assert summary.startswith("factopinion: 5 rows: 2 labeled, 1 empty, ")

@@ -375,3 +375,26 @@ def test_text_that_does_not_look_english_is_scored_with_a_warning(server):
     )
     assert "x-factopinion-warning" not in server.post_json("/v1/score", {"text": ARTICLE})[1]
     assert server.post_json("/v1/view", {"text": german})[1]["x-factopinion-warning"] == warning
+
+
+def test_label_answers_with_the_warnings_label_prints(server, tmp_path):
+    table = (
+        "id,text\n"
+        '1,"The council met on Tuesday. It voted to close the library. Officials said it would save money."\n'
+        '2,"Der Stadtrat hat am Dienstag beschlossen, die Bibliothek zu schließen. Das ist eine Schande."\n'
+        '3,"Fares rose. Buses ran late. The strike ended. Talks resumed on Friday."\n'
+    )
+    source = tmp_path / "in.csv"
+    source.write_text(table, "utf-8")
+    printed = invoke(["label", source]).stderr.splitlines()[:-1]  # the warnings, then the summary line
+    assert [line.split(":")[1] for line in printed] == [" the cells hold 3 sentences each (median of the first 3 "
+                                                        "non-empty rows) and each cell is labeled as one unit; --documents "
+                                                        "gives each row its sentence counts and opinion share, --sentences one "
+                                                        "row per sentence", " 1 row is not in English and left unscored (its "
+                                                        "label is empty; --score-any-language scores it)"]  # fmt: skip
+    status, headers, body = server.request("POST", "/v1/label", table, {"Content-Type": "text/csv"})
+    assert status == 200, body
+    assert headers["x-factopinion-warning"] == "; ".join(line.removeprefix("factopinion: ") for line in printed)
+    status, headers, _ = server.request("POST", "/v1/label?mode=sentences", table, {"Content-Type": "text/csv"})
+    assert status == 200 and headers["x-factopinion-warning"] == printed[1].removeprefix("factopinion: ")
+    assert "x-factopinion-warning" not in server.post_json("/v1/label", ["The council met on Tuesday."])[1]

@@ -231,8 +231,8 @@ class BatchSummary:
         rows = "row is" if n == 1 else "rows are"
         if self.unscored == n:
             return (
-                f"{n:,} {rows} not in English and left unscored (their label is empty; --score-any-language scores "
-                f"them): {ENGLISH_ONLY}"
+                f"{n:,} {rows} not in English and left unscored ({'its label is' if n == 1 else 'their labels are'} "
+                f"empty; --score-any-language scores {'it' if n == 1 else 'them'}): {ENGLISH_ONLY}"
             )
         if self.unscored:
             return f"{n:,} {rows} not in English, {self.unscored:,} of them left unscored: {ENGLISH_ONLY}"

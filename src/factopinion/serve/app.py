@@ -34,7 +34,7 @@ from .settings import Settings
 __all__ = ["WARNING_HEADER", "create_app", "label_table", "score_request"]
 
 logger = logging.getLogger("factopinion.serve")
-WARNING_HEADER = "X-Factopinion-Warning"  # what score prints on standard error: text that does not look English
+WARNING_HEADER = "X-Factopinion-Warning"  # what score and label print on standard error, "; " between warnings
 _MEDIA_TYPES = {"csv": "text/csv", "tsv": "text/tab-separated-values", "jsonl": "application/x-ndjson"}
 
 
@@ -83,16 +83,17 @@ def document_text(document, fmt: str) -> str:
     return out.getvalue()
 
 
-def label_table(model: Model, request: LabelRequest) -> bytes:
-    """What ``label`` writes for the request's table: its rows with the added columns, in its format; a JSON array
-    of texts comes back as an array of objects, each text with its added columns."""
+def label_table(model: Model, request: LabelRequest) -> tuple[bytes, list[str]]:
+    """What ``label`` writes for the request's table: its rows with the added columns, in its format (a JSON array
+    of texts comes back as an array of objects, each text with its added columns), and the warnings ``label``
+    prints on standard error (advice on the mode, rows not in English)."""
     from ..labeling.batch import BatchOptions, label_file
 
     source = request.body
     fmt = request.format
     if request.texts is not None:
         if not request.texts:
-            return b"[]\n"
+            return b"[]\n", []
         source = "".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in request.texts).encode("utf-8")
         fmt = "jsonl"
     options = BatchOptions(
@@ -104,11 +105,12 @@ def label_table(model: Model, request: LabelRequest) -> bytes:
         jobs=1,  # in this thread: a server does not start process pools per request
     )
     out = io.BytesIO()
-    label_file(io.BytesIO(source), out, model, options, stream_name="the body")
+    summary = label_file(io.BytesIO(source), out, model, options, stream_name="the body")
+    warnings = [*summary.warnings, *filter(None, [summary.not_english_line()])]
     if request.texts is None:
-        return out.getvalue()
+        return out.getvalue(), warnings
     rows = [json.loads(line) for line in out.getvalue().decode("utf-8").splitlines() if line]
-    return (json.dumps(rows, ensure_ascii=False) + "\n").encode("utf-8")
+    return (json.dumps(rows, ensure_ascii=False) + "\n").encode("utf-8"), warnings
 
 
 # -- requests --------------------------------------------------------------------------------------------------------
@@ -193,8 +195,11 @@ class _Service:
     async def label(self, request: Request) -> Response:
         body = await read_body(request, self.settings)
         checked = parse_label(body, request.headers.get("content-type"), dict(request.query_params))
-        output = await self.in_thread(label_table, self.model, checked)
-        return Response(output, media_type=_MEDIA_TYPES.get(checked.format, "application/json"))
+        output, warnings = await self.in_thread(label_table, self.model, checked)
+        response = Response(output, media_type=_MEDIA_TYPES.get(checked.format, "application/json"))
+        if warnings:
+            response.headers[WARNING_HEADER] = "; ".join(warnings)
+        return response
 
     async def model_card(self, request: Request) -> Response:
         return Response(json.dumps(self.card, indent=2, ensure_ascii=False) + "\n", media_type="application/json")
