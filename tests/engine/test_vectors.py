@@ -9,6 +9,7 @@ import json
 import pickle
 import random
 import re
+import zlib
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factopinion import ModelError
-from factopinion.bundled import bundled_data_dir
+from factopinion.bundled import bundled_data_dir, bundled_model_dir
 from factopinion.engine.explain import Explainer
 from factopinion.engine.scorer import DATA_FILE, LinearScorer, StaticVectors
 from factopinion.engine.vectors import SHIPPED_DIR, VectorSet, sentence_sums, sentence_vectors, shipped
@@ -198,7 +199,13 @@ def test_the_shipped_set_is_plain_checked_data_with_its_origin():
     for name, data in vectors.files.items():  # what the set writes is what ships, byte for byte
         assert (SHIPPED_DIR / name).read_bytes() == data
     assert len(pickle.dumps(vectors)) < 1000  # a pipeline's pickle names the shipped set, it does not copy it
+    assert b"pathlib" not in pickle.dumps(vectors)  # nor where it was: the pickle is read on other machines
     assert pickle.loads(pickle.dumps(vectors)).sha256 == vectors.sha256
+
+
+def test_the_shipped_pipeline_names_no_path_of_the_machine_that_trained_it():
+    pickled = zlib.decompress((bundled_model_dir() / "model.joblib").read_bytes())  # joblib's compress=3 is zlib
+    assert b"_read_shipped" in pickled and b"pathlib" not in pickled
 
 
 @pytest.mark.slow

@@ -107,9 +107,10 @@ class VectorSet:
 
     def __reduce__(self):
         """A shipped set pickles as its name and digests (a pipeline's pickle stays small), read back from the
-        shipped files; any other set pickles whole."""
+        shipped files of the factopinion that unpickles it (never a path: a pickle moves between machines); any
+        other set pickles whole."""
         if self.is_shipped:
-            return (VectorSet.read, (SHIPPED_DIR, self.name, self.sha256))
+            return (_read_shipped, (self.name, self.sha256))
         return (VectorSet, (self.name, self.words, self.vectors, self.about))
 
     @property
@@ -242,6 +243,11 @@ def _npy_array(raw: bytes) -> np.ndarray:
     if len(raw) - stream.tell() != count * dtype.itemsize:
         raise ValueError("the file's size does not match its shape")
     return np.frombuffer(raw, dtype=dtype, count=count, offset=stream.tell()).reshape(shape)
+
+
+def _read_shipped(name: str, sha256: Mapping[str, str]) -> VectorSet:
+    """The shipped set ``name`` whose files have the digests ``sha256`` (how a pickled shipped set is read)."""
+    return VectorSet.read(SHIPPED_DIR, name, sha256)
 
 
 @functools.cache
