@@ -217,3 +217,15 @@ def test_recording_replaces_only_its_own_section(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(sys, "argv", ["bench/a.py"])
     assert recording.recorded("a", lambda: print("not kept"), page) == 0
     assert "not kept" not in page.read_text("utf-8")
+
+
+def test_a_run_that_misses_its_target_is_recorded_too(tmp_path, monkeypatch):
+    recording = load(ROOT / "bench" / "recording.py", "bench_recording")
+    page = tmp_path / "benchmarks.md"
+    page.write_text("<!-- bench: a -->\nold\n<!-- end bench: a -->\n", "utf-8")
+    monkeypatch.setattr(sys, "argv", ["bench/a.py", "--record"])
+    assert recording.recorded("a", lambda: print("target: 2x, NOT MET") or 1, page) == 1
+    assert "target: 2x, NOT MET" in page.read_text("utf-8")
+    with pytest.raises(ZeroDivisionError):  # an error is no run: nothing recorded
+        recording.recorded("a", lambda: print("half a run") or 1 / 0, page)
+    assert "half a run" not in page.read_text("utf-8") and "NOT MET" in page.read_text("utf-8")
