@@ -3,6 +3,7 @@ concurrent clients, beside the same scoring done in-process in the same run; the
 
     python bench/serve.py                  # 5 s per level, at most 3,000 requests each
     python bench/serve.py --seconds 2
+    python bench/serve.py --record         # and write the output into docs/benchmarks.md
 
 The server is ``factopinion serve`` on 127.0.0.1 (a free port), started by this script and stopped at the end;
 the clients are keep-alive HTTP/1.1 connections from this process, so on a 2-core machine they take CPU from the
@@ -32,6 +33,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+from recording import add_record_option, recorded
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -224,6 +227,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="Seconds per level (default 5).")
     parser.add_argument("--requests", type=int, default=3000, help="At most this many requests per level.")
+    add_record_option(parser)
     args = parser.parse_args()
 
     print(f"article: 30 sentences, {len(ARTICLE):,} characters; {os.cpu_count()} cores; clients in this process")
@@ -263,4 +267,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(recorded("serve", main))
