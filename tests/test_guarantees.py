@@ -577,8 +577,8 @@ def test_skip_bad_rows_resynchronises_on_a_record_boundary(tmp_path, small_cell_
     assert result.exit_code == 0, result.stderr
     rows = list(csv.reader(io.StringIO(result.stdout, newline="")))
     assert [row[:3] for row in rows[1:]] == [["0", "It rained.", "1"], ["2", "We should go.", "6"]]
-    plural = "row at line" if "-" not in lines else "rows at lines"
-    assert f"skipped 1 bad {plural} {lines} ({reason})" in result.stderr
+    where = "row at line" if "-" not in lines else "row at lines"  # one record, on one line or several
+    assert f"skipped 1 bad {where} {lines} ({reason})" in result.stderr
     stopped = run("label", str(source))
     one_line_error(stopped, 1, f"line 3: {reason}")
 
