@@ -76,6 +76,8 @@ def test_the_scorer_needs_one_number_per_word_for_the_same_value(small_set):
     coef = rng.standard_normal(small_set.dims)
     full = sentence_vectors(rows, entries, 60, small_set.matrix) @ coef
     assert np.allclose(sentence_sums(rows, entries, 60, small_set.dot(coef)), full, rtol=0, atol=1e-12)
+    fresh = VectorSet(small_set.name, small_set.words, small_set.vectors)  # no float64 matrix made yet
+    assert np.array_equal(fresh.take(entries), small_set.matrix[entries]) and "matrix" not in fresh.__dict__
 
 
 # -- exactness: the engine against the pipeline ------------------------------------------------------------------

@@ -144,6 +144,12 @@ class VectorSet:
         parts = [_widen(self.vectors[i : i + chunk]) @ coef for i in range(0, len(self.words), chunk)]
         return self._finite(np.concatenate(parts) if parts else np.zeros(0))
 
+    def take(self, entries: np.ndarray) -> np.ndarray:
+        """``matrix[entries]``: the rows widened where the float64 matrix (8 bytes a number) has not been made."""
+        if "matrix" in self.__dict__:
+            return self.matrix[entries]
+        return self._finite(_widen(self.vectors[entries]))
+
     def _finite(self, values: np.ndarray) -> np.ndarray:
         if not np.isfinite(values).all():
             raise ModelError(f"vector set {self.name!r}: the vectors must be finite numbers")

@@ -58,7 +58,8 @@ class StaticVectors(Block):
 
     def triplets(self, batch: Analysis) -> Triplets:
         rows, entries = self._known(batch)
-        dense = sentence_vectors(rows, entries, batch.size, self.vectors.matrix) * self.weight
+        known = self.vectors.take(entries)  # the batch's words' vectors, not the whole set's
+        dense = sentence_vectors(rows, np.arange(len(entries)), batch.size, known) * self.weight
         at, columns = np.nonzero(dense)
         return at.astype(np.intp), columns.astype(np.intp), dense[at, columns]
 
