@@ -279,7 +279,10 @@ def test_the_shipped_set_is_plain_checked_data_with_its_origin():
     pickled = pickle.dumps(vectors)
     assert len(pickled) < 1000  # a pipeline's pickle names the shipped set, it does not copy it
     assert str(SHIPPED_DIR).encode() not in pickled  # nor where it was installed when pickled
-    assert pickle.loads(pickle.dumps(vectors)).sha256 == vectors.sha256
+    unpickled = pickle.loads(pickled)
+    assert unpickled.sha256 == vectors.sha256 and unpickled.words == vectors.words
+    assert unpickled._vectors is None  # read (and checked) where first used, as in a worker that only scores
+    assert np.array_equal(unpickled.vectors, vectors.vectors)
 
 
 @pytest.mark.slow

@@ -307,8 +307,9 @@ def _shipped_digests(name: str) -> dict[str, str] | None:
 
 
 def _shipped_set(name: str, sha256: Mapping[str, str]) -> VectorSet:
-    """The shipped set ``name`` whose files have the digests ``sha256`` (a pickled shipped set)."""
-    return VectorSet.read(SHIPPED_DIR, name, sha256)
+    """The shipped set ``name`` whose files have the digests ``sha256`` (a pickled shipped set, as a model sent to a
+    worker process holds it): its vectors read, and checked, where they are first used."""
+    return VectorSet.read(SHIPPED_DIR, name, sha256, defer=True)
 
 
 @functools.lru_cache(maxsize=4)
