@@ -16,7 +16,6 @@ from typing import Any
 from .engine.scorer import FORMAT_VERSION
 from .errors import ModelError, OutputError
 from .model import DATA_FILE, Model, read_model, read_pipeline
-from .training.datasets import data_files, files_sha256
 
 __all__ = ["bundled_model_dir", "bundled_data_dir", "bundled_pipeline", "cache_dir", "load_model"]
 
@@ -70,6 +69,8 @@ def load_model(
         return read_model(bundled_model_dir() / DATA_FILE)
     except ModelError as err:
         reason = str(err)
+    from .training.datasets import data_files, files_sha256  # only here: reading a model never needs it
+
     data_dir = bundled_data_dir()
     fingerprint = files_sha256(data_files(data_dir), data_dir)[:12]
     target = cache_dir() / f"model-v{FORMAT_VERSION}-{fingerprint}"

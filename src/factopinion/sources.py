@@ -17,16 +17,9 @@ failure is one ``DataError`` line and nothing is retried behind the user's back.
 from __future__ import annotations
 
 import contextlib
-import http.client
-import logging
-import multiprocessing as mp
 import re
-import signal
-import socket
-import ssl
 import threading
 import time
-import urllib.request
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -40,10 +33,16 @@ from .encoding import decode_text, decode_utf8, text_codec
 from .errors import DataError, OptionError
 
 if TYPE_CHECKING:
+    import http.client
+    import socket
+
     from .model import Model
 
+# The network's modules (http.client, ssl, socket, urllib.request) and multiprocessing are imported where a page is
+# fetched or extracted: scoring text never pays for them.
+
 # How a connection is opened: ``socket.create_connection``'s signature (address, timeout, source address).
-Connect = Callable[[tuple[str, int], float | None, tuple | None], socket.socket]
+Connect = Callable[[tuple[str, int], float | None, tuple | None], "socket.socket"]
 
 __all__ = [
     "INPUT_FORMATS",
@@ -182,6 +181,8 @@ def decode_html(raw: bytes, charset: str | None = None) -> str:
 def _quiet_loggers() -> None:
     """trafilatura and its helpers log their doubts as warnings; without a handler of the application's, Python
     would print them on standard error. A NullHandler keeps them for an application that wants them."""
+    import logging
+
     for name in ("trafilatura", "htmldate", "courlan", "justext"):
         logger = logging.getLogger(name)
         if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
@@ -216,6 +217,8 @@ def _check_size(html: str, source: str) -> None:
 def _in_child(html: str, url: str | None, source: str) -> tuple[str, PageInfo]:
     """``_extract`` in a child process, killed if this process is interrupted: forked where this process has no other
     thread, else forked from a server process that has trafilatura loaded (started once)."""
+    import multiprocessing as mp
+
     import trafilatura  # noqa: F401 - loaded once here, not in every child
 
     context: Any = mp.get_context("fork" if threading.active_count() == 1 else "forkserver")
@@ -241,6 +244,8 @@ def _in_child(html: str, url: str | None, source: str) -> tuple[str, PageInfo]:
 
 def _extract_to(sender: Any, html: str, url: str | None) -> None:
     """The child's side of ``_in_child``: the parent decides about signals (it kills this process)."""
+    import signal
+
     for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"):
         signal.signal(getattr(signal, name), signal.SIG_IGN if name == "SIGINT" else signal.SIG_DFL)
     try:
@@ -316,6 +321,8 @@ def fetch(
     a TLS problem, an HTTP error status, a body too large or cut short, a response that is not a web page or text.
     ``connect`` opens each connection in place of ``socket.create_connection``, and no proxy is used (``serve``
     passes one that refuses private addresses, at every connection: the first and one for each redirect)."""
+    import http.client
+
     url = check_url(url)
     deadline = time.monotonic() + timeout
     current = url
@@ -353,6 +360,10 @@ class _Exchange:
         self.response: http.client.HTTPResponse
 
     def __enter__(self) -> _Exchange:
+        import http.client
+        import ssl
+        import urllib.request
+
         parts = urlsplit(self.url)
         https = parts.scheme.lower() == "https"
         host, port = parts.hostname or "", parts.port or (443 if https else 80)
@@ -393,6 +404,8 @@ class _Exchange:
         return self
 
     def _expire(self) -> None:
+        import socket
+
         self.expired = True
         sock = self.connection.sock
         if sock is not None:
@@ -456,6 +469,10 @@ def _decompress(body: bytes, encoding: str, url: str, max_bytes: int) -> bytes:
 
 def _network_reason(reason: object, url: str, timeout: float) -> str:
     """One line for why a connection failed."""
+    import http.client
+    import socket
+    import ssl
+
     host = urlsplit(url).hostname or url
     if isinstance(reason, socket.gaierror):
         return f"cannot find the host {host} ({reason.strerror or reason})"

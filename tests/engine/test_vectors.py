@@ -77,6 +77,8 @@ def test_the_scorer_needs_one_number_per_word_for_the_same_value(small_set):
     coef = rng.standard_normal(small_set.dims)
     full = sentence_vectors(rows, entries, 60, small_set.matrix) @ coef
     assert np.allclose(sentence_sums(rows, entries, 60, small_set.dot(coef)), full, rtol=0, atol=1e-12)
+    fresh = VectorSet(small_set.name, small_set.words, small_set.vectors)  # no float64 matrix made yet
+    assert np.array_equal(fresh.take(entries), small_set.matrix[entries]) and "matrix" not in fresh.__dict__
 
 
 # -- exactness: the engine against the pipeline ------------------------------------------------------------------
@@ -128,27 +130,104 @@ def test_a_saved_model_keeps_the_vector_files_beside_model_json_as_plain_data(fi
     header = json.loads((folder / "test-set-12.json").read_text("utf-8"))
     assert header["words"] == small_set.words and header["vectors_sha256"] == hashlib.sha256(raw).hexdigest()
     document = json.loads((folder / DATA_FILE).read_bytes())
-    assert document["format_version"] == 2  # a model with word vectors needs version 2; others are still written as 1
+    assert document["format_version"] == 3  # a model with word vectors needs version 3; others are still written as 1
     (block,) = [b for b in document["model"]["blocks"] if b["kind"] == "static_vectors"]
     assert block["sha256"] == {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in names}
 
 
-@pytest.mark.parametrize("file", ["test-set-12.npy", "test-set-12.json"])
-def test_a_changed_vector_file_is_refused_with_one_line(fitted, tmp_path, file):
-    _, folder = _model_dir(tmp_path, fitted)
-    path = folder / file
+def _damage(path) -> None:
     data = bytearray(path.read_bytes())
     data[-3] ^= 0x01  # one bit of the last vector, or of the header's end
     path.write_bytes(bytes(data))
+
+
+def test_a_changed_vector_words_file_is_refused_with_one_line(fitted, tmp_path):
+    _, folder = _model_dir(tmp_path, fitted)
+    _damage(folder / "test-set-12.json")
     with pytest.raises(ModelError, match="does not match the SHA-256 the model records") as caught:
         read_model(folder)
     assert "\n" not in str(caught.value)
 
 
+def test_a_changed_vectors_file_is_refused_before_its_vectors_are_used(fitted, sample, tmp_path):
+    """Scoring reads each word's score from model.json and the words from the set's .json, both checked: the .npy
+    is read, and checked, where the vectors are needed (explaining, saving the set), and refused there."""
+    _, folder = _model_dir(tmp_path, fitted)
+    _damage(folder / "test-set-12.npy")
+    loaded = read_model(folder)
+    expected = fitted.predict_proba(sample[0])[:, 1]
+    assert np.max(np.abs(loaded.opinion_probability(sample[0]) - expected)) <= TOLERANCE
+    for use in (
+        lambda: loaded.explain(["The council said the plan is a disgrace."]),
+        lambda: loaded.save(tmp_path / "b"),
+    ):
+        with pytest.raises(ModelError, match="test-set-12.npy does not match the SHA-256 the model records") as caught:
+            use()
+        assert "\n" not in str(caught.value)
+    (folder / "test-set-12.npy").unlink()
+    with pytest.raises(ModelError, match="cannot read these word vectors"):
+        read_model(folder).explain(["The council said so."])
+
+
+def test_a_vectors_file_the_words_file_does_not_name_is_refused_at_once(fitted, small_set, tmp_path):
+    _, folder = _model_dir(tmp_path, fitted)
+    header = json.loads((folder / "test-set-12.json").read_bytes())
+    header["vectors_sha256"] = "0" * 64
+    (folder / "test-set-12.json").write_text(json.dumps(header))
+    document = json.loads((folder / DATA_FILE).read_bytes())
+    (block,) = [b for b in document["model"]["blocks"] if b["kind"] == "static_vectors"]
+    block["sha256"]["test-set-12.json"] = hashlib.sha256((folder / "test-set-12.json").read_bytes()).hexdigest()
+    _rewrite(folder / DATA_FILE, document)
+    with pytest.raises(ModelError, match="test-set-12.npy does not match the SHA-256 the model records"):
+        read_model(folder)
+
+
+def _rewrite(path, document: dict) -> None:
+    """Write ``document`` (a model file's JSON) back with its SHA-256 and version as written."""
+    body = json.dumps(document["model"], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    header = (
+        f'{{"format":"{document["format"]}","format_version":{document["format_version"]},'
+        f'"sha256":"{hashlib.sha256(body).hexdigest()}","model":'
+    )
+    path.write_bytes(header.encode() + body + b"}\n")
+
+
+def test_the_block_records_each_words_score_exactly_as_computed_from_the_vectors(fitted, sample, tmp_path):
+    _, folder = _model_dir(tmp_path, fitted)
+    (block,) = [b for b in read_model(folder).as_data().blocks if isinstance(b, StaticVectors)]
+    assert np.array_equal(block.scores, block.vectors.dot(block.coef))  # bit for bit
+    document = json.loads((folder / DATA_FILE).read_bytes())
+    (data,) = [b for b in document["model"]["blocks"] if b["kind"] == "static_vectors"]
+    data["scores"]["base64"] = data["scores"]["base64"][:-16]  # two values short
+    _rewrite(folder / DATA_FILE, document)
+    with pytest.raises(ModelError, match="scores"):
+        read_model(folder)
+
+
+def test_a_version_2_model_without_the_words_scores_reads_and_scores_the_same(fitted, sample, tmp_path):
+    model, folder = _model_dir(tmp_path, fitted)
+    document = json.loads((folder / DATA_FILE).read_bytes())
+    (data,) = [b for b in document["model"]["blocks"] if b["kind"] == "static_vectors"]
+    del data["scores"]
+    document["format_version"] = 2
+    old = tmp_path / "old"
+    old.mkdir()
+    for name in ("test-set-12.json", "test-set-12.npy"):
+        (old / name).write_bytes((folder / name).read_bytes())
+    _rewrite(old / DATA_FILE, document)
+    sentences = sample[0] + PROBES
+    assert np.array_equal(
+        read_model(old).opinion_probability(sentences), read_model(folder).opinion_probability(sentences)
+    )
+    _damage(old / "test-set-12.npy")  # a version 2 block computes the scores from the vectors: checked at once
+    with pytest.raises(ModelError, match="does not match the SHA-256 the model records"):
+        read_model(old)
+
+
 def test_a_missing_vector_file_is_refused_with_one_line(fitted, tmp_path):
     _, folder = _model_dir(tmp_path, fitted)
-    (folder / "test-set-12.npy").unlink()
-    with pytest.raises(ModelError, match="cannot read these word vectors") as caught:
+    (folder / "test-set-12.json").unlink()
+    with pytest.raises(ModelError, match="word vectors 'test-set-12' are not beside") as caught:
         read_model(folder)
     assert "\n" not in str(caught.value)
 
@@ -198,14 +277,18 @@ def test_the_shipped_set_is_plain_checked_data_with_its_origin():
     assert "Apache-2.0" in vectors.about["encoder_licence"]
     for name, data in vectors.files.items():  # what the set writes is what ships, byte for byte
         assert (SHIPPED_DIR / name).read_bytes() == data
-    assert len(pickle.dumps(vectors)) < 1000  # a pipeline's pickle names the shipped set, it does not copy it
-    assert b"pathlib" not in pickle.dumps(vectors)  # nor where it was: the pickle is read on other machines
-    assert pickle.loads(pickle.dumps(vectors)).sha256 == vectors.sha256
+    pickled = pickle.dumps(vectors)
+    assert len(pickled) < 1000  # a pipeline's pickle names the shipped set, it does not copy it
+    assert str(SHIPPED_DIR).encode() not in pickled and b"pathlib" not in pickled  # nor where it was installed
+    unpickled = pickle.loads(pickled)
+    assert unpickled.sha256 == vectors.sha256 and unpickled.words == vectors.words
+    assert unpickled._vectors is None  # read (and checked) where first used, as in a worker that only scores
+    assert np.array_equal(unpickled.vectors, vectors.vectors)
 
 
 def test_the_shipped_pipeline_names_no_path_of_the_machine_that_trained_it():
     pickled = zlib.decompress((bundled_model_dir() / "model.joblib").read_bytes())  # joblib's compress=3 is zlib
-    assert b"_read_shipped" in pickled and b"pathlib" not in pickled
+    assert b"_shipped_set" in pickled and b"pathlib" not in pickled
 
 
 @pytest.mark.slow

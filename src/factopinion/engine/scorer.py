@@ -56,7 +56,7 @@ __all__ = [
 ]
 
 FORMAT = "factopinion-model"
-FORMAT_VERSION = 2  # the newest version this reads and writes; a model is written with the oldest that holds it
+FORMAT_VERSION = 3  # the newest version this reads and writes; a model is written with the oldest that holds it
 DATA_FILE = "model.json"
 # Sentences scored at a time, to bound memory: at most this many, and at most about this many characters (a
 # batch's analysis takes some 40 bytes per character, so a few long cells, such as whole articles, fill it).

@@ -28,7 +28,7 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -87,40 +87,48 @@ def sentence_sums(rows: np.ndarray, entries: np.ndarray, size: int, scores: np.n
 
 class VectorSet:
     """A vocabulary of distinct lowercase words (``\\w+`` runs) and one float16 vector per word, with a name and
-    an ``about`` record of where it came from."""
+    an ``about`` record of where it came from. A set read for a model that records each word's score (``read`` with
+    ``defer``) reads its ``.npy`` only when the vectors themselves are needed, and checks it then."""
 
     def __init__(self, name: str, words: Sequence[str], vectors: np.ndarray, about: Mapping[str, Any] | None = None):
+        vectors = np.asarray(vectors)
+        if vectors.dtype != np.float16 or vectors.ndim != 2 or vectors.shape[0] != len(words):
+            raise ModelError(f"vector set {name!r}: expected one float16 vector per word ({len(words)} rows)")
+        self._describe(name, words, int(vectors.shape[1]), about)
+        self._vectors: np.ndarray | None = np.ascontiguousarray(vectors, dtype=_DTYPE)
+
+    def _describe(self, name: str, words: Sequence[str], dims: int, about: Mapping[str, Any] | None) -> None:
         where = f"vector set {name!r}"
         if not re.fullmatch(r"[\w.-]+", name, re.ASCII) or name.startswith("."):
             raise ModelError(f"{where}: a name holds only letters, digits, '.', '_' and '-'")
-        vectors = np.asarray(vectors)
-        if vectors.dtype != np.float16 or vectors.ndim != 2 or vectors.shape[0] != len(words):
-            raise ModelError(f"{where}: expected one float16 vector per word ({len(words)} rows)")
         joined = "\n".join(words)
         if len(set(words)) != len(words) or not _WORDS.fullmatch(joined) or joined != joined.lower():
             raise ModelError(f"{where}: the words must be distinct lowercase \\w+ runs")
-        self.name, self.words, self.about = name, list(words), dict(about or {})
-        self.vectors = np.ascontiguousarray(vectors, dtype=_DTYPE)
+        self.name, self.words, self.dims, self.about = name, list(words), dims, dict(about or {})
+        self._load: Callable[[], np.ndarray] | None = None
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """One float16 vector per word (a deferred ``.npy`` is read and checked now)."""
+        if self._vectors is None:
+            assert self._load is not None
+            self._vectors, self._load = self._load(), None
+        return self._vectors
 
     def __repr__(self) -> str:
         return f"VectorSet({self.name!r}, {len(self.words)} words x {self.dims})"
 
     def __reduce__(self):
         """A shipped set pickles as its name and digests (a pipeline's pickle stays small), read back from the
-        shipped files of the factopinion that unpickles it (never a path: a pickle moves between machines); any
-        other set pickles whole."""
+        shipped files of the factopinion that unpickles it, wherever it is installed; any other set pickles whole."""
         if self.is_shipped:
-            return (_read_shipped, (self.name, self.sha256))
+            return (_shipped_set, (self.name, self.sha256))
         return (VectorSet, (self.name, self.words, self.vectors, self.about))
 
     @property
     def is_shipped(self) -> bool:
         """Whether this very set (the same bytes) ships with factopinion."""
         return _shipped_digests(self.name) == self.sha256
-
-    @property
-    def dims(self) -> int:
-        return int(self.vectors.shape[1])
 
     @functools.cached_property
     def matrix(self) -> np.ndarray:
@@ -135,6 +143,12 @@ class VectorSet:
             return self.matrix @ coef
         parts = [_widen(self.vectors[i : i + chunk]) @ coef for i in range(0, len(self.words), chunk)]
         return self._finite(np.concatenate(parts) if parts else np.zeros(0))
+
+    def take(self, entries: np.ndarray) -> np.ndarray:
+        """``matrix[entries]``: the rows widened where the float64 matrix (8 bytes a number) has not been made."""
+        if "matrix" in self.__dict__:
+            return self.matrix[entries]
+        return self._finite(_widen(self.vectors[entries]))
 
     def _finite(self, values: np.ndarray) -> np.ndarray:
         if not np.isfinite(values).all():
@@ -173,59 +187,97 @@ class VectorSet:
         return {name: hashlib.sha256(data).hexdigest() for name, data in self.files.items()}
 
     @classmethod
-    def read(cls, folder: str | Path, name: str, sha256: Mapping[str, str] | None = None) -> VectorSet:
+    def read(
+        cls, folder: str | Path, name: str, sha256: Mapping[str, str] | None = None, *, defer: bool = False
+    ) -> VectorSet:
         """The set ``name`` in ``folder``; a ``ModelError`` where a file is missing or malformed, or (given
-        ``sha256``: file name -> hex digest, as a model records them) does not match its recorded SHA-256."""
+        ``sha256``: file name -> hex digest, as a model records them) does not match its recorded SHA-256. With
+        ``defer`` (and ``sha256``), the ``.npy`` file is read, and checked, only when the vectors are first needed
+        (scoring with each word's score recorded needs only the words): the check comes before any use."""
         folder = Path(folder)
-        raw: dict[str, bytes] = {}
-        digest: dict[str, str] = {}
-        for file in (f"{name}.json", f"{name}.npy"):
-            path = folder / file
-            try:
-                raw[file] = path.read_bytes()
-            except OSError as err:
-                raise ModelError(f"{path}: cannot read these word vectors ({err.strerror or err})") from None
-            digest[file] = hashlib.sha256(raw[file]).hexdigest()
-            if sha256 is not None and digest[file] != sha256.get(file):
-                raise ModelError(f"{path} does not match the SHA-256 the model records for it (damaged or replaced)")
-        where = folder / f"{name}.json"
-        try:
-            header = json.loads(raw[f"{name}.json"])
-        except (ValueError, RecursionError) as err:
-            raise ModelError(f"{where}: not a vector set file (not JSON: {err})") from None
-        if not isinstance(header, dict) or header.get("format") != FORMAT:
-            raise ModelError(f"{where}: not a factopinion vector set file")
-        if header.get("format_version") != FORMAT_VERSION:
-            raise ModelError(
-                f"{where}: vector set format version {header.get('format_version')!r}; "
-                f"this factopinion reads version {FORMAT_VERSION}"
-            )
-        if header.get("name") != name or header.get("vectors_file") != f"{name}.npy":
-            raise ModelError(f"{where}: the file describes another vector set")
-        if digest[f"{name}.npy"] != header.get("vectors_sha256"):
-            raise ModelError(f"{folder / (name + '.npy')} does not match the SHA-256 in {where.name} (damaged)")
-        try:
-            vectors = _npy_array(raw[f"{name}.npy"])
-        except (ValueError, OSError, EOFError) as err:
-            raise ModelError(f"{folder / (name + '.npy')}: not a .npy array of numbers ({err})") from None
-        words = header.get("words")
-        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
-            raise ModelError(f"{where}: 'words' must be a list of strings")
-        if vectors.dtype != _DTYPE or vectors.ndim != 2 or vectors.shape[1] != header.get("dims"):
-            raise ModelError(f"{where}: expected a little-endian float16 matrix of {header.get('dims')} columns")
-        about = header.get("about")
-        return cls(name, words, vectors, about if isinstance(about, dict) else {})
+        where, npy = folder / f"{name}.json", folder / f"{name}.npy"
+        header, json_digest = _header(where, name, sha256)
+        recorded = None if sha256 is None else sha256.get(npy.name)
+        load = functools.partial(
+            _vectors_file, npy, (len(header["words"]), header["dims"]), header["vectors_sha256"], where.name, recorded
+        )
+        if not (defer and recorded is not None):
+            return cls(name, header["words"], load(), header["about"])
+        if recorded != header["vectors_sha256"]:  # the set's .json names another .npy than the model's
+            raise ModelError(f"{npy} does not match the SHA-256 the model records for it (damaged or replaced)")
+        deferred = cls.__new__(cls)
+        deferred._describe(name, header["words"], header["dims"], header["about"])
+        deferred._vectors, deferred._load = None, load
+        deferred.__dict__["sha256"] = {where.name: json_digest, npy.name: recorded}
+        return deferred
 
     @classmethod
-    def find(cls, name: str, sha256: Mapping[str, str], folder: Path | None = None) -> VectorSet:
+    def find(
+        cls, name: str, sha256: Mapping[str, str], folder: Path | None = None, *, defer: bool = False
+    ) -> VectorSet:
         """The set ``name`` whose files have the digests ``sha256``: beside a model (in ``folder``) if its files are
-        there, else among the shipped sets; a ``ModelError`` where neither has it, or its files differ."""
+        there, else among the shipped sets; a ``ModelError`` where neither has it, or its files differ (``defer``:
+        see ``read``)."""
         if folder is not None and (folder / f"{name}.json").exists():
-            return cls.read(folder, name, sha256)
+            return cls.read(folder, name, sha256, defer=defer)
         if (SHIPPED_DIR / f"{name}.json").is_file():
-            return cls.read(SHIPPED_DIR, name, sha256)
+            return cls.read(SHIPPED_DIR, name, sha256, defer=defer)
         beside = f"beside {folder} or " if folder is not None else ""
         raise ModelError(f"the model's word vectors {name!r} are not {beside}among this factopinion's vector sets")
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        raise ModelError(f"{path}: cannot read these word vectors ({err.strerror or err})") from None
+
+
+def _header(where: Path, name: str, sha256: Mapping[str, str] | None) -> tuple[dict[str, Any], str]:
+    """A set's ``.json`` file, checked (against ``sha256`` where given) and validated, and its SHA-256."""
+    raw = _read(where)
+    digest = hashlib.sha256(raw).hexdigest()
+    if sha256 is not None and digest != sha256.get(where.name):
+        raise ModelError(f"{where} does not match the SHA-256 the model records for it (damaged or replaced)")
+    try:
+        header = json.loads(raw)
+    except (ValueError, RecursionError) as err:
+        raise ModelError(f"{where}: not a vector set file (not JSON: {err})") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ModelError(f"{where}: not a factopinion vector set file")
+    if header.get("format_version") != FORMAT_VERSION:
+        raise ModelError(
+            f"{where}: vector set format version {header.get('format_version')!r}; "
+            f"this factopinion reads version {FORMAT_VERSION}"
+        )
+    if header.get("name") != name or header.get("vectors_file") != f"{name}.npy":
+        raise ModelError(f"{where}: the file describes another vector set")
+    words, dims = header.get("words"), header.get("dims")
+    if not isinstance(words, list) or not set(map(type, words)) <= {str}:
+        raise ModelError(f"{where}: 'words' must be a list of strings")
+    if type(dims) is not int or dims < 0 or not isinstance(header.get("vectors_sha256"), str):
+        raise ModelError(f"{where}: 'dims' must be a whole number of columns, 'vectors_sha256' a digest")
+    if not isinstance(header.get("about"), dict):
+        header["about"] = {}
+    return header, digest
+
+
+def _vectors_file(path: Path, shape: tuple[int, int], sha256: str, header: str, recorded: str | None) -> np.ndarray:
+    """The ``shape`` float16 vectors of a set's ``.npy`` file, whose SHA-256 its ``.json`` file (``header``)
+    records as ``sha256`` (and a model as ``recorded``, where given)."""
+    raw = _read(path)
+    digest = hashlib.sha256(raw).hexdigest()
+    if recorded is not None and digest != recorded:
+        raise ModelError(f"{path} does not match the SHA-256 the model records for it (damaged or replaced)")
+    if digest != sha256:
+        raise ModelError(f"{path} does not match the SHA-256 in {header} (damaged)")
+    try:
+        vectors = _npy_array(raw)
+    except (ValueError, OSError, EOFError) as err:
+        raise ModelError(f"{path}: not a .npy array of numbers ({err})") from None
+    if vectors.dtype != _DTYPE or vectors.shape != shape:
+        raise ModelError(f"{path}: expected a little-endian float16 matrix of {shape[0]} rows and {shape[1]} columns")
+    return vectors
 
 
 def _npy_array(raw: bytes) -> np.ndarray:
@@ -245,11 +297,6 @@ def _npy_array(raw: bytes) -> np.ndarray:
     return np.frombuffer(raw, dtype=dtype, count=count, offset=stream.tell()).reshape(shape)
 
 
-def _read_shipped(name: str, sha256: Mapping[str, str]) -> VectorSet:
-    """The shipped set ``name`` whose files have the digests ``sha256`` (how a pickled shipped set is read)."""
-    return VectorSet.read(SHIPPED_DIR, name, sha256)
-
-
 @functools.cache
 def _shipped_digests(name: str) -> dict[str, str] | None:
     """The SHA-256 of a shipped set's files, or None where no set of that name ships."""
@@ -257,6 +304,12 @@ def _shipped_digests(name: str) -> dict[str, str] | None:
     if not all(path.is_file() for path in files):
         return None
     return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in files}
+
+
+def _shipped_set(name: str, sha256: Mapping[str, str]) -> VectorSet:
+    """The shipped set ``name`` whose files have the digests ``sha256`` (a pickled shipped set, as a model sent to a
+    worker process holds it): its vectors read, and checked, where they are first used."""
+    return VectorSet.read(SHIPPED_DIR, name, sha256, defer=True)
 
 
 @functools.lru_cache(maxsize=4)
