@@ -4,6 +4,7 @@ quoted or attributed; the transformer and the engine compute the same columns; t
 from __future__ import annotations
 
 import json
+import random
 
 import numpy as np
 import pytest
@@ -183,3 +184,16 @@ def test_a_text_of_many_quotations_is_read_in_linear_time(monkeypatch):
         assert "scare_quotes" in on(text)
         read.append(counting.read / len(text))
     assert read[1] < 1.2 * read[0], read  # per character of text: the same at four times the size
+
+
+def test_the_last_tokens_before_a_quotation_are_those_a_full_search_finds():
+    # apostrophes, gap marks and white space in every order: the tokens found once give what a search of the whole
+    # text before each position gives, a token cut by the position included
+    rng = random.Random(3)
+    alphabet = ["a", "b", "é", "'", "’", " ", "\n", "\x00", ",", ":", "1", "_", "\t"]
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 120)))
+        tokens = voice._Tokens(text)
+        for end in range(len(text) + 1):
+            assert tokens.last(end, 4) == voice._TOKEN.findall(text, 0, end)[-4:], (text, end)
+            assert voice._last_mark(text, end) == (text[:end].rstrip() or " ")[-1].strip()
