@@ -517,10 +517,14 @@ def _formatted(task: _Task, pieces: list[str | _SentenceRows]) -> Iterator[str]:
         if isinstance(piece, str):
             yield piece
             continue
-        step = max(1, OUTPUT_BUDGET // (len(piece.record) + 48))
+        kept, width = None, len(piece.record) + 48  # each row repeats the record
+        if task.columns.replaced or task.columns.kept is not None:  # rows formatted anew: the record parsed once
+            kept = _kept_cells(task, piece.record)
+            width = sum(map(len, kept)) + 48 + len(piece.text) // max(1, len(piece.spans))
+        step = max(1, OUTPUT_BUDGET // width)
         for first in range(0, max(1, len(piece.spans)), step):
             values = piece.values(first, first + step)
-            yield _format(task, [piece.record] * len(values), values)
+            yield _format(task, [piece.record] * len(values), values, kept)
 
 
 def _input_bytes(chunk: Chunk, encoding: str) -> int:
@@ -532,32 +536,40 @@ def _input_bytes(chunk: Chunk, encoding: str) -> int:
         return len(text)
 
 
-def _format(task: _Task, records: list[str], values: list[list[str]]) -> str:
+def _format(task: _Task, records: list[str], values: list[list[str]], kept: list[str] | None = None) -> str:
     """Each record with its added values: appended to its own text, or, keeping or replacing columns, as a new
-    row."""
+    row (``kept``: the kept cells of ``records``, all one record, parsed already)."""
     cells, columns = task.cells, task.columns
     assert cells is not None
     if columns.replaced or columns.kept is not None:
-        return "".join(cells.row(row) for row in _rows(task, records, values))
+        return "".join(cells.row(row) for row in _rows(task, records, values, kept))
     if task.sentences:  # the sentence may need quoting
         values = [[cells.cell(v) for v in added] for added in values]
     join = cells.delimiter.join
     return "".join(cells.append(record, join(added)) for record, added in zip(records, values, strict=True))
 
 
-def _rows(task: _Task, records: list[str], values: list[list[str]]) -> Iterator[list[str]]:
+def _rows(
+    task: _Task, records: list[str], values: list[list[str]], parsed: list[str] | None = None
+) -> Iterator[list[str]]:
     """Rows formatted anew: each record's kept cells, replaced columns overwritten, added values appended. A record
-    repeated over its sentences is parsed once."""
-    columns, previous, kept = task.columns, None, []
+    repeated over its sentences is parsed once (``parsed``: the kept cells of ``records``, all one record)."""
+    columns = task.columns
+    previous, kept = (records[0], parsed) if parsed is not None and records else (None, [])
     for record, added in zip(records, values, strict=True):
         if record is not previous:
-            # a blank line (of a one-column file) is one empty cell
-            row = next(csv.reader(io.StringIO(record, newline=""), **task.dialect), []) or [""]
-            kept, previous = row if columns.kept is None else [row[i] for i in columns.kept], record
+            kept, previous = _kept_cells(task, record), record
         row = kept.copy()
         for position, k in columns.replaced:
             row[position] = added[k]
         yield row + [added[k] for k in columns.appended]
+
+
+def _kept_cells(task: _Task, record: str) -> list[str]:
+    """The record's cells that its output rows keep (all of them where no column is left out)."""
+    # a blank line (of a one-column file) is one empty cell
+    row = next(csv.reader(io.StringIO(record, newline=""), **task.dialect), []) or [""]
+    return row if task.columns.kept is None else [row[i] for i in task.columns.kept]
 
 
 def _format_header(task: _Task, header_text: str) -> str:
