@@ -9,7 +9,7 @@ import pytest
 from factopinion.bundled import load_model
 from factopinion.language import identify
 
-KNOWN = load_model().as_data().words()
+KNOWN = load_model().as_data().words
 HEADLINES = [  # English, short of function words
     "Antidepressant prescriptions reached 86 million items last year.",
     "Supermarkets cut farmgate milk price by 2p a litre again",

@@ -18,6 +18,7 @@ and every value is validated before use (``fields``); anything wrong is one ``Mo
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import json
@@ -157,6 +158,7 @@ class LinearScorer:
             found.update(block.spans(sentence))
         return found
 
+    @functools.cached_property
     def words(self) -> frozenset[str]:
         """The single words among its word terms (the English vocabulary it was trained on)."""
         return frozenset(term for block in self.blocks if block.kind == "tfidf_words" for term in block.names

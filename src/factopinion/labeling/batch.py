@@ -589,8 +589,10 @@ class _Labeler:
     def __init__(self, task: _Task, jobs: int):
         self.task = task
         self.max_pending = 2 * jobs if jobs > 1 else 1
-        lean_memory()  # the workers are forked from this process: what it frees now, they do not inherit
-        self._pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(task,)) if jobs > 1 else None
+        self._pool = None
+        if jobs > 1:
+            lean_memory()  # the workers are forked from this process: what it frees now, they do not inherit
+            self._pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(task,))
 
     def submit(self, chunk: Chunk) -> Future:
         if self._pool is not None:
@@ -702,7 +704,7 @@ def _label(
     sink = open_sink(columns)
     task = _Task(model, options.threshold, options.sentences, columns, sink.cells, sink.dialect, options.documents,
                  options.html_column is not None, options.languages,
-                 model.scorer.words() if model.scorer is not None else frozenset())  # fmt: skip
+                 model.scorer.words if model.scorer is not None else frozenset())  # fmt: skip
     sink.start(task)
     summary = BatchSummary(sentences_mode=options.mode != "cell")
     chunks = reader.chunks(text_column, max(1, options.chunk_rows), columns.reserved(unit.columns), options.chunk_bytes)
