@@ -4,10 +4,12 @@ quoted or attributed; the transformer and the engine compute the same columns; t
 from __future__ import annotations
 
 import json
+import random
 
 import numpy as np
 import pytest
 
+from factopinion.engine.blocks import voice
 from factopinion.engine.blocks.voice import VOICE_SIGNALS, VoiceSignals, VoiceWords, default_voice_words, find_voice
 from factopinion.engine.fields import Fields
 from factopinion.engine.scorer import LinearScorer
@@ -150,3 +152,48 @@ def test_a_damaged_block_is_a_model_error():
     not_lists = {**block, "words": {**block["words"], "modals": "should"}}
     with pytest.raises(ModelError, match="'modals' must hold strings"):
         VoiceSignals.from_data(Fields(not_lists, "block"))
+
+
+class _CountingPattern:
+    """A compiled pattern that counts the characters its searches were given to read."""
+
+    def __init__(self, pattern):
+        self.pattern, self.read = pattern, 0
+
+    def _count(self, text: str, pos: int, endpos: int | None) -> None:
+        self.read += max(0, min(len(text), len(text) if endpos is None else endpos) - pos)
+
+    def findall(self, text, pos=0, endpos=None):
+        self._count(text, pos, endpos)
+        return self.pattern.findall(text, pos, len(text) if endpos is None else endpos)
+
+    def finditer(self, text, pos=0, endpos=None):
+        self._count(text, pos, endpos)
+        return self.pattern.finditer(text, pos, len(text) if endpos is None else endpos)
+
+
+def test_a_text_of_many_quotations_is_read_in_linear_time(monkeypatch):
+    # one huge cell labeled as one unit: many scare-quoted words, and a closing mark near the end that blanks the
+    # author's text before it (the worst case); the token searches read characters in proportion to the text
+    counting = _CountingPattern(voice._TOKEN)
+    monkeypatch.setattr(voice, "_TOKEN", counting)
+    read = []
+    for n in (200, 800):
+        counting.read = 0
+        text = "The “reform” is a word on the page. " * n + 'The end." Its “experts” never came.'
+        assert "scare_quotes" in on(text)
+        read.append(counting.read / len(text))
+    assert read[1] < 1.2 * read[0], read  # per character of text: the same at four times the size
+
+
+def test_the_last_tokens_before_a_quotation_are_those_a_full_search_finds():
+    # apostrophes, gap marks and white space in every order: the tokens found once give what a search of the whole
+    # text before each position gives, a token cut by the position included
+    rng = random.Random(3)
+    alphabet = ["a", "b", "é", "'", "’", " ", "\n", "\x00", ",", ":", "1", "_", "\t"]
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 120)))
+        tokens = voice._Tokens(text)
+        for end in range(len(text) + 1):
+            assert tokens.last(end, 4) == voice._TOKEN.findall(text, 0, end)[-4:], (text, end)
+            assert voice._last_mark(text, end) == (text[:end].rstrip() or " ")[-1].strip()

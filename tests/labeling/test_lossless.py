@@ -131,3 +131,27 @@ def test_sentence_offsets_slice_back_to_the_cell(model, texts):
         assert cell[int(record["start"]) : int(record["end"])] == record["sentence"]
         assert record["label"] in ("fact", "opinion")
     assert sorted(set(seen_rows)) == list(range(1, len(texts) + 1))  # every input row is accounted for
+
+
+def test_a_long_cell_of_many_sentences_is_parsed_once_however_many_rows_it_makes(model, monkeypatch):
+    # --sentences on one long cell: its sentence rows are formatted a budget at a time, the record parsed once,
+    # so the work grows with the cell, not with the cell times its sentences
+    parses: list[int] = []
+    reader = csv.reader
+
+    def counting(lines, *args, **kwargs):
+        if isinstance(lines, io.StringIO):
+            parses.append(len(lines.getvalue()))
+        return reader(lines, *args, **kwargs)
+
+    monkeypatch.setattr(csv, "reader", counting)
+    whole = []  # per size: the reads of the whole record (the reader's, and the one the rows are formatted from)
+    for n in (500, 2000):
+        parses.clear()
+        text = " ".join(f"The council met on day {i} and approved the budget." for i in range(n))
+        out = io.BytesIO()
+        label_stream(io.BytesIO(f'id,text\nx,"{text}"\n'.encode()), out, model, BatchOptions(sentences=True, jobs=1))
+        rows = list(csv.DictReader(io.StringIO(out.getvalue().decode(), newline="")))
+        assert [row["sentence_index"] for row in rows] == [str(i) for i in range(n)]
+        whole.append(sum(1 for size in parses if size >= len(text)))
+    assert whole[1] == whole[0] <= 2, whole

@@ -15,6 +15,7 @@ import csv
 import ctypes
 import dataclasses
 import functools
+import gc
 import io
 import os
 import re
@@ -272,6 +273,7 @@ class _Task:
     documents: bool = False
     html: bool = False
     languages: tuple[str, ...] | None = ("en",)
+    known_words: frozenset[str] = frozenset()  # the model's English vocabulary, for ``language.identify``
 
 
 _worker_task: _Task | None = None
@@ -302,6 +304,25 @@ def _init_worker(task: _Task) -> None:
     if STOP_SIGNAL is not None:
         signal.signal(STOP_SIGNAL, _stop)
     exit_with_parent()
+    lean_memory()
+
+
+# glibc's M_MMAP_THRESHOLD: blocks from this size up are mapped on their own and given back when freed. Left to
+# itself, glibc raises the threshold to the largest block freed (up to 32 MiB), so a run's chunk-sized blocks (a
+# megabyte of text, its pickle, its output) would come from heaps that grow with the blocks in flight and never
+# shrink: fixed, the memory of a chunk is given back when the chunk is done (28 MiB less on an article archive).
+_MMAP_THRESHOLD = 1 << 18
+
+
+def lean_memory() -> None:
+    """Give memory back as it is freed (glibc's mmap threshold fixed, see ``_MMAP_THRESHOLD``), and what is free now:
+    called where a labeling process starts and before a pool's workers are forked (they inherit what is in use).
+    Elsewhere than glibc, nothing."""
+    gc.collect()
+    with contextlib.suppress(Exception):
+        libc = ctypes.CDLL(None)
+        libc.mallopt(-3, _MMAP_THRESHOLD)  # M_MMAP_THRESHOLD
+        libc.malloc_trim(0)
 
 
 def exit_with_parent() -> None:
@@ -431,7 +452,7 @@ def _label_chunk(task: _Task, chunk: Chunk) -> tuple[object, ChunkCounts]:
         from ..sources import page_text
 
         texts = [page_text(text) if text.strip() else "" for text in texts]
-    languages = [identify(text) for text in texts]
+    languages = [identify(text, task.known_words) for text in texts]
     not_english = sum(1 for language in languages if language not in ("", "en", UNKNOWN))
     unscored = 0
     if task.languages is not None:
@@ -497,10 +518,14 @@ def _formatted(task: _Task, pieces: list[str | _SentenceRows]) -> Iterator[str]:
         if isinstance(piece, str):
             yield piece
             continue
-        step = max(1, OUTPUT_BUDGET // (len(piece.record) + 48))
+        kept, width = None, len(piece.record) + 48  # each row repeats the record
+        if task.columns.replaced or task.columns.kept is not None:  # rows formatted anew: the record parsed once
+            kept = _kept_cells(task, piece.record)
+            width = sum(map(len, kept)) + 48 + len(piece.text) // max(1, len(piece.spans))
+        step = max(1, OUTPUT_BUDGET // width)
         for first in range(0, max(1, len(piece.spans)), step):
             values = piece.values(first, first + step)
-            yield _format(task, [piece.record] * len(values), values)
+            yield _format(task, [piece.record] * len(values), values, kept)
 
 
 def _input_bytes(chunk: Chunk, encoding: str) -> int:
@@ -512,32 +537,40 @@ def _input_bytes(chunk: Chunk, encoding: str) -> int:
         return len(text)
 
 
-def _format(task: _Task, records: list[str], values: list[list[str]]) -> str:
+def _format(task: _Task, records: list[str], values: list[list[str]], kept: list[str] | None = None) -> str:
     """Each record with its added values: appended to its own text, or, keeping or replacing columns, as a new
-    row."""
+    row (``kept``: the kept cells of ``records``, all one record, parsed already)."""
     cells, columns = task.cells, task.columns
     assert cells is not None
     if columns.replaced or columns.kept is not None:
-        return "".join(cells.row(row) for row in _rows(task, records, values))
+        return "".join(cells.row(row) for row in _rows(task, records, values, kept))
     if task.sentences:  # the sentence may need quoting
         values = [[cells.cell(v) for v in added] for added in values]
     join = cells.delimiter.join
     return "".join(cells.append(record, join(added)) for record, added in zip(records, values, strict=True))
 
 
-def _rows(task: _Task, records: list[str], values: list[list[str]]) -> Iterator[list[str]]:
+def _rows(
+    task: _Task, records: list[str], values: list[list[str]], parsed: list[str] | None = None
+) -> Iterator[list[str]]:
     """Rows formatted anew: each record's kept cells, replaced columns overwritten, added values appended. A record
-    repeated over its sentences is parsed once."""
-    columns, previous, kept = task.columns, None, []
+    repeated over its sentences is parsed once (``parsed``: the kept cells of ``records``, all one record)."""
+    columns = task.columns
+    previous, kept = (records[0], parsed) if parsed is not None and records else (None, [])
     for record, added in zip(records, values, strict=True):
         if record is not previous:
-            # a blank line (of a one-column file) is one empty cell
-            row = next(csv.reader(io.StringIO(record, newline=""), **task.dialect), []) or [""]
-            kept, previous = row if columns.kept is None else [row[i] for i in columns.kept], record
+            kept, previous = _kept_cells(task, record), record
         row = kept.copy()
         for position, k in columns.replaced:
             row[position] = added[k]
         yield row + [added[k] for k in columns.appended]
+
+
+def _kept_cells(task: _Task, record: str) -> list[str]:
+    """The record's cells that its output rows keep (all of them where no column is left out)."""
+    # a blank line (of a one-column file) is one empty cell
+    row = next(csv.reader(io.StringIO(record, newline=""), **task.dialect), []) or [""]
+    return row if task.columns.kept is None else [row[i] for i in task.columns.kept]
 
 
 def _format_header(task: _Task, header_text: str) -> str:
@@ -557,7 +590,10 @@ class _Labeler:
     def __init__(self, task: _Task, jobs: int):
         self.task = task
         self.max_pending = 2 * jobs if jobs > 1 else 1
-        self._pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(task,)) if jobs > 1 else None
+        self._pool = None
+        if jobs > 1:
+            lean_memory()  # the workers are forked from this process: what it frees now, they do not inherit
+            self._pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(task,))
 
     def submit(self, chunk: Chunk) -> Future:
         if self._pool is not None:
@@ -668,7 +704,8 @@ def _label(
     )  # fmt: skip
     sink = open_sink(columns)
     task = _Task(model, options.threshold, options.sentences, columns, sink.cells, sink.dialect, options.documents,
-                 options.html_column is not None, options.languages)  # fmt: skip
+                 options.html_column is not None, options.languages,
+                 model.scorer.words if model.scorer is not None else frozenset())  # fmt: skip
     sink.start(task)
     summary = BatchSummary(sentences_mode=options.mode != "cell")
     chunks = reader.chunks(text_column, max(1, options.chunk_rows), columns.reserved(unit.columns), options.chunk_bytes)

@@ -38,7 +38,16 @@ from ..errors import DataError, FactopinionError, OptionError, OutputError, Work
 from ..model import Model
 from ..tables import registry as tables
 from ..tables.csvstream import CHUNK_BYTES, BadRecord
-from .batch import BatchOptions, BatchSummary, ChunkCounts, Progress, exit_with_parent, job_count, label_file
+from .batch import (
+    BatchOptions,
+    BatchSummary,
+    ChunkCounts,
+    Progress,
+    exit_with_parent,
+    job_count,
+    label_file,
+    lean_memory,
+)
 
 __all__ = [
     "INPUT_SUFFIXES",
@@ -580,6 +589,7 @@ def _init_file_worker(model: Model) -> None:
     _file_model = model
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
     exit_with_parent()
+    lean_memory()
 
 
 def _label_in_file_worker(job: FileJob) -> FileResult | FileFailure:
@@ -596,6 +606,7 @@ def _label_small_files(
 ) -> None:
     """Label each small file whole in one of ``workers`` processes (its own run in-process: ``jobs`` 1);
     progress counts each file's bytes and rows as it is done."""
+    lean_memory()  # what this process frees before the workers are forked, they do not inherit
     with ProcessPoolExecutor(workers, initializer=_init_file_worker, initargs=(model,)) as pool:
         try:
             futures = {pool.submit(_label_in_file_worker, _one_job(job)): (index, job) for index, job in jobs}

@@ -17,6 +17,7 @@ open with a quotation mark, and with no attribution outside its quotations (a re
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -323,14 +324,43 @@ def _scare_quotes(s: _Sentence, words: VoiceWords) -> list[Span]:
     if "called" in s.present and "so" in s.present:
         spans = [s.span(i, i + 1) for i, pair in enumerate(pairwise(s.texts)) if pair == ("so", "called")]
     lowered, introducers = s.lowered, words["quote_introducers"]
+    author: _Tokens | None = None
     for start, end in s.quotes:
         if not _PAIRED.fullmatch(lowered, start, end) or not 1 <= len(_TOKEN.findall(lowered, start, end)) <= 3:
             continue
-        if lowered[:start].rstrip().endswith((":", ",")):  # introduced by punctuation: quoted speech
+        if _last_mark(lowered, start) in (":", ","):  # introduced by punctuation: quoted speech
             continue
-        if introducers.isdisjoint(_TOKEN.findall(s.author, 0, start)[-4:]):
+        author = author or _Tokens(s.author)  # found once: a text of many quotations stays linear
+        if introducers.isdisjoint(author.last(start, 4)):
             spans.append((start, end))
     return sorted(spans)
+
+
+def _last_mark(text: str, end: int) -> str:
+    """The last character of ``text[:end]`` that is not white space ("" if none): without copying the text
+    before it, so a long text's quotations cost time linear in the text, not in the text times its quotations."""
+    i = end - 1
+    while i >= 0 and text[i].isspace():
+        i -= 1
+    return text[i] if i >= 0 else ""
+
+
+class _Tokens:
+    """A text's tokens (``_TOKEN``), found once, to ask for the last few before any position in constant time."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.found = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+        self.ends = [end for _, end, _ in self.found]
+
+    def last(self, end: int, n: int) -> list[str]:
+        """``_TOKEN.findall(text, 0, end)[-n:]``: the tokens ending by ``end``, and a token ``end`` cuts read as
+        the text stopping there."""
+        i = bisect.bisect_right(self.ends, end)
+        tokens = [token for _, _, token in self.found[max(0, i - n) : i]]
+        if i < len(self.found) and self.found[i][0] < end:  # the next token runs past the end: read it cut
+            tokens += _TOKEN.findall(self.text, self.found[i][0], end)
+        return tokens[-n:]
 
 
 def _stance_opening(s: _Sentence, words: VoiceWords) -> list[Span]:

@@ -1,0 +1,50 @@
+"""Language identification (language.py): English decided without py3langid where function words or the model's
+vocabulary say so, other languages still asked of py3langid."""
+
+from __future__ import annotations
+
+import py3langid.langid
+import pytest
+
+from factopinion.bundled import load_model
+from factopinion.language import identify
+
+KNOWN = load_model().as_data().words
+HEADLINES = [  # English, short of function words
+    "Antidepressant prescriptions reached 86 million items last year.",
+    "Supermarkets cut farmgate milk price by 2p a litre again",
+]
+FOREIGN = {
+    "es": "El gobierno anunció nuevas medidas para la economía del país este martes.",
+    "de": "Die Regierung hat am Dienstag neue Maßnahmen für die Wirtschaft angekündigt.",
+    "nl": "De regering heeft dinsdag nieuwe maatregelen voor de economie aangekondigd.",
+}
+
+
+@pytest.fixture
+def asked(monkeypatch):
+    """The texts py3langid is asked about."""
+    texts: list[str] = []
+    classify = py3langid.langid.classify
+
+    def recording(text):
+        texts.append(text)
+        return classify(text)
+
+    monkeypatch.setattr(py3langid.langid, "classify", recording)
+    return texts
+
+
+def test_an_english_headline_the_vocabulary_knows_does_not_ask_py3langid(asked):
+    for headline in HEADLINES:
+        assert identify(headline, KNOWN) == "en"
+    assert asked == []
+    for headline in HEADLINES:  # without the vocabulary, only py3langid can tell
+        identify(headline)
+    assert len(asked) == len(HEADLINES)
+
+
+def test_other_languages_are_still_asked_of_py3langid_with_the_vocabulary(asked):
+    for code, sentence in FOREIGN.items():
+        assert identify(sentence, KNOWN) == code
+    assert len(asked) == len(FOREIGN)
