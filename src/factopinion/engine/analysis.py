@@ -3,6 +3,7 @@ tokenised once per tokenisation, the signals' words found once."""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -12,11 +13,13 @@ from typing import Any
 
 import numpy as np
 
+from .bytescan import TOKEN_PATTERN, ByteScan, usable, value_set
+
 WORD = re.compile(r"\w+")  # the signals' words: runs of word characters of the lowercased sentence
 # Token patterns whose tokens, in a sentence with none of the listed characters, are exactly its \w+ runs (the
 # tokens are runs of word characters joined by those characters, or one of them alone): there the tokens are found
 # with the quicker \w+ and are the signals' words too.
-_PLAIN_WHERE_NONE_OF = {r"(?u)\b\w[\w'’]*\b|[?!]": re.compile(r"['’?!]")}
+_PLAIN_WHERE_NONE_OF = {TOKEN_PATTERN: re.compile(r"['’?!]")}
 
 
 class Dictionary:
@@ -31,16 +34,34 @@ class Dictionary:
     def ids(self, strings: Iterable[str]) -> np.ndarray:
         return np.fromiter(map(self.index.__getitem__, strings), dtype=np.intp)
 
+    @functools.cached_property
+    def value_set(self) -> Any:
+        """The strings in id order, as an Arrow array (for ``bytescan``)."""
+        return value_set(list(self.index))
+
     def table(self, fill: Any, dtype: Any = np.intp, width: int | None = None) -> np.ndarray:
         return np.full(self.size + 1 if width is None else (self.size + 1, width), fill, dtype=dtype)
 
 
 class Tokens:
     """A batch's tokens under one tokenisation, flat: each token's dictionary id (-1 if unknown) and its row; a
-    row's tokens are contiguous and in order. ``lists`` keeps them per sentence, as strings, where they were read."""
+    row's tokens are contiguous and in order. ``lists`` gives them per sentence, as strings (``read_lists`` reads
+    them again where they were found without being kept)."""
 
-    def __init__(self, ids: np.ndarray, rows: np.ndarray, lists: list[list[str]] | None = None):
-        self.ids, self.rows, self.lists = ids, rows, lists or []
+    def __init__(
+        self,
+        ids: np.ndarray,
+        rows: np.ndarray,
+        lists: list[list[str]] | None = None,
+        read_lists: Callable[[], list[list[str]]] | None = None,
+    ):
+        self.ids, self.rows, self._lists, self._read_lists = ids, rows, lists, read_lists
+
+    @property
+    def lists(self) -> list[list[str]]:
+        if self._lists is None:
+            self._lists = self._read_lists() if self._read_lists is not None else []
+        return self._lists
 
     @classmethod
     def of(cls, lists: list[list[str]], dictionary: Dictionary, rows: Sequence[int] | None = None) -> Tokens:
@@ -53,6 +74,11 @@ class Tokens:
         """The ids of each two consecutive tokens of a row, and the row."""
         same = self.rows[:-1] == self.rows[1:]
         return self.ids[:-1][same], self.ids[1:][same], self.rows[:-1][same]
+
+    def merged(self, other: Tokens) -> Tokens:
+        """These tokens and ``other``'s (of other rows), in row order; both in row order."""
+        at = np.searchsorted(self.rows, other.rows)
+        return Tokens(np.insert(self.ids, at, other.ids), np.insert(self.rows, at, other.rows))
 
 
 def _strip_accents_unicode(text: str) -> str:  # as scikit-learn's strip_accents_unicode
@@ -136,6 +162,7 @@ class Analysis:
         self._words: Tokens | None = None
         self._special: dict[re.Pattern[str], list[int]] = {}
         self._joined: tuple[str, np.ndarray] | None = None
+        self._scan: ByteScan | None = None
 
     @property
     def lowered(self) -> list[str]:
@@ -170,6 +197,11 @@ class Analysis:
         found = self._tokens.get(tokenizer.key)
         if found is None:
             findall = tokenizer.pattern.findall
+            if tokenizer.special is not None and tokenizer.pattern.pattern == TOKEN_PATTERN and usable(self.size):
+                scanned = self._scanned(self.scan.tokens(), findall)
+                read = lambda: [findall(s) for s in self.lowered]  # noqa: E731 - only n-grams of 3 words need them
+                found = self._tokens[tokenizer.key] = Tokens(scanned.ids, scanned.rows, read_lists=read)
+                return found
             if tokenizer.special is not None:
                 special = bytearray(self.size)
                 for i in self.special_rows(tokenizer.special):
@@ -188,22 +220,58 @@ class Analysis:
         if self._words is None:
             source, lowered = self.word_source, self.lowered
             if source is None:
-                self._words = Tokens.of([WORD.findall(s) for s in lowered], self.dictionary)
+                self._words = (
+                    self._scanned(self.scan.words(), WORD.findall)
+                    if usable(self.size)
+                    else Tokens.of([WORD.findall(s) for s in lowered], self.dictionary)
+                )
             else:  # the tokens of the sentences without the special characters, then the words of the others
                 tokens, special = self.tokens(source), source.special
                 assert special is not None
-                others = self.special_rows(special)
+                scanned = usable(self.size) and source.pattern.pattern == TOKEN_PATTERN
+                others = self.scan.rows_with_apostrophes_or_marks() if scanned else self.special_rows(special)
                 if not others:
                     self._words = tokens
                 else:
                     plain = np.ones(self.size, dtype=bool)
                     plain[others] = False
                     kept = plain[tokens.rows]
-                    rest = Tokens.of([WORD.findall(lowered[i]) for i in others], self.dictionary, others)
+                    rest = (
+                        self._scanned(self.scan.words(), WORD.findall, others)
+                        if usable(self.size)
+                        else Tokens.of([WORD.findall(lowered[i]) for i in others], self.dictionary, others)
+                    )
                     self._words = Tokens(
                         np.concatenate([tokens.ids[kept], rest.ids]), np.concatenate([tokens.rows[kept], rest.rows])
                     )
         return self._words
+
+    @property
+    def scan(self) -> ByteScan:
+        """The batch's lowercased sentences scanned as bytes (``bytescan``), once."""
+        if self._scan is None:
+            self._scan = ByteScan(self.lowered)
+        return self._scan
+
+    def _scanned(
+        self, spans: tuple[np.ndarray, np.ndarray], reference: Callable[[str], list[str]], rows: list[int] | None = None
+    ) -> Tokens:
+        """The tokens at the scan's ``spans`` (of the rows ``rows``, or all), with the reference tokeniser's tokens
+        of the rows the scan leaves out."""
+        starts, stops = spans
+        at = self.scan.rows(starts)
+        unsafe = self.scan.unsafe
+        if rows is not None or unsafe:
+            wanted = np.zeros(self.size, dtype=bool)
+            wanted[rows if rows is not None else slice(None)] = True
+            unsafe = [i for i in unsafe if wanted[i]]
+            wanted[self.scan.unsafe] = False
+            kept = wanted[at]
+            starts, stops, at = starts[kept], stops[kept], at[kept]
+        found = Tokens(self.scan.look_up(starts, stops, self.dictionary.value_set), at)
+        if not unsafe:
+            return found
+        return found.merged(Tokens.of([reference(self.lowered[i]) for i in unsafe], self.dictionary, unsafe))
 
 
 def word_offsets(sentence: str) -> list[tuple[str, int, int]]:
