@@ -246,6 +246,20 @@ class Analysis:
                     )
         return self._words
 
+    def words_with_inner_apostrophes(self) -> Tokens | None:
+        """The matches of ``\\w+(?:['’]\\w+)*`` in the lowercased sentences, from the byte scan, in row order; none
+        for the rows in ``scan.unsafe``. None where the batch does not take the accelerated path."""
+        if not usable(self.size):
+            return None
+        starts, stops = self.scan.words_with_inner_apostrophes()
+        rows = self.scan.rows(starts)
+        if self.scan.unsafe:
+            kept = np.ones(self.size, dtype=bool)
+            kept[self.scan.unsafe] = False
+            kept = kept[rows]
+            starts, stops, rows = starts[kept], stops[kept], rows[kept]
+        return Tokens(self.scan.look_up(starts, stops, self.dictionary.value_set), rows)
+
     @property
     def scan(self) -> ByteScan:
         """The batch's lowercased sentences scanned as bytes (``bytescan``), once."""

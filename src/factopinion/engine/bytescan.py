@@ -77,6 +77,7 @@ class ByteScan:
         self.data = data = np.frombuffer(encoded, dtype=np.uint8)
         self.classes = _CLASSES.take(data)
         self.unsafe: list[int] = []
+        self.leads = self.codes = np.empty(0, dtype=np.int64)
         if self.size and len(encoded) - len(_PADDING) > self.ends[-1] + 1:  # a character beyond ASCII
             self._read_beyond_ascii()
 
@@ -93,13 +94,14 @@ class ByteScan:
             (first & 0x1F) << 6 | b1,
             np.where(first < 0xF0, (first & 0x0F) << 12 | b1 << 6 | b2, (first & 0x07) << 18 | b1 << 12 | b2 << 6 | b3),
         )
+        self.leads, self.codes = lead, code  # the characters beyond ASCII: where each starts, and what it is
         quote = lead[code == ord("’")]
         for k in range(3):
             self.classes[quote + k] = _APOSTROPHE
         bad = [c for c in np.unique(code).tolist() if _unreadable(c)]
         if bad:
             at = lead[np.isin(code, bad)]
-            self.unsafe = np.unique(np.searchsorted(self.ends, at)).tolist()
+            self.unsafe = self._rows_of(at)
 
     def words(self) -> tuple[np.ndarray, np.ndarray]:
         """The (start, stop) byte offsets of the runs of word characters, in order."""
@@ -126,9 +128,30 @@ class ByteScan:
             starts, stops = np.insert(starts, at, marks), np.insert(stops, at, marks + 1)
         return starts, stops
 
+    def words_with_inner_apostrophes(self) -> tuple[np.ndarray, np.ndarray]:
+        """The (start, stop) byte offsets of the runs of word characters joined by single apostrophes ("it's",
+        "rock’n’roll"): the matches of ``\\w+(?:['’]\\w+)*``, in order."""
+        starts, stops = self.words()
+        after = np.flatnonzero(self.classes[stops[:-1]] == _APOSTROPHE)  # runs followed by an apostrophe
+        gap = starts[after + 1] - stops[after]
+        joined = after[(gap == 1) | ((gap == len(_RIGHT_QUOTE)) & (self.data[stops[after]] == _RIGHT_QUOTE[0]))]
+        return np.delete(starts, joined + 1), np.delete(stops, joined)
+
     def rows_with_apostrophes_or_marks(self) -> list[int]:
         """The sentences holding "'", "’", "?" or "!" (those whose tokens are not just their words)."""
-        at = np.flatnonzero((self.classes == _APOSTROPHE) | (self.classes == _MARK))
+        return self._rows_of(np.flatnonzero((self.classes == _APOSTROPHE) | (self.classes == _MARK)))
+
+    def rows_holding(self, characters: str) -> list[int]:
+        """The sentences holding one of ``characters``."""
+        ascii_bytes = np.frombuffer("".join(c for c in characters if c.isascii()).encode(), dtype=np.uint8)
+        at = np.flatnonzero(np.isin(self.data[: len(self.data) - len(_PADDING)], ascii_bytes))
+        others = [ord(c) for c in characters if not c.isascii()]
+        if others and len(self.codes):
+            at = np.concatenate((at, self.leads[np.isin(self.codes, others)]))
+        return self._rows_of(at)
+
+    def _rows_of(self, at: np.ndarray) -> list[int]:
+        """The sentences the byte offsets ``at`` are in, each once, in order."""
         return np.unique(np.searchsorted(self.ends, at)).tolist()
 
     def rows(self, starts: np.ndarray) -> np.ndarray:
