@@ -136,3 +136,14 @@ def test_small_batches_and_a_missing_pyarrow_take_the_reference_path(monkeypatch
     assert not bytescan.usable(bytescan.MIN_BATCH - 1) and bytescan.usable(bytescan.MIN_BATCH)
     monkeypatch.setattr(bytescan, "arrow", lambda: None)
     assert not bytescan.usable(10 * bytescan.MIN_BATCH)
+
+
+def test_lowercasing_keeps_punctuation_and_separators_and_makes_none():
+    """What lets ``Analysis.rows_with`` search the lowercased scan for such characters of the sentence as written."""
+    for code in range(0x110000):
+        char = chr(code)
+        lowered = char.lower()
+        if analysis.unicodedata.category(char)[0] in analysis._CASELESS:
+            assert lowered == char, hex(code)
+        else:
+            assert not any(analysis.unicodedata.category(c)[0] in analysis._CASELESS for c in lowered), hex(code)

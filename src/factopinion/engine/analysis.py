@@ -22,6 +22,11 @@ WORD = re.compile(r"\w+")  # the signals' words: runs of word characters of the 
 _PLAIN_WHERE_NONE_OF = {TOKEN_PATTERN: re.compile(r"['’?!]")}
 
 
+# Categories of characters that lowercasing leaves alone and makes of no other character (punctuation and
+# separators; not symbols: "Ⓐ" lowercases to "ⓐ"): a sentence holds one as written exactly where it holds it lowercased.
+_CASELESS = "PZ"
+
+
 class Dictionary:
     """Every string the model's blocks look up (vocabulary words, cue words, lexicon words), each with an id. A
     batch looks each of its tokens up once; each block reads the ids through its own tables, indexed by id, whose
@@ -182,6 +187,10 @@ class Analysis:
         """The rows whose sentence (as written) holds a match of ``characters`` (a character class): one search
         of the whole batch, so a regular expression that needs one of them is run on those rows only."""
         found = self._special.get(characters)
+        if found is None and usable(self.size):
+            listed = _needed(list(_parser.parse(characters.pattern, characters.flags)))
+            if listed and all(unicodedata.category(c)[0] in _CASELESS for c in listed):
+                found = self._special[characters] = self.scan.rows_holding("".join(sorted(listed)))
         if found is None:
             if self._joined is None:
                 lengths = np.fromiter(map(len, self.sentences), dtype=np.int64, count=self.size) + 1
