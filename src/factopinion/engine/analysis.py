@@ -168,6 +168,7 @@ class Analysis:
         self._special: dict[re.Pattern[str], list[int]] = {}
         self._joined: tuple[str, np.ndarray] | None = None
         self._scan: ByteScan | None = None
+        self._looked_up: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # spans of the scan, and their ids
 
     @property
     def lowered(self) -> list[str]:
@@ -267,7 +268,7 @@ class Analysis:
             kept[self.scan.unsafe] = False
             kept = kept[rows]
             starts, stops, rows = starts[kept], stops[kept], rows[kept]
-        return Tokens(self.scan.look_up(starts, stops, self.dictionary.value_set), rows)
+        return Tokens(self._ids(starts, stops), rows)
 
     @property
     def scan(self) -> ByteScan:
@@ -275,6 +276,21 @@ class Analysis:
         if self._scan is None:
             self._scan = ByteScan(self.lowered)
         return self._scan
+
+    def _ids(self, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+        """The ids of the scan's tokens at ``starts``..``stops`` (in order): where a span was looked up before (the
+        tokenisations share most of their tokens), from there; the others looked up."""
+        ids = np.full(len(starts), -2, dtype=np.intp)  # -2: not found yet
+        for known_starts, known_stops, known_ids in self._looked_up:
+            if len(known_starts) and len(starts):
+                at = np.minimum(np.searchsorted(known_starts, starts), len(known_starts) - 1)
+                same = (known_starts[at] == starts) & (known_stops[at] == stops) & (ids == -2)
+                ids[same] = known_ids[at[same]]
+        todo = np.flatnonzero(ids == -2)
+        if len(todo):
+            ids[todo] = self.scan.look_up(starts[todo], stops[todo], self.dictionary.value_set)
+        self._looked_up.append((starts, stops, ids))
+        return ids
 
     def _scanned(
         self, spans: tuple[np.ndarray, np.ndarray], reference: Callable[[str], list[str]], rows: list[int] | None = None
@@ -291,7 +307,7 @@ class Analysis:
             wanted[self.scan.unsafe] = False
             kept = wanted[at]
             starts, stops, at = starts[kept], stops[kept], at[kept]
-        found = Tokens(self.scan.look_up(starts, stops, self.dictionary.value_set), at)
+        found = Tokens(self._ids(starts, stops), at)
         if not unsafe:
             return found
         return found.merged(Tokens.of([reference(self.lowered[i]) for i in unsafe], self.dictionary, unsafe))
