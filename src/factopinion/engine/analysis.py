@@ -156,7 +156,8 @@ class Analysis:
     """The sentences of one scoring call and what the blocks read from them, each computed once: the lowercased
     sentences, their tokens under each tokenisation, and the signals' words (lowercased ``\\w+`` runs). With the
     project's token pattern, the tokens of a sentence without an apostrophe, "?" or "!" are its words, so one
-    tokenisation gives both."""
+    tokenisation gives both. A batch of ``bytescan.MIN_BATCH`` sentences or more is tokenised by the byte scan
+    (``bytescan``) where pyarrow is installed: the same tokens, ids and rows, in the same order."""
 
     def __init__(self, sentences: Sequence[str], dictionary: Dictionary, word_source: Tokenizer | None = None):
         self.sentences = list(sentences)
@@ -209,7 +210,10 @@ class Analysis:
             findall = tokenizer.pattern.findall
             if tokenizer.special is not None and tokenizer.pattern.pattern == TOKEN_PATTERN and usable(self.size):
                 scanned = self._scanned(self.scan.tokens(), findall)
-                read = lambda: [findall(s) for s in self.lowered]  # noqa: E731 - only n-grams of 3 words need them
+
+                def read() -> list[list[str]]:  # the tokens as strings: only n-grams of three words need them
+                    return [findall(s) for s in self.lowered]
+
                 found = self._tokens[tokenizer.key] = Tokens(scanned.ids, scanned.rows, read_lists=read)
                 return found
             if tokenizer.special is not None:
@@ -238,8 +242,8 @@ class Analysis:
             else:  # the tokens of the sentences without the special characters, then the words of the others
                 tokens, special = self.tokens(source), source.special
                 assert special is not None
-                scanned = usable(self.size) and source.pattern.pattern == TOKEN_PATTERN
-                others = self.scan.rows_with_apostrophes_or_marks() if scanned else self.special_rows(special)
+                fast = usable(self.size) and source.pattern.pattern == TOKEN_PATTERN
+                others = self.scan.rows_with_apostrophes_or_marks() if fast else self.special_rows(special)
                 if not others:
                     self._words = tokens
                 else:
