@@ -38,6 +38,7 @@ LAYERS = [
 # The layers inside a folder.
 INSIDE = {
     "engine": [
+        {"bytescan"},
         {"fields", "analysis", "vectors"},
         {"blocks.base"},
         {"blocks.tfidf", "blocks.style", "blocks.lexicon", "blocks.voice", "blocks.vectors"},

@@ -8,12 +8,17 @@ import random
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from factopinion.bundled import bundled_data_dir
+from factopinion.engine import analysis
 from factopinion.engine.blocks import voice
 from factopinion.engine.blocks.voice import VOICE_SIGNALS, VoiceSignals, VoiceWords, default_voice_words, find_voice
 from factopinion.engine.fields import Fields
 from factopinion.engine.scorer import LinearScorer
 from factopinion.errors import ModelError
+from factopinion.training.datasets import data_files, read_labeled_files
 from factopinion.training.lexicon import load_lexicon
 from factopinion.training.voice import VoiceFeatures
 
@@ -197,3 +202,60 @@ def test_the_last_tokens_before_a_quotation_are_those_a_full_search_finds():
         for end in range(len(text) + 1):
             assert tokens.last(end, 4) == voice._TOKEN.findall(text, 0, end)[-4:], (text, end)
             assert voice._last_mark(text, end) == (text[:end].rstrip() or " ")[-1].strip()
+
+
+# -- many sentences at once ---------------------------------------------------------------------------------------
+
+# sentences where the walk of each signal has edge cases: word lists at the start or the end, joins, fillers, phrases
+# cut by the sentence's end, apostrophes inside and around words, reporting words and "so called"
+EDGES = [
+    "Frankly it is a disgrace.", "Of course, it's reckless", "Of", "of course", "so called experts", "So-called",
+    "It is not simple and reckless", "It is simple and not reckless", "It is rather dull or reckless, and cruel",
+    "is", "reckless", "The plan is", "It is a a a a reckless plan", "We think it is bad", "we", "i think",
+    "Analysts expect it is reckless", "To expect it is reckless", "It's a disgrace, so called", "the so called plan",
+    "In my view", "in my", "If you ask me it is bad", "I'm convinced", "i’m convinced", "Mark my words: it fails",
+    "They should go", "We need to go", "need", "It's shouldn't", "she’s simply wrong", "it''s bad", "it's' bad",
+    "Let's be clear", "let’s be", "Make no mistake", "make no", "The fact is", "Clearly.", "clearly, it is",
+    "He called it reckless", "He said it is reckless", "It is reckless\nand cruel", "a\x00 is reckless",
+    "Café owners say it is reckless", "It is RECKLESS!", "It is reckless?", "‘Reckless’ is the word", "",
+]  # fmt: skip
+
+
+def _one_by_one(block: VoiceSignals, sentences: list[str]) -> set[tuple[int, int]]:
+    return {(row, block.column_of[key]) for row, s in enumerate(sentences) for key in find_voice(s, WORDS, block.keys)}
+
+
+def _at_once(block: VoiceSignals, sentences: list[str], monkeypatch: pytest.MonkeyPatch) -> set[tuple[int, int]]:
+    monkeypatch.setattr(analysis, "usable", lambda size: True)
+    scorer = LinearScorer([block], 0.0, ["fact", "opinion"])
+    batch = analysis.Analysis(sentences, scorer.dictionary)
+    rows, columns, values = block.triplets(batch)
+    assert batch._scan is not None and (values == block.weight).all()
+    return set(zip(rows.tolist(), columns.tolist(), strict=True))
+
+
+@pytest.fixture(scope="module")
+def block() -> VoiceSignals:
+    return VoiceSignals.of_keys(VOICE_SIGNALS, LISTS, np.arange(len(VOICE_SIGNALS), dtype=float) + 1.0)
+
+
+def test_many_sentences_at_once_give_what_each_gives_alone(block, monkeypatch):
+    corpus = read_labeled_files(data_files(bundled_data_dir()))["sentence"].tolist()[:4000]
+    sentences = corpus + EDGES + [s.upper() for s in EDGES] + [s.lower() for s in corpus[:500]]
+    expected = _one_by_one(block, sentences)
+    assert len(expected) > 1000 and {column for _, column in expected} == set(range(len(VOICE_SIGNALS)))
+    assert _at_once(block, sentences, monkeypatch) == expected
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.lists(st.sampled_from(sorted({w for s in EDGES for w in s.split()} | {" ", "'", "’", '"', ","}))).map(
+            " ".join
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_any_words_at_once_give_what_each_gives_alone(block, monkeypatch, sentences):
+    assert _at_once(block, sentences, monkeypatch) == _one_by_one(block, sentences)

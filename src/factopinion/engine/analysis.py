@@ -3,6 +3,7 @@ tokenised once per tokenisation, the signals' words found once."""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -12,11 +13,18 @@ from typing import Any
 
 import numpy as np
 
+from .bytescan import TOKEN_PATTERN, ByteScan, usable, value_set
+
 WORD = re.compile(r"\w+")  # the signals' words: runs of word characters of the lowercased sentence
 # Token patterns whose tokens, in a sentence with none of the listed characters, are exactly its \w+ runs (the
 # tokens are runs of word characters joined by those characters, or one of them alone): there the tokens are found
 # with the quicker \w+ and are the signals' words too.
-_PLAIN_WHERE_NONE_OF = {r"(?u)\b\w[\w'’]*\b|[?!]": re.compile(r"['’?!]")}
+_PLAIN_WHERE_NONE_OF = {TOKEN_PATTERN: re.compile(r"['’?!]")}
+
+
+# Categories of characters that lowercasing leaves alone and makes of no other character (punctuation and
+# separators; not symbols: "Ⓐ" lowercases to "ⓐ"): a sentence holds one as written exactly where it holds it lowercased.
+_CASELESS = "PZ"
 
 
 class Dictionary:
@@ -31,16 +39,34 @@ class Dictionary:
     def ids(self, strings: Iterable[str]) -> np.ndarray:
         return np.fromiter(map(self.index.__getitem__, strings), dtype=np.intp)
 
+    @functools.cached_property
+    def value_set(self) -> Any:
+        """The strings in id order, as an Arrow array (for ``bytescan``)."""
+        return value_set(list(self.index))
+
     def table(self, fill: Any, dtype: Any = np.intp, width: int | None = None) -> np.ndarray:
         return np.full(self.size + 1 if width is None else (self.size + 1, width), fill, dtype=dtype)
 
 
 class Tokens:
     """A batch's tokens under one tokenisation, flat: each token's dictionary id (-1 if unknown) and its row; a
-    row's tokens are contiguous and in order. ``lists`` keeps them per sentence, as strings, where they were read."""
+    row's tokens are contiguous and in order. ``lists`` gives them per sentence, as strings (``read_lists`` reads
+    them again where they were found without being kept)."""
 
-    def __init__(self, ids: np.ndarray, rows: np.ndarray, lists: list[list[str]] | None = None):
-        self.ids, self.rows, self.lists = ids, rows, lists or []
+    def __init__(
+        self,
+        ids: np.ndarray,
+        rows: np.ndarray,
+        lists: list[list[str]] | None = None,
+        read_lists: Callable[[], list[list[str]]] | None = None,
+    ):
+        self.ids, self.rows, self._lists, self._read_lists = ids, rows, lists, read_lists
+
+    @property
+    def lists(self) -> list[list[str]]:
+        if self._lists is None:
+            self._lists = self._read_lists() if self._read_lists is not None else []
+        return self._lists
 
     @classmethod
     def of(cls, lists: list[list[str]], dictionary: Dictionary, rows: Sequence[int] | None = None) -> Tokens:
@@ -53,6 +79,11 @@ class Tokens:
         """The ids of each two consecutive tokens of a row, and the row."""
         same = self.rows[:-1] == self.rows[1:]
         return self.ids[:-1][same], self.ids[1:][same], self.rows[:-1][same]
+
+    def merged(self, other: Tokens) -> Tokens:
+        """These tokens and ``other``'s (of other rows), in row order; both in row order."""
+        at = np.searchsorted(self.rows, other.rows)
+        return Tokens(np.insert(self.ids, at, other.ids), np.insert(self.rows, at, other.rows))
 
 
 def _strip_accents_unicode(text: str) -> str:  # as scikit-learn's strip_accents_unicode
@@ -125,7 +156,8 @@ class Analysis:
     """The sentences of one scoring call and what the blocks read from them, each computed once: the lowercased
     sentences, their tokens under each tokenisation, and the signals' words (lowercased ``\\w+`` runs). With the
     project's token pattern, the tokens of a sentence without an apostrophe, "?" or "!" are its words, so one
-    tokenisation gives both."""
+    tokenisation gives both. A batch of ``bytescan.MIN_BATCH`` sentences or more is tokenised by the byte scan
+    (``bytescan``) where pyarrow is installed: the same tokens, ids and rows, in the same order."""
 
     def __init__(self, sentences: Sequence[str], dictionary: Dictionary, word_source: Tokenizer | None = None):
         self.sentences = list(sentences)
@@ -136,6 +168,8 @@ class Analysis:
         self._words: Tokens | None = None
         self._special: dict[re.Pattern[str], list[int]] = {}
         self._joined: tuple[str, np.ndarray] | None = None
+        self._scan: ByteScan | None = None
+        self._looked_up: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # spans of the scan, and their ids
 
     @property
     def lowered(self) -> list[str]:
@@ -155,6 +189,10 @@ class Analysis:
         """The rows whose sentence (as written) holds a match of ``characters`` (a character class): one search
         of the whole batch, so a regular expression that needs one of them is run on those rows only."""
         found = self._special.get(characters)
+        if found is None and usable(self.size):
+            listed = _needed(list(_parser.parse(characters.pattern, characters.flags)))
+            if listed and all(unicodedata.category(c)[0] in _CASELESS for c in listed):
+                found = self._special[characters] = self.scan.rows_holding("".join(sorted(listed)))
         if found is None:
             if self._joined is None:
                 lengths = np.fromiter(map(len, self.sentences), dtype=np.int64, count=self.size) + 1
@@ -170,6 +208,14 @@ class Analysis:
         found = self._tokens.get(tokenizer.key)
         if found is None:
             findall = tokenizer.pattern.findall
+            if tokenizer.special is not None and tokenizer.pattern.pattern == TOKEN_PATTERN and usable(self.size):
+                scanned = self._scanned(self.scan.tokens(), findall)
+
+                def read() -> list[list[str]]:  # the tokens as strings: only n-grams of three words need them
+                    return [findall(s) for s in self.lowered]
+
+                found = self._tokens[tokenizer.key] = Tokens(scanned.ids, scanned.rows, read_lists=read)
+                return found
             if tokenizer.special is not None:
                 special = bytearray(self.size)
                 for i in self.special_rows(tokenizer.special):
@@ -188,22 +234,87 @@ class Analysis:
         if self._words is None:
             source, lowered = self.word_source, self.lowered
             if source is None:
-                self._words = Tokens.of([WORD.findall(s) for s in lowered], self.dictionary)
+                self._words = (
+                    self._scanned(self.scan.words(), WORD.findall)
+                    if usable(self.size)
+                    else Tokens.of([WORD.findall(s) for s in lowered], self.dictionary)
+                )
             else:  # the tokens of the sentences without the special characters, then the words of the others
                 tokens, special = self.tokens(source), source.special
                 assert special is not None
-                others = self.special_rows(special)
+                fast = usable(self.size) and source.pattern.pattern == TOKEN_PATTERN
+                others = self.scan.rows_with_apostrophes_or_marks() if fast else self.special_rows(special)
                 if not others:
                     self._words = tokens
                 else:
                     plain = np.ones(self.size, dtype=bool)
                     plain[others] = False
                     kept = plain[tokens.rows]
-                    rest = Tokens.of([WORD.findall(lowered[i]) for i in others], self.dictionary, others)
+                    rest = (
+                        self._scanned(self.scan.words(), WORD.findall, others)
+                        if usable(self.size)
+                        else Tokens.of([WORD.findall(lowered[i]) for i in others], self.dictionary, others)
+                    )
                     self._words = Tokens(
                         np.concatenate([tokens.ids[kept], rest.ids]), np.concatenate([tokens.rows[kept], rest.rows])
                     )
         return self._words
+
+    def words_with_inner_apostrophes(self) -> Tokens | None:
+        """The matches of ``\\w+(?:['’]\\w+)*`` in the lowercased sentences, from the byte scan, in row order; none
+        for the rows in ``scan.unsafe``. None where the batch does not take the accelerated path."""
+        if not usable(self.size):
+            return None
+        starts, stops = self.scan.words_with_inner_apostrophes()
+        rows = self.scan.rows(starts)
+        if self.scan.unsafe:
+            kept = np.ones(self.size, dtype=bool)
+            kept[self.scan.unsafe] = False
+            kept = kept[rows]
+            starts, stops, rows = starts[kept], stops[kept], rows[kept]
+        return Tokens(self._ids(starts, stops), rows)
+
+    @property
+    def scan(self) -> ByteScan:
+        """The batch's lowercased sentences scanned as bytes (``bytescan``), once."""
+        if self._scan is None:
+            self._scan = ByteScan(self.lowered)
+        return self._scan
+
+    def _ids(self, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+        """The ids of the scan's tokens at ``starts``..``stops`` (in order): where a span was looked up before (the
+        tokenisations share most of their tokens), from there; the others looked up."""
+        ids = np.full(len(starts), -2, dtype=np.intp)  # -2: not found yet
+        for known_starts, known_stops, known_ids in self._looked_up:
+            if len(known_starts) and len(starts):
+                at = np.minimum(np.searchsorted(known_starts, starts), len(known_starts) - 1)
+                same = (known_starts[at] == starts) & (known_stops[at] == stops) & (ids == -2)
+                ids[same] = known_ids[at[same]]
+        todo = np.flatnonzero(ids == -2)
+        if len(todo):
+            ids[todo] = self.scan.look_up(starts[todo], stops[todo], self.dictionary.value_set)
+        self._looked_up.append((starts, stops, ids))
+        return ids
+
+    def _scanned(
+        self, spans: tuple[np.ndarray, np.ndarray], reference: Callable[[str], list[str]], rows: list[int] | None = None
+    ) -> Tokens:
+        """The tokens at the scan's ``spans`` (of the rows ``rows``, or all), with the reference tokeniser's tokens
+        of the rows the scan leaves out."""
+        starts, stops = spans
+        at = self.scan.rows(starts)
+        unsafe = self.scan.unsafe
+        if rows is not None or unsafe:
+            wanted = np.zeros(self.size, dtype=bool)
+            wanted[rows if rows is not None else slice(None)] = True
+            unsafe = [i for i in unsafe if wanted[i]]
+            wanted[self.scan.unsafe] = False
+            kept = wanted[at]
+            starts, stops, at = starts[kept], stops[kept], at[kept]
+        found = Tokens(self._ids(starts, stops), at)
+        if not unsafe:
+            return found
+        return found.merged(Tokens.of([reference(self.lowered[i]) for i in unsafe], self.dictionary, unsafe))
 
 
 def word_offsets(sentence: str) -> list[tuple[str, int, int]]:

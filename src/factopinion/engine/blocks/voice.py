@@ -21,12 +21,12 @@ import bisect
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import chain, pairwise
 
 import numpy as np
 
 from ...errors import ModelError
-from ..analysis import Analysis, offset_map
+from ..analysis import Analysis, Dictionary, offset_map
 from ..fields import Fields
 from .base import EMPTY_FLOAT, EMPTY_INT, Block, TermSpans, Triplets
 
@@ -423,6 +423,98 @@ VOICE_SIGNALS: dict[str, VoiceSignal] = {
 }
 
 
+# -- the signals of a batch's sentences without quotation marks, all at once ---------------------------------------
+
+_MAY_QUOTE = "\"“”«»'‘’"  # every quotation mark is one of these
+
+
+class _WordTables:
+    """The word lists as tables over a dictionary's ids, to find the signals of many sentences at once from their
+    tokens (ids, and rows in order): what ``find_voice`` finds in a sentence with no quotation mark (where the
+    author's text is the whole sentence, which does not open with a quotation, and has no quotations)."""
+
+    def __init__(self, words: VoiceWords, dictionary: Dictionary):
+        self.tables: dict[str, np.ndarray] = {}
+        for key in _SINGLE_LISTS:
+            table = self.tables[key] = dictionary.table(False, bool)
+            table[dictionary.ids(words[key])] = True
+        self.joins = dictionary.table(False, bool)
+        self.joins[dictionary.ids(_JOINS)] = True
+        self.so, self.called = dictionary.ids(["so", "called"])
+        # phrases of two to four words (``_Sentence.phrases`` looks no further), as id sequences
+        self.phrases = {
+            key: [dictionary.ids(p) for p in sorted(words[key]) if 2 <= len(p) <= 4] for key in _PHRASE_LISTS
+        }
+
+    def unquoted(self, ids: np.ndarray, rows: np.ndarray, size: int) -> dict[str, np.ndarray]:
+        """Signal key -> whether it is on, for each of ``size`` rows (the rows without tokens: off)."""
+        t = self.tables
+        same = rows[1:] == rows[:-1]  # token k and k+1 in one sentence
+        ends = np.searchsorted(rows, np.arange(size), side="right")  # after each row's last token
+
+        def rows_of(where: np.ndarray) -> np.ndarray:
+            return np.bincount(rows[where], minlength=size) > 0
+
+        def pairs(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+            return rows_of(np.flatnonzero(first[:-1] & second[1:] & same))
+
+        def phrases(key: str, at_start: bool = False) -> np.ndarray:
+            found = np.zeros(size, dtype=bool)
+            for phrase in self.phrases[key]:
+                at = np.flatnonzero(ids == phrase[0])
+                if at_start:
+                    at = at[(at == 0) | (rows[at - 1] != rows[at])]
+                at = at[at + len(phrase) <= ends[rows[at]]]
+                for k in range(1, len(phrase)):
+                    at = at[ids[at + k] == phrase[k]]
+                found[rows[at]] = True
+            return found
+
+        so, called = ids == self.so, ids == self.called
+        reporting = t["reporting"][ids]
+        so_called = pairs(so, called)
+        attributed = (
+            rows_of(np.flatnonzero(reporting & ~called))
+            | (rows_of(np.flatnonzero(reporting & called)) & ~so_called)
+            | pairs(~t["not_subjects"][ids], t["stance_verbs"][ids])
+        )
+        first = np.flatnonzero(np.concatenate(([True], ~same)))[: len(ids)]  # each row's first token
+        opening = np.zeros(size, dtype=bool)
+        opening[rows[first[t["stance_openers"][ids[first]]]]] = True
+        return {
+            "first_person_view": pairs(t["first_person"][ids], t["view_verbs"][ids]) | phrases("view_phrases"),
+            "evaluative_predicate": self._verdicts(ids, rows, ends) & ~attributed,
+            "recommendation": (rows_of(np.flatnonzero(t["modals"][ids])) | phrases("modal_pairs")) & ~attributed,
+            "scare_quotes": so_called,
+            "stance_opening": opening | phrases("stance_opening_phrases", at_start=True),
+        }
+
+    def _verdicts(self, ids: np.ndarray, rows: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """The rows with a copula followed by an evaluative word (``_evaluative_predicate``'s walk, for every
+        copula at once)."""
+        t = self.tables
+        copula = np.flatnonzero(t["copulas"][ids])
+        stop = ends[rows[copula]]  # after the copula's row's last token
+        j, end = copula + 1, np.minimum(copula + 5, stop)
+        joined = np.zeros(len(copula), dtype=bool)
+        hit = np.zeros(len(copula), dtype=bool)
+        alive = j < end
+        while alive.any():
+            word = ids[np.where(alive, j, 0)]
+            evaluative = alive & t["evaluative"][word]
+            hit |= evaluative
+            alive &= ~evaluative
+            other = alive & ~t["fillers"][word]
+            following = np.where(other & (j + 1 < stop), j + 1, 0)
+            join = other & ~joined & (j + 1 < stop) & self.joins[ids[following]]
+            alive &= ~other | join
+            end = np.where(join, np.minimum(j + 5, stop), end)
+            joined |= join
+            j = np.where(join, j + 2, j + 1)
+            alive &= j < end
+        return np.bincount(rows[copula[hit]], minlength=len(ends)) > 0
+
+
 # -- the block -----------------------------------------------------------------------------------------------------
 
 
@@ -452,17 +544,43 @@ class VoiceSignals(Block):
         signals = [{"name": VOICE_SIGNALS[key].name, "signal": key} for key in keys]
         return cls(signals, words, coef, weight, name)
 
+    def lookups(self) -> Iterable[str]:
+        words = self.words
+        return chain(
+            *(words[key] for key in _SINGLE_LISTS), *(chain(*words[key]) for key in _PHRASE_LISTS), _JOINS, ("so",)
+        )
+
+    def bind(self, dictionary: Dictionary) -> None:
+        self.lookup = _WordTables(self.words, dictionary)
+
     def triplets(self, batch: Analysis) -> Triplets:
-        rows: list[int] = []
-        columns: list[int] = []
-        words, keys, column_of = self.words, self.keys, self.column_of
-        for row, (sentence, lowered) in enumerate(zip(batch.sentences, batch.lowered, strict=True)):
-            for key in find_voice(sentence, words, keys, lowered):
-                rows.append(row)
-                columns.append(column_of[key])
-        if not rows:
+        words, keys = self.words, self.keys
+        found = np.zeros((batch.size, len(keys)), dtype=bool)
+        tokens = batch.words_with_inner_apostrophes()
+        if tokens is None:
+            read = list(range(batch.size))
+        else:  # the rows with quotation marks (or a NUL, a token of its own) are read one by one
+            scan, lowered = batch.scan, batch.lowered
+            read = sorted(
+                set(scan.unsafe)
+                | {row for row in scan.rows_holding(_MAY_QUOTE) if _QUOTE_MARK.search(lowered[row]) is not None}
+                | set(scan.rows_holding("\x00"))
+            )
+            skipped = np.zeros(batch.size, dtype=bool)
+            skipped[read] = True
+            kept = ~skipped[tokens.rows]
+            on = self.lookup.unquoted(tokens.ids[kept], tokens.rows[kept], batch.size)
+            for column, key in enumerate(keys):
+                if key in on:
+                    found[:, column] = on[key] & ~skipped
+        sentences, lowered = batch.sentences, batch.lowered
+        for row in read:
+            for key in find_voice(sentences[row], words, keys, lowered[row]):
+                found[row, self.column_of[key]] = True
+        rows, columns = np.nonzero(found)
+        if not len(rows):
             return EMPTY_INT, EMPTY_INT, EMPTY_FLOAT
-        return np.array(rows, dtype=np.intp), np.array(columns, dtype=np.intp), np.full(len(rows), self.weight)
+        return rows.astype(np.intp), columns.astype(np.intp), np.full(len(rows), self.weight)
 
     def spans(self, sentence: str) -> TermSpans:
         lowered = sentence.lower()

@@ -1,0 +1,149 @@
+"""The accelerated tokenising path (``engine.bytescan``: a NumPy scan of the batch's bytes, ids through Arrow) gives
+exactly the reference path's tokens, ids and scores, on real and adversarial text; sentences it cannot read go to
+the reference path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from factopinion import load_model
+from factopinion.bundled import bundled_data_dir
+from factopinion.engine import analysis, bytescan
+from factopinion.engine.scorer import LinearScorer
+from factopinion.training import TOKEN_PATTERN
+from factopinion.training.datasets import data_files, read_labeled_files
+
+pytest.importorskip("pyarrow")
+
+ADVERSARIAL = [
+    "",
+    " ",
+    "?!",
+    "Café crème’s “best” 中文 😀 👍🏽 👨‍👩‍👧",
+    "e\u0301te\u0301 it’s ‘quoted’ '' ' ’’ a''b a’’b 'tis o' ?'? !'!",
+    "\ud800 a lone surrogate, and \udfff another",
+    "x\x00y \x00",
+    "a" * 20_000 + "'s " + "b" * 5_000,
+    "ＡＢＣ ３ ٣ ² ¼ K İstanbul ß ǅ ª º µ",
+    "new\nline\ttab\u00a0nbsp\u2009thin\r\n",
+    "don’t?!won't... rock’n’roll ’90s '90s o’ ’",
+    "__init__ _a_ 9_9 a_b’c_d",
+    "The U.S.-led plan — worth £5bn (€6bn) — “is a disgrace,” she said… ★★★",
+    "ÀÉÎ straße ŒUVRE Ǆ ﬁ ﬀ",  # lowercasing changes some of these (and their lengths)
+    "«Bonjour» ‹hi› „quote“ ‚q‘ – — ― ‐ ‑ • · ′ ″",
+    "مرحبا שלום Привет γειά",
+    "tab\tsep|pipe;semi:colon/slash\\back",
+    "'' '' ''",
+    "’’’’",
+]
+# characters where Python's \w, lowercasing and the token pattern are delicate, and anything else
+TRICKY = "aZ09_ '’‘“”?!.,-\n\t\x00\u00a0\u0301éßİǅ²٣中😀\u200d"
+
+
+@pytest.fixture(scope="module")
+def scorer() -> LinearScorer:
+    return load_model(notify=lambda message: None).as_data()
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[str]:
+    return read_labeled_files(data_files(bundled_data_dir()))["sentence"].tolist()
+
+
+def _both_paths(scorer: LinearScorer, sentences: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[dict, dict]:
+    """What the reference path and the accelerated path give for ``sentences`` as one batch (whatever its size)."""
+    found = []
+    for fast in (False, True):
+        monkeypatch.setattr(analysis, "usable", lambda size, fast=fast: fast)
+        batch = analysis.Analysis(sentences, scorer.dictionary, scorer._word_source)
+        assert scorer._word_source is not None
+        tokens, words = batch.tokens(scorer._word_source), batch.words
+        assert (batch._scan is not None) == fast
+        found.append(
+            {
+                "tokens": (tokens.ids.tolist(), tokens.rows.tolist()),
+                "words": (words.ids.tolist(), words.rows.tolist()),
+                "lists": tokens.lists,
+                "log_odds": scorer.log_odds(sentences),
+            }
+        )
+    return found[0], found[1]
+
+
+def _assert_same(reference: dict, fast: dict) -> None:
+    assert fast["tokens"] == reference["tokens"]
+    assert fast["words"] == reference["words"]
+    assert fast["lists"] == reference["lists"]
+    assert np.array_equal(fast["log_odds"], reference["log_odds"])  # bit for bit
+
+
+def test_the_default_models_token_pattern_is_the_one_accelerated():
+    assert bytescan.TOKEN_PATTERN == TOKEN_PATTERN
+
+
+def test_real_text_gives_the_same_tokens_ids_and_scores(scorer, corpus, monkeypatch):
+    reference, fast = _both_paths(scorer, corpus[:6000], monkeypatch)
+    _assert_same(reference, fast)
+    assert len(fast["tokens"][0]) > 50_000
+
+
+def test_adversarial_text_gives_the_same_tokens_ids_and_scores(scorer, corpus, monkeypatch):
+    sentences = corpus[:200] + ADVERSARIAL + [s.upper() for s in ADVERSARIAL] + corpus[200:400]
+    _assert_same(*_both_paths(scorer, sentences, monkeypatch))
+    _assert_same(*_both_paths(scorer, ADVERSARIAL[:1], monkeypatch))  # a batch of one empty sentence
+
+
+def test_only_sentences_with_word_characters_beyond_ascii_are_left_to_the_reference_path(corpus):
+    lowered = [s.lower() for s in ADVERSARIAL]
+    scan = bytescan.ByteScan(lowered)
+    left = {lowered[i] for i in scan.unsafe}
+    assert left == {s for s in lowered if any(c.isalnum() for c in s if ord(c) > 127)}
+    assert "the u.s.-led plan — worth £5bn (€6bn) — “is a disgrace,” she said… ★★★" not in left  # read by the scan
+    real = bytescan.ByteScan([s.lower() for s in corpus])
+    assert len(real.unsafe) < 0.01 * len(corpus)  # news text: nearly all read by the scan
+
+
+def test_the_scans_token_spans_are_the_token_patterns_matches():
+    texts = ["it’s 'a'' b'c ?!x", "", "’tis  o’ a’’", "é?a"]
+    lowered = [t.lower() for t in texts]
+    scan = bytescan.ByteScan(lowered)
+    starts, stops = scan.tokens()
+    data = scan.data.tobytes()
+    found = [data[a:b].decode() for a, b in zip(starts.tolist(), stops.tolist(), strict=True)]
+    rows = scan.rows(starts).tolist()
+    assert scan.unsafe == [3]
+    expected = [(row, t) for row, s in enumerate(lowered[:3]) for t in analysis.re.findall(TOKEN_PATTERN, s)]
+    assert [(r, t) for r, t in zip(rows, found, strict=True) if r != 3] == expected
+    assert expected[:6] == [(0, "it’s"), (0, "a"), (0, "b'c"), (0, "?"), (0, "!"), (0, "x")]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.one_of(st.text(alphabet=st.sampled_from(TRICKY), max_size=40), st.text(max_size=20)),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_any_text_gives_the_same_tokens_ids_and_scores(scorer, monkeypatch, sentences):
+    _assert_same(*_both_paths(scorer, sentences, monkeypatch))
+
+
+def test_small_batches_and_a_missing_pyarrow_take_the_reference_path(monkeypatch):
+    assert not bytescan.usable(bytescan.MIN_BATCH - 1) and bytescan.usable(bytescan.MIN_BATCH)
+    monkeypatch.setattr(bytescan, "arrow", lambda: None)
+    assert not bytescan.usable(10 * bytescan.MIN_BATCH)
+
+
+def test_lowercasing_keeps_punctuation_and_separators_and_makes_none():
+    """What lets ``Analysis.rows_with`` search the lowercased scan for such characters of the sentence as written."""
+    for code in range(0x110000):
+        char = chr(code)
+        lowered = char.lower()
+        if analysis.unicodedata.category(char)[0] in analysis._CASELESS:
+            assert lowered == char, hex(code)
+        else:
+            assert not any(analysis.unicodedata.category(c)[0] in analysis._CASELESS for c in lowered), hex(code)
