@@ -200,7 +200,7 @@ class Analysis:
             text, starts = self._joined
             at = np.fromiter((m.start() for m in characters.finditer(text)), dtype=np.int64)
             at = at[~np.isin(at, starts[1:] - 1)]  # not the line breaks that join the sentences
-            found = self._special[characters] = np.unique(np.searchsorted(starts, at, side="right") - 1).tolist()
+            found = self._special[characters] = sorted(set((np.searchsorted(starts, at, side="right") - 1).tolist()))
         return found
 
     def tokens(self, tokenizer: Tokenizer) -> Tokens:
