@@ -3,7 +3,6 @@ tokenised once per tokenisation, the signals' words found once."""
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -13,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .bytescan import TOKEN_PATTERN, ByteScan, usable, value_set
+from .bytescan import TOKEN_PATTERN, ByteScan, usable
 
 WORD = re.compile(r"\w+")  # the signals' words: runs of word characters of the lowercased sentence
 # Token patterns whose tokens, in a sentence with none of the listed characters, are exactly its \w+ runs (the
@@ -38,11 +37,6 @@ class Dictionary:
 
     def ids(self, strings: Iterable[str]) -> np.ndarray:
         return np.fromiter(map(self.index.__getitem__, strings), dtype=np.intp)
-
-    @functools.cached_property
-    def value_set(self) -> Any:
-        """The strings in id order, as an Arrow array (for ``bytescan``)."""
-        return value_set(list(self.index))
 
     def table(self, fill: Any, dtype: Any = np.intp, width: int | None = None) -> np.ndarray:
         return np.full(self.size + 1 if width is None else (self.size + 1, width), fill, dtype=dtype)
@@ -292,7 +286,7 @@ class Analysis:
                 ids[same] = known_ids[at[same]]
         todo = np.flatnonzero(ids == -2)
         if len(todo):
-            ids[todo] = self.scan.look_up(starts[todo], stops[todo], self.dictionary.value_set)
+            ids[todo] = self.scan.look_up(starts[todo], stops[todo], self.dictionary.index)
         self._looked_up.append((starts, stops, ids))
         return ids
 
