@@ -147,3 +147,20 @@ def test_lowercasing_keeps_punctuation_and_separators_and_makes_none():
             assert lowered == char, hex(code)
         else:
             assert not any(analysis.unicodedata.category(c)[0] in analysis._CASELESS for c in lowered), hex(code)
+
+
+def test_a_scored_batch_leaves_nothing_for_the_cyclic_collector(scorer, corpus):
+    """Scoring turns the cyclic garbage collector off, so a batch must be freed by reference counting alone: a
+    reference cycle through the batch's analysis kept every batch's tokens alive until the next full collection
+    (hundreds of MiB over a long run)."""
+    import gc
+
+    assert bytescan.usable(len(corpus[:1000]))  # the fast path, whose lazily read token strings made the cycle
+    gc.collect()
+    gc.disable()
+    try:
+        scorer.log_odds(corpus[:1000])
+        alive = [o for o in gc.get_objects() if isinstance(o, analysis.Analysis)]
+    finally:
+        gc.enable()
+    assert alive == []

@@ -205,8 +205,11 @@ class Analysis:
             if tokenizer.special is not None and tokenizer.pattern.pattern == TOKEN_PATTERN and usable(self.size):
                 scanned = self._scanned(self.scan.tokens(), findall)
 
+                sentences = self.sentences  # not self: the Tokens are kept in self, and a cycle would outlive the
+                # batch while scoring turns the cyclic collector off (hundreds of MiB over a long run)
+
                 def read() -> list[list[str]]:  # the tokens as strings: only n-grams of three words need them
-                    return [findall(s) for s in self.lowered]
+                    return [findall(s.lower()) for s in sentences]
 
                 found = self._tokens[tokenizer.key] = Tokens(scanned.ids, scanned.rows, read_lists=read)
                 return found

@@ -166,7 +166,8 @@ class ByteScan:
         strings = pa.Array.from_buffers(
             pa.large_string(), len(starts), [None, pa.py_buffer(offsets), pa.py_buffer(self.data[at])]
         )
-        encoded = pa.compute.dictionary_encode(strings)
+        # the system allocator: the memory goes back as the labeling workers' allocator is tuned to (lean_memory)
+        encoded = pa.compute.dictionary_encode(strings, memory_pool=pa.system_memory_pool())
         distinct = encoded.dictionary.to_pylist()
         ids = np.fromiter(map(index.get, distinct, itertools.repeat(-1)), dtype=np.intp, count=len(distinct))
         return ids[encoded.indices.to_numpy()]
