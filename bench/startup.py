@@ -27,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-from recording import add_record_option, recorded
+from recording import ROOT, add_record_option, recorded
 
 SENTENCE = "Officials said the bridge would reopen in May."
 HELP_TARGET_S = 0.3
@@ -76,7 +76,9 @@ def main() -> int:
     where = subprocess.run(
         [sys.executable, "-c", "import factopinion; print(factopinion.__file__)"], capture_output=True, text=True
     ).stdout.strip()
-    print(f"command: {' '.join(command)} ({where}); median of {args.repeat} interleaved runs; {os.cpu_count()} cores")
+    source = "this checkout's src/" if Path(where).is_relative_to(ROOT) else "an installed package"
+    shown = "factopinion (the console script)" if len(command) == 1 else "python -m factopinion"
+    print(f"command: {shown}, from {source}; median of {args.repeat} interleaved runs; {os.cpu_count()} cores")
     for _, argv, env in cases(command):  # warm-up: the page cache and the bytecode caches
         run_time(argv, env)
     runs: dict[str, list[float]] = {}
