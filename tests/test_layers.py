@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "factopinion"
 # A layer holds top-level modules, folders (every module in them) or modules of a folder; training straddles the
 # model: its transformers and their export sit below it (a pipeline becomes a Model), training itself above.
 LAYERS = [
-    {"errors", "text", "naming"},
+    {"errors", "text", "naming", "interrupts"},
     {"encoding", "language", "document", "atomic"},
     {"engine"},
     {"training.signals"},

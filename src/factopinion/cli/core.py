@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import click
 
 from ..errors import FactopinionError, OptionError, OutputError, OutputExists
+from ..interrupts import handling
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -144,14 +145,5 @@ def signals_as_exit() -> Iterator[None]:
             end(signum)
 
     names = ("SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
-    wanted = [getattr(signal, name) for name in names if hasattr(signal, name)]
-    try:
-        previous = {s: signal.signal(s, handler) for s in wanted}
-    except ValueError:  # not the main thread: leave signals alone
+    with handling([getattr(signal, name) for name in names if hasattr(signal, name)], handler):
         yield
-        return
-    try:
-        yield
-    finally:
-        for s, old in previous.items():
-            signal.signal(s, old)

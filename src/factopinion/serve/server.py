@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from ..interrupts import handling
 from ..model import Model
 from .app import create_app
 from .settings import ENVIRONMENT_VARIABLE, Settings
@@ -95,23 +96,8 @@ class _Server(uvicorn.Server):
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
-        with _signals(self.handle_exit):
+        with handling([signal.SIGINT, signal.SIGTERM], self.handle_exit):
             yield
-
-
-@contextlib.contextmanager
-def _signals(handler: Callable) -> Iterator[None]:
-    wanted = [signal.SIGINT, signal.SIGTERM]
-    try:
-        previous = {s: signal.signal(s, handler) for s in wanted}
-    except ValueError:  # not the main thread (a test running the server in a thread)
-        yield
-        return
-    try:
-        yield
-    finally:
-        for s, old in previous.items():
-            signal.signal(s, old)
 
 
 def app_from_environment():
