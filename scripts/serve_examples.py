@@ -27,18 +27,30 @@ SH_BLOCK = re.compile(r"(```sh\n)(.*?)(```)", re.S)
 SERVING = re.compile(r"serving (http://\S+?)/ \(Ctrl-C to stop\)")
 
 
-def rerun(block: str, url: str) -> str:
-    """The block with each command's output replaced by what it prints now."""
+def example(block: str) -> tuple[str, str]:
+    """A ```sh block's command (after ``$ ``, continued by trailing backslashes) and the output shown for it."""
     lines = block.splitlines(keepends=True)
-    command = [lines[0]]
+    if not lines or not lines[0].startswith("$ "):
+        raise ValueError(f"a ```sh block that does not start with '$ ': {block!r}")
+    command = [lines[0][2:]]
     while command[-1].rstrip("\n").endswith("\\"):
         command.append(lines[len(command)])
-    text = "".join(command)
-    done = subprocess.run(["bash", "-c", text[2:].replace(DOCUMENTED_URL, url)], capture_output=True, text=True,
+    return "".join(command), "".join(lines[len(command) :])
+
+
+def examples(text: str) -> list[tuple[str, str]]:
+    """Each ```sh block's command and shown output, in page order."""
+    return [example(match.group(2)) for match in SH_BLOCK.finditer(text)]
+
+
+def rerun(block: str, url: str) -> str:
+    """The block with its command's output replaced by what it prints now."""
+    command, _ = example(block)
+    done = subprocess.run(["bash", "-c", command.replace(DOCUMENTED_URL, url)], capture_output=True, text=True,
                           timeout=60)  # fmt: skip
     if done.returncode != 0:
-        raise SystemExit(f"{text.strip()} failed: {done.stderr.strip()}")
-    return text + done.stdout
+        raise SystemExit(f"{command.strip()} failed: {done.stderr.strip()}")
+    return "$ " + command + done.stdout
 
 
 def main() -> int:

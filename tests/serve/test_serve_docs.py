@@ -5,6 +5,7 @@ systemd unit it gives is the one in docs/, names only options `serve` has, and p
 from __future__ import annotations
 
 import configparser
+import importlib.util
 import re
 import shlex
 import shutil
@@ -20,16 +21,12 @@ DOCUMENTED_URL = "http://127.0.0.1:8000"
 
 
 def console_examples(text: str) -> list[tuple[str, str]]:
-    """Each ```sh block's command (after ``$ ``, continued by trailing backslashes) and its output."""
-    examples = []
-    for block in re.findall(r"```sh\n(.*?)```", text, re.S):
-        lines = block.splitlines(keepends=True)
-        assert lines[0].startswith("$ "), block
-        command = [lines[0][2:]]
-        while command[-1].rstrip("\n").endswith("\\"):
-            command.append(lines[len(command)])
-        examples.append(("".join(command), "".join(lines[len(command) :])))
-    return examples
+    """Each ```sh block's command and its output, as scripts/serve_examples.py reads them."""
+    spec = importlib.util.spec_from_file_location("serve_examples", ROOT / "scripts" / "serve_examples.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.examples(text)
 
 
 def test_the_docs_have_examples_for_every_endpoint():
