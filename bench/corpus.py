@@ -152,11 +152,14 @@ class Spread:
 
 @dataclass
 class TreeRun:
-    """One command's run: wall seconds, CPU seconds of its process tree, peak summed RSS (MiB) of the tree."""
+    """One command's run: wall seconds, CPU seconds of its process tree, and the peaks (MiB) of the tree's summed
+    RSS (a page shared by several processes counted in each) and summed PSS (the kernel's proportional set size: a
+    shared page divided among the processes that share it, so the sum is what the tree holds; Linux only)."""
 
     wall: float
     cpu: float
     peak_mib: float
+    peak_pss_mib: float
     stdout: str
     stderr: str
     returncode: int = 0
@@ -164,23 +167,25 @@ class TreeRun:
 
 def run_tree(command: list[str], *, env: dict | None = None, interval: float = 0.02, check: bool = True) -> TreeRun:
     """Run ``command``; measure its wall time, the CPU time of it and every process under it (counted by the
-    kernel as each is reaped), and the peak of the summed resident memory of the process tree, sampled every
-    ``interval`` seconds. Exits with the command's error if it fails (``check``)."""
+    kernel as each is reaped), and the peaks of the summed resident memory (RSS and PSS) of the process tree,
+    sampled every ``interval`` seconds. Exits with the command's error if it fails (``check``)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     parent = psutil.Process(process.pid)
-    peak = 0
+    peak = peak_pss = 0
     while process.poll() is None:
         try:
             tree = [parent, *parent.children(recursive=True)]
         except psutil.Error:
             break
-        total = 0
+        total = total_pss = 0
         for p in tree:
             with contextlib.suppress(psutil.Error):
-                total += p.memory_info().rss
-        peak = max(peak, total)
+                memory = p.memory_full_info()  # /proc/PID/smaps_rollup: RSS and PSS of the same moment
+                total += memory.rss
+                total_pss += getattr(memory, "pss", memory.rss)
+        peak, peak_pss = max(peak, total), max(peak_pss, total_pss)
         time.sleep(interval)
     stdout, stderr = process.communicate()
     wall = time.perf_counter() - started
@@ -189,7 +194,7 @@ def run_tree(command: list[str], *, env: dict | None = None, interval: float = 0
     # the CPU time of the tree, as the kernel counted it when each process was reaped
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    return TreeRun(wall, cpu, peak / 2**20, stdout, stderr, process.returncode)
+    return TreeRun(wall, cpu, peak / 2**20, peak_pss / 2**20, stdout, stderr, process.returncode)
 
 
 def interleaved(commands: dict[str, Callable[[], float]], repeats: int) -> dict[str, Spread]:

@@ -113,6 +113,19 @@ def test_the_model_is_sent_once_per_worker_not_per_task(client):
     assert all(len(models) == 1 for models in models_per_process.values())  # ...each with one copy of the model
 
 
+def test_local_workers_keep_the_systems_allocator_settings(monkeypatch):
+    """Dask's nannies start their workers with MALLOC_TRIM_THRESHOLD_ set (30% more CPU per row for the scorer's
+    arrays, bench/dask_scale.py), putting it in this process's environment first; a local cluster's workers start
+    without it, as the local pool's processes do."""
+    import os
+
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    with local_cluster(1) as cluster, distributed.Client(cluster) as connected:
+        seen = connected.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
+    assert list(seen.values()) == [None]
+    assert "MALLOC_TRIM_THRESHOLD_" not in os.environ
+
+
 @pytest.mark.slow
 def test_resume_on_the_cluster(client, tmp_path):
     inputs = write_inputs(tmp_path / "in", 4, rows=100)

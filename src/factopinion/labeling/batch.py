@@ -310,8 +310,10 @@ def _init_worker(task: _Task) -> None:
 # glibc's M_MMAP_THRESHOLD: blocks from this size up are mapped on their own and given back when freed. Left to
 # itself, glibc raises the threshold to the largest block freed (up to 32 MiB), so a run's chunk-sized blocks (a
 # megabyte of text, its pickle, its output) would come from heaps that grow with the blocks in flight and never
-# shrink: fixed, the memory of a chunk is given back when the chunk is done (28 MiB less on an article archive).
-_MMAP_THRESHOLD = 1 << 18
+# shrink: fixed, the memory of a chunk is given back when the chunk is done (about 20 MiB less on an article
+# archive, bench/memory.py). Not lower: at 256 KiB, the scorer's NumPy arrays were mapped and faulted in anew at every
+# batch, and a run spent 10-15% more time (mostly system time).
+_MMAP_THRESHOLD = 1 << 20
 
 
 def lean_memory() -> None:

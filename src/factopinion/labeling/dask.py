@@ -111,6 +111,14 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+# Dask's nannies start their workers with MALLOC_TRIM_THRESHOLD_=65536, so that a long-lived worker gives freed memory
+# back to the system; a set threshold also turns off glibc's adaptive mmap threshold, and every large array is then
+# mapped and faulted in anew: the scorer's NumPy work took some 30% more CPU per row in a Dask worker than in the
+# local pool (bench/dask_scale.py). A local cluster lives for one run, as the local pool's processes do: its workers
+# get the system's allocator settings (a value the user set in the environment is still inherited).
+LOCAL_WORKER_ENVIRONMENT = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+
+
 def local_cluster(workers: int | None = None) -> distributed.LocalCluster:
     """A LocalCluster of ``workers`` processes (default: one per core), one thread each, listening on 127.0.0.1
     only."""
@@ -120,13 +128,14 @@ def local_cluster(workers: int | None = None) -> distributed.LocalCluster:
 
     before = set(SpecCluster._instances)
     try:
-        return distributed.LocalCluster(
-            n_workers=workers or _cores(),
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address="127.0.0.1:0",  # the HTTP server (and the dashboard, with bokeh): local only
-        )
+        with dask.config.set(LOCAL_WORKER_ENVIRONMENT):
+            return distributed.LocalCluster(
+                n_workers=workers or _cores(),
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address="127.0.0.1:0",  # the HTTP server (and the dashboard, with bokeh): local only
+            )
     except BaseException as err:
         # A cluster stopped while it starts (Ctrl-C) cannot be closed: Dask's exit handler would fail on its
         # workers still starting and print that. Its worker processes end with this one (they are daemons).
