@@ -22,6 +22,7 @@ __all__ = [
     "check_writable",
     "defer_while_creating",
     "hidden_name",
+    "part_prefix_of",
     "is_part_of",
     "same_file",
     "PART_SUFFIX",
@@ -50,6 +51,14 @@ def hidden_name(name: str, suffix: str, *, reserve: int = 0) -> str:
 def part_prefix(name: str) -> str:
     """The start of the names of ``name``'s temporary files (``.NAME.<random>.part``)."""
     return hidden_name(name, ".", reserve=_RANDOM + len(PART_SUFFIX))
+
+
+def part_prefix_of(entry: str) -> str | None:
+    """The ``part_prefix`` of the file whose temporary file the file name ``entry`` would be, or None where it
+    cannot be one (``is_part_of`` tells whether it is)."""
+    if not entry.endswith(PART_SUFFIX) or len(entry) <= _RANDOM + len(PART_SUFFIX):
+        return None
+    return entry[: -_RANDOM - len(PART_SUFFIX)]
 
 
 def is_part_of(entry: str, name: str) -> bool:

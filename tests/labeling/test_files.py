@@ -123,6 +123,29 @@ def test_small_files_are_spread_over_the_worker_pool(tmp_path, model):
             assert manifest_path(tmp_path / "out" / source.name).exists()
 
 
+def test_the_temporary_files_killed_writers_left_are_removed_once_per_folder(tmp_path, model, monkeypatch):
+    from factopinion.labeling import files
+
+    inputs = write_inputs(tmp_path / "in", 3)
+    out = tmp_path / "out"
+    out.mkdir()
+    ours = [out / f".{source.name}.k3j_x9q2.part" for source in inputs]  # as a writer killed mid-file left them
+    others = [
+        out / f".{inputs[0].name}.gz.k3j_x9q2.part",  # another file's (NAME.gz)
+        out / ".elsewhere.csv.k3j_x9q2.part",  # a file this run does not write
+        out / f".{inputs[1].name}.toolong99.part",  # not a name tempfile makes
+    ]
+    for path in ours + others:
+        path.write_bytes(b"partial")
+    listed = []
+    scandir = os.scandir
+    monkeypatch.setattr(files.os, "scandir", lambda folder: listed.append(folder) or scandir(folder))
+    files.label_files([tmp_path / "in"], out, model, jobs=2)
+    assert listed == [out]  # one listing for the run, not one per file
+    assert not any(path.exists() for path in ours)
+    assert all(path.exists() for path in others)
+
+
 def test_existing_outputs_are_refused_before_any_work(tmp_path):
     inputs = write_inputs(tmp_path / "in", 2)
     (tmp_path / "out").mkdir()

@@ -43,6 +43,7 @@ from .files import (
     label_job,
     model_fingerprint,
     plan_jobs,
+    remove_stale_parts,
 )
 
 INSTALL = 'pip install "factopinion[dask]"'
@@ -304,6 +305,7 @@ def label_files(
     if plan.jobs:
         with _connect(client, workers) as connected:
             outcomes = _run(connected, plan.jobs, model, retries, progress)
+        remove_stale_parts(job.destination for job in plan.jobs)
         summary.done = [o for o in outcomes if isinstance(o, FileResult)]
         summary.failed = [o for o in outcomes if isinstance(o, FileFailure)]
     summary.seconds = time.perf_counter() - started

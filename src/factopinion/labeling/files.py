@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
-from ..atomic import atomic_output, check_writable, hidden_name, is_part_of, same_file
+from ..atomic import atomic_output, check_writable, hidden_name, is_part_of, part_prefix, part_prefix_of, same_file
 from ..errors import DataError, FactopinionError, OptionError, OutputError, WorkerDied
 from ..model import Model
 from ..tables import registry as tables
@@ -67,6 +67,7 @@ __all__ = [
     "manifest_path",
     "model_fingerprint",
     "plan_jobs",
+    "remove_stale_parts",
     "run_local",
     "total_bytes",
     "worker_name",
@@ -415,15 +416,23 @@ def _write_manifest(job: FileJob, summary: BatchSummary, source: os.stat_result,
         f.write((json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
 
 
-def _remove_stale_parts(destination: Path) -> None:
-    """Remove the temporary files of ``destination`` that writers killed mid-file (``kill -9``, a lost Dask
-    worker) left behind: ``atomic`` names them ``.NAME.<random>.part``. Called once this run has published the
-    output, so any that remain belong to no live writer of it."""
-    with contextlib.suppress(OSError):
-        for entry in os.scandir(destination.parent):
-            if is_part_of(entry.name, destination.name) and entry.is_file():
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
+def remove_stale_parts(destinations: Iterable[Path]) -> None:
+    """Remove the temporary files of ``destinations`` that writers killed mid-file (``kill -9``, a lost Dask
+    worker) left behind: ``atomic`` names them ``.NAME.<random>.part``. Called once a run is over, so any that remain
+    belong to no live writer of this run; one listing per output folder (a folder of many daily files would
+    otherwise be listed once per file)."""
+    by_folder: dict[Path, set[str]] = {}
+    for destination in destinations:
+        by_folder.setdefault(destination.parent, set()).add(destination.name)
+    for folder, names in by_folder.items():
+        prefixes = {part_prefix(name): name for name in names}
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(folder):
+                prefix = part_prefix_of(entry.name)
+                name = prefixes.get(prefix) if prefix is not None else None
+                if name is not None and is_part_of(entry.name, name) and entry.is_file(follow_symlinks=False):
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
 
 
 def worker_name() -> str:
@@ -458,7 +467,6 @@ def label_job(job: FileJob, model: Model, *, progress: Progress | None = None) -
         raise DataError(f"{job.source} changed while it was labeled; its output was removed")
     worker = worker_name()
     _write_manifest(job, summary, before, sha256, worker)
-    _remove_stale_parts(job.destination)
     return FileResult(job, summary, worker)
 
 
@@ -555,6 +563,7 @@ def run_local(
         small = []
     for index in sorted(set(range(len(plan.jobs))) - set(small)):
         record(index, _outcome(plan.jobs[index], model, progress))
+    remove_stale_parts(job.destination for job in plan.jobs)
     for index in range(len(plan.jobs)):
         outcome = outcomes[index]
         (summary.done if isinstance(outcome, FileResult) else summary.failed).append(outcome)  # type: ignore[arg-type]
