@@ -195,6 +195,29 @@ def test_checkthat_style_tsv_with_literal_quotes(tmp_path):
     assert len(lines) == 3
 
 
+def test_max_cell_bounds_the_cells_read(tmp_path):
+    """A cell over --max-cell characters is a bad row: the run stops naming its line and the option, or with
+    --skip-bad-rows goes on without it; the default is ``FIELD_LIMIT`` (1 Mi), the size that keeps memory bounded."""
+    from factopinion.tables.csvstream import FIELD_LIMIT
+
+    source = tmp_path / "in.csv"
+    long = "The council met. " * 10  # 170 characters
+    write_csv(source, [["id", "text"], ["1", "It rained."], ["2", long], ["3", "We should go."]])
+    stopped = run(str(source), "--max-cell", "100")
+    assert stopped.exit_code == 1
+    assert stopped.stderr.strip().splitlines() == [
+        f"Error: {source}: line 3: a cell over the --max-cell limit of 100 characters"
+    ]
+    skipped = run(str(source), "--max-cell", "100", "--skip-bad-rows")
+    assert skipped.exit_code == 0, skipped.stderr
+    assert [row[0] for row in read_csv(skipped.stdout)[1:]] == ["1", "3"]
+    assert "skipped 1 bad row at line 3 (a cell over the --max-cell limit of 100 characters)" in skipped.stderr
+    whole = run(str(source), "--max-cell", "170")
+    assert whole.exit_code == 0 and [row[0] for row in read_csv(whole.stdout)[1:]] == ["1", "2", "3"]
+    assert FIELD_LIMIT == 1 << 20 and "Default 1,048,576:" in " ".join(run("--help").stdout.split())
+    assert run(str(source), "--max-cell", "0").exit_code == 2
+
+
 def test_encoding_and_bom(tmp_path):
     latin = tmp_path / "latin.csv"
     latin.write_bytes("text,city\nLe maire a dit lundi qu'il partira.,Besançon\n".encode("latin-1"))

@@ -157,6 +157,14 @@ def keep_columns(value: str | None) -> tuple[str, ...] | None:
     help="Rows per chunk at most (a chunk also ends at 1 MiB of input, so memory follows bytes).",
 )
 @click.option(
+    "--max-cell",
+    type=click.IntRange(min=1),
+    metavar="CHARACTERS",
+    help="The longest cell read (a JSON Lines row: the whole row), in characters; a longer one is a bad row "
+    "(see --skip-bad-rows). Default 1,048,576: memory grows with it, some 20-45 bytes per character of the longest "
+    "cells.",
+)
+@click.option(
     "--dask",
     "dask_address",
     metavar="local|ADDRESS",
@@ -177,8 +185,8 @@ def keep_columns(value: str | None) -> tuple[str, ...] | None:
 @model_options
 def label(inputs, output, output_dir, text_column, sentences, documents, keep, table_format, html_column, delimiter,
           encoding, quoting, renames, languages, score_any_language, replace_columns, skip_bad_rows, pad_short_rows,
-          force, resume, jobs, chunk_size, dask_address, dask_workers, retries, quiet, model_path, trust_model_code,
-          threshold):  # fmt: skip
+          force, resume, jobs, chunk_size, max_cell, dask_address, dask_workers, retries, quiet, model_path,
+          trust_model_code, threshold):  # fmt: skip
     """``factopinion label``: its help is ``HELP``."""
     from ..tables.csvstream import delimiter_for
 
@@ -220,6 +228,7 @@ def label(inputs, output, output_dir, text_column, sentences, documents, keep, t
         pad_short_rows=pad_short_rows,
         chunk_rows=chunk_size,
         jobs=jobs or 0,
+        max_cell=max_cell,
     )
     load = functools.partial(get_model, model_path, trust_model_code)
     if output_dir is not None:

@@ -93,7 +93,8 @@ class BatchOptions:
     ``format`` is the input's format (``tables.FORMATS``) where its name does not tell it; ``delimiter`` None
     means tab for TSV, comma otherwise. ``jobs`` 0 means every core. A chunk holds at most ``chunk_rows`` rows and
     about ``chunk_bytes`` bytes of input (a longer row is a chunk of its own), and at most about ``2 * jobs + 1``
-    chunks are held at once: so memory is bounded by bytes whatever the shape of the rows. ``languages`` are the
+    chunks are held at once, and a cell holds at most ``max_cell`` characters (a longer one is a bad row; None: the
+    readers' ``FIELD_LIMIT``, 1 Mi): so memory is bounded by bytes whatever the shape of the rows. ``languages`` are the
     languages scored (ISO 639-1 codes): a row identified as another language (``language.identify``) is left
     unscored, its label empty; None scores every row, whatever its language (the summary counts the rows not in
     English).
@@ -111,6 +112,7 @@ class BatchOptions:
     jobs: int = 0
     chunk_rows: int = 4000
     chunk_bytes: int = CHUNK_BYTES
+    max_cell: int | None = None
     documents: bool = False
     keep: tuple[str, ...] | None = None
     format: str | None = None
@@ -140,8 +142,8 @@ class BatchOptions:
             object.__setattr__(self, "languages", tuple(self.languages))
             if not self.languages or not all(re.fullmatch(r"[a-z]{2,3}", code) for code in self.languages):
                 raise OptionError("--languages takes ISO 639-1 codes separated by commas, such as en or en,de")
-        if self.chunk_rows < 1 or self.chunk_bytes < 1 or self.jobs < 0:
-            raise OptionError("chunk_rows and chunk_bytes must be at least 1 and jobs at least 0")
+        if self.chunk_rows < 1 or self.chunk_bytes < 1 or (self.max_cell or 1) < 1 or self.jobs < 0:
+            raise OptionError("chunk_rows, chunk_bytes and max_cell must be at least 1 and jobs at least 0")
 
     @property
     def unit(self) -> Unit:
@@ -726,7 +728,7 @@ class _Records(DelimitedReader):
         self.delimiter, self.counted = options.delimiter or ",", counted
         super().__init__(source, name=name, delimiter=self.delimiter, encoding=options.encoding,
                          skip_bad=options.skip_bad_rows, quoting=options.quoting,
-                         pad_short=options.pad_short_rows)  # fmt: skip
+                         pad_short=options.pad_short_rows, field_limit=options.max_cell)  # fmt: skip
 
     def chunks(  # type: ignore[override]
         self, text_column: str, max_rows: int, reserved: Mapping[str, str] | None = None, max_bytes: int = CHUNK_BYTES
@@ -949,7 +951,7 @@ def _label_formats(
     counter = CountingReader(source)
     read = functools.partial(tables.open_reader, name=name, delimiter=options.delimiter, encoding=options.encoding,
                              skip_bad=options.skip_bad_rows, quoting=options.quoting,
-                             pad_short=options.pad_short_rows)  # fmt: skip
+                             pad_short=options.pad_short_rows, field_limit=options.max_cell)  # fmt: skip
     with open_output(sink, sink_format) as out:
         if not tables.FORMATS[source_format.kind].text:  # read as the file it is (Parquet: from its end)
             whole = read(source, source_format)

@@ -46,7 +46,11 @@ __all__ = [
 ]
 
 BLOCK_BYTES = 1 << 20  # bytes read and decoded at a time
-FIELD_LIMIT = 1 << 25  # characters in one cell (32 Mi)
+# Characters in one cell, by default (``label --max-cell``): a longer cell is a bad record. Labeling a cell takes
+# some 20-45 bytes per character of it in memory (its text, its sentences, its analysis), and a run holds a few chunks
+# at once, so the longest cell bounds a run's memory: with cells of up to 1 Mi characters, every shape of input stays
+# within about 350 MiB at the default settings (bench/memory.py). A whole news article is some 5,000 characters.
+FIELD_LIMIT = 1 << 20
 # A chunk of rows ends at about this many bytes of input (or at its row limit): the readers' default. About
 # 2 * jobs + 1 chunks are in memory at once, and a worker's analysis of a chunk takes some 40 bytes per character
 # (scored in batches, ``engine.scorer``), so a file of whole articles stays in the same few hundred MiB as one of
@@ -202,12 +206,13 @@ class RecordReader:
 
     ``skip_bad`` keeps going past malformed records, from the end of each (see ``_end_of_bad_record``), and lists
     them in ``skipped``; otherwise the first one raises ``DataError`` naming its line. A cell may hold up to
-    ``FIELD_LIMIT`` characters and a physical line ``LINE_LIMIT``: a longer cell is a bad record, a longer line
-    stops the run. ``quoting`` is ``auto`` (see ``detect_quoting``), ``csv`` or ``none``.
+    ``field_limit`` characters (``FIELD_LIMIT`` by default) and a physical line ``LINE_LIMIT``: a longer cell is a
+    bad record, a longer line stops the run. ``quoting`` is ``auto`` (see ``detect_quoting``), ``csv`` or ``none``.
     """
 
     def __init__(self, stream: BinaryIO, *, name: str, delimiter: str = ",", encoding: str = "utf-8",
-                 skip_bad: bool = False, quoting: str = "auto", pad_short: bool = False):  # fmt: skip
+                 skip_bad: bool = False, quoting: str = "auto", pad_short: bool = False,
+                 field_limit: int | None = None):  # fmt: skip
         self.encoding = text_codec(encoding).name  # made exact (byte order, mark) by the first bytes read
         self._encoding_asked = encoding
         check_delimiter(delimiter)
@@ -227,7 +232,8 @@ class RecordReader:
         self._rows_seen = 0
         self._blocks_kept: list[tuple[int, list[str]]] = []  # (number of the first line, lines) of recent blocks
         self._line_base = 0  # physical lines before the current csv reader's first (see _end_of_bad_record)
-        csv.field_size_limit(FIELD_LIMIT)
+        self.field_limit = FIELD_LIMIT if field_limit is None else field_limit
+        csv.field_size_limit(self.field_limit)  # the csv module's, for the process: one run reads at a time
         blocks = self._blocks()
         first = next(blocks, "")
         blank, blank_chars = [], 0  # blocks of blank lines before the header: the sample starts after them
@@ -404,7 +410,7 @@ class RecordReader:
             if inside:
                 return "unbalanced quote: a quoted field opens here and never closes"
         if larger:
-            return f"a cell longer than the limit of {FIELD_LIMIT:,} characters"
+            return f"a cell over the --max-cell limit of {self.field_limit:,} characters"
         return _describe(err)
 
     def _starts_cleanly(self, line: str) -> bool:

@@ -96,13 +96,16 @@ class JsonLinesReader:
     (null is an empty cell), raises ``DataError`` naming its line, or with ``skip_bad`` is skipped and listed.
     """
 
-    def __init__(self, stream: Any, *, name: str, encoding: str = "utf-8", skip_bad: bool = False):
+    def __init__(
+        self, stream: Any, *, name: str, encoding: str = "utf-8", skip_bad: bool = False, field_limit: int | None = None
+    ):
         self.encoding = text_codec(encoding).name
         if self.encoding == "utf-8-sig":
             self.encoding = "utf-8"
         if "\n".encode(self.encoding) != b"\n":
             raise DataError(f"JSON Lines cannot be read as {encoding}: use UTF-8 or another ASCII-based encoding")
         self.name, self.skip_bad = name, skip_bad
+        self.field_limit = FIELD_LIMIT if field_limit is None else field_limit
         self.skipped: list[BadRecord] = []
         self.blank_lines = 0
         self.bytes_read = 0
@@ -158,8 +161,8 @@ class JsonLinesReader:
             if not line.strip():
                 self.blank_lines += 1
                 continue
-            if len(line) > FIELD_LIMIT:  # a row is one record: as long as a CSV cell may be, and never parsed past it
-                self._bad(number, f"a row longer than the limit of {FIELD_LIMIT:,} characters")
+            if len(line) > self.field_limit:  # a row is one record: as long as a CSV cell may be, never parsed past it
+                self._bad(number, f"a row over the --max-cell limit of {self.field_limit:,} characters")
                 continue
             try:
                 value = json.loads(line, parse_int=_integer)
@@ -292,8 +295,10 @@ class JsonLinesSink:
         self._writer.close()
 
 
-def reader(stream: Any, *, name: str, encoding: str, skip_bad: bool, **_: Any) -> JsonLinesReader:
-    return JsonLinesReader(stream, name=name, encoding=encoding, skip_bad=skip_bad)
+def reader(
+    stream: Any, *, name: str, encoding: str, skip_bad: bool, field_limit: int | None = None, **_: Any
+) -> JsonLinesReader:
+    return JsonLinesReader(stream, name=name, encoding=encoding, skip_bad=skip_bad, field_limit=field_limit)
 
 
 def sink(stream: BinaryIO, columns: Columns, reader: Any, *, delimiter: str, encoding: str) -> JsonLinesSink:

@@ -148,17 +148,20 @@ def resolve_formats(source: str | None, destination: str | None, given: str | No
 
 def open_reader(
     stream: Any, fmt: TableFormat, *, name: str, delimiter: str | None, encoding: str, skip_bad: bool, quoting: str,
-    pad_short: bool = False,
+    pad_short: bool = False, field_limit: int | None = None,
 ) -> Any:  # fmt: skip
     """A reader of ``fmt`` (``chunks``, ``header``, ``blank_lines``, ``skipped``) over ``stream``: for a text
     format, the bytes ``streams.open_input`` gives; for another, the file itself. ``pad_short`` (short CSV/TSV rows
-    read with their missing trailing fields empty) goes only to a reader that takes it: the delimited ones."""
+    read with their missing trailing fields empty) goes only to a reader that takes it: the delimited ones;
+    ``field_limit``, the longest cell (CSV/TSV) or row (JSON Lines) read, to the text formats."""
     reader = FORMATS[fmt.kind].implementation().reader
-    extra = {}
+    extra: dict[str, Any] = {}
     if pad_short:
         if FORMATS[fmt.kind].module != ".delimited":
             raise DataError(f"{name}: --pad-short-rows is for CSV and TSV rows, not {FORMATS[fmt.kind].title}")
         extra["pad_short"] = True
+    if field_limit is not None:  # the readers' own limit otherwise (``csvstream.FIELD_LIMIT``)
+        extra["field_limit"] = field_limit
     return reader(
         stream,
         name=name,
