@@ -203,6 +203,44 @@ def test_standard_input_redirected_from_the_output_file_is_refused(rows_csv):
     assert rows_csv.read_bytes() == before
 
 
+def test_outputs_published_together_take_their_names_only_at_publish(tmp_path, monkeypatch):
+    """``atomic.Publication``: complete files wait, hidden, for ``publish``, which syncs their file system once and
+    names them all; a withdrawn or abandoned file never takes its name, and what was there stays."""
+    from factopinion import atomic
+    from factopinion.atomic import Publication, atomic_output
+
+    synced, fsyncs = [], []
+    real_sync = atomic._sync
+    monkeypatch.setattr(atomic, "_sync", lambda folders: synced.append(sorted(folders)) or real_sync(folders))
+    monkeypatch.setattr(atomic.os, "fsync", lambda fd: fsyncs.append(fd))
+    (tmp_path / "c.csv").write_text("old\n")
+    later = Publication()
+    for name in ("a.csv", "b.csv", "c.csv"):
+        with atomic_output(tmp_path / name, overwrite=True, later=later) as out:
+            out.write(f"{name}\n".encode())
+    later.withdraw(tmp_path / "b.csv")
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["c.csv"]
+    assert (tmp_path / "c.csv").read_text() == "old\n" and len(leftovers(tmp_path)) == 2  # a and c, waiting
+    assert later.publish() == {}
+    assert synced == [[str(tmp_path)]] and fsyncs == []  # one sync for the three files, no fsync each
+    assert (tmp_path / "a.csv").read_text() == "a.csv\n" and (tmp_path / "c.csv").read_text() == "c.csv\n"
+    assert not (tmp_path / "b.csv").exists() and leftovers(tmp_path) == []
+
+    with atomic_output(tmp_path / "d.csv", later=later) as out:  # may not replace a file...
+        out.write(b"new\n")
+    (tmp_path / "d.csv").write_text("mine\n")  # ...that appears before it is named: it is refused then
+    with atomic_output(tmp_path / "e.csv", later=later) as out:
+        out.write(b"e\n")
+    failed = later.publish()
+    assert list(failed) == [str(tmp_path / "d.csv")] and isinstance(failed[str(tmp_path / "d.csv")], OutputExists)
+    assert (tmp_path / "d.csv").read_text() == "mine\n" and (tmp_path / "e.csv").read_text() == "e\n"
+
+    with atomic_output(tmp_path / "f.csv", later=later) as out:
+        out.write(b"f\n")
+    later.abandon()  # as after an error: nothing named, nothing left behind
+    assert not (tmp_path / "f.csv").exists() and leftovers(tmp_path) == []
+
+
 # -- options ------------------------------------------------------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ never harms what was there; a device, FIFO or socket is written into directly, n
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import io
 import os
@@ -23,6 +24,7 @@ __all__ = [
     "defer_while_creating",
     "hidden_name",
     "part_prefix_of",
+    "Publication",
     "is_part_of",
     "same_file",
     "PART_SUFFIX",
@@ -115,7 +117,12 @@ def _check_folder(name: str) -> None:
 
 @contextlib.contextmanager
 def atomic_output(
-    path: str | Path, *, overwrite: bool = False, buffer_size: int = 1 << 20, durable: bool = True
+    path: str | Path,
+    *,
+    overwrite: bool = False,
+    buffer_size: int = 1 << 20,
+    durable: bool = True,
+    later: Publication | None = None,
 ) -> Iterator[BinaryIO]:
     """Yield a binary file that becomes ``path`` when the block ends without an exception; ``durable``: its bytes
     reach the disk (``fsync``) before it takes the name (not needed where losing a whole file to a crash is
@@ -126,6 +133,9 @@ def atomic_output(
     permission bits, as is any replaced file's. A device, FIFO or socket at ``path`` is written into directly. On
     any exception, KeyboardInterrupt and SystemExit included, the temporary file is removed and ``path`` is left
     as it was.
+
+    With ``later``, the complete file is not synced nor named yet: ``later.publish()`` does both, for all the files
+    it holds at once.
     """
     if check_writable(path, overwrite=overwrite):
         with _open_special(path, buffer_size) as file:
@@ -138,18 +148,101 @@ def atomic_output(
     except OSError as err:
         _defer_signals(False)
         raise OutputError(f"cannot write {path}: {err.strerror or err}") from None
+    kept = False
     try:
         _defer_signals(False)  # a signal that came meanwhile ends the run here, where the file is removed
         os.fchmod(fd, _mode_for(target))
         with io.BufferedWriter(_Named(io.FileIO(fd, "wb"), path), buffer_size) as file:
             yield file
             file.flush()
-            if durable:
+            if durable and later is None:
                 _Named.check(path, os.fsync, file.fileno())
-        _publish(tmp, target, overwrite, path)
+        if later is not None:
+            kept = later.add(tmp, target, overwrite, path)
+        else:
+            _publish(tmp, target, overwrite, path)
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        if not kept:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+
+
+class Publication:
+    """Complete output files (``atomic_output(..., later=this)``) that take their names together: one sync of
+    their file system for all of them (``syncfs``, or ``sync`` where there is none) before they are named, where
+    each would otherwise be synced on its own (``fsync``: a journal commit each, most of the cost of writing a
+    small file). Until ``publish``, each is a hidden temporary file beside its name; ``withdraw`` drops one,
+    ``abandon`` all that are left (as after an error: their names keep what they had)."""
+
+    def __init__(self) -> None:
+        self._pending: dict[str, tuple[str, Path, bool]] = {}  # path as given -> (temporary file, target, overwrite)
+
+    def add(self, tmp: str, target: Path, overwrite: bool, path: str | Path) -> bool:
+        self.withdraw(path)
+        self._pending[os.fspath(path)] = (tmp, target, overwrite)
+        return True
+
+    def withdraw(self, path: str | Path) -> None:
+        """Drop the file waiting for the name ``path``, if any."""
+        pending = self._pending.pop(os.fspath(path), None)
+        if pending is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(pending[0])
+
+    def publish(self) -> dict[str, OutputError]:
+        """Sync the files and give each its name; the error of each that could not take it, by its path."""
+        if not self._pending:
+            return {}
+        failed: dict[str, OutputError] = {}
+        try:
+            _sync({os.path.dirname(target) for _, target, _ in self._pending.values()})
+        except OSError as err:
+            failed = {path: OutputError(f"cannot write {path}: {err.strerror or err}") for path in self._pending}
+        for path, (tmp, target, overwrite) in list(self._pending.items()):
+            try:
+                if path not in failed:
+                    _publish(tmp, target, overwrite, path)
+            except OutputExists as err:
+                failed[path] = err
+            except OSError as err:
+                failed[path] = OutputError(f"cannot write {path}: {err.strerror or err}")
+            finally:
+                del self._pending[path]
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
+        return failed
+
+    def abandon(self) -> None:
+        """Drop every file still waiting for its name."""
+        for path in list(self._pending):
+            self.withdraw(path)
+
+
+def _sync(folders: set[str]) -> None:
+    """Make what was written to the file systems of ``folders`` durable: ``syncfs`` on Linux, one call per file
+    system, else ``sync``."""
+    syncfs = getattr(_libc(), "syncfs", None)
+    if syncfs is None:
+        os.sync()
+        return
+    done: set[int] = set()
+    for folder in sorted(folders):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            device = os.fstat(fd).st_dev
+            if device not in done:
+                if syncfs(fd) != 0:
+                    raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+                done.add(device)
+        finally:
+            os.close(fd)
+
+
+def _libc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:  # pragma: no cover - no C library to load
+        return None
 
 
 @contextlib.contextmanager

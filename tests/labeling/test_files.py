@@ -146,6 +146,55 @@ def test_the_temporary_files_killed_writers_left_are_removed_once_per_folder(tmp
     assert all(path.exists() for path in others)
 
 
+def _planned(tmp_path: Path, model, count: int):
+    from factopinion.labeling.files import batch_options, model_fingerprint, plan_jobs
+
+    inputs = write_inputs(tmp_path / "in", count)
+    return inputs, plan_jobs([tmp_path / "in"], tmp_path / "out", batch_options(None), model_fingerprint(model)).jobs
+
+
+def test_small_files_labeled_together_are_synced_once(tmp_path, model, monkeypatch):
+    """A group of small files: each output is what label writes, a bad file is reported and the others go on, one
+    sync of the file system for the group instead of an fsync per file, each manifest written after its output."""
+    from factopinion import atomic
+    from factopinion.labeling.files import FileFailure, FileResult, is_complete, label_jobs_together
+
+    inputs, jobs = _planned(tmp_path, model, 4)
+    inputs[1].write_text('id\ttext\n1\t"never closed\tx\n', encoding="utf-8")
+    synced, fsyncs = [], []
+    real_sync = atomic._sync
+    monkeypatch.setattr(atomic, "_sync", lambda folders: synced.append(folders) or real_sync(folders))
+    monkeypatch.setattr(atomic.os, "fsync", lambda fd: fsyncs.append(fd))
+    outcomes = label_jobs_together(jobs, model)
+    assert [type(o) for o in outcomes] == [FileResult, FileFailure, FileResult, FileResult]
+    assert len(synced) == 1 and fsyncs == []
+    for job, source in zip(jobs, inputs, strict=True):
+        if source != inputs[1]:
+            assert job.destination.read_bytes() == single_label(source, tmp_path / "ref"), source.name
+            assert is_complete(job)
+    assert not (tmp_path / "out" / inputs[1].name).exists()
+    assert not [p.name for p in (tmp_path / "out").iterdir() if p.name.endswith(".part")]
+
+
+def test_an_interrupted_group_names_none_of_its_outputs(tmp_path, model, monkeypatch):
+    from factopinion.labeling import files
+
+    inputs, jobs = _planned(tmp_path, model, 3)
+    real = files.label_file
+    calls = []
+
+    def label_file(*args, **kwargs):
+        calls.append(args[0])
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(files, "label_file", label_file)
+    with pytest.raises(KeyboardInterrupt):
+        files.label_jobs_together(jobs, model)
+    assert list((tmp_path / "out").iterdir()) == []  # two files were complete: neither named, no temporary left
+
+
 def test_existing_outputs_are_refused_before_any_work(tmp_path):
     inputs = write_inputs(tmp_path / "in", 2)
     (tmp_path / "out").mkdir()

@@ -32,7 +32,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol, cast
 
-from ..atomic import atomic_output, same_file
+from ..atomic import Publication, atomic_output, same_file
 from ..document import COLUMN_TYPES, UNITS, Unit, check_threshold, label_for
 from ..errors import DataError, OptionError, WorkerDied
 from ..language import ENGLISH_ONLY, UNKNOWN, identify
@@ -874,12 +874,14 @@ def label_file(
     progress: Progress | None = None,
     notify: Callable[[str], None] | None = None,
     stream_name: str = "standard input",
+    later: Publication | None = None,
 ) -> BatchSummary:
     """Label ``source`` (a path or binary stream) into ``destination`` (a path, written atomically, or a binary
     stream), in the formats their names imply (CSV, TSV, JSON Lines, Parquet; ``.gz`` for gzip) or
     ``options.format`` for the input (``tables.resolve_formats``). The input file is only read; a destination
     that is the input is refused. ``notify`` gets warnings as they arise (they are in the summary too); errors
-    name a stream ``stream_name``."""
+    name a stream ``stream_name``. With ``later``, a destination path is named by ``later.publish()``, with the
+    other files it holds (``atomic.Publication``)."""
     options = options or BatchOptions()
     if isinstance(destination, (str, Path)) and _is_input(source, destination):
         name = source if isinstance(source, (str, Path)) else "standard input"
@@ -890,7 +892,7 @@ def label_file(
         options.format,
     )
     run = functools.partial(_label_to, model=model, options=options, formats=formats, overwrite=overwrite,
-                            progress=progress, notify=notify)  # fmt: skip
+                            progress=progress, notify=notify, later=later)  # fmt: skip
     if not isinstance(source, (str, Path)):
         return run(source, destination, name=stream_name)
     try:
@@ -928,10 +930,10 @@ def _is_input(source: str | Path | BinaryIO, destination: str | Path) -> bool:
     return stat.S_ISREG(read.st_mode) and (read.st_dev, read.st_ino) == (written.st_dev, written.st_ino)
 
 
-def _label_to(source, destination, *, overwrite: bool, name: str, **kwargs) -> BatchSummary:
+def _label_to(source, destination, *, overwrite: bool, name: str, later: Publication | None, **kwargs) -> BatchSummary:
     if not isinstance(destination, (str, Path)):
         return _label_formats(source, destination, name=name, **kwargs)
-    with atomic_output(destination, overwrite=overwrite) as sink:
+    with atomic_output(destination, overwrite=overwrite, later=later) as sink:
         return _label_formats(source, sink, name=name, **kwargs)
 
 

@@ -25,7 +25,7 @@ import signal
 import socket
 import stat
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager
@@ -33,7 +33,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
-from ..atomic import atomic_output, check_writable, hidden_name, is_part_of, part_prefix, part_prefix_of, same_file
+from ..atomic import (
+    Publication,
+    atomic_output,
+    check_writable,
+    hidden_name,
+    is_part_of,
+    part_prefix,
+    part_prefix_of,
+    same_file,
+)
 from ..errors import DataError, FactopinionError, OptionError, OutputError, WorkerDied
 from ..model import Model
 from ..tables import registry as tables
@@ -447,6 +456,60 @@ def label_job(job: FileJob, model: Model, *, progress: Progress | None = None) -
     Idempotent: a job that may not replace its output, whose output is complete for it (the same job run again, as
     Dask reruns a task whose worker died after it finished), returns what its manifest records and writes nothing.
     """
+    labeled = _label_output(job, model, progress)
+    if isinstance(labeled, _Labeled):
+        _write_manifest(job, labeled.result.summary, labeled.source, labeled.sha256, labeled.result.worker)
+        return labeled.result
+    return labeled
+
+
+def label_jobs_together(jobs: Sequence[FileJob], model: Model) -> list[FileResult | FileFailure]:
+    """Label small files one after another, as ``label_job`` does, their outputs named together at the end: one
+    sync of the file system for all of them, not one per file (``atomic.Publication``); each manifest is written
+    once its output has its name. A file that fails is reported and the others go on."""
+    later = Publication()
+    outcomes: list[FileResult | FileFailure | None] = [None] * len(jobs)
+    labeled: list[tuple[int, _Labeled]] = []
+    try:
+        for index, job in enumerate(jobs):
+            try:
+                done = _label_output(job, model, None, later)
+            except (FactopinionError, OSError) as err:
+                outcomes[index] = FileFailure(job, failure_message(job, err))
+                continue
+            if isinstance(done, _Labeled):
+                labeled.append((index, done))
+            else:
+                outcomes[index] = done
+        failed = later.publish()
+    finally:
+        later.abandon()  # on an error or an interruption: no output of the group is named
+    for index, done in labeled:
+        job = done.result.job
+        try:
+            if (error := failed.get(os.fspath(job.destination))) is not None:
+                raise error
+            _write_manifest(job, done.result.summary, done.source, done.sha256, done.result.worker)
+            outcomes[index] = done.result
+        except (FactopinionError, OSError) as err:
+            outcomes[index] = FileFailure(job, failure_message(job, err))
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+@dataclass(frozen=True)
+class _Labeled:
+    """A file just labeled: its result, and what its manifest records of its input (``stat`` before, SHA-256)."""
+
+    result: FileResult
+    source: os.stat_result
+    sha256: str
+
+
+def _label_output(
+    job: FileJob, model: Model, progress: Progress | None = None, later: Publication | None = None
+) -> FileResult | _Labeled:
+    """Label ``job``'s file into its output (named now, or by ``later``), manifest aside; or, for a job that may
+    not replace a complete output, what its manifest records."""
     if not job.overwrite and (recorded := _completed(job)) is not None:
         return recorded
     with contextlib.suppress(FileNotFoundError):
@@ -455,19 +518,23 @@ def label_job(job: FileJob, model: Model, *, progress: Progress | None = None) -
         before = os.stat(job.source)
     except OSError as err:
         raise DataError(f"cannot read {job.source}: {err.strerror or err}") from None
-    summary = label_file(job.source, job.destination, model, job.options, overwrite=job.overwrite, progress=progress)
+    summary = label_file(job.source, job.destination, model, job.options, overwrite=job.overwrite, progress=progress,
+                         later=later)  # fmt: skip
     try:
         sha256 = _sha256(job.source)
         after = os.stat(job.source)
-    except OSError as err:
-        raise DataError(f"cannot read {job.source}: {err.strerror or err}") from None
-    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
-        with contextlib.suppress(OSError):
-            os.unlink(job.destination)
-        raise DataError(f"{job.source} changed while it was labeled; its output was removed")
-    worker = worker_name()
-    _write_manifest(job, summary, before, sha256, worker)
-    return FileResult(job, summary, worker)
+        if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
+            raise DataError(f"{job.source} changed while it was labeled; its output was removed")
+    except BaseException as err:
+        if later is not None:
+            later.withdraw(job.destination)
+        elif isinstance(err, DataError):
+            with contextlib.suppress(OSError):
+                os.unlink(job.destination)
+        if isinstance(err, OSError):
+            raise DataError(f"cannot read {job.source}: {err.strerror or err}") from None
+        raise
+    return _Labeled(FileResult(job, summary, worker_name()), before, sha256)
 
 
 # -- a run -----------------------------------------------------------------------------------------------------------
@@ -601,9 +668,28 @@ def _init_file_worker(model: Model) -> None:
     lean_memory()
 
 
-def _label_in_file_worker(job: FileJob) -> FileResult | FileFailure:
+def _label_in_file_worker(jobs: list[FileJob]) -> list[FileResult | FileFailure]:
     assert _file_model is not None, "the worker was not initialised"
-    return _outcome(job, _file_model)
+    return label_jobs_together(jobs, _file_model)
+
+
+# Small files go to the workers in groups of about this many bytes (and at most ``GROUP_FILES`` files): each group's
+# outputs are synced to disk at once (``label_jobs_together``), and there are still many groups to share out.
+GROUP_BYTES = 4 * CHUNK_BYTES
+GROUP_FILES = 32
+
+
+def _groups(jobs: list[tuple[int, FileJob]]) -> Iterator[list[tuple[int, FileJob]]]:
+    group: list[tuple[int, FileJob]] = []
+    size = 0
+    for index, job in jobs:
+        group.append((index, job))
+        size += _size(job.source)
+        if size >= GROUP_BYTES or len(group) >= GROUP_FILES:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
 
 
 def _label_small_files(
@@ -613,18 +699,21 @@ def _label_small_files(
     progress: Progress | None,
     record: Callable[[int, FileResult | FileFailure], None],
 ) -> None:
-    """Label each small file whole in one of ``workers`` processes (its own run in-process: ``jobs`` 1);
-    progress counts each file's bytes and rows as it is done."""
+    """Label each small file whole in one of ``workers`` processes (its own run in-process: ``jobs`` 1), a group of
+    files at a time (``label_jobs_together``); progress counts each file's bytes and rows as its group is done."""
     lean_memory()  # what this process frees before the workers are forked, they do not inherit
     with ProcessPoolExecutor(workers, initializer=_init_file_worker, initargs=(model,)) as pool:
         try:
-            futures = {pool.submit(_label_in_file_worker, _one_job(job)): (index, job) for index, job in jobs}
+            futures = {
+                pool.submit(_label_in_file_worker, [_one_job(job) for _, job in group]): group
+                for group in _groups(jobs)
+            }
             for future in as_completed(futures):
-                index, job = futures[future]
-                outcome = dataclasses.replace(future.result(), job=job)  # the job as planned (its own jobs)
-                if progress is not None:
-                    progress(_size(job.source), outcome.summary.rows if isinstance(outcome, FileResult) else 0)
-                record(index, outcome)
+                for (index, job), outcome in zip(futures[future], future.result(), strict=True):
+                    outcome = dataclasses.replace(outcome, job=job)  # the job as planned (its own jobs)
+                    if progress is not None:
+                        progress(_size(job.source), outcome.summary.rows if isinstance(outcome, FileResult) else 0)
+                    record(index, outcome)
         except BrokenProcessPool:
             raise WorkerDied() from None
         except BaseException:
