@@ -48,3 +48,17 @@ def test_other_languages_are_still_asked_of_py3langid_with_the_vocabulary(asked)
     for code, sentence in FOREIGN.items():
         assert identify(sentence, KNOWN) == code
     assert len(asked) == len(FOREIGN)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("The minister said “the plan is reckless” – and it’s a disgrace… «really», critics said\u00a0today.", "en"),
+        ("Министр заявил во вторник, что план правительства будет пересмотрен в следующем году.", "ru"),
+        ("The minister said on Tuesday that «Москва» would be the venue of the next summit of the bloc.", "en"),
+    ],
+)
+def test_typography_is_not_a_script_but_letters_beyond_latin_are(text, code):
+    """Quotation marks, dashes, ellipses and no-break spaces do not make English text look non-Latin; Cyrillic
+    letters do, unless they are a small part of the text."""
+    assert identify(text, KNOWN) == code

@@ -22,7 +22,7 @@ _ENGLISH = frozenset(
     could should can over when what where up out if so no all one them these those do does did just only very
     while because before between under against during through""".split()
 )
-_TYPOGRAPHY = str.maketrans("", "", "’‘“”–—…«»\u00a0")  # not letters: English text may hold them
+_BEYOND_TYPOGRAPHY = re.compile(r"[^\x00-\x7f’‘“”–—…«»\u00a0]")  # beyond ASCII and the marks English text may hold
 _LETTER = re.compile(r"[^\W\d_]")
 _NON_LATIN_LETTER = re.compile(r"[^\W\d_\x00-\u024f]")  # a letter beyond Latin Extended-B
 _MIN_WORDS = 8  # below this, too little evidence to tell
@@ -44,10 +44,10 @@ UNKNOWN = "unknown"
 
 def _function_words(text: str) -> tuple[int, int, bool]:
     """The text's words, how many of them are English function words, and whether it is mostly a non-Latin
-    script (Chinese, Arabic, Cyrillic, ...). About 6 µs for a sentence: ``label`` asks it of every cell."""
+    script (Chinese, Arabic, Cyrillic, ...). About 3 µs for a sentence: ``label`` asks it of every cell."""
     sample = text[:20_000]
     non_latin = False
-    if not sample.isascii() and not sample.translate(_TYPOGRAPHY).isascii():
+    if not sample.isascii() and _BEYOND_TYPOGRAPHY.search(sample) is not None:
         count = len(_NON_LATIN_LETTER.findall(sample))
         non_latin = bool(count) and count > 0.5 * len(_LETTER.findall(sample))
     words = sample.lower().split()  # (a word with a mark attached, "said," or "it.", is not counted: a little lower)
