@@ -158,7 +158,8 @@ def atomic_output(
             if durable and later is None:
                 _Named.check(path, os.fsync, file.fileno())
         if later is not None:
-            kept = later.add(tmp, target, overwrite, path)
+            later.add(tmp, target, overwrite, path)
+            kept = True
         else:
             _publish(tmp, target, overwrite, path)
     finally:
@@ -177,10 +178,10 @@ class Publication:
     def __init__(self) -> None:
         self._pending: dict[str, tuple[str, Path, bool]] = {}  # path as given -> (temporary file, target, overwrite)
 
-    def add(self, tmp: str, target: Path, overwrite: bool, path: str | Path) -> bool:
+    def add(self, tmp: str, target: Path, overwrite: bool, path: str | Path) -> None:
+        """Hold the complete temporary file ``tmp`` for the name ``path`` (the file ``target``)."""
         self.withdraw(path)
         self._pending[os.fspath(path)] = (tmp, target, overwrite)
-        return True
 
     def withdraw(self, path: str | Path) -> None:
         """Drop the file waiting for the name ``path``, if any."""

@@ -216,6 +216,11 @@ def test_max_cell_bounds_the_cells_read(tmp_path):
     assert whole.exit_code == 0 and [row[0] for row in read_csv(whole.stdout)[1:]] == ["1", "2", "3"]
     assert FIELD_LIMIT == 1 << 20 and "Default 1,048,576:" in " ".join(run("--help").stdout.split())
     assert run(str(source), "--max-cell", "0").exit_code == 2
+    from factopinion.errors import OptionError
+    from factopinion.labeling.batch import BatchOptions
+
+    with pytest.raises(OptionError, match="max_cell must be at least 1"):
+        BatchOptions(max_cell=0)
 
 
 def test_encoding_and_bom(tmp_path):

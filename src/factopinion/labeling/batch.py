@@ -94,8 +94,8 @@ class BatchOptions:
     means tab for TSV, comma otherwise. ``jobs`` 0 means every core. A chunk holds at most ``chunk_rows`` rows and
     about ``chunk_bytes`` bytes of input (a longer row is a chunk of its own), and at most about ``2 * jobs + 1``
     chunks are held at once, and a cell holds at most ``max_cell`` characters (a longer one is a bad row; None: the
-    readers' ``FIELD_LIMIT``, 1 Mi): so memory is bounded by bytes whatever the shape of the rows. ``languages`` are the
-    languages scored (ISO 639-1 codes): a row identified as another language (``language.identify``) is left
+    readers' ``FIELD_LIMIT``, 1 Mi): so memory is bounded by bytes whatever the shape of the rows. ``languages`` are
+    the languages scored (ISO 639-1 codes): a row identified as another language (``language.identify``) is left
     unscored, its label empty; None scores every row, whatever its language (the summary counts the rows not in
     English).
     """
@@ -142,7 +142,7 @@ class BatchOptions:
             object.__setattr__(self, "languages", tuple(self.languages))
             if not self.languages or not all(re.fullmatch(r"[a-z]{2,3}", code) for code in self.languages):
                 raise OptionError("--languages takes ISO 639-1 codes separated by commas, such as en or en,de")
-        if self.chunk_rows < 1 or self.chunk_bytes < 1 or (self.max_cell or 1) < 1 or self.jobs < 0:
+        if min(self.chunk_rows, self.chunk_bytes, 1 if self.max_cell is None else self.max_cell) < 1 or self.jobs < 0:
             raise OptionError("chunk_rows, chunk_bytes and max_cell must be at least 1 and jobs at least 0")
 
     @property
