@@ -1,6 +1,6 @@
 """Benchmark ``factopinion label``: throughput against the scikit-learn pipeline's single-process ``predict_proba``
 (the engine before the model became data) and against a pandas read-and-write of the same file (the I/O floor),
-and the peak memory of the whole process tree.
+and the peak memory of the whole process tree (summed PSS and RSS, ``corpus.run_tree``).
 
     python bench/batch.py                      # 500,000 rows
     python bench/batch.py --megabytes 1024     # a ~1 GB input, for the memory figure
@@ -32,8 +32,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
-import psutil
-from corpus import Spread, verdict, write_rows
+from corpus import Spread, TreeRun, run_tree, verdict, write_rows
 from recording import add_record_option, recorded
 
 from factopinion import load_model
@@ -52,26 +51,11 @@ def generate(path: Path, *, rows: int | None, megabytes: float | None, seed: int
         return n, [row["text"] for row in csv.DictReader(f)]
 
 
-def run_with_peak_rss(command: list[str]) -> tuple[float, float, subprocess.CompletedProcess]:
-    """Run ``command``; return its wall time, the peak summed RSS (MiB) of it and its children, and the result."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    parent = psutil.Process(process.pid)
-    peak = 0
-    while process.poll() is None:
-        try:
-            tree = [parent, *parent.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
-        except psutil.Error:
-            pass
-        time.sleep(0.1)
-    seconds = time.perf_counter() - started
-    stdout, stderr = process.communicate()
-    result = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
-    return seconds, peak / 2**20, result
+def memory(run: TreeRun) -> str:
+    return f"{run.peak_pss_mib:,.0f} MiB PSS, {run.peak_mib:,.0f} MiB RSS"
 
 
-def parquet_run(source: Path, workdir: Path, command: list[str], n: int, csv_s: float, csv_mb: float) -> None:
+def parquet_run(source: Path, workdir: Path, command: list[str], n: int, csv_s: float, csv_mb: str) -> None:
     """The same rows as Parquet, labeled into Parquet by the same command; printed beside the CSV figures."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -84,14 +68,13 @@ def parquet_run(source: Path, workdir: Path, command: list[str], n: int, csv_s: 
     del table
     size_mb = parquet.stat().st_size / 2**20
     parquet_command = [command[0], "label", str(parquet), "-o", str(workdir / "labeled.parquet"), *command[5:]]
-    seconds, peak_mb, result = run_with_peak_rss(parquet_command)
-    if result.returncode != 0:
-        sys.exit(f"factopinion label (Parquet) failed: {result.stderr.strip()}")
+    run = run_tree(parquet_command)
+    seconds = run.wall
     print(f"factopinion label INPUT.parquet -o OUTPUT.parquet {' '.join(command[5:])}  (input {size_mb:,.1f} MiB)")
     print(
         f"  label Parquet (whole command): {seconds:7.1f} s {n / seconds:10,.0f} rows/s  ({csv_s / seconds:.2f}x CSV)"
     )
-    print(f"  peak RSS of the process tree:  {peak_mb:,.0f} MiB  (CSV: {csv_mb:,.0f} MiB)")
+    print(f"  peak memory of the process tree: {memory(run)}  (CSV: {csv_mb})")
 
 
 def compare(reference: Path, commands: dict[str, list[str]], n: int, repeat: int) -> None:
@@ -146,13 +129,11 @@ def main() -> None:
             command += ["--jobs", str(args.jobs)]
         if args.sentences:
             command.append("--sentences")
-        label_runs, pandas_runs, peak_mb = [], [], 0.0
+        label_runs, pandas_runs, peaks = [], [], []
         for _ in range(args.repeats):  # label and the pandas floor in turn
-            seconds, peak, result = run_with_peak_rss([*command, "--force"])
-            if result.returncode != 0:
-                sys.exit(f"factopinion label failed: {result.stderr.strip()}")
-            label_runs.append(seconds)
-            peak_mb = max(peak_mb, peak)
+            run = run_tree([*command, "--force"])
+            label_runs.append(run.wall)
+            peaks.append(run)
             t = time.perf_counter()
             frame = pd.read_csv(source, dtype=str, keep_default_na=False)
             frame.to_csv(workdir / "pandas.csv", index=False)
@@ -182,9 +163,10 @@ def main() -> None:
         print(f"  label / pipeline predict_proba throughput: {speedup:.2f}x (target >= 2.5x) {verdict(speedup >= 2.5)}")
         print(f"  label time / pandas I/O time:              {ratios.median:.2f}x [{min(ratios.values):.2f}-"
               f"{max(ratios.values):.2f}] (target <= 2x) {verdict(ratios.median <= 2)}")  # fmt: skip
-        print(f"  peak RSS of the process tree:              {peak_mb:,.0f} MiB  (input {size_mb:,.0f} MiB)")
+        peak = memory(max(peaks, key=lambda run: run.peak_pss_mib))
+        print(f"  peak memory of the process tree:           {peak}  (input {size_mb:,.0f} MiB)")
         if not args.no_parquet:
-            parquet_run(source, workdir, command, n, label_s, peak_mb)
+            parquet_run(source, workdir, command, n, label_s, peak)
         if args.reference is not None:
             options = command[5:]
             commands = {"CSV": [str(source), "-o", str(workdir / "compared.csv"), "--force", *options],
