@@ -2,9 +2,9 @@
 
     python bench/bench_explain.py [--sentences N] [--repeat R]
 
-The text is the bundled labeled sentences repeated into paragraphs of five until it has N sentences. For each step
-the best of R wall-clock times and the peak of Python memory allocations (tracemalloc) are measured, and printed
-next to the reference: ``model.score(text)``.
+The text is the bundled labeled sentences repeated into paragraphs of five until it has N sentences. Each step runs R
+times, interleaved (one of each in turn): the median wall-clock time and its range, and the peak of Python memory
+allocations (tracemalloc, one more run), are printed next to the reference: ``model.score(text)``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
+from corpus import interleaved
 from recording import add_record_option, recorded
 
 from factopinion import load_model
@@ -34,23 +35,27 @@ def build_text(sentences: int) -> str:
     return "\n\n".join(" ".join(chosen[i : i + 5]) for i in range(0, len(chosen), 5))
 
 
-def measure(step: Callable[[], object], repeat: int) -> tuple[float, int]:
-    best = float("inf")
-    for _ in range(repeat):
+def timed(step: Callable[[], object]) -> Callable[[], float]:
+    def run() -> float:
         start = time.perf_counter()
         step()
-        best = min(best, time.perf_counter() - start)
+        return time.perf_counter() - start
+
+    return run
+
+
+def peak_memory(step: Callable[[], object]) -> int:
     tracemalloc.start()
     step()
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return best, peak
+    return peak
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sentences", type=int, default=5000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5, help="interleaved runs of each step (default 5)")
     add_record_option(parser)
     args = parser.parse_args()
     model = load_model()
@@ -64,13 +69,17 @@ def main() -> None:
         "render HTML only": lambda: render_html(explained),
         "score + explain + HTML": lambda: render_html(explain_document(model, model.score(text))),
     }
-    results = {name: measure(step, args.repeat) for name, step in steps.items()}
-    ref_time, ref_peak = results["score (reference)"]
+    times = interleaved({name: timed(step) for name, step in steps.items()}, args.repeat)
+    peaks = {name: peak_memory(step) for name, step in steps.items()}
+    ref_time, ref_peak = times["score (reference)"].median, peaks["score (reference)"]
     n = len(document.sentences)
-    print(f"{n} sentences, {len(text):,} characters; best of {args.repeat}")
-    print(f"{'step':<26}{'seconds':>9}{'x time':>8}{'peak MiB':>10}{'x memory':>10}")
-    for name, (seconds, peak) in results.items():
-        print(f"{name:<26}{seconds:>9.3f}{seconds / ref_time:>8.2f}{peak / 2**20:>10.1f}{peak / ref_peak:>10.2f}")
+    print(f"{n} sentences, {len(text):,} characters; median [range] of {args.repeat} interleaved runs")
+    print(f"{'step':<26}{'seconds':>9} {'range':>13}{'x time':>8}{'peak MiB':>10}{'x memory':>10}")
+    for name, spread in times.items():
+        seconds, peak = spread.median, peaks[name]
+        span = f"[{min(spread.values):.3f}-{max(spread.values):.3f}]"
+        print(f"{name:<26}{seconds:>9.3f} {span:>13}{seconds / ref_time:>8.2f}{peak / 2**20:>10.1f}"
+              f"{peak / ref_peak:>10.2f}")  # fmt: skip
 
 
 if __name__ == "__main__":

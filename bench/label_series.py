@@ -3,9 +3,10 @@
     python bench/label_series.py [--rows N] [--sentences S] [--repeat R]
 
 The texts are articles of S sentences (default 6) drawn from the bundled labeled sentences, 2% missing (None/NaN)
-as in real archives. For each unit the best of R wall-clock times is printed with its rows/s, beside the
-reference: a loop that calls ``score()`` on each text and builds the same per-document figures, and the floor: one
-``predict_proba`` call over all the sentences, the splitting done beforehand.
+as in real archives. Every step runs R times, interleaved (one of each in turn); for each unit the median wall-clock
+time and its range are printed with its rows/s, beside the reference: a loop that calls ``score()`` on each text
+and builds the same per-document figures, and the floor: one ``predict_proba`` call over all the sentences, the
+splitting done beforehand.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from corpus import interleaved
 from recording import add_record_option, recorded
 
 from factopinion import load_model
@@ -39,20 +41,20 @@ def build_series(rows: int, sentences: int, seed: int = 3) -> pd.Series:
     return pd.Series(texts, index=pd.RangeIndex(100, 100 + rows), dtype=object)
 
 
-def best(step: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
+def timed(step: Callable[[], object]) -> Callable[[], float]:
+    def run() -> float:
         start = time.perf_counter()
         step()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        return time.perf_counter() - start
+
+    return run
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--sentences", type=int, default=6, help="sentences per text")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5, help="interleaved runs of each step (default 5)")
     add_record_option(parser)
     args = parser.parse_args()
     model = load_model()
@@ -73,16 +75,17 @@ def main() -> None:
 
     texts = [value for value in series if isinstance(value, str)]
     flat = [span.text for text in texts for span in segment(text).sentences]
-    reference = best(loop, args.repeat)
-    floor = best(lambda: model.predict_proba(flat), args.repeat)
-    print(f"{args.rows:,} texts of {args.sentences} sentences ({len(flat):,} sentences), best of {args.repeat}")
-    print(f"  {'loop over score() (reference)':<34} {reference:7.2f} s {args.rows / reference:10,.0f} rows/s   1.00x")
+    steps = {"loop over score() (reference)": timed(loop)}
     for unit in ("document", "sentence", "cell"):
-        seconds = best(lambda unit=unit: model.label_series(series, unit=unit), args.repeat)
-        name = f'label_series(unit="{unit}")'
-        print(f"  {name:<34} {seconds:7.2f} s {args.rows / seconds:10,.0f} rows/s {reference / seconds:6.2f}x")
-    print(f"  {'predict_proba of the sentences':<34} {floor:7.2f} s {args.rows / floor:10,.0f} rows/s "
-          f"{reference / floor:6.2f}x")  # fmt: skip
+        steps[f'label_series(unit="{unit}")'] = timed(lambda unit=unit: model.label_series(series, unit=unit))
+    steps["predict_proba of the sentences"] = timed(lambda: model.predict_proba(flat))
+    times = interleaved(steps, args.repeat)
+    reference = times["loop over score() (reference)"].median
+    print(f"{args.rows:,} texts of {args.sentences} sentences ({len(flat):,} sentences); median [range] of "
+          f"{args.repeat} interleaved runs")  # fmt: skip
+    for name, spread in times.items():
+        seconds = spread.median
+        print(f"  {name:<34} {spread.text()} {args.rows / seconds:10,.0f} rows/s {reference / seconds:6.2f}x")
 
 
 if __name__ == "__main__":

@@ -138,8 +138,16 @@ def test_the_temporary_files_killed_writers_left_are_removed_once_per_folder(tmp
     for path in ours + others:
         path.write_bytes(b"partial")
     listed = []
-    scandir = os.scandir
-    monkeypatch.setattr(files.os, "scandir", lambda folder: listed.append(folder) or scandir(folder))
+
+    class Listing:  # the os module as files.py sees it, its folder listings recorded (pathlib's own not included)
+        def __getattr__(self, name):
+            return getattr(os, name)
+
+        def scandir(self, folder):
+            listed.append(Path(folder))
+            return os.scandir(folder)
+
+    monkeypatch.setattr(files, "os", Listing())
     files.label_files([tmp_path / "in"], out, model, jobs=2)
     assert listed == [out]  # one listing for the run, not one per file
     assert not any(path.exists() for path in ours)
