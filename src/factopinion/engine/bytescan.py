@@ -1,16 +1,15 @@
 """The accelerated path for a batch's two common tokenisations and their dictionary ids: the project's token pattern
 (``(?u)\\b\\w[\\w'’]*\\b|[?!]``) and the signals' words (``\\w+`` runs), both of the lowercased sentences.
 
-The batch's sentences are joined into one UTF-8 buffer and scanned with NumPy (each byte classed as a word
-character, an apostrophe or "?"/"!"; tokens are found from where the classes change); the batch's distinct tokens
-are then found by Arrow's hash (``dictionary_encode``), and only those are looked up in the dictionary (Arrow's
-``index_in`` would hash the whole dictionary at every call: about 1.7 ms, more than a batch of 500 sentences' whole
-lookup). It gives exactly the reference path's tokens
-(``re``), by construction, on the sentences it reads: those whose word characters are all ASCII, where Python's
-``\\w`` is ``[0-9A-Za-z_]`` and every other character separates tokens (except "’", an apostrophe of the token
-pattern). ``ByteScan.unsafe`` lists the other sentences (a letter or digit beyond ASCII), which the caller tokenises
-with the reference path. Used where pyarrow is installed and a batch has at least ``MIN_BATCH`` sentences (below
-that, importing Arrow costs more than it saves).
+The batch's sentences are joined into one UTF-8 buffer and scanned with NumPy (each byte classed as a word character, an
+apostrophe or "?"/"!"; tokens are found from where the classes change); the batch's distinct tokens are then found by
+Arrow's hash (``dictionary_encode``), and only those are looked up in the dictionary (Arrow's ``index_in`` would hash
+the whole dictionary at every call: about 1.7 ms, more than a batch of 500 sentences' whole lookup). It gives exactly
+the reference path's tokens (``re``), by construction, on the sentences it reads: those whose word characters are all
+ASCII, where Python's ``\\w`` is ``[0-9A-Za-z_]`` and every other character separates tokens (except "’", an apostrophe
+of the token pattern). ``ByteScan.unsafe`` lists the other sentences (a letter or digit beyond ASCII), which the caller
+tokenises with the reference path. Used where pyarrow is installed and a batch has at least ``MIN_BATCH`` sentences
+(below that, importing Arrow costs more than it saves).
 """
 
 from __future__ import annotations
@@ -23,8 +22,8 @@ from types import ModuleType
 
 import numpy as np
 
-# The token pattern this path reproduces (scikit-learn's default with apostrophes kept inside words), lowercased,
-# accents kept.
+# The project's token pattern, which this path reproduces (scikit-learn's default with apostrophes kept inside words,
+# and "?" "!" as tokens of their own), of the lowercased sentences, accents kept; the training pipeline's too.
 TOKEN_PATTERN = r"(?u)\b\w[\w'’]*\b|[?!]"
 MIN_BATCH = 256
 

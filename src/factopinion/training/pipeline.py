@@ -15,6 +15,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from .. import __version__
 from ..document import LABELS
+from ..engine.bytescan import TOKEN_PATTERN  # words, apostrophes kept inside them, "?" and "!"
 from ..engine.vectors import VectorSet
 from ..errors import DataError
 from ..model import Model
@@ -35,8 +36,6 @@ from .voice import VoiceFeatures, default_voice_words
 __all__ = ["DEFAULT_SEED", "build_pipeline", "train", "train_default", "cross_validate"]
 
 DEFAULT_SEED = 13
-# Words and word pairs, apostrophes kept inside words, and "?" "!" as tokens of their own.
-TOKEN_PATTERN = r"(?u)\b\w[\w'’]*\b|[?!]"
 
 
 # The default model's settings (see docs/model-card.md). Issue 10 moved them toward real news: word

@@ -561,10 +561,10 @@ class VoiceSignals(Block):
             read = list(range(batch.size))
         else:  # the rows with quotation marks (or a NUL, a token of its own) are read one by one
             scan, lowered = batch.scan, batch.lowered
+            marked = scan.rows_holding(_MAY_QUOTE + "\x00")  # one search of the batch for both
             read = sorted(
                 set(scan.unsafe)
-                | {row for row in scan.rows_holding(_MAY_QUOTE) if _QUOTE_MARK.search(lowered[row]) is not None}
-                | set(scan.rows_holding("\x00"))
+                | {row for row in marked if "\x00" in lowered[row] or _QUOTE_MARK.search(lowered[row]) is not None}
             )
             skipped = np.zeros(batch.size, dtype=bool)
             skipped[read] = True
