@@ -174,7 +174,8 @@ def test_an_error_is_shown_in_one_line(browser, server):
 
     browser.get(server.url + "/")
     browser.find_element(By.ID, "score").click()  # nothing typed
-    status = wait_for(lambda: browser.find_element(By.ID, "status").text)
+    # the page says "Scoring…" while the request is out, then the answer: wait for that
+    status = wait_for(lambda: (text := browser.find_element(By.ID, "status").text) != "Scoring…" and text)
     assert status == "text is empty: there is nothing to score"
     assert "error" in browser.find_element(By.ID, "status").get_attribute("class")
 
