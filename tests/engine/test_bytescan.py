@@ -1,6 +1,6 @@
-"""The accelerated tokenising path (``engine.bytescan``: a NumPy scan of the batch's bytes, ids through Arrow) gives
-exactly the reference path's tokens, ids and scores, on real and adversarial text; sentences it cannot read go to
-the reference path."""
+"""The accelerated tokenising path (``engine.bytescan``: a NumPy scan of the batch's bytes, ids from a hash table of
+the dictionary's bytes) gives exactly the reference path's tokens, ids and scores, on real and adversarial text;
+sentences it cannot read go to the reference path."""
 
 from __future__ import annotations
 
@@ -15,8 +15,6 @@ from factopinion.engine import analysis, bytescan
 from factopinion.engine.scorer import LinearScorer
 from factopinion.training import TOKEN_PATTERN
 from factopinion.training.datasets import data_files, read_labeled_files
-
-pytest.importorskip("pyarrow")
 
 ADVERSARIAL = [
     "",
@@ -132,35 +130,48 @@ def test_any_text_gives_the_same_tokens_ids_and_scores(scorer, monkeypatch, sent
     _assert_same(*_both_paths(scorer, sentences, monkeypatch))
 
 
-def test_small_batches_and_a_missing_pyarrow_take_the_reference_path(monkeypatch):
+def test_small_batches_take_the_reference_path():
     assert not bytescan.usable(bytescan.MIN_BATCH - 1) and bytescan.usable(bytescan.MIN_BATCH)
-    monkeypatch.setattr(bytescan, "arrow", lambda: None)
-    assert not bytescan.usable(10 * bytescan.MIN_BATCH)
 
 
-def test_lowercasing_keeps_punctuation_and_separators_and_makes_none():
-    """What lets ``Analysis.rows_with`` search the lowercased scan for such characters of the sentence as written."""
-    for code in range(0x110000):
-        char = chr(code)
-        lowered = char.lower()
-        if analysis.unicodedata.category(char)[0] in analysis._CASELESS:
-            assert lowered == char, hex(code)
-        else:
-            assert not any(analysis.unicodedata.category(c)[0] in analysis._CASELESS for c in lowered), hex(code)
+def _ids_of(index: bytescan.ByteIndex, strings: list[str]) -> list[int]:
+    """What ``index`` gives for each of ``strings``, read from one buffer as the scan reads tokens."""
+    encoded = [s.encode("utf-8", "surrogatepass") for s in strings]
+    data = np.frombuffer(b"\n".join(encoded) + bytescan._PADDING, dtype=np.uint8)
+    lengths = np.array([len(e) for e in encoded], dtype=np.int64)
+    starts = np.cumsum(lengths + 1) - lengths - 1
+    return index.ids_of(data, starts, starts + lengths).tolist()
 
 
-def test_a_scored_batch_leaves_nothing_for_the_cyclic_collector(scorer, corpus):
-    """Scoring turns the cyclic garbage collector off, so a batch must be freed by reference counting alone: a
-    reference cycle through the batch's analysis kept every batch's tokens alive until the next full collection
-    (hundreds of MiB over a long run)."""
-    import gc
+def test_the_byte_index_gives_exactly_the_dictionarys_ids(scorer):
+    """Every string of a real dictionary gets its id; strings that share a prefix, a length, all but one byte or
+    their first 8-byte word with one of them, or are longer than any, get -1."""
+    strings = [*scorer.dictionary.index, "", "a\x00b", "it’s", "ü", "x" * 40, "abcdefgh", "abcdefghi"]
+    dictionary = {s: i for i, s in enumerate(dict.fromkeys(strings))}
+    index = bytescan.ByteIndex(dictionary)
+    near = [s[:-1] for s in dictionary] + [s + "s" for s in dictionary] + [s[:-1] + "#" for s in dictionary if s]
+    near += ["abcdefgz", "abcdefghz", "abcdefghij", "x" * 41, "x" * 39, "a", "a\x00", "it'"]
+    queries = [s for s in dict.fromkeys(list(dictionary) + near) if s]  # (a token is never empty)
+    assert _ids_of(index, queries) == [dictionary.get(s, -1) for s in queries]
+    assert index.width == 5 and len(queries) > 3 * len(dictionary) - 100
 
-    assert bytescan.usable(len(corpus[:1000]))  # the fast path, whose lazily read token strings made the cycle
-    gc.collect()
-    gc.disable()
-    try:
-        scorer.log_odds(corpus[:1000])
-        alive = [o for o in gc.get_objects() if isinstance(o, analysis.Analysis)]
-    finally:
-        gc.enable()
-    assert alive == []
+
+def test_strings_whose_hashes_collide_take_another_mix():
+    """Two 16-byte strings made to have the same hash under the first mix: the index uses the next, and each still
+    gets its own id."""
+    mix, rng = int(bytescan._MIXES[0]), np.random.default_rng(0)
+
+    def printable() -> int:
+        return int.from_bytes(bytes(rng.integers(33, 127, 8).tolist()), "little")
+
+    for _ in range(1_000_000):  # first words f, g and second words a, b with f * mix + a = g * mix + b (mod 2**64)
+        f, g, b = printable(), printable(), printable()
+        a = (b + (g - f) * mix) % 2**64
+        if all(33 <= c < 127 for c in a.to_bytes(8, "little")):
+            break
+    one = (f.to_bytes(8, "little") + a.to_bytes(8, "little")).decode()
+    two = (g.to_bytes(8, "little") + b.to_bytes(8, "little")).decode()
+    assert (f * mix + a) % 2**64 == (g * mix + b) % 2**64 and one != two
+    index = bytescan.ByteIndex({one: 0, two: 1, "other": 2})
+    assert index.mix == bytescan._MIXES[1]
+    assert _ids_of(index, [two, one, "other", one[:8]]) == [1, 0, 2, -1]

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .bytescan import TOKEN_PATTERN, ByteScan, usable
+from .bytescan import TOKEN_PATTERN, ByteIndex, ByteScan, usable
 
 WORD = re.compile(r"\w+")  # the signals' words: runs of word characters of the lowercased sentence
 # Token patterns whose tokens, in a sentence with none of the listed characters, are exactly its \w+ runs (the
@@ -34,6 +34,14 @@ class Dictionary:
     def __init__(self, strings: Iterable[str]):
         self.index = dict(zip(dict.fromkeys(strings), count(), strict=False))
         self.size = len(self.index)
+        self._bytes: ByteIndex | None = None
+
+    @property
+    def bytes(self) -> ByteIndex:
+        """The dictionary as a hash table of its strings' bytes, for the byte scan (built the first time)."""
+        if self._bytes is None:
+            self._bytes = ByteIndex(self.index)
+        return self._bytes
 
     def ids(self, strings: Iterable[str]) -> np.ndarray:
         return np.fromiter(map(self.index.__getitem__, strings), dtype=np.intp)
@@ -151,7 +159,7 @@ class Analysis:
     sentences, their tokens under each tokenisation, and the signals' words (lowercased ``\\w+`` runs). With the
     project's token pattern, the tokens of a sentence without an apostrophe, "?" or "!" are its words, so one
     tokenisation gives both. A batch of ``bytescan.MIN_BATCH`` sentences or more is tokenised by the byte scan
-    (``bytescan``) where pyarrow is installed: the same tokens, ids and rows, in the same order."""
+    (``bytescan``): the same tokens, ids and rows, in the same order."""
 
     def __init__(self, sentences: Sequence[str], dictionary: Dictionary, word_source: Tokenizer | None = None):
         self.sentences = list(sentences)
@@ -163,7 +171,6 @@ class Analysis:
         self._special: dict[re.Pattern[str], list[int]] = {}
         self._joined: tuple[str, np.ndarray] | None = None
         self._scan: ByteScan | None = None
-        self._looked_up: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # spans of the scan, and their ids
 
     @property
     def lowered(self) -> list[str]:
@@ -279,19 +286,8 @@ class Analysis:
         return self._scan
 
     def _ids(self, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
-        """The ids of the scan's tokens at ``starts``..``stops`` (in order): where a span was looked up before (the
-        tokenisations share most of their tokens), from there; the others looked up."""
-        ids = np.full(len(starts), -2, dtype=np.intp)  # -2: not found yet
-        for known_starts, known_stops, known_ids in self._looked_up:
-            if len(known_starts) and len(starts):
-                at = np.minimum(np.searchsorted(known_starts, starts), len(known_starts) - 1)
-                same = (known_starts[at] == starts) & (known_stops[at] == stops) & (ids == -2)
-                ids[same] = known_ids[at[same]]
-        todo = np.flatnonzero(ids == -2)
-        if len(todo):
-            ids[todo] = self.scan.look_up(starts[todo], stops[todo], self.dictionary.index)
-        self._looked_up.append((starts, stops, ids))
-        return ids
+        """The ids of the scan's tokens at ``starts``..``stops``."""
+        return self.scan.look_up(starts, stops, self.dictionary.bytes)
 
     def _scanned(
         self, spans: tuple[np.ndarray, np.ndarray], reference: Callable[[str], list[str]], rows: list[int] | None = None

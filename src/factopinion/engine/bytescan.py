@@ -2,23 +2,24 @@
 (``(?u)\\b\\w[\\w'’]*\\b|[?!]``) and the signals' words (``\\w+`` runs), both of the lowercased sentences.
 
 The batch's sentences are joined into one UTF-8 buffer and scanned with NumPy (each byte classed as a word character, an
-apostrophe or "?"/"!"; tokens are found from where the classes change); the batch's distinct tokens are then found by
-Arrow's hash (``dictionary_encode``), and only those are looked up in the dictionary (Arrow's ``index_in`` would hash
-the whole dictionary at every call: about 1.7 ms, more than a batch of 500 sentences' whole lookup). It gives exactly
-the reference path's tokens (``re``), by construction, on the sentences it reads: those whose word characters are all
-ASCII, where Python's ``\\w`` is ``[0-9A-Za-z_]`` and every other character separates tokens (except "’", an apostrophe
-of the token pattern). ``ByteScan.unsafe`` lists the other sentences (a letter or digit beyond ASCII), which the caller
-tokenises with the reference path. Used where pyarrow is installed and a batch has at least ``MIN_BATCH`` sentences
-(below that, importing Arrow costs more than it saves).
+apostrophe or "?"/"!"; tokens are found from where the classes change). It gives exactly the reference path's tokens
+(``re``), by construction, on the sentences it reads: those whose word characters are all ASCII, where Python's ``\\w``
+is ``[0-9A-Za-z_]`` and every other character separates tokens (except "’", an apostrophe of the token pattern).
+``ByteScan.unsafe`` lists the other sentences (a letter or digit beyond ASCII), which the caller tokenises with the
+reference path.
+
+The tokens' ids come from ``ByteIndex``, the dictionary as a hash table of its strings' UTF-8 bytes, NumPy only: each
+token is read as 8-byte words straight from the buffer, hashed, found in the table and then compared with the entry it
+found, length and every byte, so the ids are exactly the dictionary's (-1 for a token it does not hold), whatever the
+hashes do. Used where a batch has at least ``MIN_BATCH`` sentences (a smaller one takes the regular expressions: the
+scan's NumPy calls cost a fixed time per batch, and the table is built once per process, in some 15 ms).
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 from collections.abc import Mapping
-from types import ModuleType
 
 import numpy as np
 
@@ -33,23 +34,13 @@ _CLASSES[np.frombuffer(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqr
 _CLASSES[ord("'")] = _APOSTROPHE
 _CLASSES[[ord("?"), ord("!")]] = _MARK
 _RIGHT_QUOTE = np.frombuffer("’".encode(), np.uint8)  # E2 80 99: E2 only ever starts a character in UTF-8
-_PADDING = b"\0\0\0"  # after the last sentence, so that a character's following bytes can always be read
-
-
-@functools.cache
-def arrow() -> ModuleType | None:
-    """``pyarrow`` where it is installed, else None (the reference path is used)."""
-    try:
-        import pyarrow
-        import pyarrow.compute  # noqa: F401 - index_in
-    except ImportError:  # pragma: no cover - pyarrow is in the test extra
-        return None
-    return pyarrow
+# after the last sentence, so that a character's following bytes, and 8 bytes from any token's start, can be read
+_PADDING = b"\0" * 8
 
 
 def usable(size: int) -> bool:
     """Whether a batch of ``size`` sentences takes this path."""
-    return size >= MIN_BATCH and arrow() is not None
+    return size >= MIN_BATCH
 
 
 @functools.cache
@@ -138,8 +129,9 @@ class ByteScan:
 
     def rows_holding(self, characters: str) -> list[int]:
         """The sentences holding one of ``characters``."""
-        ascii_bytes = np.frombuffer("".join(c for c in characters if c.isascii()).encode(), dtype=np.uint8)
-        at = np.flatnonzero(np.isin(self.data[: len(self.data) - len(_PADDING)], ascii_bytes))
+        wanted = np.zeros(256, dtype=bool)
+        wanted[np.frombuffer("".join(c for c in characters if c.isascii()).encode(), dtype=np.uint8)] = True
+        at = np.flatnonzero(wanted.take(self.data[: len(self.data) - len(_PADDING)]))
         others = [ord(c) for c in characters if not c.isascii()]
         if others and len(self.codes):
             at = np.concatenate((at, self.leads[np.isin(self.codes, others)]))
@@ -154,19 +146,86 @@ class ByteScan:
         counts = np.diff(np.searchsorted(starts, self.ends), prepend=0)
         return np.repeat(np.arange(self.size, dtype=np.intp), counts)
 
-    def look_up(self, starts: np.ndarray, stops: np.ndarray, index: Mapping[str, int]) -> np.ndarray:
-        """The ids of the tokens at ``starts``..``stops`` in ``index`` (string -> id), -1 where unknown."""
-        pa = arrow()
-        assert pa is not None
+    def look_up(self, starts: np.ndarray, stops: np.ndarray, index: ByteIndex) -> np.ndarray:
+        """The ids of the tokens at ``starts``..``stops`` in ``index``, -1 where unknown."""
+        return index.ids_of(self.data, starts, stops)
+
+
+# Each folds a string's further 8-byte words into its hash: the first that gives a dictionary distinct hashes is used.
+_MIXES = tuple(np.uint64(m) for m in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xFF51AFD7ED558CCD))
+_SPREAD = np.uint64(0xD6E8FEB86659FD93)  # spreads a hash over the table's slots (multiplicative hashing)
+_KEEP = np.array([(1 << (8 * n)) - 1 for n in range(8)] + [(1 << 64) - 1], dtype=np.uint64)  # the first n bytes
+
+
+class ByteIndex:
+    """A dictionary (string -> id) as an open-addressing hash table of its strings' UTF-8 bytes, for looking up a
+    buffer's tokens all at once with NumPy (``ids_of``). Exact: a token gets an entry's id only where the entry has
+    its length and every one of its bytes."""
+
+    def __init__(self, index: Mapping[str, int]):
+        encoded = [string.encode("utf-8", "surrogatepass") for string in index]
+        self.ids = np.fromiter(index.values(), dtype=np.intp, count=len(encoded))
+        self.lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+        self.width = max(1, -(-int(self.lengths.max(initial=0)) // 8))  # 8-byte words in the longest string
+        padded = b"".join(string.ljust(8 * self.width, b"\0") for string in encoded)
+        words = np.frombuffer(padded, dtype="<u8").reshape(len(encoded), self.width)
+        self.words = [np.ascontiguousarray(words[:, k]) for k in range(self.width)]
+        longer = [np.flatnonzero(self.lengths > 8 * k) for k in range(1, self.width)]
+        further = [(strings, self.words[k][strings]) for k, strings in enumerate(longer, start=1)]
+        for self.mix in _MIXES:  # strings of up to 8 bytes are their own hash; longer ones could, very rarely, collide
+            self.hashes = _hashes(self.words[0], further, self.mix)
+            if len(np.unique(self.hashes)) == len(self.hashes):
+                break
+        else:  # pragma: no cover - some 1e-11 for each of the mixes on a dictionary of 30,000 strings
+            raise ValueError("the dictionary's strings have the same hash under every mix")
+        bits = max(8, (4 * len(encoded)).bit_length())  # a quarter full at most: most look-ups take one probe
+        self.shift, self.slots = np.uint64(64 - bits), (1 << bits) - 1
+        self.table = np.full(1 << bits, -1, dtype=np.int32)  # slot -> entry, -1 for an empty slot
+        self.probes = 0  # the furthest any entry is from its slot: a look-up probes no further
+        for entry, slot in enumerate(self._slots(self.hashes).tolist()):
+            step = 0
+            while self.table[(slot + step) & self.slots] != -1:
+                step += 1
+            self.table[(slot + step) & self.slots] = entry
+            self.probes = max(self.probes, step)
+
+    def _slots(self, hashes: np.ndarray) -> np.ndarray:
+        return ((hashes * _SPREAD) >> self.shift).astype(np.intp)
+
+    def ids_of(self, data: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+        """The ids of the byte strings ``data[start:stop]`` (``data`` followed by at least 7 more bytes), -1 for
+        those the dictionary does not hold."""
+        words = np.ndarray(shape=(len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))  # 8 bytes from each
         lengths = stops - starts
-        offsets = np.zeros(len(starts) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-        at = np.arange(offsets[-1], dtype=np.int64) - np.repeat(offsets[:-1] - starts, lengths)
-        strings = pa.Array.from_buffers(
-            pa.large_string(), len(starts), [None, pa.py_buffer(offsets), pa.py_buffer(self.data[at])]
-        )
-        # the system allocator: the memory goes back as the labeling workers' allocator is tuned to (lean_memory)
-        encoded = pa.compute.dictionary_encode(strings, memory_pool=pa.system_memory_pool())
-        distinct = encoded.dictionary.to_pylist()
-        ids = np.fromiter(map(index.get, distinct, itertools.repeat(-1)), dtype=np.intp, count=len(distinct))
-        return ids[encoded.indices.to_numpy()]
+        first = words.take(starts) & _KEEP[np.minimum(lengths, 8)]
+        further = []  # (tokens, their k-th word) for k = 1, 2, ...: the longer tokens' further words
+        longer = np.flatnonzero(lengths > 8)
+        for k in range(1, self.width):
+            if not len(longer):
+                break
+            further.append((longer, words.take(starts[longer] + 8 * k) & _KEEP[np.minimum(lengths[longer] - 8 * k, 8)]))
+            longer = longer[lengths[longer] > 8 * (k + 1)]
+        hashes = _hashes(first, further, self.mix)
+        entries = np.full(len(starts), -1, dtype=np.intp)
+        slots, todo = self._slots(hashes), np.arange(len(starts))
+        for step in range(self.probes + 1):
+            entry = self.table.take((slots[todo] + step) & self.slots)
+            hit = (entry >= 0) & (self.hashes.take(np.maximum(entry, 0)) == hashes[todo])
+            entries[todo[hit]] = entry[hit]
+            todo = todo[~hit & (entry >= 0)]  # an empty slot ends a search
+            if not len(todo):
+                break
+        at = np.maximum(entries, 0)
+        same = (entries >= 0) & (self.lengths.take(at) == lengths) & (self.words[0].take(at) == first)
+        for k, (tokens, word) in enumerate(further, start=1):
+            same[tokens] &= self.words[k].take(at[tokens]) == word
+        return np.where(same, self.ids.take(at), -1)
+
+
+def _hashes(first: np.ndarray, further: list[tuple[np.ndarray, np.ndarray]], mix: np.uint64) -> np.ndarray:
+    """Each string's hash from its first 8-byte word and its further words (the strings that have a k-th word, and
+    that word, for k = 1, 2, ...)."""
+    hashes = first.copy()
+    for strings, word in further:
+        hashes[strings] = hashes[strings] * mix + word
+    return hashes
