@@ -218,6 +218,14 @@ EDGES = [
     "Let's be clear", "let’s be", "Make no mistake", "make no", "The fact is", "Clearly.", "clearly, it is",
     "He called it reckless", "He said it is reckless", "It is reckless\nand cruel", "a\x00 is reckless",
     "Café owners say it is reckless", "It is RECKLESS!", "It is reckless?", "‘Reckless’ is the word", "",
+    # quotations: the author's text around them, gap marks between words, sentences that open with one
+    '"Reckless" is the word, he said.', 'The government\'s "reform" is a disgrace.', 'Analysts "say" expect it is bad',
+    '"They" expect it is bad', 'He called it "reckless".', 'It is "reckless", she said', 'The so called "reform"',
+    "“I think it is a disaster,” he said.", "It was a “disaster”", "«Absurd» is what it is", 'it ended." It is bad',
+    'She said: "wrong".', 'Critics say it is "absurd" and "cruel".', 'We think "it" is reckless', "It is 'simply' bad",
+    '"Of course" it is bad', 'Frankly "it" should go', 'They should "go"', 'The "plan" is "reckless"', '"',
+    'it is "a disgrace', 'It is a disgrace"', "a ‘so-called’ ‘fair’ plan", 'In my "view" it is bad', 'I "think"',
+    'It is, as they put it, "a reckless and cruel and absurd plan"', "“", "we ‘believe’ it is", '"x" "y" "z"',
 ]  # fmt: skip
 
 
@@ -250,9 +258,7 @@ def test_many_sentences_at_once_give_what_each_gives_alone(block, monkeypatch):
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.lists(
-        st.lists(st.sampled_from(sorted({w for s in EDGES for w in s.split()} | {" ", "'", "’", '"', ","}))).map(
-            " ".join
-        ),
+        st.lists(st.sampled_from(sorted({w for s in EDGES for w in s.split()} | set(" '’\"“”‘«»,:")))).map(" ".join),
         min_size=1,
         max_size=8,
     )

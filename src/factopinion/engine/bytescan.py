@@ -127,6 +127,10 @@ class ByteScan:
         """The sentences holding "'", "’", "?" or "!" (those whose tokens are not just their words)."""
         return self._rows_of(np.flatnonzero((self.classes == _APOSTROPHE) | (self.classes == _MARK)))
 
+    def positions(self, byte: int) -> np.ndarray:
+        """The offsets of ``byte`` in the sentences (not in the padding after them)."""
+        return np.flatnonzero(self.data[: len(self.data) - len(_PADDING)] == byte)
+
     def rows_holding(self, characters: str) -> list[int]:
         """The sentences holding one of ``characters``."""
         wanted = np.zeros(256, dtype=bool)

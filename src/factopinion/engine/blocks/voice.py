@@ -27,6 +27,7 @@ import numpy as np
 
 from ...errors import ModelError
 from ..analysis import Analysis, Dictionary, offset_map
+from ..bytescan import ByteScan
 from ..fields import Fields
 from .base import EMPTY_FLOAT, EMPTY_INT, Block, TermSpans, Triplets
 
@@ -314,7 +315,12 @@ def _evaluative_quoted_only(s: _Sentence, words: VoiceWords) -> list[Span]:
     strong = words["strong"]
     if not s.quotes or not s.present.isdisjoint(strong):
         return []
-    return [m.span() for start, end in s.quotes for m in _TOKEN.finditer(s.lowered, start, end) if m.group() in strong]
+    return _strong_in_quotes(s.lowered, s.quotes, strong)
+
+
+def _strong_in_quotes(lowered: str, quotes: list[Span], strong: frozenset[str]) -> list[Span]:
+    """The spans of the words of ``strong`` inside the quotations."""
+    return [m.span() for start, end in quotes for m in _TOKEN.finditer(lowered, start, end) if m.group() in strong]
 
 
 def _scare_quotes(s: _Sentence, words: VoiceWords) -> list[Span]:
@@ -323,17 +329,22 @@ def _scare_quotes(s: _Sentence, words: VoiceWords) -> list[Span]:
     spans = []
     if "called" in s.present and "so" in s.present:
         spans = [s.span(i, i + 1) for i, pair in enumerate(pairwise(s.texts)) if pair == ("so", "called")]
-    lowered, introducers = s.lowered, words["quote_introducers"]
-    author: _Tokens | None = None
-    for start, end in s.quotes:
+    return sorted(spans + _short_quotations(s.lowered, s.author, s.quotes, words["quote_introducers"]))
+
+
+def _short_quotations(lowered: str, author: str, quotes: list[Span], introducers: frozenset[str]) -> list[Span]:
+    """The quotations of one to three words that neither punctuation nor one of ``introducers`` (among the four
+    words before) introduces: scare quotes."""
+    spans, tokens = [], None
+    for start, end in quotes:
         if not _PAIRED.fullmatch(lowered, start, end) or not 1 <= len(_TOKEN.findall(lowered, start, end)) <= 3:
             continue
         if _last_mark(lowered, start) in (":", ","):  # introduced by punctuation: quoted speech
             continue
-        author = author or _Tokens(s.author)  # found once: a text of many quotations stays linear
-        if introducers.isdisjoint(author.last(start, 4)):
+        tokens = tokens or _Tokens(author)  # found once: a text of many quotations stays linear
+        if introducers.isdisjoint(tokens.last(start, 4)):
             spans.append((start, end))
-    return sorted(spans)
+    return spans
 
 
 def _last_mark(text: str, end: int) -> str:
@@ -446,8 +457,11 @@ class _WordTables:
             key: [dictionary.ids(p) for p in sorted(words[key]) if 2 <= len(p) <= 4] for key in _PHRASE_LISTS
         }
 
-    def unquoted(self, ids: np.ndarray, rows: np.ndarray, size: int) -> dict[str, np.ndarray]:
-        """Signal key -> whether it is on, for each of ``size`` rows (the rows without tokens: off)."""
+    def unquoted(
+        self, ids: np.ndarray, rows: np.ndarray, size: int, gaps: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
+        """Signal key -> whether it is on, for each of ``size`` rows (the rows without tokens: off). ``gaps`` marks
+        the tokens that stand for a quotation (a gap mark of an author's text, id -1), which are no one's subject."""
         t = self.tables
         same = rows[1:] == rows[:-1]  # token k and k+1 in one sentence
         ends = np.searchsorted(rows, np.arange(size), side="right")  # after each row's last token
@@ -472,11 +486,12 @@ class _WordTables:
 
         so, called = ids == self.so, ids == self.called
         reporting = t["reporting"][ids]
+        subject = ~t["not_subjects"][ids] if gaps is None else ~t["not_subjects"][ids] & ~gaps
         so_called = pairs(so, called)
         attributed = (
             rows_of(np.flatnonzero(reporting & ~called))
             | (rows_of(np.flatnonzero(reporting & called)) & ~so_called)
-            | pairs(~t["not_subjects"][ids], t["stance_verbs"][ids])
+            | pairs(subject, t["stance_verbs"][ids])
         )
         first = np.flatnonzero(np.concatenate(([True], ~same)))[: len(ids)]  # each row's first token
         opening = np.zeros(size, dtype=bool)
@@ -488,6 +503,10 @@ class _WordTables:
             "scare_quotes": so_called,
             "stance_opening": opening | phrases("stance_opening_phrases", at_start=True),
         }
+
+    def holding(self, key: str, ids: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
+        """Whether each of ``size`` rows has a token of the word list ``key``."""
+        return np.bincount(rows[self.tables[key][ids]], minlength=size) > 0
 
     def _verdicts(self, ids: np.ndarray, rows: np.ndarray, ends: np.ndarray) -> np.ndarray:
         """The rows with a copula followed by an evaluative word (``_evaluative_predicate``'s walk, for every
@@ -559,20 +578,22 @@ class VoiceSignals(Block):
         tokens = batch.words_with_inner_apostrophes()
         if tokens is None:
             read = list(range(batch.size))
-        else:  # the rows with quotation marks (or a NUL, a token of its own) are read one by one
+        else:  # the rows with quotation marks from their author's text; those with a NUL (a token) one by one
             scan, lowered = batch.scan, batch.lowered
-            marked = scan.rows_holding(_MAY_QUOTE + "\x00")  # one search of the batch for both
-            read = sorted(
-                set(scan.unsafe)
-                | {row for row in marked if "\x00" in lowered[row] or _QUOTE_MARK.search(lowered[row]) is not None}
-            )
-            skipped = np.zeros(batch.size, dtype=bool)
-            skipped[read] = True
-            kept = ~skipped[tokens.rows]
+            unsafe = set(scan.unsafe)
+            marked = [row for row in scan.rows_holding(_MAY_QUOTE + "\x00") if row not in unsafe]  # one search
+            read = sorted(unsafe | {row for row in marked if "\x00" in lowered[row]})
+            quoted = [row for row in marked if "\x00" not in lowered[row] and _QUOTE_MARK.search(lowered[row])]
+            apart = np.zeros(batch.size, dtype=bool)
+            apart[read + quoted] = True
+            kept = ~apart[tokens.rows]
             on = self.lookup.unquoted(tokens.ids[kept], tokens.rows[kept], batch.size)
             for column, key in enumerate(keys):
                 if key in on:
-                    found[:, column] = on[key] & ~skipped
+                    found[:, column] = on[key] & ~apart
+            if quoted:
+                strong = self.lookup.holding("strong", tokens.ids, tokens.rows, batch.size)
+                found[quoted] = self._quoted(batch, [lowered[row] for row in quoted], strong[quoted])
         sentences, lowered = batch.sentences, batch.lowered
         for row in read:
             for key in find_voice(sentences[row], words, keys, lowered[row]):
@@ -581,6 +602,39 @@ class VoiceSignals(Block):
         if not len(rows):
             return EMPTY_INT, EMPTY_INT, EMPTY_FLOAT
         return rows.astype(np.intp), columns.astype(np.intp), np.full(len(rows), self.weight)
+
+    def _quoted(self, batch: Analysis, lowered: list[str], strong: np.ndarray) -> np.ndarray:
+        """The signals (a row per sentence, a column per key) of lowercased sentences with quotation marks, whose
+        word characters are ASCII and which hold no NUL: found from the tokens of their author's text (a byte scan
+        of it, each gap mark a token of its own) for all at once; the quotations' own signals sentence by sentence,
+        where they can be on. ``strong`` tells which sentences hold a strong word anywhere (a quotation's tokens are
+        tokens of the whole sentence: its marks cannot sit inside a word)."""
+        split = [_split(text) for text in lowered]
+        opens = np.array([_OPENS_WITH_QUOTE.match(text) is not None for text in lowered], dtype=bool)
+        scan = ByteScan([author for author, _ in split])
+        starts, stops = scan.words_with_inner_apostrophes()
+        gap_starts = scan.positions(ord(_GAP))
+        order = np.argsort(np.concatenate((starts, gap_starts)), kind="stable")
+        ids = np.concatenate((scan.look_up(starts, stops, batch.dictionary.bytes), np.full(len(gap_starts), -1)))[order]
+        gaps = order >= len(starts)
+        rows = scan.rows(np.concatenate((starts, gap_starts))[order])
+        on = self.lookup.unquoted(ids, rows, len(lowered), gaps)
+        found = np.zeros((len(lowered), len(self.keys)), dtype=bool)
+        words = self.words
+        for column, key in enumerate(self.keys):
+            if key == "evaluative_quoted_only":
+                for i in np.flatnonzero(strong & ~self.lookup.holding("strong", ids, rows, len(lowered))).tolist():
+                    text, (_, quotes) = lowered[i], split[i]
+                    found[i, column] = bool(quotes) and bool(_strong_in_quotes(text, quotes, words["strong"]))
+            elif key == "scare_quotes":
+                found[:, column] = on[key]
+                for i in np.flatnonzero(~on[key]).tolist():
+                    text, (author, quotes) = lowered[i], split[i]
+                    found[i, column] = bool(_short_quotations(text, author, quotes, words["quote_introducers"]))
+                found[:, column] &= ~opens
+            else:  # the author's signals: none in a sentence that opens with a quotation mark
+                found[:, column] = on[key] & ~opens
+        return found
 
     def spans(self, sentence: str) -> TermSpans:
         lowered = sentence.lower()
