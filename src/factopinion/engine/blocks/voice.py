@@ -436,7 +436,8 @@ VOICE_SIGNALS: dict[str, VoiceSignal] = {
 
 # -- the signals of a batch's sentences without quotation marks, all at once ---------------------------------------
 
-_MAY_QUOTE = "\"“”«»'‘’"  # every quotation mark is one of these
+_MAY_QUOTE = "'‘’"  # a quotation mark where a word character is not on both sides (else an apostrophe)
+_QUOTATION_MARKS = '"“”«»'  # a quotation mark wherever it is
 
 
 class _WordTables:
@@ -456,6 +457,9 @@ class _WordTables:
         self.phrases = {
             key: [dictionary.ids(p) for p in sorted(words[key]) if 2 <= len(p) <= 4] for key in _PHRASE_LISTS
         }
+        self.firsts = {key: dictionary.table(False, bool) for key in _PHRASE_LISTS}  # the phrases' first words
+        for key, phrases in self.phrases.items():
+            self.firsts[key][[phrase[0] for phrase in phrases]] = True
 
     def unquoted(
         self, ids: np.ndarray, rows: np.ndarray, size: int, gaps: np.ndarray | None = None
@@ -474,10 +478,11 @@ class _WordTables:
 
         def phrases(key: str, at_start: bool = False) -> np.ndarray:
             found = np.zeros(size, dtype=bool)
+            starts = np.flatnonzero(self.firsts[key][ids])  # where a phrase of the list may start
+            if at_start:
+                starts = starts[(starts == 0) | (rows[starts - 1] != rows[starts])]
             for phrase in self.phrases[key]:
-                at = np.flatnonzero(ids == phrase[0])
-                if at_start:
-                    at = at[(at == 0) | (rows[at - 1] != rows[at])]
+                at = starts[ids[starts] == phrase[0]]
                 at = at[at + len(phrase) <= ends[rows[at]]]
                 for k in range(1, len(phrase)):
                     at = at[ids[at + k] == phrase[k]]
@@ -581,9 +586,10 @@ class VoiceSignals(Block):
         else:  # the rows with quotation marks from their author's text; those with a NUL (a token) one by one
             scan, lowered = batch.scan, batch.lowered
             unsafe = set(scan.unsafe)
-            marked = [row for row in scan.rows_holding(_MAY_QUOTE + "\x00") if row not in unsafe]  # one search
-            read = sorted(unsafe | {row for row in marked if "\x00" in lowered[row]})
-            quoted = [row for row in marked if "\x00" not in lowered[row] and _QUOTE_MARK.search(lowered[row])]
+            read = sorted(unsafe.union(scan.rows_holding("\x00")))
+            sure = set(scan.rows_holding(_QUOTATION_MARKS)).difference(read)  # a quotation mark wherever it is
+            maybe = set(scan.rows_holding(_MAY_QUOTE)).difference(read, sure)  # an apostrophe, or a quotation mark
+            quoted = sorted(sure.union(row for row in maybe if _QUOTE_MARK.search(lowered[row])))
             apart = np.zeros(batch.size, dtype=bool)
             apart[read + quoted] = True
             kept = ~apart[tokens.rows]
