@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factopinion.bundled import bundled_data_dir
-from factopinion.engine import analysis
+from factopinion.engine import analysis, bytescan
 from factopinion.engine.blocks import voice
 from factopinion.engine.blocks.voice import VOICE_SIGNALS, VoiceSignals, VoiceWords, default_voice_words, find_voice
 from factopinion.engine.fields import Fields
@@ -265,3 +265,16 @@ def test_many_sentences_at_once_give_what_each_gives_alone(block, monkeypatch):
 )
 def test_any_words_at_once_give_what_each_gives_alone(block, monkeypatch, sentences):
     assert _at_once(block, sentences, monkeypatch) == _one_by_one(block, sentences)
+
+
+def test_the_scans_quotation_marks_are_those_the_regular_expression_finds():
+    """``ByteScan.quotation_marks`` (which sentences hold a quotation mark, apostrophes inside words left out) finds
+    what ``_QUOTE_MARK`` finds, sentence by sentence, on the sentences the scan reads."""
+    rng = random.Random(5)
+    alphabet = ["a", "Z", "9", "_", "'", "’", "‘", '"', "“", "”", "«", "»", " ", "\n", "-", "é", "—", "?"]
+    for _ in range(200):
+        lowered = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))).lower() for _ in range(50)]
+        scan = bytescan.ByteScan(lowered)
+        expected = [i for i, s in enumerate(lowered) if voice._QUOTE_MARK.search(s) and i not in scan.unsafe]
+        found = [i for i in scan.quotation_marks(voice._MAY_QUOTE, voice._QUOTATION_MARKS) if i not in scan.unsafe]
+        assert found == expected, lowered

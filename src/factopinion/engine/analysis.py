@@ -266,17 +266,28 @@ class Analysis:
 
     def words_with_inner_apostrophes(self) -> Tokens | None:
         """The matches of ``\\w+(?:['’]\\w+)*`` in the lowercased sentences, from the byte scan, in row order; none
-        for the rows in ``scan.unsafe``. None where the batch does not take the accelerated path."""
+        for the rows in ``scan.unsafe``. None where the batch does not take the accelerated path. In a sentence
+        without an apostrophe, "?" or "!", they are the project's tokens (its ``\\w+`` runs): taken from there."""
         if not usable(self.size):
             return None
-        starts, stops = self.scan.words_with_inner_apostrophes()
-        rows = self.scan.rows(starts)
-        if self.scan.unsafe:
-            kept = np.ones(self.size, dtype=bool)
-            kept[self.scan.unsafe] = False
-            kept = kept[rows]
+        scan, source = self.scan, self.word_source
+        starts, stops = scan.words_with_inner_apostrophes()
+        rows = scan.rows(starts)
+        wanted = np.ones(self.size, dtype=bool)
+        wanted[scan.unsafe] = False
+        shared: Tokens | None = None
+        if source is not None and source.pattern.pattern == TOKEN_PATTERN:
+            tokens = self.tokens(source)
+            plain = wanted.copy()
+            plain[scan.rows_with_apostrophes_or_marks()] = False
+            kept = plain[tokens.rows]
+            shared = Tokens(tokens.ids[kept], tokens.rows[kept])
+            wanted &= ~plain
+        if not wanted.all():
+            kept = wanted[rows]
             starts, stops, rows = starts[kept], stops[kept], rows[kept]
-        return Tokens(self._ids(starts, stops), rows)
+        found = Tokens(self._ids(starts, stops), rows)
+        return found if shared is None else shared.merged(found)
 
     @property
     def scan(self) -> ByteScan:

@@ -33,6 +33,8 @@ _CLASSES = np.zeros(256, dtype=np.uint8)
 _CLASSES[np.frombuffer(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz", np.uint8)] = _WORD
 _CLASSES[ord("'")] = _APOSTROPHE
 _CLASSES[[ord("?"), ord("!")]] = _MARK
+_MARKS = np.zeros(256, dtype=bool)  # ASCII punctuation and NUL: rare in text, so their places are kept
+_MARKS[np.frombuffer(b"\0!\"#$%&'()*+,-./:;<=>?@[\\]^`{|}~", np.uint8)] = True
 _RIGHT_QUOTE = np.frombuffer("’".encode(), np.uint8)  # E2 80 99: E2 only ever starts a character in UTF-8
 # after the last sentence, so that a character's following bytes, and 8 bytes from any token's start, can be read
 _PADDING = b"\0" * 8
@@ -64,6 +66,7 @@ class ByteScan:
         self.classes = _CLASSES.take(data)
         self.unsafe: list[int] = []
         self.leads = self.codes = np.empty(0, dtype=np.int64)
+        self._marks: np.ndarray | None = None  # where the ASCII punctuation is (``_MARKS``), once asked for
         if self.size and len(encoded) - len(_PADDING) > self.ends[-1] + 1:  # a character beyond ASCII
             self._read_beyond_ascii()
 
@@ -133,13 +136,31 @@ class ByteScan:
 
     def rows_holding(self, characters: str) -> list[int]:
         """The sentences holding one of ``characters``."""
+        return self._rows_of(self._holding(characters))
+
+    def _holding(self, characters: str) -> np.ndarray:
+        """The offsets of the characters of ``characters`` (of the first byte of those beyond ASCII), in order."""
         wanted = np.zeros(256, dtype=bool)
         wanted[np.frombuffer("".join(c for c in characters if c.isascii()).encode(), dtype=np.uint8)] = True
-        at = np.flatnonzero(wanted.take(self.data[: len(self.data) - len(_PADDING)]))
+        if not (wanted & ~_MARKS).any():  # only marks: among the batch's marks, found once
+            if self._marks is None:
+                self._marks = np.flatnonzero(_MARKS.take(self.data[: len(self.data) - len(_PADDING)]))
+            at = self._marks[wanted.take(self.data[self._marks])]
+        else:
+            at = np.flatnonzero(wanted.take(self.data[: len(self.data) - len(_PADDING)]))
         others = [ord(c) for c in characters if not c.isascii()]
         if others and len(self.codes):
-            at = np.concatenate((at, self.leads[np.isin(self.codes, others)]))
-        return self._rows_of(at)
+            at = np.union1d(at, self.leads[np.isin(self.codes, others)])
+        return at
+
+    def quotation_marks(self, apostrophes: str, marks: str) -> list[int]:
+        """The sentences holding one of ``marks``, or one of ``apostrophes`` that does not have a word character on
+        both sides (an apostrophe inside a word, as in "it's", is not a quotation mark); for sentences that are not
+        ``unsafe`` (where a word character is an ASCII one)."""
+        at = self._holding(apostrophes)
+        before, after = at - 1, at + np.where(self.data[at] < 0x80, 1, 3)  # (those beyond ASCII: three bytes)
+        inside = (before >= 0) & (self.classes[np.maximum(before, 0)] == _WORD) & (self.classes[after] == _WORD)
+        return self._rows_of(np.union1d(self._holding(marks), at[~inside]))
 
     def _rows_of(self, at: np.ndarray) -> list[int]:
         """The sentences the byte offsets ``at`` are in, each once, in order."""

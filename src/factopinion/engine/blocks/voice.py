@@ -587,9 +587,7 @@ class VoiceSignals(Block):
             scan, lowered = batch.scan, batch.lowered
             unsafe = set(scan.unsafe)
             read = sorted(unsafe.union(scan.rows_holding("\x00")))
-            sure = set(scan.rows_holding(_QUOTATION_MARKS)).difference(read)  # a quotation mark wherever it is
-            maybe = set(scan.rows_holding(_MAY_QUOTE)).difference(read, sure)  # an apostrophe, or a quotation mark
-            quoted = sorted(sure.union(row for row in maybe if _QUOTE_MARK.search(lowered[row])))
+            quoted = sorted(set(scan.quotation_marks(_MAY_QUOTE, _QUOTATION_MARKS)).difference(read))  # _QUOTE_MARK's
             apart = np.zeros(batch.size, dtype=bool)
             apart[read + quoted] = True
             kept = ~apart[tokens.rows]
