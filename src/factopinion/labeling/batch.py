@@ -314,8 +314,10 @@ def _init_worker(task: _Task) -> None:
 # megabyte of text, its pickle, its output) would come from heaps that grow with the blocks in flight and never
 # shrink: fixed, the memory of a chunk is given back when the chunk is done (about 20 MiB less on an article
 # archive, bench/memory.py). Not lower: at 256 KiB, the scorer's NumPy arrays were mapped and faulted in anew at every
-# batch, and a run spent 10-15% more time (mostly system time).
-_MMAP_THRESHOLD = 1 << 20
+# batch, and a run spent 10-15% more time (mostly system time); at 1 MiB, so were the main process's blocks of text,
+# pickled chunks and outputs (about a megabyte each): 4 MiB took 7% off labeling 500,000 rows (the main process's
+# system time 0.55 -> 0.24 s) for 5-40 MiB more at the peak (bench/memory.py: every shape still within 270 MiB).
+_MMAP_THRESHOLD = 1 << 22
 
 
 def lean_memory() -> None:
