@@ -213,6 +213,9 @@ class ByteIndex:
                 step += 1
             self.table[(slot + step) & self.slots] = entry
             self.probes = max(self.probes, step)
+        # each slot's entry's hash, beside it; an empty slot's is 0, and a search that ends there finds nothing, the
+        # hash matching or not (its entry is -1)
+        self.slot_hashes = np.where(self.table >= 0, self.hashes.take(np.maximum(self.table, 0)), np.uint64(0))
 
     def _slots(self, hashes: np.ndarray) -> np.ndarray:
         return ((hashes * _SPREAD) >> self.shift).astype(np.intp)
@@ -231,15 +234,18 @@ class ByteIndex:
             further.append((longer, words.take(starts[longer] + 8 * k) & _KEEP[np.minimum(lengths[longer] - 8 * k, 8)]))
             longer = longer[lengths[longer] > 8 * (k + 1)]
         hashes = _hashes(first, further, self.mix)
-        entries = np.full(len(starts), -1, dtype=np.intp)
-        slots, todo = self._slots(hashes), np.arange(len(starts))
-        for step in range(self.probes + 1):
-            entry = self.table.take((slots[todo] + step) & self.slots)
-            hit = (entry >= 0) & (self.hashes.take(np.maximum(entry, 0)) == hashes[todo])
-            entries[todo[hit]] = entry[hit]
-            todo = todo[~hit & (entry >= 0)]  # an empty slot ends a search
+        slots = self._slots(hashes)
+        entries = self.table.take(slots).astype(np.intp)  # the first probe, for every token at once
+        hit = self.slot_hashes.take(slots) == hashes
+        todo = np.flatnonzero(~hit & (entries >= 0))  # an empty slot ends a search
+        entries[~hit] = -1
+        for step in range(1, self.probes + 1):
             if not len(todo):
                 break
+            entry = self.table.take((slots[todo] + step) & self.slots)
+            hit = self.slot_hashes.take((slots[todo] + step) & self.slots) == hashes[todo]
+            entries[todo[hit]] = entry[hit]
+            todo = todo[~hit & (entry >= 0)]
         at = np.maximum(entries, 0)
         same = (entries >= 0) & (self.lengths.take(at) == lengths) & (self.words[0].take(at) == first)
         for k, (tokens, word) in enumerate(further, start=1):
