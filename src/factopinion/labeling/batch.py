@@ -64,7 +64,7 @@ __all__ = [
     "multi_sentence_advice",
     "label_stream",
     "label_file",
-    "score_texts",
+    "score_sentences",
 ]
 
 # Told, as each chunk is written, the input bytes and rows it held (see label_stream).
@@ -349,27 +349,18 @@ def _label_in_worker(chunk: Chunk) -> tuple[object, ChunkCounts]:
         _in_chunk = False
 
 
-def score_texts(model: Model, texts: list[str], threshold: float, sentences: bool) -> list:
-    """Score a chunk of cells.
-
-    One ``[label, probability]`` pair of strings per cell (empty strings for a blank cell); with ``sentences``, a
-    list of ``(start, end, label, probability)`` per cell, one per sentence (empty for a cell without any).
-    """
-    if sentences:
-        spans = [split_sentences(text) for text in texts]  # the sentences score finds: headings left out
-        flat = [span.text for cell in spans for span in cell]
-        scored = iter(_labels(model, flat, threshold))
-        return [[(span.start, span.end, *next(scored)) for span in cell] for cell in spans]
-    present = [i for i, text in enumerate(texts) if text.strip()]
-    results = [["", ""]] * len(texts)
-    for i, pair in zip(present, _labels(model, [texts[i] for i in present], threshold), strict=True):
-        results[i] = pair
-    return results
+def score_sentences(model: Model, texts: list[str], threshold: float) -> list[list[tuple[int, int, str, str]]]:
+    """Score a chunk of cells sentence by sentence: per cell, ``(start, end, label, probability)`` of each of its
+    sentences (as ``score`` finds them: headings left out), empty for a cell without any."""
+    spans = [split_sentences(text) for text in texts]
+    flat = [span.text for cell in spans for span in cell]
+    scored = iter(_labels(model, flat, threshold))
+    return [[(span.start, span.end, *next(scored)) for span in cell] for cell in spans]
 
 
-def _labels(model: Model, texts: list[str], threshold: float) -> list[list[str]]:
-    probabilities = model.opinion_probability(texts).tolist()
-    return [[label_for(p, threshold), f"{p:.6f}"] for p in probabilities]
+def _labels(model: Model, texts: list[str], threshold: float) -> list[tuple[str, str]]:
+    """Each text's label and probability, as strings."""
+    return [(label_for(p, threshold), f"{p:.6f}") for p in model.opinion_probability(texts).tolist()]
 
 
 def score_documents(model: Model, texts: list[str], threshold: float) -> list[list[str]]:
@@ -480,12 +471,22 @@ def _chunk_output(task: _Task, chunk: Chunk, texts: list[str], languages: list[s
     if task.documents:
         document_records, document_values, counts = _label_documents(task, chunk, texts, languages)
         return _output(task, document_records, document_values), counts
-    results = score_texts(task.model, texts, task.threshold, task.sentences)
-    if not task.sentences:
-        labeled = sum(1 for label, _ in results if label)
-        opinion = sum(1 for label, _ in results if label == "opinion")
-        added = [[*pair, language] for pair, language in zip(results, languages, strict=True)]
-        return _output(task, chunk.records, added), ChunkCounts(rows, labeled, rows - labeled, 0, opinion)
+    if not task.sentences:  # each cell's label, probability and language (empty strings for a blank cell's first two)
+        present = [i for i, text in enumerate(texts) if text.strip()]
+        labels = _labels(task.model, [texts[i] for i in present], task.threshold)
+        opinion = sum(1 for label, _ in labels if label == "opinion")
+        counts = ChunkCounts(rows, len(present), rows - len(present), 0, opinion)
+        if task.cells is not None and not (task.columns.replaced or task.columns.kept is not None):  # appended as text
+            d = task.cells.delimiter
+            appended = [f"{d}{d}{language}" for language in languages]
+            for i, (label, probability) in zip(present, labels, strict=True):
+                appended[i] = f"{label}{d}{probability}{d}{languages[i]}"
+            return [task.cells.append_all(chunk.records, appended)], counts
+        added = [["", "", language] for language in languages]
+        for i, (label, probability) in zip(present, labels, strict=True):
+            added[i] = [label, probability, languages[i]]
+        return _output(task, chunk.records, added), counts
+    results = score_sentences(task.model, texts, task.threshold)
     pieces: list[str | _SentenceRows] = []
     records: list[str] = []
     values: list[list[str]] = []
@@ -552,8 +553,7 @@ def _format(task: _Task, records: list[str], values: list[list[str]], kept: list
         return "".join(cells.row(row) for row in _rows(task, records, values, kept))
     if task.sentences:  # the sentence may need quoting
         values = [[cells.cell(v) for v in added] for added in values]
-    join = cells.delimiter.join
-    return "".join(cells.append(record, join(added)) for record, added in zip(records, values, strict=True))
+    return cells.append_all(records, list(map(cells.delimiter.join, values)))
 
 
 def _rows(

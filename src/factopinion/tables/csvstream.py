@@ -538,8 +538,16 @@ class CellFormat:
 
     def append(self, record: str, cells: str) -> str:
         """``record`` (as read, maybe with its line terminator) with ``cells`` (already formatted) appended."""
-        body = record.rstrip("\r\n")
-        return f"{body}{self.delimiter}{cells}{record[len(body) :] or self.line_terminator}"
+        return self.append_all([record], [cells])
+
+    def append_all(self, records: list[str], cells: list[str]) -> str:
+        """Each of ``records`` with its ``cells`` appended (``append``), as one text."""
+        delimiter, terminator = self.delimiter, self.line_terminator
+        pieces = []
+        for record, added in zip(records, cells, strict=True):
+            body = record.rstrip("\r\n")
+            pieces.append(f"{body}{delimiter}{added}{record[len(body) :] or terminator}")
+        return "".join(pieces)
 
     def row(self, cells: list[str]) -> str:
         """A whole row of plain values, formatted, with the line terminator."""
