@@ -155,3 +155,25 @@ def test_a_long_cell_of_many_sentences_is_parsed_once_however_many_rows_it_makes
         assert [row["sentence_index"] for row in rows] == [str(i) for i in range(n)]
         whole.append(sum(1 for size in parses if size >= len(text)))
     assert whole[1] == whole[0] <= 2, whole
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16"])
+def test_a_pool_of_workers_writes_what_one_process_writes(model, encoding):
+    """The workers encode the text they format where the output is UTF-8 (the main process writes their bytes), the
+    main process encodes it in other encodings: either way a pool writes the same bytes as one process, over many
+    chunks, with the input's byte-order mark once at the start."""
+    rows = [["id", "text", "note"]] + [
+        [str(i), f"Café “{i}” said the plan is reckless, frankly.", "é, ü"] for i in range(600)
+    ]
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer).writerows(rows)
+    data = buffer.getvalue().encode(encoding)
+    outputs = {}
+    for jobs in (1, 2):
+        sink = io.BytesIO()
+        label_stream(io.BytesIO(data), sink, model, BatchOptions(jobs=jobs, chunk_rows=50, encoding=encoding))
+        outputs[jobs] = sink.getvalue()
+    assert outputs[2] == outputs[1]
+    text = outputs[2].decode(encoding)
+    assert text.count("\ufeff") == 0 and len(text.splitlines()) == 601  # one mark at most, read by the codec
+    assert text.splitlines()[1].startswith('0,"Café “0” said the plan is reckless, frankly.","é, ü",opinion,0.')

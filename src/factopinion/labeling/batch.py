@@ -10,6 +10,7 @@ the output format's sink (``_TableSink``, ``tables``)."""
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import ctypes
@@ -276,6 +277,9 @@ class _Task:
     html: bool = False
     languages: tuple[str, ...] | None = ("en",)
     known_words: frozenset[str] = frozenset()  # the model's English vocabulary, for ``language.identify``
+    # set: the workers encode the text they format (UTF-8, which encodes a text in pieces as in one), so it is not
+    # pickled as text, decoded and encoded again by the main process
+    encoding: str | None = None
 
 
 _worker_task: _Task | None = None
@@ -458,6 +462,9 @@ def _label_chunk(task: _Task, chunk: Chunk) -> tuple[object, ChunkCounts]:
         if unscored:
             texts = [text if language in scored else "" for text, language in zip(texts, languages, strict=True)]
     output, counts = _chunk_output(task, chunk, texts, languages)
+    if task.encoding is not None and task.cells is not None:  # the pieces of a CSV/TSV sink's text
+        pieces = cast(list, output)
+        output = [_encoded(piece, task.encoding) if isinstance(piece, str) else piece for piece in pieces]
     return output, dataclasses.replace(counts, empty=counts.empty - unscored, not_english=not_english,
                                        unscored=unscored)  # fmt: skip
 
@@ -513,16 +520,24 @@ def _chunk_output(task: _Task, chunk: Chunk, texts: list[str], languages: list[s
     return pieces, counts
 
 
+def _encoded(text: str, encoding: str) -> bytes:
+    try:
+        return text.encode(encoding)
+    except UnicodeEncodeError as err:
+        raise DataError(f"cannot write the output: {err}") from None
+
+
 def _output(task: _Task, records: list, values: list[list[str]]) -> object:
     if task.cells is None:  # the main process writes the rows
         return records, values
     return [_format(task, records, values)]
 
 
-def _formatted(task: _Task, pieces: list[str | _SentenceRows]) -> Iterator[str]:
-    """A chunk's pieces of output as text, at most about ``OUTPUT_BUDGET`` characters at a time."""
+def _formatted(task: _Task, pieces: list[str | bytes | _SentenceRows]) -> Iterator[str | bytes]:
+    """A chunk's pieces of output as text (or encoded already), at most about ``OUTPUT_BUDGET`` characters at a
+    time."""
     for piece in pieces:
-        if isinstance(piece, str):
+        if isinstance(piece, (str, bytes)):
             yield piece
             continue
         kept, width = None, len(piece.record) + 48  # each row repeats the record
@@ -679,6 +694,10 @@ class _Sink(Protocol):
     @property
     def dialect(self) -> dict: ...
 
+    @property
+    def encoding(self) -> str | None:  # set: the workers encode the formatted text in it
+        ...
+
     def start(self, task: _Task) -> None: ...
 
     def write(self, output: object, context: object, counts: ChunkCounts) -> None: ...
@@ -711,7 +730,7 @@ def _label(
     sink = open_sink(columns)
     task = _Task(model, options.threshold, options.sentences, columns, sink.cells, sink.dialect, options.documents,
                  options.html_column is not None, options.languages,
-                 model.scorer.words if model.scorer is not None else frozenset())  # fmt: skip
+                 model.scorer.words if model.scorer is not None else frozenset(), sink.encoding)  # fmt: skip
     sink.start(task)
     summary = BatchSummary(sentences_mode=options.mode != "cell")
     chunks = reader.chunks(text_column, max(1, options.chunk_rows), columns.reserved(unit.columns), options.chunk_bytes)
@@ -751,6 +770,7 @@ class _SpliceSink:
         self.cells = CellFormat(records.delimiter, reader.quoting, reader.line_terminator)
         self.dialect = {"delimiter": records.delimiter, "quoting": reader.quoting, "strict": True}
         self.writer = RecordWriter(out, encoding=reader.encoding, bom=reader.has_bom)
+        self.encoding = "utf-8" if codecs.lookup(reader.encoding).name == "utf-8" else None
 
     @classmethod
     def opener(cls, out: BinaryIO, records: _Records, progress: Progress | None) -> Callable[[Columns], _SpliceSink]:
@@ -780,6 +800,7 @@ class _TableSink:
 
     cells: CellFormat | None = None
     dialect: dict = {}  # read, never changed
+    encoding: str | None = None
 
     def __init__(self, sink: Any, progress: Progress | None, position: Callable[[], int]):
         self.sink, self.progress, self.position, self.reported = sink, progress, position, 0

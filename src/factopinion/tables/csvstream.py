@@ -563,7 +563,11 @@ class RecordWriter:
         if bom:
             self._stream.write(self._encoder.encode("\ufeff"))
 
-    def write(self, text: str) -> None:
+    def write(self, text: str | bytes) -> None:
+        """Write ``text``, or bytes encoded already (in a codec that encodes a text in pieces as in one)."""
+        if isinstance(text, bytes):
+            self._stream.write(text)
+            return
         try:
             data = self._encoder.encode(text)
         except UnicodeEncodeError as err:
