@@ -67,6 +67,7 @@ class ByteScan:
         self.unsafe: list[int] = []
         self.leads = self.codes = np.empty(0, dtype=np.int64)
         self._marks: np.ndarray | None = None  # where the ASCII punctuation is (``_MARKS``), once asked for
+        self._words: tuple[np.ndarray, np.ndarray] | None = None
         if self.size and len(encoded) - len(_PADDING) > self.ends[-1] + 1:  # a character beyond ASCII
             self._read_beyond_ascii()
 
@@ -93,10 +94,13 @@ class ByteScan:
             self.unsafe = self._rows_of(at)
 
     def words(self) -> tuple[np.ndarray, np.ndarray]:
-        """The (start, stop) byte offsets of the runs of word characters, in order."""
-        word = np.concatenate(([False], self.classes == _WORD, [False]))
-        change = np.flatnonzero(word[1:] != word[:-1])
-        return change[0::2], change[1::2]
+        """The (start, stop) byte offsets of the runs of word characters, in order (found once: every
+        tokenisation starts from them)."""
+        if self._words is None:
+            word = np.concatenate(([False], self.classes == _WORD, [False]))
+            change = np.flatnonzero(word[1:] != word[:-1])
+            self._words = change[0::2], change[1::2]
+        return self._words
 
     def tokens(self) -> tuple[np.ndarray, np.ndarray]:
         """The (start, stop) byte offsets of the token pattern's tokens, in order: each "?" and "!", and each run of
