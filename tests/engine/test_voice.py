@@ -191,12 +191,15 @@ def test_a_text_of_many_quotations_is_read_in_linear_time(monkeypatch):
     assert read[1] < 1.2 * read[0], read  # per character of text: the same at four times the size
 
 
-def test_the_last_tokens_before_a_quotation_are_those_a_full_search_finds():
-    # apostrophes, gap marks and white space in every order: the tokens found once give what a search of the whole
-    # text before each position gives, a token cut by the position included
+@pytest.mark.parametrize("window", [3, 8, voice._Tokens.WINDOW])
+def test_the_last_tokens_before_a_quotation_are_those_a_full_search_finds(monkeypatch, window):
+    # apostrophes, gap marks and white space in every order: the tokens found in a window before each position, or
+    # (where it holds too few) among all the text's tokens, are what a search of the whole text before it gives, a
+    # token cut by the window's start or by the position included
+    monkeypatch.setattr(voice._Tokens, "WINDOW", window)
     rng = random.Random(3)
     alphabet = ["a", "b", "é", "'", "’", " ", "\n", "\x00", ",", ":", "1", "_", "\t"]
-    for _ in range(3000):
+    for _ in range(1000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 120)))
         tokens = voice._Tokens(text)
         for end in range(len(text) + 1):

@@ -341,7 +341,7 @@ def _short_quotations(lowered: str, author: str, quotes: list[Span], introducers
             continue
         if _last_mark(lowered, start) in (":", ","):  # introduced by punctuation: quoted speech
             continue
-        tokens = tokens or _Tokens(author)  # found once: a text of many quotations stays linear
+        tokens = tokens or _Tokens(author)
         if introducers.isdisjoint(tokens.last(start, 4)):
             spans.append((start, end))
     return spans
@@ -357,16 +357,27 @@ def _last_mark(text: str, end: int) -> str:
 
 
 class _Tokens:
-    """A text's tokens (``_TOKEN``), found once, to ask for the last few before any position in constant time."""
+    """A text's tokens (``_TOKEN``) before any position. Looked for in a short window before it (most quotations
+    have words just before them); where that does not hold enough, in all the text's tokens, found once, so a text
+    of many quotations stays linear."""
+
+    WINDOW = 256  # characters
 
     def __init__(self, text: str):
         self.text = text
-        self.found = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
-        self.ends = [end for _, end, _ in self.found]
+        self.found: list[tuple[int, int, str]] | None = None
+        self.ends: list[int] = []
 
     def last(self, end: int, n: int) -> list[str]:
         """``_TOKEN.findall(text, 0, end)[-n:]``: the tokens ending by ``end``, and a token ``end`` cuts read as
         the text stopping there."""
+        start = max(0, end - self.WINDOW)
+        tokens = _TOKEN.findall(self.text, start, end)
+        if start == 0 or len(tokens) > n:  # (the window may cut its first token: then it is not among the last n)
+            return tokens[-n:]
+        if self.found is None:
+            self.found = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(self.text)]
+            self.ends = [stop for _, stop, _ in self.found]
         i = bisect.bisect_right(self.ends, end)
         tokens = [token for _, _, token in self.found[max(0, i - n) : i]]
         if i < len(self.found) and self.found[i][0] < end:  # the next token runs past the end: read it cut
