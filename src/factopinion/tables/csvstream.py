@@ -377,9 +377,11 @@ class RecordReader:
 
     def _advance(self) -> None:
         """Note the physical lines of the record just read."""
-        self._first_line, self._last_line = self._last_line + 1, self._line_base + self._reader.line_num
-        if len(self._blocks_kept) > 1 and self._first_line >= self._blocks_kept[-1][0]:
-            del self._blocks_kept[:-1]
+        self._first_line = first = self._last_line + 1
+        self._last_line = self._line_base + self._reader.line_num
+        kept = self._blocks_kept
+        if len(kept) > 1 and first >= kept[-1][0]:
+            del kept[:-1]
 
     def _end_of_bad_record(self, err: csv.Error) -> str:
         """Read on to the end of the malformed record just read, and say what is wrong with it.
@@ -443,8 +445,9 @@ class RecordReader:
         width = len(self.header)
         chunk = Chunk([], [], [])
         chunk_start = self.bytes_read
+        next_record = self._next_record
         while True:
-            cells = self._next_record()
+            cells = next_record()
             if cells is None:
                 break
             missing = 0
@@ -463,9 +466,9 @@ class RecordReader:
                 else:
                     cells = [""]  # a blank line in a one-column file is an empty cell
             self._rows_seen += 1
-            if self._first_line == self._last_line:
+            if (first := self._first_line) == self._last_line:
                 start, lines = self._blocks_kept[-1]
-                chunk.records.append(lines[self._first_line - start])
+                chunk.records.append(lines[first - start])
             else:
                 record = self._record_text()
                 if self._check_splits and splits_into_rows(io.StringIO(record, newline="").readlines(), width, "\t"):
