@@ -521,6 +521,7 @@ def _chunk_output(task: _Task, chunk: Chunk, texts: list[str], languages: list[s
 
 
 def _encoded(text: str, encoding: str) -> bytes:
+    """``text`` in ``encoding``; a one-line error (as ``RecordWriter``'s) for a character it cannot hold."""
     try:
         return text.encode(encoding)
     except UnicodeEncodeError as err:
