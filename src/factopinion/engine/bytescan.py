@@ -195,7 +195,7 @@ class ByteIndex:
         encoded = [string.encode("utf-8", "surrogatepass") for string in index]
         self.ids = np.fromiter(index.values(), dtype=np.intp, count=len(encoded))
         self.lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
-        self.width = max(1, -(-int(self.lengths.max(initial=0)) // 8))  # 8-byte words in the longest string
+        self.width = max(1, -(-max(map(len, encoded), default=0) // 8))  # 8-byte words in the longest string
         padded = b"".join(string.ljust(8 * self.width, b"\0") for string in encoded)
         words = np.frombuffer(padded, dtype="<u8").reshape(len(encoded), self.width)
         self.words = [np.ascontiguousarray(words[:, k]) for k in range(self.width)]

@@ -445,7 +445,7 @@ VOICE_SIGNALS: dict[str, VoiceSignal] = {
 }
 
 
-# -- the signals of a batch's sentences without quotation marks, all at once ---------------------------------------
+# -- the signals of a batch's sentences all at once, from their (author's) tokens ----------------------------------
 
 _MAY_QUOTE = "'‘’"  # a quotation mark where a word character is not on both sides (else an apostrophe)
 _QUOTATION_MARKS = '"“”«»'  # a quotation mark wherever it is
@@ -454,7 +454,8 @@ _QUOTATION_MARKS = '"“”«»'  # a quotation mark wherever it is
 class _WordTables:
     """The word lists as tables over a dictionary's ids, to find the signals of many sentences at once from their
     tokens (ids, and rows in order): what ``find_voice`` finds in a sentence with no quotation mark (where the
-    author's text is the whole sentence, which does not open with a quotation, and has no quotations)."""
+    author's text is the whole sentence, which does not open with a quotation, and has no quotations), and, from
+    the tokens of their author's text, the author's signals of sentences with quotations (``VoiceSignals._quoted``)."""
 
     def __init__(self, words: VoiceWords, dictionary: Dictionary):
         self.tables: dict[str, np.ndarray] = {}
