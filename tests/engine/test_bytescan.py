@@ -154,6 +154,7 @@ def test_the_byte_index_gives_exactly_the_dictionarys_ids(scorer):
     queries = [s for s in dict.fromkeys(list(dictionary) + near) if s]  # (a token is never empty)
     assert _ids_of(index, queries) == [dictionary.get(s, -1) for s in queries]
     assert index.width == 5 and len(queries) > 3 * len(dictionary) - 100
+    assert _ids_of(bytescan.ByteIndex({}), ["a", "the"]) == [-1, -1]  # an empty dictionary
 
 
 def test_strings_whose_hashes_collide_take_another_mix():

@@ -219,7 +219,9 @@ class ByteIndex:
             self.probes = max(self.probes, step)
         # each slot's entry's hash, beside it; an empty slot's is 0, and a search that ends there finds nothing, the
         # hash matching or not (its entry is -1)
-        self.slot_hashes = np.where(self.table >= 0, self.hashes.take(np.maximum(self.table, 0)), np.uint64(0))
+        self.slot_hashes = np.zeros(len(self.table), dtype=np.uint64)
+        occupied = self.table >= 0
+        self.slot_hashes[occupied] = self.hashes[self.table[occupied]]
 
     def _slots(self, hashes: np.ndarray) -> np.ndarray:
         return ((hashes * _SPREAD) >> self.shift).astype(np.intp)
@@ -227,6 +229,8 @@ class ByteIndex:
     def ids_of(self, data: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
         """The ids of the byte strings ``data[start:stop]`` (``data`` followed by at least 7 more bytes), -1 for
         those the dictionary does not hold."""
+        if not len(self.ids):  # an empty dictionary holds nothing
+            return np.full(len(starts), -1, dtype=np.intp)
         words = np.ndarray(shape=(len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))  # 8 bytes from each
         lengths = stops - starts
         first = words.take(starts) & _KEEP[np.minimum(lengths, 8)]
