@@ -65,12 +65,7 @@ def part_prefix_of(entry: str) -> str | None:
 
 def is_part_of(entry: str, name: str) -> bool:
     """Whether the file name ``entry`` is one of ``name``'s temporary files (not those of ``name.gz``, say)."""
-    prefix = part_prefix(name)
-    return (
-        entry.startswith(prefix)
-        and entry.endswith(PART_SUFFIX)
-        and len(entry) == len(prefix) + _RANDOM + len(PART_SUFFIX)
-    )
+    return part_prefix_of(entry) == part_prefix(name)
 
 
 def same_file(a: str | Path, b: str | Path) -> bool:

@@ -434,12 +434,10 @@ def remove_stale_parts(destinations: Iterable[Path]) -> None:
     for destination in destinations:
         by_folder.setdefault(destination.parent, set()).add(destination.name)
     for folder, names in by_folder.items():
-        prefixes = {part_prefix(name): name for name in names}
+        prefixes = {part_prefix(name) for name in names}  # an entry is one of theirs where it has one (``is_part_of``)
         with contextlib.suppress(OSError):
             for entry in os.scandir(folder):
-                prefix = part_prefix_of(entry.name)
-                name = prefixes.get(prefix) if prefix is not None else None
-                if name is not None and is_part_of(entry.name, name) and entry.is_file(follow_symlinks=False):
+                if part_prefix_of(entry.name) in prefixes and entry.is_file(follow_symlinks=False):
                     with contextlib.suppress(OSError):
                         os.unlink(entry.path)
 
