@@ -281,6 +281,12 @@ class _Task:
     # pickled as text, decoded and encoded again by the main process
     encoding: str | None = None
 
+    @property
+    def appends(self) -> bool:
+        """Whether each output row is its input record's own text with the added values appended (a CSV/TSV sink
+        that keeps and replaces no column)."""
+        return self.cells is not None and not (self.columns.replaced or self.columns.kept is not None)
+
 
 _worker_task: _Task | None = None
 # Stopping the workers at once (Ctrl-C): the parent sends STOP_SIGNAL; a chunk being labeled raises _Stopped, and
@@ -483,7 +489,8 @@ def _chunk_output(task: _Task, chunk: Chunk, texts: list[str], languages: list[s
         labels = _labels(task.model, [texts[i] for i in present], task.threshold)
         opinion = sum(1 for label, _ in labels if label == "opinion")
         counts = ChunkCounts(rows, len(present), rows - len(present), 0, opinion)
-        if task.cells is not None and not (task.columns.replaced or task.columns.kept is not None):  # appended as text
+        if task.appends:  # straight into the text appended to each record
+            assert task.cells is not None
             d = task.cells.delimiter
             appended = [f"{d}{d}{language}" for language in languages]
             for i, (label, probability) in zip(present, labels, strict=True):
@@ -542,7 +549,7 @@ def _formatted(task: _Task, pieces: list[str | bytes | _SentenceRows]) -> Iterat
             yield piece
             continue
         kept, width = None, len(piece.record) + 48  # each row repeats the record
-        if task.columns.replaced or task.columns.kept is not None:  # rows formatted anew: the record parsed once
+        if not task.appends:  # rows formatted anew: the record parsed once
             kept = _kept_cells(task, piece.record)
             width = sum(map(len, kept)) + 48 + len(piece.text) // max(1, len(piece.spans))
         step = max(1, OUTPUT_BUDGET // width)
@@ -563,9 +570,9 @@ def _input_bytes(chunk: Chunk, encoding: str) -> int:
 def _format(task: _Task, records: list[str], values: list[list[str]], kept: list[str] | None = None) -> str:
     """Each record with its added values: appended to its own text, or, keeping or replacing columns, as a new
     row (``kept``: the kept cells of ``records``, all one record, parsed already)."""
-    cells, columns = task.cells, task.columns
+    cells = task.cells
     assert cells is not None
-    if columns.replaced or columns.kept is not None:
+    if not task.appends:
         return "".join(cells.row(row) for row in _rows(task, records, values, kept))
     if task.sentences:  # the sentence may need quoting
         values = [[cells.cell(v) for v in added] for added in values]
@@ -600,7 +607,7 @@ def _format_header(task: _Task, header_text: str) -> str:
     formatted anew."""
     cells, columns = task.cells, task.columns
     assert cells is not None
-    if columns.replaced or columns.kept is not None:
+    if not task.appends:
         return cells.row(columns.output_names)
     return cells.append(header_text, cells.delimiter.join(map(cells.cell, columns.added_names)))
 
