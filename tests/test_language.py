@@ -62,3 +62,24 @@ def test_typography_is_not_a_script_but_letters_beyond_latin_are(text, code):
     """Quotation marks, dashes, ellipses and no-break spaces do not make English text look non-Latin; Cyrillic
     letters do, unless they are a small part of the text."""
     assert identify(text, KNOWN) == code
+
+
+def test_identify_counted_gives_identifys_answers_from_counts_made_elsewhere():
+    from factopinion.language import _function_words, identify_counted
+
+    texts = [
+        *HEADLINES,
+        *FOREIGN.values(),
+        "",
+        "Gut",
+        "The council said the plan would go ahead, and that it was the best of the options.",
+        "Le gouvernement a annoncé que le plan est le meilleur pour le pays et pour la ville.",
+        "Совет сказал, что the plan of the city is the best of all the plans and it is done.",
+        "the " * 6_000 + FOREIGN["de"] * 10,
+    ]
+    counts = [_function_words(text)[:2] for text in texts]
+    words, english = [n for n, _ in counts], [e for _, e in counts]
+    expected = [identify(text, KNOWN) for text in texts]
+    assert identify_counted(texts, words, english, KNOWN) == expected
+    assert identify_counted(texts, [-1] * len(texts), [-1] * len(texts), KNOWN) == expected  # not counted
+    assert {"en", "de", "unknown", ""} <= set(expected)

@@ -11,9 +11,17 @@ Nigerian Pidgin). ``label`` asks once per cell (per article with --documents), n
 from __future__ import annotations
 
 import re
-from collections.abc import Container
+from collections.abc import Container, Iterable
 
-__all__ = ["ENGLISH_ONLY", "UNKNOWN", "english_warning", "identify", "looks_english"]
+__all__ = [
+    "ENGLISH_ONLY",
+    "ENGLISH_WORDS",
+    "UNKNOWN",
+    "english_warning",
+    "identify",
+    "identify_counted",
+    "looks_english",
+]
 
 # Closed-class English words: common in any English prose, rare in other languages (shared forms left out).
 _ENGLISH = frozenset(
@@ -22,6 +30,8 @@ _ENGLISH = frozenset(
     could should can over when what where up out if so no all one them these those do does did just only very
     while because before between under against during through""".split()
 )
+ENGLISH_WORDS = _ENGLISH  # (public: ``identify_counted``'s callers count them)
+_COUNTED = 20_000  # characters of a text whose words are counted
 _BEYOND_TYPOGRAPHY = re.compile(r"[^\x00-\x7f’‘“”–—…«»\u00a0]")  # beyond ASCII and the marks English text may hold
 _LETTER = re.compile(r"[^\W\d_]")
 _NON_LATIN_LETTER = re.compile(r"[^\W\d_\x00-\u024f]")  # a letter beyond Latin Extended-B
@@ -45,7 +55,7 @@ UNKNOWN = "unknown"
 def _function_words(text: str) -> tuple[int, int, bool]:
     """The text's words, how many of them are English function words, and whether it is mostly a non-Latin
     script (Chinese, Arabic, Cyrillic, ...). About 3 µs for a sentence: ``label`` asks it of every cell."""
-    sample = text[:20_000]
+    sample = text[:_COUNTED]
     non_latin = False
     if not sample.isascii() and _BEYOND_TYPOGRAPHY.search(sample) is not None:
         count = len(_NON_LATIN_LETTER.findall(sample))
@@ -56,7 +66,7 @@ def _function_words(text: str) -> tuple[int, int, bool]:
 
 def _known_share(text: str, known: Container[str]) -> float:
     """The share of the text's words (marks around them stripped) that are English function words or ``known``."""
-    words = [word.strip(_WORD_MARKS) for word in text[:20_000].lower().split()]
+    words = [word.strip(_WORD_MARKS) for word in text[:_COUNTED].lower().split()]
     return sum(1 for word in words if word in _ENGLISH or word in known) / max(1, len(words))
 
 
@@ -88,6 +98,26 @@ def identify(text: str, known: Container[str] = frozenset()) -> str:
     from py3langid.langid import classify  # loads its model (about 0.2 s) the first time
 
     return str(classify(" ".join(text[:_SAMPLE].split()))[0])
+
+
+def identify_counted(
+    texts: Iterable[str], words: Iterable[int], english: Iterable[int], known: Container[str] = frozenset()
+) -> list[str]:
+    """``identify`` of each text, given how many words ``str.split()`` gives of it lowercased and how many of those
+    are ``ENGLISH_WORDS`` (-1 where they were not counted; counted elsewhere, as ``label`` does from the scorer's
+    byte scan): the same answers, the common one ("en") without reading the text again."""
+    found = []
+    for text, n, held in zip(texts, words, english, strict=True):
+        if (
+            n >= _MIN_WORDS
+            and held >= _SURELY_ENGLISH * n
+            and len(text) <= _COUNTED
+            and (text.isascii() or _BEYOND_TYPOGRAPHY.search(text) is None)  # (not a non-Latin script)
+        ):
+            found.append("en")
+        else:
+            found.append(identify(text, known))
+    return found
 
 
 def english_warning(text: str) -> str | None:

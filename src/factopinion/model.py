@@ -23,7 +23,7 @@ import numpy as np
 from .atomic import atomic_output
 from .document import LABELS, Document, ScoredSentence, check_threshold, json_text, label_for, unit_named
 from .engine.explain import Explainer, Explanation
-from .engine.scorer import DATA_FILE, LinearScorer, read_model_bytes, read_scorer
+from .engine.scorer import DATA_FILE, BatchReader, LinearScorer, read_model_bytes, read_scorer
 from .errors import ModelError, OutputError
 from .text import Span, segment
 
@@ -116,12 +116,13 @@ class Model:
             return self.scorer.predict_proba(list(sentences))
         return self.pipeline.predict_proba(list(sentences))
 
-    def opinion_probability(self, sentences: Sequence[str]) -> np.ndarray:
-        """The probability that each sentence is opinion."""
+    def opinion_probability(self, sentences: Sequence[str], each_batch: BatchReader | None = None) -> np.ndarray:
+        """The probability that each sentence is opinion. ``each_batch`` reads the scorer's batches
+        (``LinearScorer.log_odds``); a model scored by scikit-learn never calls it."""
         if not len(sentences):
             return np.zeros(0)
         if self.scorer is not None:
-            return self.scorer.opinion_probability(list(sentences))
+            return self.scorer.opinion_probability(list(sentences), each_batch)
         return self.predict_proba(sentences)[:, 1]
 
     def predict(self, sentences: Sequence[str], threshold: float = 0.5) -> list[str]:

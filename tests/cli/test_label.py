@@ -502,6 +502,53 @@ def test_every_row_is_identified_whatever_the_chunks(tmp_path, model):
         assert summary.labeled == 2000 and summary.empty == 0
 
 
+def test_languages_counted_from_the_scorers_byte_scan_are_identifys(tmp_path, model, monkeypatch):
+    """Cells scored whole get their language from the words the scorer's byte scan counted: the same language
+    ``identify`` gives each, with only the rows it cannot settle (short, few function words, other scripts, over
+    20,000 characters) read again; a row in another language keeps its language and loses its label."""
+    import csv
+
+    from factopinion import language
+    from factopinion.labeling.batch import BatchOptions, label_file
+
+    kinds = [
+        ENGLISH,
+        "“It is a disgrace,” she said — and the council’s vote on the library was the end of it.",
+        "Antidepressant prescriptions reached 86 million items last year.",  # few function words: the vocabulary
+        "Gut",
+        GERMAN,
+        "市议会周二投票决定关闭图书馆。这个决定是一种耻辱，应该被撤销，许多市民这样说。",
+        "Городской совет во вторник проголосовал за закрытие библиотеки, и это решение позор.",
+        "   ",
+        "The\u3000council\x85voted to close the library\u2009and the decision is a disgrace of the year.",
+        "\u212a the council voted to close the library and the decision is a disgrace of the year",
+        "THE COUNCIL VOTED TO CLOSE THE LIBRARY ON TUESDAY AND THE MAYOR SAID IT WAS A SHAME.",
+    ]
+    # (and one over 20,000 characters, Spanish in the first 20,000 that identify counts; the scorer takes the byte
+    # scan for a batch of 256 sentences or more, of up to 256 Ki characters)
+    spanish = "El gobierno dijo que la ciudad cierra la biblioteca y que el plan sigue adelante este martes. "
+    texts = [kinds[n % len(kinds)] for n in range(1_100)] + [spanish * 220 + " the" * 20_000]
+    source = tmp_path / "mixed.csv"
+    with source.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([["id", "text"], *([n, text] for n, text in enumerate(texts))])
+    asked: list[str] = []
+    identify = language.identify
+    monkeypatch.setattr(
+        language, "identify", lambda text, known=frozenset(): asked.append(text) or identify(text, known)
+    )
+    label_file(source, tmp_path / "out.csv", model, BatchOptions(chunk_rows=4_000, jobs=1))
+    with (tmp_path / "out.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))[1:]
+    known = model.as_data().words
+    assert [row[4] for row in rows] == [identify(text, known) for text in texts]
+    assert {row[4] for row in rows} >= {"en", "de", "zh", "ru", "unknown", ""} and rows[-1][4] == "es"
+    probabilities = model.opinion_probability(texts[:11]).tolist()
+    for row, p in zip(rows[:11], probabilities, strict=True):
+        assert row[3] == ("" if row[4] not in ("en", "unknown") else f"{p:.6f}")
+    # English in ASCII or typography, counted "en", is not read again; blank cells are not asked about at all
+    assert set(asked) == set(texts) - {ENGLISH, kinds[1], kinds[-1], "   "}
+
+
 def test_an_excel_workbook_gets_told_to_save_it_as_csv(tmp_path):
     import zipfile
 

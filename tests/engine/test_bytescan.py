@@ -176,3 +176,57 @@ def test_strings_whose_hashes_collide_take_another_mix():
     index = bytescan.ByteIndex({one: 0, two: 1, "other": 2})
     assert index.mix == bytescan._MIXES[1]
     assert _ids_of(index, [two, one, "other", one[:8]]) == [1, 0, 2, -1]
+
+
+def test_the_wide_white_space_is_every_character_beyond_ascii_that_str_split_splits_on():
+    assert bytescan._WIDE_SPACES.tolist() == [c for c in range(128, 0x110000) if chr(c).isspace()]
+    assert np.flatnonzero(bytescan._SPACE).tolist() == [c for c in range(128) if chr(c).isspace()]
+
+
+SPLIT_TRICKY = TRICKY + " \x1c\x1d\x1e\x1f\x0b\x0c\r\x85\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000\u200b\ud800"
+SMALL_INDEX = {word: n for n, word in enumerate(["the", "of", "and", "x", "é", "中", "because", "a'b"])}
+
+
+def _split_reference(lowered: list[str]) -> tuple[list[int], list[int]]:
+    words = [s.split() for s in lowered]
+    return [len(w) for w in words], [sum(1 for word in w if word in SMALL_INDEX) for w in words]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet=st.sampled_from(SPLIT_TRICKY), max_size=40),
+            st.lists(st.sampled_from([*SMALL_INDEX, " ", "\t", "\u3000", "\x85", "The", "OF"]), max_size=12).map(
+                "".join
+            ),
+            st.text(max_size=20),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_the_scans_spaced_words_are_the_words_str_split_gives(sentences):
+    lowered = [s.lower() for s in sentences]
+    scan = bytescan.ByteScan(lowered)
+    starts, stops = scan.spaced_words()
+    data = scan.data.tobytes()
+    found = [data[a:b].decode("utf-8", "surrogatepass") for a, b in zip(starts.tolist(), stops.tolist(), strict=True)]
+    rows = scan.rows(starts).tolist()
+    assert list(zip(rows, found, strict=True)) == [(row, w) for row, s in enumerate(lowered) for w in s.split()]
+    counts = analysis.Analysis(sentences * bytescan.MIN_BATCH, analysis.Dictionary([])).split_words(
+        bytescan.ByteIndex(SMALL_INDEX)
+    )
+    assert counts is not None
+    words, held = _split_reference(lowered * bytescan.MIN_BATCH)
+    assert (counts[0].tolist(), counts[1].tolist()) == (words, held)
+
+
+def test_split_words_counts_real_text_and_leaves_small_batches_to_the_caller(corpus):
+    sentences = corpus[:3000] + ADVERSARIAL
+    counts = analysis.Analysis(sentences, analysis.Dictionary([])).split_words(bytescan.ByteIndex(SMALL_INDEX))
+    assert counts is not None
+    assert (counts[0].tolist(), counts[1].tolist()) == _split_reference([s.lower() for s in sentences])
+    assert sum(counts[1].tolist()) > 1000  # "the", "of", "and" are found
+    small = analysis.Analysis(sentences[: bytescan.MIN_BATCH - 1], analysis.Dictionary([]))
+    assert small.split_words(bytescan.ByteIndex(SMALL_INDEX)) is None

@@ -289,6 +289,18 @@ class Analysis:
         found = Tokens(self._ids(starts, stops), rows)
         return found if shared is None else shared.merged(found)
 
+    def split_words(self, index: ByteIndex) -> tuple[np.ndarray, np.ndarray] | None:
+        """Per sentence, how many words ``str.split()`` gives of it, lowercased, and how many of those ``index``
+        holds; None where the batch does not take the byte scan (``usable``)."""
+        if not usable(self.size):
+            return None
+        scan = self.scan
+        starts, stops = scan.spaced_words()
+        rows = scan.rows(starts)
+        short = np.flatnonzero(stops - starts <= index.longest)
+        held = short[scan.look_up(starts[short], stops[short], index) >= 0]
+        return np.bincount(rows, minlength=self.size), np.bincount(rows[held], minlength=self.size)
+
     @property
     def scan(self) -> ByteScan:
         """The batch's lowercased sentences scanned as bytes (``bytescan``), once."""

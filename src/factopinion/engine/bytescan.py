@@ -38,6 +38,10 @@ _MARKS[np.frombuffer(b"\0!\"#$%&'()*+,-./:;<=>?@[\\]^`{|}~", np.uint8)] = True
 _RIGHT_QUOTE = np.frombuffer("’".encode(), np.uint8)  # E2 80 99: E2 only ever starts a character in UTF-8
 # after the last sentence, so that a character's following bytes, and 8 bytes from any token's start, can be read
 _PADDING = b"\0" * 8
+# White space as ``str.split`` has it: in ASCII (tab, line breaks, the separators 0x1c-0x1f, space), and beyond
+_SPACE = np.zeros(256, dtype=bool)
+_SPACE[[code for code in range(128) if chr(code).isspace()]] = True
+_WIDE_SPACES = np.array([0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000])
 
 
 def usable(size: int) -> bool:
@@ -101,6 +105,20 @@ class ByteScan:
             change = np.flatnonzero(word[1:] != word[:-1])
             self._words = change[0::2], change[1::2]
         return self._words
+
+    def spaced_words(self) -> tuple[np.ndarray, np.ndarray]:
+        """The (start, stop) byte offsets of the runs of characters other than white space: the words
+        ``str.split()`` gives, in order."""
+        space = _SPACE.take(self.data[: len(self.data) - len(_PADDING)])
+        if len(self.codes):
+            wide = np.isin(self.codes, _WIDE_SPACES)
+            if wide.any():  # two bytes each below U+0800, three from there
+                at, codes = self.leads[wide], self.codes[wide]
+                space[at] = space[at + 1] = True
+                space[at[codes >= 0x800] + 2] = True
+        word = np.concatenate(([False], ~space, [False]))
+        change = np.flatnonzero(word[1:] != word[:-1])
+        return change[0::2], change[1::2]
 
     def tokens(self) -> tuple[np.ndarray, np.ndarray]:
         """The (start, stop) byte offsets of the token pattern's tokens, in order: each "?" and "!", and each run of
@@ -195,7 +213,8 @@ class ByteIndex:
         encoded = [string.encode("utf-8", "surrogatepass") for string in index]
         self.ids = np.fromiter(index.values(), dtype=np.intp, count=len(encoded))
         self.lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
-        self.width = max(1, -(-max(map(len, encoded), default=0) // 8))  # 8-byte words in the longest string
+        self.longest = max(map(len, encoded), default=0)  # bytes of the longest string
+        self.width = max(1, -(-self.longest // 8))  # 8-byte words in it
         padded = b"".join(string.ljust(8 * self.width, b"\0") for string in encoded)
         words = np.frombuffer(padded, dtype="<u8").reshape(len(encoded), self.width)
         self.words = [np.ascontiguousarray(words[:, k]) for k in range(self.width)]

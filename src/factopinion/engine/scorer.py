@@ -22,7 +22,7 @@ import functools
 import gc
 import hashlib
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,7 @@ __all__ = [
     "FORMAT_VERSION",
     "DATA_FILE",
     "Analysis",
+    "BatchReader",
     "Block",
     "TfidfWords",
     "StyleSignals",
@@ -94,6 +95,9 @@ class Features:
         return self.columns[lo:hi], self.values[lo:hi]
 
 
+BatchReader = Callable[[int, Analysis], object]  # called with each scored batch: its first sentence's index, itself
+
+
 class LinearScorer:
     """A linear fact/opinion model as data: ``intercept`` plus the blocks' weighted features is the log-odds of
     opinion. ``about`` is what the file records of where it came from (the pickled pipeline's SHA-256, versions)."""
@@ -115,8 +119,9 @@ class LinearScorer:
     def _batch(self, sentences: Sequence[str]) -> Analysis:
         return Analysis(sentences, self.dictionary, self._word_source)
 
-    def log_odds(self, sentences: Sequence[str]) -> np.ndarray:
-        """The log-odds of opinion of each sentence."""
+    def log_odds(self, sentences: Sequence[str], each_batch: BatchReader | None = None) -> np.ndarray:
+        """The log-odds of opinion of each sentence. ``each_batch`` is called with the index of each batch's first
+        sentence and its ``Analysis``, once the batch is scored, to read more from it (``Analysis.split_words``)."""
         sentences = list(sentences)
         out = np.empty(len(sentences))
         with _no_cyclic_gc():  # a batch makes millions of objects and no cycles: the collector would only scan them
@@ -126,10 +131,12 @@ class LinearScorer:
                 for block in self.blocks:
                     z += block.log_odds(batch)
                 out[lo:hi] = z + self.intercept
+                if each_batch is not None:
+                    each_batch(lo, batch)
         return out
 
-    def opinion_probability(self, sentences: Sequence[str]) -> np.ndarray:
-        return sigmoid(self.log_odds(sentences))
+    def opinion_probability(self, sentences: Sequence[str], each_batch: BatchReader | None = None) -> np.ndarray:
+        return sigmoid(self.log_odds(sentences, each_batch))
 
     def predict_proba(self, sentences: Sequence[str]) -> np.ndarray:
         """Class probabilities, columns in ``classes`` order (fact, opinion), as scikit-learn's ``predict_proba``."""

@@ -33,10 +33,14 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol, cast
 
+import numpy as np
+
 from ..atomic import Publication, atomic_output, same_file
 from ..document import COLUMN_TYPES, UNITS, Unit, check_threshold, label_for
+from ..engine.analysis import Analysis
+from ..engine.bytescan import ByteIndex
 from ..errors import DataError, OptionError, WorkerDied
-from ..language import ENGLISH_ONLY, UNKNOWN, identify
+from ..language import ENGLISH_ONLY, ENGLISH_WORDS, UNKNOWN, identify, identify_counted
 from ..model import Model
 from ..tables import registry as tables
 from ..tables.columns import Columns
@@ -370,7 +374,33 @@ def score_sentences(model: Model, texts: list[str], threshold: float) -> list[li
 
 def _labels(model: Model, texts: list[str], threshold: float) -> list[tuple[str, str]]:
     """Each text's label and probability, as strings."""
-    return [(label_for(p, threshold), f"{p:.6f}") for p in model.opinion_probability(texts).tolist()]
+    return _as_labels(model.opinion_probability(texts).tolist(), threshold)
+
+
+def _as_labels(probabilities: list[float], threshold: float) -> list[tuple[str, str]]:
+    return [(label_for(p, threshold), f"{p:.6f}") for p in probabilities]
+
+
+@functools.cache
+def _english_index() -> ByteIndex:
+    return ByteIndex({word: n for n, word in enumerate(sorted(ENGLISH_WORDS))})
+
+
+class _SplitWords:
+    """Read from the scorer's batches (``Model.opinion_probability``'s ``each_batch``): how many words
+    ``str.split()`` gives of each text and how many of those are English function words, for
+    ``language.identify_counted``; -1 where a batch did not take the byte scan (or a model scored by
+    scikit-learn read none)."""
+
+    def __init__(self, size: int):
+        self.words = np.full(size, -1, dtype=np.int64)
+        self.english = np.full(size, -1, dtype=np.int64)
+
+    def __call__(self, start: int, batch: Analysis) -> None:
+        found = batch.split_words(_english_index())
+        if found is not None:
+            stop = start + batch.size
+            self.words[start:stop], self.english[start:stop] = found
 
 
 def score_documents(model: Model, texts: list[str], threshold: float) -> list[list[str]]:
@@ -459,7 +489,16 @@ def _label_chunk(task: _Task, chunk: Chunk) -> tuple[object, ChunkCounts]:
         from ..sources import page_text
 
         texts = [page_text(text) if text.strip() else "" for text in texts]
-    languages = [identify(text, task.known_words) for text in texts]
+    whole = not (task.documents or task.sentences)  # each cell scored whole
+    probabilities: list[float] = []
+    if whole:  # scored first: each cell's words are counted from the scorer's byte scan, for its language
+        present = [text for text in texts if text.strip()]
+        split = _SplitWords(len(present))
+        probabilities = task.model.opinion_probability(present, each_batch=split).tolist()
+        identified = iter(identify_counted(present, split.words.tolist(), split.english.tolist(), task.known_words))
+        languages = [next(identified) if text.strip() else "" for text in texts]
+    else:
+        languages = [identify(text, task.known_words) for text in texts]
     not_english = sum(1 for language in languages if language not in ("", "en", UNKNOWN))
     unscored = 0
     if task.languages is not None:
@@ -467,7 +506,10 @@ def _label_chunk(task: _Task, chunk: Chunk) -> tuple[object, ChunkCounts]:
         unscored = sum(1 for language in languages if language not in scored)
         if unscored:
             texts = [text if language in scored else "" for text, language in zip(texts, languages, strict=True)]
-    output, counts = _chunk_output(task, chunk, texts, languages)
+    if whole:
+        output, counts = _cell_output(task, chunk, texts, probabilities, languages)
+    else:
+        output, counts = _chunk_output(task, chunk, texts, languages)
     if task.encoding is not None and task.cells is not None:  # the pieces of a CSV/TSV sink's text
         pieces = cast(list, output)
         output = [_encoded(piece, task.encoding) if isinstance(piece, str) else piece for piece in pieces]
@@ -476,30 +518,15 @@ def _label_chunk(task: _Task, chunk: Chunk) -> tuple[object, ChunkCounts]:
 
 
 def _chunk_output(task: _Task, chunk: Chunk, texts: list[str], languages: list[str]) -> tuple[object, ChunkCounts]:
-    """The chunk's output and its counts (rows, labeled, empty, sentences, opinion), ``texts`` scored (the cells'
-    text, or what ``_label_chunk`` made of it) with their ``languages`` added. The output is, for a CSV/TSV sink,
-    a list of pieces: formatted text and (past ``OUTPUT_BUDGET``) sentence rows still to format; without
-    ``task.cells`` (a ``tables`` sink), the record and added values of each output row."""
+    """The chunk's output and its counts (rows, labeled, empty, sentences, opinion) with ``--documents`` or
+    ``--sentences`` (cells scored whole: ``_cell_output``), ``texts`` scored (the cells' text, or what
+    ``_label_chunk`` made of it) with their ``languages`` added. The output is, for a CSV/TSV sink, a list of
+    pieces: formatted text and (past ``OUTPUT_BUDGET``) sentence rows still to format; without ``task.cells`` (a
+    ``tables`` sink), the record and added values of each output row."""
     rows = len(chunk.records)
     if task.documents:
         document_records, document_values, counts = _label_documents(task, chunk, texts, languages)
         return _output(task, document_records, document_values), counts
-    if not task.sentences:  # each cell's label, probability and language (empty strings for a blank cell's first two)
-        present = [i for i, text in enumerate(texts) if text.strip()]
-        labels = _labels(task.model, [texts[i] for i in present], task.threshold)
-        opinion = sum(1 for label, _ in labels if label == "opinion")
-        counts = ChunkCounts(rows, len(present), rows - len(present), 0, opinion)
-        if task.appends:  # straight into the text appended to each record
-            assert task.cells is not None
-            d = task.cells.delimiter
-            appended = [f"{d}{d}{language}" for language in languages]
-            for i, (label, probability) in zip(present, labels, strict=True):
-                appended[i] = f"{label}{d}{probability}{d}{languages[i]}"
-            return [task.cells.append_all(chunk.records, appended)], counts
-        added = [["", "", language] for language in languages]
-        for i, (label, probability) in zip(present, labels, strict=True):
-            added[i] = [label, probability, languages[i]]
-        return _output(task, chunk.records, added), counts
     results = score_sentences(task.model, texts, task.threshold)
     pieces: list[str | _SentenceRows] = []
     records: list[str] = []
@@ -525,6 +552,34 @@ def _chunk_output(task: _Task, chunk: Chunk, texts: list[str], languages: list[s
     if records:
         pieces.insert(0, _format(task, records, values))
     return pieces, counts
+
+
+def _cell_output(
+    task: _Task, chunk: Chunk, texts: list[str], probabilities: list[float], languages: list[str]
+) -> tuple[object, ChunkCounts]:
+    """The chunk's output and counts (see ``_chunk_output``) where each cell is scored whole: its label, probability
+    and language (empty strings for the first two of a blank cell). ``probabilities`` are those of the chunk's
+    non-blank cells; ``texts`` may have blanked more (a language left unscored): those are left out."""
+    rows = len(chunk.records)
+    present = [i for i, text in enumerate(texts) if text.strip()]
+    if len(present) != len(probabilities):  # cells blanked after scoring (a language left unscored)
+        scored = [i for i, text in enumerate(chunk.texts) if text.strip()]
+        kept = {i: p for i, p in zip(scored, probabilities, strict=True)}
+        probabilities = [kept[i] for i in present]
+    labels = _as_labels(probabilities, task.threshold)
+    opinion = sum(1 for label, _ in labels if label == "opinion")
+    counts = ChunkCounts(rows, len(present), rows - len(present), 0, opinion)
+    if task.appends:  # straight into the text appended to each record
+        assert task.cells is not None
+        d = task.cells.delimiter
+        appended = [f"{d}{d}{language}" for language in languages]
+        for i, (label, probability) in zip(present, labels, strict=True):
+            appended[i] = f"{label}{d}{probability}{d}{languages[i]}"
+        return [task.cells.append_all(chunk.records, appended)], counts
+    added = [["", "", language] for language in languages]
+    for i, (label, probability) in zip(present, labels, strict=True):
+        added[i] = [label, probability, languages[i]]
+    return _output(task, chunk.records, added), counts
 
 
 def _encoded(text: str, encoding: str) -> bytes:
