@@ -296,10 +296,9 @@ class Analysis:
             return None
         scan = self.scan
         starts, stops = scan.spaced_words()
-        rows = scan.rows(starts)
         short = np.flatnonzero(stops - starts <= index.longest)
-        held = short[scan.look_up(starts[short], stops[short], index) >= 0]
-        return np.bincount(rows, minlength=self.size), np.bincount(rows[held], minlength=self.size)
+        held = starts[short[scan.look_up(starts[short], stops[short], index) >= 0]]
+        return scan.counts(starts), scan.counts(held)
 
     @property
     def scan(self) -> ByteScan:

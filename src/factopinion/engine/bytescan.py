@@ -190,8 +190,11 @@ class ByteScan:
 
     def rows(self, starts: np.ndarray) -> np.ndarray:
         """The sentence of each byte offset of ``starts`` (in order)."""
-        counts = np.diff(np.searchsorted(starts, self.ends), prepend=0)
-        return np.repeat(np.arange(self.size, dtype=np.intp), counts)
+        return np.repeat(np.arange(self.size, dtype=np.intp), self.counts(starts))
+
+    def counts(self, starts: np.ndarray) -> np.ndarray:
+        """How many of the byte offsets ``starts`` (in order) each sentence holds."""
+        return np.diff(np.searchsorted(starts, self.ends), prepend=0)
 
     def look_up(self, starts: np.ndarray, stops: np.ndarray, index: ByteIndex) -> np.ndarray:
         """The ids of the tokens at ``starts``..``stops`` in ``index``, -1 where unknown."""

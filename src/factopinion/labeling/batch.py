@@ -566,16 +566,17 @@ def _cell_output(
         scored = [i for i, text in enumerate(chunk.texts) if text.strip()]
         kept = {i: p for i, p in zip(scored, probabilities, strict=True)}
         probabilities = [kept[i] for i in present]
-    labels = _as_labels(probabilities, task.threshold)
-    opinion = sum(1 for label, _ in labels if label == "opinion")
+    threshold = task.threshold
+    opinion = sum(1 for p in probabilities if label_for(p, threshold) == "opinion")
     counts = ChunkCounts(rows, len(present), rows - len(present), 0, opinion)
     if task.appends:  # straight into the text appended to each record
         assert task.cells is not None
         d = task.cells.delimiter
         appended = [f"{d}{d}{language}" for language in languages]
-        for i, (label, probability) in zip(present, labels, strict=True):
-            appended[i] = f"{label}{d}{probability}{d}{languages[i]}"
+        for i, p in zip(present, probabilities, strict=True):
+            appended[i] = f"{label_for(p, threshold)}{d}{p:.6f}{d}{languages[i]}"
         return [task.cells.append_all(chunk.records, appended)], counts
+    labels = _as_labels(probabilities, threshold)
     added = [["", "", language] for language in languages]
     for i, (label, probability) in zip(present, labels, strict=True):
         added[i] = [label, probability, languages[i]]
