@@ -33,6 +33,8 @@ _CLASSES = np.zeros(256, dtype=np.uint8)
 _CLASSES[np.frombuffer(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz", np.uint8)] = _WORD
 _CLASSES[ord("'")] = _APOSTROPHE
 _CLASSES[[ord("?"), ord("!")]] = _MARK
+_APOSTROPHE_OR_MARK = np.zeros(4, dtype=bool)  # by byte class
+_APOSTROPHE_OR_MARK[[_APOSTROPHE, _MARK]] = True
 _MARKS = np.zeros(256, dtype=bool)  # ASCII punctuation and NUL: rare in text, so their places are kept
 _MARKS[np.frombuffer(b"\0!\"#$%&'()*+,-./:;<=>?@[\\]^`{|}~", np.uint8)] = True
 _RIGHT_QUOTE = np.frombuffer("’".encode(), np.uint8)  # E2 80 99: E2 only ever starts a character in UTF-8
@@ -72,6 +74,7 @@ class ByteScan:
         self.leads = self.codes = np.empty(0, dtype=np.int64)
         self._marks: np.ndarray | None = None  # where the ASCII punctuation is (``_MARKS``), once asked for
         self._words: tuple[np.ndarray, np.ndarray] | None = None
+        self._apostrophes_or_marks: list[int] | None = None
         if self.size and len(encoded) - len(_PADDING) > self.ends[-1] + 1:  # a character beyond ASCII
             self._read_beyond_ascii()
 
@@ -149,8 +152,10 @@ class ByteScan:
         return np.delete(starts, joined + 1), np.delete(stops, joined)
 
     def rows_with_apostrophes_or_marks(self) -> list[int]:
-        """The sentences holding "'", "’", "?" or "!" (those whose tokens are not just their words)."""
-        return self._rows_of(np.flatnonzero((self.classes == _APOSTROPHE) | (self.classes == _MARK)))
+        """The sentences holding "'", "’", "?" or "!" (those whose tokens are not just their words), found once."""
+        if self._apostrophes_or_marks is None:
+            self._apostrophes_or_marks = self._rows_of(np.flatnonzero(_APOSTROPHE_OR_MARK.take(self.classes)))
+        return self._apostrophes_or_marks
 
     def positions(self, byte: int) -> np.ndarray:
         """The offsets of ``byte`` in the sentences (not in the padding after them)."""
@@ -161,7 +166,8 @@ class ByteScan:
         return self._rows_of(self._holding(characters))
 
     def _holding(self, characters: str) -> np.ndarray:
-        """The offsets of the characters of ``characters`` (of the first byte of those beyond ASCII), in order."""
+        """The offsets of the characters of ``characters`` (of the first byte of those beyond ASCII): those in ASCII
+        in order, then the others."""
         wanted = np.zeros(256, dtype=bool)
         wanted[np.frombuffer("".join(c for c in characters if c.isascii()).encode(), dtype=np.uint8)] = True
         if not (wanted & ~_MARKS).any():  # only marks: among the batch's marks, found once
@@ -172,7 +178,7 @@ class ByteScan:
             at = np.flatnonzero(wanted.take(self.data[: len(self.data) - len(_PADDING)]))
         others = [ord(c) for c in characters if not c.isascii()]
         if others and len(self.codes):
-            at = np.union1d(at, self.leads[np.isin(self.codes, others)])
+            at = np.concatenate((at, self.leads[np.isin(self.codes, others)]))
         return at
 
     def quotation_marks(self, apostrophes: str, marks: str) -> list[int]:
@@ -182,11 +188,13 @@ class ByteScan:
         at = self._holding(apostrophes)
         before, after = at - 1, at + np.where(self.data[at] < 0x80, 1, 3)  # (those beyond ASCII: three bytes)
         inside = (before >= 0) & (self.classes[np.maximum(before, 0)] == _WORD) & (self.classes[after] == _WORD)
-        return self._rows_of(np.union1d(self._holding(marks), at[~inside]))
+        return self._rows_of(np.concatenate((self._holding(marks), at[~inside])))
 
     def _rows_of(self, at: np.ndarray) -> list[int]:
-        """The sentences the byte offsets ``at`` are in, each once, in order."""
-        return np.unique(np.searchsorted(self.ends, at)).tolist()
+        """The sentences the byte offsets ``at`` (in any order) are in, each once, in order."""
+        holding = np.zeros(self.size + 1, dtype=bool)  # (+1: an offset in the padding, past the last sentence)
+        holding[np.searchsorted(self.ends, at)] = True
+        return np.flatnonzero(holding[: self.size]).tolist()
 
     def rows(self, starts: np.ndarray) -> np.ndarray:
         """The sentence of each byte offset of ``starts`` (in order)."""
