@@ -54,14 +54,19 @@ UNKNOWN = "unknown"
 
 def _function_words(text: str) -> tuple[int, int, bool]:
     """The text's words, how many of them are English function words, and whether it is mostly a non-Latin
-    script (Chinese, Arabic, Cyrillic, ...). About 3 µs for a sentence: ``label`` asks it of every cell."""
+    script (``_non_latin``). About 3 µs for a sentence."""
     sample = text[:_COUNTED]
-    non_latin = False
-    if not sample.isascii() and _BEYOND_TYPOGRAPHY.search(sample) is not None:
-        count = len(_NON_LATIN_LETTER.findall(sample))
-        non_latin = bool(count) and count > 0.5 * len(_LETTER.findall(sample))
     words = sample.lower().split()  # (a word with a mark attached, "said," or "it.", is not counted: a little lower)
-    return len(words), sum(map(_ENGLISH.__contains__, words)), non_latin
+    return len(words), sum(map(_ENGLISH.__contains__, words)), _non_latin(sample)
+
+
+def _non_latin(sample: str) -> bool:
+    """Whether ``sample`` is mostly in a non-Latin script (Chinese, Arabic, Cyrillic, ...): looked at only where it
+    holds a character beyond ASCII and typography."""
+    if sample.isascii() or _BEYOND_TYPOGRAPHY.search(sample) is None:
+        return False
+    count = len(_NON_LATIN_LETTER.findall(sample))
+    return bool(count) and count > 0.5 * len(_LETTER.findall(sample))
 
 
 def _known_share(text: str, known: Container[str]) -> float:
@@ -85,7 +90,28 @@ def identify(text: str, known: Container[str] = frozenset()) -> str:
     """The text's language as an ISO 639-1 code ("en", "de", "zh"), "unknown" where it is too short to tell, ""
     for a blank text. ``known`` is an English vocabulary (lowercase words): a text most of whose words it knows is
     English without asking py3langid."""
-    words, english, non_latin = _function_words(text)
+    return _decided(text, *_function_words(text), known)
+
+
+def identify_counted(
+    texts: Iterable[str], words: Iterable[int], english: Iterable[int], known: Container[str] = frozenset()
+) -> list[str]:
+    """``identify`` of each text, given how many words ``str.split()`` gives of it lowercased and how many of those
+    are ``ENGLISH_WORDS`` (-1 where they were not counted; counted elsewhere, as ``label`` does from the scorer's
+    byte scan): the same answers, without reading the words again."""
+    found = []
+    for text, n, held in zip(texts, words, english, strict=True):
+        if n < 0 or len(text) > _COUNTED:  # not counted, or counted beyond the sample ``identify`` counts
+            found.append(identify(text, known))
+        elif n >= _MIN_WORDS and held >= _SURELY_ENGLISH * n and not _non_latin(text):  # the common answer
+            found.append("en")
+        else:
+            found.append(_decided(text, n, held, _non_latin(text), known))
+    return found
+
+
+def _decided(text: str, words: int, english: int, non_latin: bool, known: Container[str]) -> str:
+    """``identify``'s answer, given the text's counts (``_function_words``)."""
     if not words:
         return ""
     if not non_latin:
@@ -98,26 +124,6 @@ def identify(text: str, known: Container[str] = frozenset()) -> str:
     from py3langid.langid import classify  # loads its model (about 0.2 s) the first time
 
     return str(classify(" ".join(text[:_SAMPLE].split()))[0])
-
-
-def identify_counted(
-    texts: Iterable[str], words: Iterable[int], english: Iterable[int], known: Container[str] = frozenset()
-) -> list[str]:
-    """``identify`` of each text, given how many words ``str.split()`` gives of it lowercased and how many of those
-    are ``ENGLISH_WORDS`` (-1 where they were not counted; counted elsewhere, as ``label`` does from the scorer's
-    byte scan): the same answers, the common one ("en") without reading the text again."""
-    found = []
-    for text, n, held in zip(texts, words, english, strict=True):
-        if (
-            n >= _MIN_WORDS
-            and held >= _SURELY_ENGLISH * n
-            and len(text) <= _COUNTED
-            and (text.isascii() or _BEYOND_TYPOGRAPHY.search(text) is None)  # (not a non-Latin script)
-        ):
-            found.append("en")
-        else:
-            found.append(identify(text, known))
-    return found
 
 
 def english_warning(text: str) -> str | None:
