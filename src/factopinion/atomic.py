@@ -25,7 +25,6 @@ __all__ = [
     "hidden_name",
     "part_prefix_of",
     "Publication",
-    "is_part_of",
     "same_file",
     "PART_SUFFIX",
 ]
@@ -57,15 +56,11 @@ def part_prefix(name: str) -> str:
 
 def part_prefix_of(entry: str) -> str | None:
     """The ``part_prefix`` of the file whose temporary file the file name ``entry`` would be, or None where it
-    cannot be one (``is_part_of`` tells whether it is)."""
+    cannot be one: ``entry`` is one of NAME's temporary files where this is ``part_prefix(NAME)`` (not one of
+    ``NAME.gz``'s, say)."""
     if not entry.endswith(PART_SUFFIX) or len(entry) <= _RANDOM + len(PART_SUFFIX):
         return None
     return entry[: -_RANDOM - len(PART_SUFFIX)]
-
-
-def is_part_of(entry: str, name: str) -> bool:
-    """Whether the file name ``entry`` is one of ``name``'s temporary files (not those of ``name.gz``, say)."""
-    return part_prefix_of(entry) == part_prefix(name)
 
 
 def same_file(a: str | Path, b: str | Path) -> bool:

@@ -249,6 +249,19 @@ def test_two_inputs_with_one_name_and_an_input_in_the_output_dir_are_refused(tmp
     assert a.read_bytes() == b.read_bytes()  # untouched
 
 
+@pytest.mark.parametrize("companion", [".a.csv.done", ".a.csv.k3j9x0qz.part"])
+def test_an_input_named_as_another_outputs_manifest_or_temporary_file_is_refused(tmp_path, companion):
+    (tmp_path / "in").mkdir()
+    inputs = [SAMPLES[".csv"](tmp_path / "in" / name, ROWS) for name in ("a.csv", companion, "b.csv")]
+    result = run(*inputs, "--output-dir", tmp_path / "out")
+    assert result.exit_code == 2
+    assert f"{inputs[1]}'s output would take the name of a file that labeling {inputs[0]} writes beside" in (
+        result.stderr
+    )
+    assert not (tmp_path / "out").exists()
+    assert run(inputs[0], inputs[2], "--output-dir", tmp_path / "out").exit_code == 0  # not a companion of b.csv
+
+
 def test_a_missing_single_input_is_still_a_usage_error(tmp_path):
     result = run(tmp_path / "nope.csv")
     assert result.exit_code == 2

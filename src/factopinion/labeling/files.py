@@ -38,7 +38,6 @@ from ..atomic import (
     atomic_output,
     check_writable,
     hidden_name,
-    is_part_of,
     part_prefix,
     part_prefix_of,
     same_file,
@@ -267,11 +266,6 @@ def _fingerprint(options: BatchOptions, model_hash: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _is_companion(entry: str, name: str) -> bool:
-    """Whether ``entry`` is a name that labeling into ``name`` writes beside it: its manifest or a temporary file."""
-    return entry == hidden_name(name, MANIFEST_SUFFIX) or is_part_of(entry, name)
-
-
 def plan_jobs(
     inputs: Iterable[str | os.PathLike[str]],
     output_dir: str | os.PathLike[str],
@@ -296,8 +290,12 @@ def plan_jobs(
             raise OptionError(
                 f"{other} and {source} would both be written to {folder / source.name}: label them separately"
             )
-    for source in sources:  # an output named as another's manifest or temporary file would be replaced by it
-        owner = next((o for name, o in owners.items() if _is_companion(source.name, name)), None)
+    # an output named as another's manifest or temporary file would be replaced by it: each input's companions'
+    # names, to look each output name up in (not to compare every name with every other: thousands of daily files)
+    manifests = {hidden_name(name, MANIFEST_SUFFIX): owner for name, owner in owners.items()}
+    parts = {part_prefix(name): owner for name, owner in owners.items()}
+    for source in sources:
+        owner = manifests.get(source.name) or parts.get(part_prefix_of(source.name) or "")
         if owner is not None:
             raise OptionError(
                 f"{source}'s output would take the name of a file that labeling {owner} writes beside its output "
@@ -434,7 +432,7 @@ def remove_stale_parts(destinations: Iterable[Path]) -> None:
     for destination in destinations:
         by_folder.setdefault(destination.parent, set()).add(destination.name)
     for folder, names in by_folder.items():
-        prefixes = {part_prefix(name) for name in names}  # an entry is one of theirs where it has one (``is_part_of``)
+        prefixes = {part_prefix(name) for name in names}  # an entry is one of theirs where it has one
         with contextlib.suppress(OSError):
             for entry in os.scandir(folder):
                 if part_prefix_of(entry.name) in prefixes and entry.is_file(follow_symlinks=False):
