@@ -184,6 +184,28 @@ def test_small_files_labeled_together_are_synced_once(tmp_path, model, monkeypat
     assert not [p.name for p in (tmp_path / "out").iterdir() if p.name.endswith(".part")]
 
 
+def test_a_group_of_small_files_asks_its_first_file_for_the_cell_mode_advice(tmp_path, model, monkeypatch):
+    from factopinion.labeling import batch, files
+
+    paragraph = "The mayor spoke. It rained all day. The plan is a disgrace. Critics agreed."
+    (tmp_path / "in").mkdir()
+    inputs = [tmp_path / "in" / f"day-{n}.csv" for n in range(3)]
+    for path in inputs:
+        path.write_text("id,text\n" + "".join(f"{n},{paragraph}\n" for n in range(20)), encoding="utf-8")
+    options, fingerprint = files.batch_options(None), files.model_fingerprint(model)
+    jobs = files.plan_jobs([tmp_path / "in"], tmp_path / "out", options, fingerprint).jobs
+    asked = []
+    advice = batch.multi_sentence_advice
+    monkeypatch.setattr(batch, "multi_sentence_advice", lambda texts: asked.append(texts) or advice(texts))
+    outcomes = files.label_jobs_together(jobs, model)
+    assert len(asked) == 1
+    warnings = [outcome.summary.warnings for outcome in outcomes if isinstance(outcome, files.FileResult)]
+    assert len(warnings) == 3 and "the cells hold 4 sentences each" in warnings[0][0] and warnings[1:] == [[], []]
+    assert all(files.is_complete(job) for job in jobs)  # the manifests record the jobs as planned
+    report = files.RunSummary(done=[o for o in outcomes if isinstance(o, files.FileResult)])  # said once
+    assert [line for line in report.notes() if "sentences each" in line] == [f"{inputs[0]}: {warnings[0][0]}"]
+
+
 def test_an_interrupted_group_names_none_of_its_outputs(tmp_path, model, monkeypatch):
     from factopinion.labeling import files
 

@@ -102,7 +102,8 @@ class BatchOptions:
     readers' ``FIELD_LIMIT``, 1 Mi): so memory is bounded by bytes whatever the shape of the rows. ``languages`` are
     the languages scored (ISO 639-1 codes): a row identified as another language (``language.identify``) is left
     unscored, its label empty; None scores every row, whatever its language (the summary counts the rows not in
-    English).
+    English). ``advise`` (cell mode) looks at the first cells for whether they hold several sentences each, and
+    says so (``multi_sentence_advice``): a group of small files asks it of its first file only.
     """
 
     text_column: str | None = None
@@ -124,6 +125,7 @@ class BatchOptions:
     quoting: str = "auto"
     html_column: str | None = None
     languages: tuple[str, ...] | None = ("en",)
+    advise: bool = True
 
     def __post_init__(self) -> None:
         if self.sentences and self.documents:
@@ -908,7 +910,7 @@ def _pump(
     ``tables`` sink needs, or the input bytes a progress bar counts) and its counts. In cell mode, the first chunk
     decides whether to advise another mode. An error, Ctrl-C or a signal stops the workers at once."""
     head = [item for item in (next(items, None), next(items, None)) if item is not None]
-    if head and options.mode == "cell" and (advice := multi_sentence_advice(head[0][0].texts)):
+    if head and options.advise and options.mode == "cell" and (advice := multi_sentence_advice(head[0][0].texts)):
         summary.warnings.append(advice)
         if notify is not None:
             notify(advice)

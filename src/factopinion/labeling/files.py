@@ -91,7 +91,7 @@ MANIFEST_SUFFIX = ".done"
 MANIFEST_FORMAT = 1
 MAX_MANIFEST_BYTES = 1 << 20  # a manifest is about a kilobyte
 # Options that do not change an output's bytes, left out of the fingerprint.
-_NOT_IN_FINGERPRINT = frozenset({"jobs", "chunk_rows", "chunk_bytes"})
+_NOT_IN_FINGERPRINT = frozenset({"jobs", "chunk_rows", "chunk_bytes", "advise"})
 
 
 def is_input_name(name: str) -> bool:
@@ -462,12 +462,15 @@ def label_job(job: FileJob, model: Model, *, progress: Progress | None = None) -
 def label_jobs_together(jobs: Sequence[FileJob], model: Model) -> list[FileResult | FileFailure]:
     """Label small files one after another, as ``label_job`` does, their outputs named together at the end: one
     sync of the file system for all of them, not one per file (``atomic.Publication``); each manifest is written
-    once its output has its name. A file that fails is reported and the others go on."""
+    once its output has its name. A file that fails is reported and the others go on. The first file alone is
+    looked at for the cell-mode advice (``BatchOptions.advise``): a group is files of one archive, a few MiB."""
     later = Publication()
     outcomes: list[FileResult | FileFailure | None] = [None] * len(jobs)
     labeled: list[tuple[int, _Labeled]] = []
     try:
         for index, job in enumerate(jobs):
+            if index:
+                job = dataclasses.replace(job, options=dataclasses.replace(job.options, advise=False))
             try:
                 done = _label_output(job, model, None, later)
             except (FactopinionError, OSError) as err:
