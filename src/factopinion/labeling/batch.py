@@ -380,6 +380,7 @@ def _labels(model: Model, texts: list[str], threshold: float) -> list[tuple[str,
 
 
 def _as_labels(probabilities: list[float], threshold: float) -> list[tuple[str, str]]:
+    """Each probability's label and the probability itself, as strings."""
     return [(label_for(p, threshold), f"{p:.6f}") for p in probabilities]
 
 
