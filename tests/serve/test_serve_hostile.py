@@ -118,18 +118,21 @@ def test_a_large_request_does_not_stall_small_ones(server):
     finished: list[float] = []
 
     def large() -> None:
-        timed_score(server, SENTENCE * 30_000)  # 2.7 MB, 30,000 sentences
+        timed_score(server, SENTENCE * 50_000)  # 4.5 MB, 50,000 sentences: the largest the server takes
         finished.append(time.monotonic())
 
     worker = threading.Thread(target=large)
     worker.start()
     try:
         time.sleep(0.3)
-        small = [timed_score(server) for _ in range(5)]
-        small_done = time.monotonic()
+        small = [timed_score(server)]
+        first_done = time.monotonic()
+        small += [timed_score(server) for _ in range(4)]
     finally:
         worker.join(60)
-    assert finished and small_done < finished[0]  # all five answered while the large one was in progress
+    # answered while the large one was in progress (not after it: how long the large one takes is the scorer's
+    # speed and the machine's), and each one at once
+    assert finished and first_done < finished[0]
     assert max(small) < 2
 
 

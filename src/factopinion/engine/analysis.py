@@ -171,6 +171,8 @@ class Analysis:
         self._special: dict[re.Pattern[str], list[int]] = {}
         self._joined: tuple[str, np.ndarray] | None = None
         self._scan: ByteScan | None = None
+        # the token pattern's tokens the scan looked up: their spans (in order) and ids, for the words to reuse
+        self._looked_up: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     @property
     def lowered(self) -> list[str]:
@@ -210,7 +212,7 @@ class Analysis:
         if found is None:
             findall = tokenizer.pattern.findall
             if tokenizer.special is not None and tokenizer.pattern.pattern == TOKEN_PATTERN and usable(self.size):
-                scanned = self._scanned(self.scan.tokens(), findall)
+                scanned = self._scanned(self.scan.tokens(), findall, remember=True)
 
                 sentences = self.sentences  # not self: the Tokens are kept in self, and a cycle would outlive the
                 # batch while scoring turns the cyclic collector off (hundreds of MiB over a long run)
@@ -308,14 +310,29 @@ class Analysis:
         return self._scan
 
     def _ids(self, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
-        """The ids of the scan's tokens at ``starts``..``stops``."""
-        return self.scan.look_up(starts, stops, self.dictionary.bytes)
+        """The ids of the scan's tokens at ``starts``..``stops``: a span the token pattern's tokens already have
+        (the same bytes, so the same id) takes its id from them; the others are looked up."""
+        if self._looked_up is None or not len(starts) or not len(self._looked_up[0]):
+            return self.scan.look_up(starts, stops, self.dictionary.bytes)
+        known_starts, known_stops, known_ids = self._looked_up
+        at = np.minimum(np.searchsorted(known_starts, starts), len(known_starts) - 1)
+        same = (known_starts.take(at) == starts) & (known_stops.take(at) == stops)
+        ids = known_ids.take(at)
+        if not same.all():
+            rest = np.flatnonzero(~same)
+            ids[rest] = self.scan.look_up(starts[rest], stops[rest], self.dictionary.bytes)
+        return ids
 
     def _scanned(
-        self, spans: tuple[np.ndarray, np.ndarray], reference: Callable[[str], list[str]], rows: list[int] | None = None
+        self,
+        spans: tuple[np.ndarray, np.ndarray],
+        reference: Callable[[str], list[str]],
+        rows: list[int] | None = None,
+        *,
+        remember: bool = False,
     ) -> Tokens:
         """The tokens at the scan's ``spans`` (of the rows ``rows``, or all), with the reference tokeniser's tokens
-        of the rows the scan leaves out."""
+        of the rows the scan leaves out; with ``remember``, the spans and ids looked up are kept for ``_ids``."""
         starts, stops = spans
         at = self.scan.rows(starts)
         unsafe = self.scan.unsafe
@@ -327,6 +344,8 @@ class Analysis:
             kept = wanted[at]
             starts, stops, at = starts[kept], stops[kept], at[kept]
         found = Tokens(self._ids(starts, stops), at)
+        if remember:
+            self._looked_up = (starts, stops, found.ids)
         if not unsafe:
             return found
         return found.merged(Tokens.of([reference(self.lowered[i]) for i in unsafe], self.dictionary, unsafe))
