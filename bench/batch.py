@@ -108,7 +108,7 @@ def main() -> None:
     parser.add_argument("--sentences", action="store_true", help="benchmark label --sentences")
     parser.add_argument("--keep", type=Path, help="keep the generated files in this folder")
     parser.add_argument("--no-parquet", action="store_true", help="skip the Parquet run")
-    parser.add_argument("--repeats", type=int, default=3, help="interleaved runs of label and pandas (median)")
+    parser.add_argument("--repeats", type=int, default=5, help="interleaved runs of label and pandas (median)")
     parser.add_argument("--reference", type=Path, help="another checkout's src folder to compare throughput with")
     parser.add_argument("--repeat", type=int, default=2, help="runs of each command with --reference (best kept)")
     add_record_option(parser)
