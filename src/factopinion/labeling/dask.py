@@ -143,14 +143,16 @@ def local_cluster(workers: int | None = None) -> distributed.LocalCluster:
         for cluster in set(SpecCluster._instances) - before:
             cluster.shutdown_on_close = False
         _quiet_logs()  # and the tasks of its start that no one will wait for now
-        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
         if isinstance(err, OSError | RuntimeError | TimeoutError):
             raise ClusterError(f"cannot start a local Dask cluster: {err}") from None
         raise
 
 
 def _quiet_logs() -> None:
+    """Dask's logging kept to critical, and asyncio's: a cluster stopped mid-run leaves futures that failed as their
+    connections closed, and asyncio logs each one it collects unretrieved, traceback and all."""
     logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
 
 
 @contextlib.contextmanager
@@ -202,16 +204,20 @@ def _connect(client: distributed.Client | str | None, workers: int | None) -> It
     elif client == "local":
         with _workers_without_stderr():
             cluster = local_cluster(workers)
-        with _scheduler_quiet(), cluster, distributed.Client(cluster) as local:
-            try:
-                yield local
-            except BaseException:  # Ctrl-C or a signal: the cluster closes, and its logging of that is noise
-                _quiet_logs()
-                raise
-            # The run is over: keep the workers of this cluster from logging the heartbeat errors of a shutdown
-            # race in Dask (dask/distributed#7105) as they close.
-            with contextlib.suppress(Exception):
-                local.run(_quiet_logs)
+        try:
+            with _scheduler_quiet(), cluster, distributed.Client(cluster) as local:
+                try:
+                    yield local
+                except BaseException:  # Ctrl-C or a signal: the cluster closes, and its logging of that is noise
+                    _quiet_logs()
+                    raise
+                # The run is over: keep the workers of this cluster from logging the heartbeat errors of a shutdown
+                # race in Dask (dask/distributed#7105) as they close.
+                with contextlib.suppress(Exception):
+                    local.run(_quiet_logs)
+        except BaseException:  # (again once closed, and for a stop while the client connects)
+            _quiet_logs()
+            raise
     else:
         with _remote(client) as remote:
             yield remote
