@@ -99,15 +99,12 @@ def identify_counted(
     """``identify`` of each text, given how many words ``str.split()`` gives of it lowercased and how many of those
     are ``ENGLISH_WORDS`` (-1 where they were not counted; counted elsewhere, as ``label`` does from the scorer's
     byte scan): the same answers, without reading the words again."""
-    found = []
-    for text, n, held in zip(texts, words, english, strict=True):
-        if n < 0 or len(text) > _COUNTED:  # not counted, or counted beyond the sample ``identify`` counts
-            found.append(identify(text, known))
-        elif n >= _MIN_WORDS and held >= _SURELY_ENGLISH * n and not _non_latin(text):  # the common answer
-            found.append("en")
-        else:
-            found.append(_decided(text, n, held, _non_latin(text), known))
-    return found
+    return [
+        identify(text, known)  # not counted, or counted beyond the sample ``identify`` counts
+        if n < 0 or len(text) > _COUNTED
+        else _decided(text, n, held, _non_latin(text), known)
+        for text, n, held in zip(texts, words, english, strict=True)
+    ]
 
 
 def _decided(text: str, words: int, english: int, non_latin: bool, known: Container[str]) -> str:
