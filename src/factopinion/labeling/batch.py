@@ -376,12 +376,7 @@ def score_sentences(model: Model, texts: list[str], threshold: float) -> list[li
 
 def _labels(model: Model, texts: list[str], threshold: float) -> list[tuple[str, str]]:
     """Each text's label and probability, as strings."""
-    return _as_labels(model.opinion_probability(texts).tolist(), threshold)
-
-
-def _as_labels(probabilities: list[float], threshold: float) -> list[tuple[str, str]]:
-    """Each probability's label and the probability itself, as strings."""
-    return [(label_for(p, threshold), f"{p:.6f}") for p in probabilities]
+    return [(label_for(p, threshold), f"{p:.6f}") for p in model.opinion_probability(texts).tolist()]
 
 
 @functools.cache
@@ -493,13 +488,15 @@ def _label_chunk(task: _Task, chunk: Chunk) -> tuple[object, ChunkCounts]:
 
         texts = [page_text(text) if text.strip() else "" for text in texts]
     whole = not (task.documents or task.sentences)  # each cell scored whole
-    probabilities: list[float] = []
+    scores: list[float | None] = []  # (whole) each cell's probability, None for a blank one or one left unscored
     if whole:  # scored first: each cell's words are counted from the scorer's byte scan, for its language
-        present = [text for text in texts if text.strip()]
+        blank = [not text.strip() for text in texts]
+        present = [text for text, empty in zip(texts, blank, strict=True) if not empty]
         split = _SplitWords(len(present))
-        probabilities = task.model.opinion_probability(present, each_batch=split).tolist()
+        probabilities = iter(task.model.opinion_probability(present, each_batch=split).tolist())
         identified = iter(identify_counted(present, split.words.tolist(), split.english.tolist(), task.known_words))
-        languages = [next(identified) if text.strip() else "" for text in texts]
+        languages = ["" if empty else next(identified) for empty in blank]
+        scores = [None if empty else next(probabilities) for empty in blank]
     else:
         languages = [identify(text, task.known_words) for text in texts]
     not_english = sum(1 for language in languages if language not in ("", "en", UNKNOWN))
@@ -507,10 +504,12 @@ def _label_chunk(task: _Task, chunk: Chunk) -> tuple[object, ChunkCounts]:
     if task.languages is not None:
         scored = {"", UNKNOWN, *task.languages}
         unscored = sum(1 for language in languages if language not in scored)
-        if unscored:
+        if unscored and whole:
+            scores = [p if language in scored else None for p, language in zip(scores, languages, strict=True)]
+        elif unscored:
             texts = [text if language in scored else "" for text, language in zip(texts, languages, strict=True)]
     if whole:
-        output, counts = _cell_output(task, chunk, texts, probabilities, languages)
+        output, counts = _cell_output(task, chunk, scores, languages)
     else:
         output, counts = _chunk_output(task, chunk, texts, languages)
     if task.encoding is not None and task.cells is not None:  # the pieces of a CSV/TSV sink's text
@@ -558,31 +557,26 @@ def _chunk_output(task: _Task, chunk: Chunk, texts: list[str], languages: list[s
 
 
 def _cell_output(
-    task: _Task, chunk: Chunk, texts: list[str], probabilities: list[float], languages: list[str]
+    task: _Task, chunk: Chunk, scores: list[float | None], languages: list[str]
 ) -> tuple[object, ChunkCounts]:
     """The chunk's output and counts (see ``_chunk_output``) where each cell is scored whole: its label, probability
-    and language (empty strings for the first two of a blank cell). ``probabilities`` are those of the chunk's
-    non-blank cells; ``texts`` may have blanked more (a language left unscored): those are left out."""
-    rows = len(chunk.records)
-    present = [i for i, text in enumerate(texts) if text.strip()]
-    if len(present) != len(probabilities):  # cells blanked after scoring (a language left unscored)
-        scored = [i for i, text in enumerate(chunk.texts) if text.strip()]
-        kept = {i: p for i, p in zip(scored, probabilities, strict=True)}
-        probabilities = [kept[i] for i in present]
-    threshold = task.threshold
-    opinion = sum(1 for p in probabilities if label_for(p, threshold) == "opinion")
-    counts = ChunkCounts(rows, len(present), rows - len(present), 0, opinion)
+    and language; the first two empty for a cell without a score (blank, or in a language left unscored)."""
+    rows, threshold = len(chunk.records), task.threshold
+    labels = [None if p is None else label_for(p, threshold) for p in scores]
+    labeled = rows - labels.count(None)
+    counts = ChunkCounts(rows, labeled, rows - labeled, 0, labels.count("opinion"))
     if task.appends:  # straight into the text appended to each record
         assert task.cells is not None
         d = task.cells.delimiter
-        appended = [f"{d}{d}{language}" for language in languages]
-        for i, p in zip(present, probabilities, strict=True):
-            appended[i] = f"{label_for(p, threshold)}{d}{p:.6f}{d}{languages[i]}"
+        appended = [
+            f"{d}{d}{language}" if p is None else f"{label}{d}{p:.6f}{d}{language}"
+            for p, label, language in zip(scores, labels, languages, strict=True)
+        ]
         return [task.cells.append_all(chunk.records, appended)], counts
-    labels = _as_labels(probabilities, threshold)
-    added = [["", "", language] for language in languages]
-    for i, (label, probability) in zip(present, labels, strict=True):
-        added[i] = [label, probability, languages[i]]
+    added = [
+        ["", "", language] if p is None else [str(label), f"{p:.6f}", language]
+        for p, label, language in zip(scores, labels, languages, strict=True)
+    ]
     return _output(task, chunk.records, added), counts
 
 
