@@ -69,6 +69,7 @@ class ByteScan:
         self.ends = np.cumsum(lengths + 1) - 1  # where the newline after each sentence is (in bytes, once read)
         encoded = ("\n".join(lowered) + "\n").encode("utf-8", "surrogatepass") + _PADDING
         self.data = data = np.frombuffer(encoded, dtype=np.uint8)
+        self.text = data[: len(data) - len(_PADDING)]  # the sentences' bytes, without the padding
         self.classes = _CLASSES.take(data)
         self.unsafe: list[int] = []
         self.leads = self.codes = np.empty(0, dtype=np.int64)
@@ -104,24 +105,20 @@ class ByteScan:
         """The (start, stop) byte offsets of the runs of word characters, in order (found once: every
         tokenisation starts from them)."""
         if self._words is None:
-            word = np.concatenate(([False], self.classes == _WORD, [False]))
-            change = np.flatnonzero(word[1:] != word[:-1])
-            self._words = change[0::2], change[1::2]
+            self._words = _runs(self.classes == _WORD)
         return self._words
 
     def spaced_words(self) -> tuple[np.ndarray, np.ndarray]:
         """The (start, stop) byte offsets of the runs of characters other than white space: the words
         ``str.split()`` gives, in order."""
-        space = _SPACE.take(self.data[: len(self.data) - len(_PADDING)])
+        space = _SPACE.take(self.text)
         if len(self.codes):
             wide = np.isin(self.codes, _WIDE_SPACES)
             if wide.any():  # two bytes each below U+0800, three from there
                 at, codes = self.leads[wide], self.codes[wide]
                 space[at] = space[at + 1] = True
                 space[at[codes >= 0x800] + 2] = True
-        word = np.concatenate(([False], ~space, [False]))
-        change = np.flatnonzero(word[1:] != word[:-1])
-        return change[0::2], change[1::2]
+        return _runs(~space)
 
     def tokens(self) -> tuple[np.ndarray, np.ndarray]:
         """The (start, stop) byte offsets of the token pattern's tokens, in order: each "?" and "!", and each run of
@@ -159,7 +156,7 @@ class ByteScan:
 
     def positions(self, byte: int) -> np.ndarray:
         """The offsets of ``byte`` in the sentences (not in the padding after them)."""
-        return np.flatnonzero(self.data[: len(self.data) - len(_PADDING)] == byte)
+        return np.flatnonzero(self.text == byte)
 
     def rows_holding(self, characters: str) -> list[int]:
         """The sentences holding one of ``characters``."""
@@ -172,10 +169,10 @@ class ByteScan:
         wanted[np.frombuffer("".join(c for c in characters if c.isascii()).encode(), dtype=np.uint8)] = True
         if not (wanted & ~_MARKS).any():  # only marks: among the batch's marks, found once
             if self._marks is None:
-                self._marks = np.flatnonzero(_MARKS.take(self.data[: len(self.data) - len(_PADDING)]))
+                self._marks = np.flatnonzero(_MARKS.take(self.text))
             at = self._marks[wanted.take(self.data[self._marks])]
         else:
-            at = np.flatnonzero(wanted.take(self.data[: len(self.data) - len(_PADDING)]))
+            at = np.flatnonzero(wanted.take(self.text))
         others = [ord(c) for c in characters if not c.isascii()]
         if others and len(self.codes):
             at = np.concatenate((at, self.leads[np.isin(self.codes, others)]))
@@ -207,6 +204,12 @@ class ByteScan:
     def look_up(self, starts: np.ndarray, stops: np.ndarray, index: ByteIndex) -> np.ndarray:
         """The ids of the tokens at ``starts``..``stops`` in ``index``, -1 where unknown."""
         return index.ids_of(self.data, starts, stops)
+
+
+def _runs(inside: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The (start, stop) offsets of the runs of True in ``inside``, in order."""
+    change = np.flatnonzero(np.diff(inside, prepend=False, append=False))
+    return change[0::2], change[1::2]
 
 
 # Each folds a string's further 8-byte words into its hash: the first that gives a dictionary distinct hashes is used.
